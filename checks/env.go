@@ -1,0 +1,43 @@
+package checks
+
+import (
+	"errors"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kockpit/kockpit/kube"
+)
+
+// Env is everything a check may read. Fields are nil when the run lacks them (no kubeconfig,
+// offline snapshot); the runner skips checks whose Needs are not met before calling Run.
+type Env struct {
+	// Snapshot holds the cluster objects, live or from files. Nil when there is no cluster.
+	Snapshot *kube.Snapshot
+	// Cluster is live access to the API server. Nil offline.
+	Cluster *kube.Cluster
+	// Kubeconfig is the loaded kubeconfig. Nil offline or when none was found.
+	Kubeconfig *kube.Kubeconfig
+	// Path is the PATH to look commands up in (kubectl); tests point it at fixtures.
+	Path string
+	// Now is the clock for expiry and age decisions.
+	Now func() time.Time
+	// Registry is the set of checks of this run, for checks that reason about the others
+	// (which of them a restricted user degrades).
+	Registry []Check
+}
+
+// SkipOrError turns an error from the snapshot into the result a reader can act on:
+// forbidden and offline become a Skip with the reason, anything else an Error.
+func SkipOrError(err error) Result {
+	switch {
+	case apierrors.IsForbidden(err):
+		return Skipped(SkipForbidden, "forbidden: "+err.Error())
+	case errors.Is(err, kube.ErrOffline):
+		return Skipped(SkipOffline, "offline snapshot: needs a live API server")
+	case errors.Is(err, kube.ErrNotCollected):
+		return Skipped(SkipNotCollected, err.Error())
+	default:
+		return Errored(err.Error())
+	}
+}

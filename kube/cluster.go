@@ -1,0 +1,145 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// DefaultRequestTimeout bounds every request when --request-timeout is not given: kockpit must
+// never hang on a server that does not answer.
+const DefaultRequestTimeout = 5 * time.Second
+
+// Cluster is live access to one API server.
+type Cluster struct {
+	// Config is the REST config every client here derives from: user agent and timeout set.
+	Config *rest.Config
+	// Clientset speaks protobuf for built-in kinds.
+	Clientset kubernetes.Interface
+	// Dynamic reads CRDs and kinds without typed clients, as JSON.
+	Dynamic dynamic.Interface
+	// Server is the API server URL from the kubeconfig.
+	Server string
+	// RequestTimeout bounds each request.
+	RequestTimeout time.Duration
+}
+
+// Kubeconfig is the kubeconfig as kubectl would load it for these flags.
+type Kubeconfig struct {
+	// Files are the files consulted, in precedence order (--kubeconfig, KUBECONFIG's list, or
+	// ~/.kube/config). Empty when running in a pod with the in-cluster config.
+	Files []string
+	// Raw is the merged configuration, before flags override it.
+	Raw clientcmdapi.Config
+	// Context is the context in use: --context, else current-context.
+	Context string
+	// InCluster is true when the service account of the pod kockpit runs in is used.
+	InCluster bool
+}
+
+// UserAgent is what kockpit sends; the read-only proof in the tests filters the audit log by it.
+func UserAgent(version string) string { return "kockpit/" + version }
+
+// Connect builds live access from kubectl-style flags. It does not contact the server; the
+// api.reachable check does, so that an unreachable server is a finding, not a crash.
+func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *Kubeconfig, error) {
+	loader := flags.ToRawKubeConfigLoader()
+	kc := &Kubeconfig{Files: loader.ConfigAccess().GetLoadingPrecedence()}
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	kc.Raw = raw
+	kc.Context = raw.CurrentContext
+	if flags.Context != nil && *flags.Context != "" {
+		kc.Context = *flags.Context
+	}
+	cfg, err := flags.ToRESTConfig()
+	if err != nil {
+		return nil, kc, err
+	}
+	if len(raw.Contexts) == 0 && cfg.Host != "" {
+		kc.InCluster = true
+		kc.Files = nil
+	}
+	c, err := NewCluster(cfg, version)
+	return c, kc, err
+}
+
+// NewCluster prepares clients for a REST config: kockpit's user agent, a request timeout, and
+// protobuf for the typed clientset.
+func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = UserAgent(version)
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultRequestTimeout
+	}
+	// Many checks share one client; client-go's default of 5 QPS would make the run crawl.
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.WrapTransport = chainWrap(cfg.WrapTransport, countBytes)
+
+	proto := rest.CopyConfig(cfg)
+	proto.ContentType = "application/vnd.kubernetes.protobuf"
+	proto.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	cs, err := kubernetes.NewForConfig(proto)
+	if err != nil {
+		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the dynamic client: %w", err)
+	}
+	return &Cluster{Config: cfg, Clientset: cs, Dynamic: dyn, Server: cfg.Host, RequestTimeout: cfg.Timeout}, nil
+}
+
+func chainWrap(prev func(http.RoundTripper) http.RoundTripper, next func(http.RoundTripper) http.RoundTripper) func(http.RoundTripper) http.RoundTripper {
+	if prev == nil {
+		return next
+	}
+	return func(rt http.RoundTripper) http.RoundTripper { return next(prev(rt)) }
+}
+
+// byteCounterKey carries a counter in a request's context; the transport adds the response
+// body's size to it, so a LIST knows its bytes on the wire.
+type byteCounterKey struct{}
+
+func withByteCounter(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, byteCounterKey{}, n)
+}
+
+func countBytes(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := rt.RoundTrip(req)
+		n, _ := req.Context().Value(byteCounterKey{}).(*atomic.Int64)
+		if err != nil || n == nil || resp.Body == nil {
+			return resp, err
+		}
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: n}
+		return resp, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
+}
+
