@@ -5,6 +5,8 @@ package checks
 import (
 	"context"
 	"time"
+
+	"github.com/kockpit/kockpit/kube"
 )
 
 // Category groups checks the way a guest thinks about a cluster.
@@ -40,6 +42,9 @@ type Check struct {
 	// Needs says what the check needs to run; the runner skips it with a reason when the
 	// environment lacks it, so Run never has to.
 	Needs Needs
+	// Reads names the resources the check lists, so an access review can tell a restricted
+	// user which checks their permissions degrade.
+	Reads []kube.Resource
 	Run   func(ctx context.Context, env *Env) Result
 }
 

@@ -142,4 +142,3 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.n.Add(int64(k))
 	return k, err
 }
-
