@@ -1,0 +1,40 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// objectSource serves objects already in memory: tests, and anything that has decoded objects
+// itself. Kinds it holds no object of are "not collected", as with snapshot files.
+type objectSource struct {
+	byResource map[Resource][]runtime.Object
+}
+
+// NewObjectSnapshot returns an offline snapshot holding the given objects, grouped by the
+// resource each belongs to. Typed objects must be client-go types (*corev1.Pod, ...), others
+// *unstructured.Unstructured; their apiVersion and kind must be set.
+func NewObjectSnapshot(ctx context.Context, objs ...runtime.Object) (*Snapshot, error) {
+	src := &objectSource{byResource: map[Resource][]runtime.Object{}}
+	for _, o := range objs {
+		gvk := o.GetObjectKind().GroupVersionKind()
+		r, ok := ResourceForGroupKind(gvk.GroupKind())
+		if !ok {
+			return nil, fmt.Errorf("object of unknown kind %q in %q", gvk.Kind, gvk.GroupVersion())
+		}
+		src.byResource[r] = append(src.byResource[r], o)
+	}
+	return newSnapshot(ctx, src), nil
+}
+
+func (s *objectSource) list(_ context.Context, r Resource, _ *ListStat) ([]runtime.Object, error) {
+	objs, ok := s.byResource[r]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", r, ErrNotCollected)
+	}
+	return objs, nil
+}
+
+func (s *objectSource) live() bool { return false }
