@@ -1,0 +1,156 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RunOptions bound a run.
+type RunOptions struct {
+	// Parallelism is how many checks run at once; 0 means DefaultParallelism.
+	Parallelism int
+	// Timeout bounds each check; 0 means DefaultCheckTimeout.
+	Timeout time.Duration
+}
+
+// Defaults for RunOptions.
+const (
+	DefaultParallelism  = 8
+	DefaultCheckTimeout = 30 * time.Second
+)
+
+// abandonGrace is how long the runner waits, after a check's deadline, for the check to notice
+// its cancelled context before reporting it as hung and moving on without it.
+const abandonGrace = 500 * time.Millisecond
+
+// Run runs the checks concurrently and streams each result as it completes. The channel
+// closes after every check has reported, so a reader ranging over it sees exactly one result
+// per check. A check that panics or overruns its timeout is reported as an Error; it never
+// holds up the others. Cancelling ctx reports the checks not yet finished as cancelled.
+func Run(ctx context.Context, list []Check, env *Env, opts RunOptions) <-chan Result {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultCheckTimeout
+	}
+	out := make(chan Result, len(list))
+	slots := make(chan struct{}, opts.Parallelism)
+	var wg sync.WaitGroup
+	for _, c := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				out <- finish(c, Errored("cancelled before it ran"), time.Now())
+				return
+			}
+			out <- runOne(ctx, c, env, opts.Timeout)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
+}
+
+// runOne runs one check with its timeout, turning a panic or a hang into an Error result.
+func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Result {
+	start := time.Now()
+	if r, skip := unmetNeeds(c, env); skip {
+		return finish(c, r, start)
+	}
+	if ctx.Err() != nil {
+		return finish(c, Errored("cancelled before it ran"), start)
+	}
+	checkCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan Result, 1) // buffered: an abandoned check can still send and exit
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- Errored(fmt.Sprintf("the check panicked: %v (at %s)", p, panicSite()))
+			}
+		}()
+		done <- c.Run(checkCtx, env)
+	}()
+	select {
+	case r := <-done:
+		if checkCtx.Err() != nil && r.Status != StatusError && ctx.Err() == nil {
+			// A check that returned after its deadline may have concluded from partial data.
+			r = Errored(fmt.Sprintf("timed out after %s", timeout))
+		}
+		return finish(c, r, start)
+	case <-checkCtx.Done():
+	}
+	select {
+	case r := <-done:
+		if ctx.Err() != nil {
+			return finish(c, Errored("cancelled: "+r.Summary), start)
+		}
+		return finish(c, Errored(fmt.Sprintf("timed out after %s: %s", timeout, r.Summary)), start)
+	case <-time.After(abandonGrace):
+		if ctx.Err() != nil {
+			return finish(c, Errored("cancelled while running"), start)
+		}
+		return finish(c, Errored(fmt.Sprintf("timed out after %s and did not stop; abandoned", timeout)), start)
+	}
+}
+
+// unmetNeeds returns the Skip result of a check whose inputs this run lacks.
+func unmetNeeds(c Check, env *Env) (Result, bool) {
+	live := env.Cluster != nil && env.Snapshot != nil && env.Snapshot.Live()
+	switch {
+	case c.Needs&NeedsLiveAPI != 0 && env.Cluster == nil && env.Snapshot != nil:
+		return Skipped(SkipOffline, "offline snapshot: needs a live API server"), true
+	case c.Needs&NeedsLiveAPI != 0 && !live:
+		return Skipped(SkipNoKubeconfig, "no cluster to talk to: no kubeconfig found"), true
+	case c.Needs&NeedsObjects != 0 && env.Snapshot == nil:
+		return Skipped(SkipNoKubeconfig, "no cluster objects: no kubeconfig and no --snapshot"), true
+	case c.Needs&NeedsKubeconfig != 0 && env.Kubeconfig == nil:
+		if env.Snapshot != nil && !env.Snapshot.Live() {
+			return Skipped(SkipOffline, "offline snapshot: no kubeconfig in use"), true
+		}
+		return Skipped(SkipNoKubeconfig, "no kubeconfig found"), true
+	}
+	return Result{}, false
+}
+
+// finish stamps the result with its check and timing, and makes the status honest: a check
+// may not report OK while one of its findings says Warn or Fail.
+func finish(c Check, r Result, start time.Time) Result {
+	r.CheckID = c.ID
+	r.Started = start
+	r.Duration = time.Since(start)
+	if r.Status == StatusOK || r.Status == StatusWarn || r.Status == StatusFail {
+		if w := Worst(r.Findings); w > r.Status && w <= StatusFail {
+			r.Status = w
+		}
+	}
+	if r.Summary == "" {
+		r.Summary = r.Status.String()
+	}
+	return r
+}
+
+// panicSite names the first frame of the panicking check, for the Error summary.
+func panicSite() string {
+	lines := strings.Split(string(debug.Stack()), "\n")
+	// Skip the runtime's own frames and ours: the first frame under /checks/ that is not this file.
+	for i := 0; i+1 < len(lines); i++ {
+		fn := lines[i]
+		if strings.Contains(fn, "kockpit/checks.") && !strings.Contains(fn, "runOne") &&
+			!strings.Contains(fn, "panicSite") && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1])
+		}
+	}
+	return "unknown site"
+}
