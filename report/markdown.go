@@ -1,0 +1,67 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
+)
+
+// writeMarkdown writes post-episode notes: a summary table, then every check with findings.
+func writeMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# kockpit report\n\n%s, kockpit %s, %s.\n\n", mdText(sourceLine(r.Source)),
+		mdText(r.Kockpit), r.Generated.Format("2006-01-02 15:04 MST"))
+	s := r.Summary
+	fmt.Fprintf(&b, "**%d ok · %d warn · %d fail · %d error · %d skipped**\n\n", s.OK, s.Warn, s.Fail, s.Error, s.Skip)
+	b.WriteString("| | Check | Category | Summary |\n|---|---|---|---|\n")
+	for _, c := range r.Checks {
+		fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s |\n", Mark(c.Status), c.Status, c.ID, c.Category, mdCell(c.Summary))
+	}
+	for _, c := range r.Checks {
+		if len(c.Findings) == 0 || c.Status == checks.StatusOK {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## %s %s — %s\n\n%s\n", Mark(c.Status), mdText(c.Title), c.ID, mdText(c.Summary))
+		for _, f := range c.Findings {
+			about := aboutText(f)
+			if about != "" {
+				about = "`" + mdCode(about) + "`: "
+			}
+			fmt.Fprintf(&b, "\n- **%s** %s%s\n", f.Severity, about, mdText(f.Message))
+			for _, e := range f.Evidence {
+				fmt.Fprintf(&b, "  - `%s`\n", mdCode(e))
+			}
+			if f.Hint != "" {
+				fmt.Fprintf(&b, "  - Fix: %s\n", mdText(f.Hint))
+			}
+			if len(f.Commands) > 0 {
+				b.WriteString("\n  ```sh\n")
+				for _, cmd := range f.Commands {
+					fmt.Fprintf(&b, "  %s\n", safetext.Visible(cmd))
+				}
+				b.WriteString("  ```\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdText makes a cluster string safe as Markdown prose: terminal-safe, and no character that
+// would turn into markup or HTML.
+func mdText(s string) string {
+	s = safetext.Visible(s)
+	r := strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]",
+		"<", "&lt;", ">", "&gt;", "|", "\\|", "#", "\\#")
+	return r.Replace(s)
+}
+
+func mdCell(s string) string { return mdText(s) }
+
+// mdCode makes a string safe inside a single-backtick code span.
+func mdCode(s string) string {
+	return strings.ReplaceAll(safetext.Visible(s), "`", "'")
+}

@@ -1,0 +1,173 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
+)
+
+// Marks differ by shape as well as colour, so the report reads in monochrome and to the
+// colour-blind.
+var statusMarks = map[checks.Status]string{
+	checks.StatusOK:    "✔",
+	checks.StatusWarn:  "▲",
+	checks.StatusFail:  "✖",
+	checks.StatusError: "!",
+	checks.StatusSkip:  "–",
+}
+
+// Mark is the one-character symbol of a status.
+func Mark(s checks.Status) string { return statusMarks[s] }
+
+// textStyles are every style of the text report, derived in one place.
+type textStyles struct {
+	status   map[checks.Status]lipgloss.Style
+	category lipgloss.Style
+	id       lipgloss.Style
+	faint    lipgloss.Style
+	command  lipgloss.Style
+}
+
+func newTextStyles(color bool) textStyles {
+	plain := lipgloss.NewStyle()
+	if !color {
+		return textStyles{
+			status: map[checks.Status]lipgloss.Style{
+				checks.StatusOK: plain, checks.StatusWarn: plain, checks.StatusFail: plain,
+				checks.StatusError: plain, checks.StatusSkip: plain,
+			},
+			category: plain, id: plain, faint: plain, command: plain,
+		}
+	}
+	return textStyles{
+		status: map[checks.Status]lipgloss.Style{
+			checks.StatusOK:    plain.Foreground(lipgloss.Color("2")),
+			checks.StatusWarn:  plain.Foreground(lipgloss.Color("3")),
+			checks.StatusFail:  plain.Foreground(lipgloss.Color("1")).Bold(true),
+			checks.StatusError: plain.Foreground(lipgloss.Color("5")).Bold(true),
+			checks.StatusSkip:  plain.Faint(true),
+		},
+		category: plain.Bold(true).Underline(true),
+		id:       plain.Bold(true),
+		faint:    plain.Faint(true),
+		command:  plain.Foreground(lipgloss.Color("6")),
+	}
+}
+
+// writeText writes the report for a person: checks grouped by category, findings under their
+// check, every string from the cluster made terminal-safe.
+func writeText(w io.Writer, r *Report, color bool) error {
+	st := newTextStyles(color)
+	var b strings.Builder
+	fmt.Fprintf(&b, "kockpit %s · %s\n", r.Kockpit, sourceLine(r.Source))
+	for _, cat := range checks.Categories {
+		group := checksIn(r, cat)
+		if len(group) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s\n", st.category.Render(string(cat)))
+		for _, c := range group {
+			writeTextCheck(&b, st, c)
+		}
+	}
+	s := r.Summary
+	fmt.Fprintf(&b, "\n%d ok · %d warn · %d fail · %d error · %d skipped · %s\n",
+		s.OK, s.Warn, s.Fail, s.Error, s.Skip, formatMillis(r.DurationMS))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
+	mark := st.status[c.Status].Render(Mark(c.Status))
+	summary := safetext.Visible(c.Summary)
+	if c.Status == checks.StatusSkip && c.SkipReason != "" && !strings.Contains(summary, string(c.SkipReason)) {
+		summary = fmt.Sprintf("%s (%s)", summary, c.SkipReason)
+	}
+	fmt.Fprintf(b, "  %s %s  %s %s\n", mark, st.id.Render(c.ID), summary,
+		st.faint.Render(formatMillis(c.DurationMS)))
+	for _, f := range c.Findings {
+		if f.Severity == checks.StatusOK && c.Status != checks.StatusOK {
+			continue // informational evidence adds noise next to real problems
+		}
+		fmark := st.status[f.Severity].Render(Mark(f.Severity))
+		about := aboutText(f)
+		if about != "" {
+			about += ": "
+		}
+		fmt.Fprintf(b, "      %s %s%s\n", fmark, safetext.Visible(about), safetext.Visible(f.Message))
+		for _, e := range f.Evidence {
+			fmt.Fprintf(b, "          %s\n", st.faint.Render(safetext.Visible(e)))
+		}
+		if f.Hint != "" {
+			fmt.Fprintf(b, "        fix: %s\n", safetext.Visible(f.Hint))
+		}
+		for _, cmd := range f.Commands {
+			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+safetext.Visible(cmd)))
+		}
+	}
+}
+
+// checksIn returns the report's checks of one category, in report order.
+func checksIn(r *Report, cat checks.Category) []CheckReport {
+	var out []CheckReport
+	for _, c := range r.Checks {
+		if c.Category == cat {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// aboutText names what a finding is about: "Pod kube-system/etcd-cp1" or "/etc/hosts:3:7".
+func aboutText(f FindingReport) string {
+	switch {
+	case f.Object != nil:
+		name := f.Object.Name
+		if f.Object.Namespace != "" {
+			name = f.Object.Namespace + "/" + name
+		}
+		return f.Object.Kind + " " + name
+	case f.File != nil:
+		s := f.File.Path
+		if f.File.Line > 0 {
+			s += fmt.Sprintf(":%d", f.File.Line)
+			if f.File.Column > 0 {
+				s += fmt.Sprintf(":%d", f.File.Column)
+			}
+		}
+		return s
+	}
+	return ""
+}
+
+func sourceLine(s Source) string {
+	switch s.Kind {
+	case "live":
+		parts := []string{"live"}
+		if s.Context != "" {
+			parts = append(parts, "context "+safetext.Visible(s.Context))
+		}
+		if s.Server != "" {
+			parts = append(parts, "server "+safetext.Visible(s.Server))
+		}
+		if s.ServerVersion != "" {
+			parts = append(parts, safetext.Visible(s.ServerVersion))
+		}
+		return strings.Join(parts, " · ")
+	case "files":
+		return "offline snapshot " + safetext.Visible(s.Path)
+	}
+	return "no cluster"
+}
+
+func formatMillis(ms int64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%dms", ms)
+	}
+	return fmt.Sprintf("%.1fs", float64(ms)/1000)
+}
