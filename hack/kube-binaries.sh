@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and kube-controller-manager for the test cluster, once per machine.
+# Builds kube-apiserver, kube-controller-manager and kubectl for the test cluster
+# (kube/testcluster), once per machine.
 #
 # They come from the k8s.io/kubernetes module, built in a throwaway module under the user cache
 # dir so kockpit's own go.mod never depends on k8s.io/kubernetes. The staging modules
@@ -15,7 +16,13 @@ cache="${KOCKPIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kockpit}"
 bin="$cache/kube-$KUBE_VERSION/bin"
 stamp="$bin/.built"
 
-if [ -f "$stamp" ] && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ]; then
+cmds="kube-apiserver kube-controller-manager kubectl"
+
+built=1
+for cmd in $cmds; do
+  [ -x "$bin/$cmd" ] || built=0
+done
+if [ -f "$stamp" ] && [ "$built" = 1 ]; then
   echo "$bin"
   exit 0
 fi
@@ -49,6 +56,7 @@ package kubebinaries
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
 
@@ -62,7 +70,7 @@ ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
  -X k8s.io/component-base/version.gitTreeState=clean \
  -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z \
  -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
-for cmd in kube-apiserver kube-controller-manager; do
+for cmd in $cmds; do
   echo "building $cmd $KUBE_VERSION..." >&2
   GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/$cmd" "k8s.io/kubernetes/cmd/$cmd"
 done
