@@ -19,6 +19,44 @@ var ErrOffline = errors.New("offline: this needs a live API server")
 // ErrNotCollected is returned offline for a kind the snapshot files do not contain.
 var ErrNotCollected = errors.New("not in the snapshot files")
 
+// ErrNotInstalled is returned live for a resource the API server does not serve: a CRD that is
+// not installed, an API group the cluster's version lacks.
+var ErrNotInstalled = errors.New("not installed: the API server does not serve this resource")
+
+// NotCollectedError says which resource the snapshot files lack. It matches ErrNotCollected.
+type NotCollectedError struct {
+	Resource Resource
+	// Source is the files' path, as Snapshot.Source reports it.
+	Source string
+	// Reason replaces the default "no KIND objects in SOURCE" when set.
+	Reason string
+}
+
+func (e *NotCollectedError) Error() string {
+	reason := e.Reason
+	if reason == "" {
+		reason = fmt.Sprintf("no %s objects in %s", e.Resource.Kind, e.Source)
+	}
+	return reason + ": " + ErrNotCollected.Error()
+}
+
+// Is makes errors.Is(err, ErrNotCollected) true.
+func (e *NotCollectedError) Is(target error) bool { return target == ErrNotCollected }
+
+// NotInstalledError is a LIST answered 404: the server does not serve the resource. It matches
+// ErrNotInstalled, and unwraps to the API server's status error.
+type NotInstalledError struct {
+	Resource Resource
+	Err      error
+}
+
+func (e *NotInstalledError) Error() string { return ErrNotInstalled.Error() }
+
+// Is makes errors.Is(err, ErrNotInstalled) true.
+func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInstalled }
+
+func (e *NotInstalledError) Unwrap() error { return e.Err }
+
 // ListStat records one LIST of one kind: what it cost and how it ended.
 type ListStat struct {
 	Resource  string        `json:"resource"`
@@ -45,9 +83,15 @@ type Snapshot struct {
 	// timing out must not fail the LIST that others are waiting on.
 	listCtx context.Context
 
+	// cluster is the live API server; nil offline.
+	cluster *Cluster
+	// name is what Source reports: "live" or the files' path.
+	name string
+
 	mu      sync.Mutex
 	entries map[Resource]*entry
 	stats   []ListStat
+	version *versionEntry // the server version, fetched on first ask
 }
 
 type entry struct {
@@ -62,6 +106,12 @@ func newSnapshot(ctx context.Context, src source) *Snapshot {
 
 // Live reports whether the snapshot reads from a live API server.
 func (s *Snapshot) Live() bool { return s.src.live() }
+
+// Cluster is the live API server the snapshot reads, or nil offline.
+func (s *Snapshot) Cluster() *Cluster { return s.cluster }
+
+// Source says where the objects come from: "live", or the path of the snapshot files.
+func (s *Snapshot) Source() string { return s.name }
 
 // List returns every object of the resource, listing it on first use.
 func (s *Snapshot) List(ctx context.Context, r Resource) ([]runtime.Object, error) {
