@@ -1,0 +1,67 @@
+# kockpit: `make demo` to see it, `make test` to test it (installs what it needs).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -X main.version=$(VERSION)
+CACHE      ?= $(or $(KOCKPIT_CACHE),$(HOME)/.cache/kockpit)
+TOOLS      := $(CACHE)/tools
+STATICCHECK_VERSION := v0.8.2
+# Sizes of the cluster `make bench` seeds.
+NODES ?= 1000
+PODS  ?= 20000
+FUZZTIME ?= 10s
+
+.PHONY: build demo test test-deps unit fuzz lint bench clean
+
+build:
+	go build -ldflags '$(LDFLAGS)' -o bin/kockpit ./cmd/kockpit
+
+demo: build
+	./bin/kockpit --demo --report
+
+# test-deps installs what the tests run against: etcd from Debian, kube-apiserver,
+# kube-controller-manager and kubectl built from k8s.io/kubernetes (once per machine, cached).
+test-deps:
+	@command -v etcd >/dev/null || { echo "installing etcd-server (Debian)..."; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y etcd-server >/dev/null 2>&1 || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update >/dev/null && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y etcd-server >/dev/null; }; }
+	@command -v tmux >/dev/null || { echo "installing tmux (Debian)..."; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y tmux >/dev/null 2>&1 || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update >/dev/null && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y tmux >/dev/null; }; }
+	@hack/kube-binaries.sh >/dev/null
+	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# test runs everything: lint, every test against the real test cluster (required, not
+# skipped), and a short run of each fuzzer.
+test: test-deps lint unit fuzz
+
+unit:
+	KOCKPIT_REQUIRE_CLUSTER=1 KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) \
+	  go test -count=1 -timeout 15m ./...
+
+fuzz:
+	@grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do \
+	  pkg=./$$(dirname "$${file#./}"); \
+	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$$file" | sed 's/^func //'); do \
+	    echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) "$$pkg" >/dev/null; \
+	  done; \
+	done
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$bad" ] || { echo "gofmt: $$bad"; exit 1; }
+	go vet ./...
+	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(TOOLS)/staticcheck ./...
+
+# bench seeds the real test apiserver with NODES nodes and PODS pods and prints one line:
+# report wall time, the floor (the bare LISTs the report needed), their ratio, peak RSS.
+bench: test-deps build
+	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS)
+	go test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/report"
+)
+
+// Exit codes, as README.md documents them.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitCanceled = 130
+)
+
+// usageError is bad usage or bad input: exit code 2, and nothing is written.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// options are the flags of the root command, completed into a run.
+type options struct {
+	kube    *genericclioptions.ConfigFlags
+	streams genericiooptions.IOStreams
+
+	report       bool
+	format       string
+	output       string
+	failOn       string
+	only, skip   []string
+	snapshot     string
+	demo         bool
+	checkTimeout time.Duration
+	parallel     int
+
+	// exit is the code the run asks for; execute returns it.
+	exit int
+}
+
+// execute runs the command line and returns the process exit code.
+func execute(args []string, streams genericiooptions.IOStreams) int {
+	o := &options{streams: streams}
+	cmd := newRootCommand(o)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	switch {
+	case err == nil:
+		return o.exit
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(streams.ErrOut, "kockpit: interrupted; nothing written")
+		return exitCanceled
+	default:
+		fmt.Fprintf(streams.ErrOut, "kockpit: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) || isFlagError(err) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+}
+
+func newRootCommand(o *options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kockpit",
+		Short: "A cockpit for debugging broken Kubernetes clusters",
+		Long: `kockpit runs a checklist of health probes against a cluster (or a snapshot of one)
+and shows each problem with the object it is about, how to fix it, and the kubectl command
+that shows the same thing.`,
+		Example: `  kockpit --report                       # text report of the current context
+  kockpit --report --format json -o r.json
+  kockpit --report --snapshot dump/      # offline, from kubectl get -A -o yaml or cluster-info dump
+  kockpit --demo --report                # an embedded broken cluster`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context())
+		},
+	}
+	cmd.SetOut(o.streams.Out)
+	cmd.SetErr(o.streams.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	f := cmd.Flags()
+	f.BoolVar(&o.report, "report", false, "print a report instead of opening the cockpit")
+	f.StringVar(&o.format, "format", "text", "report format: text, json, markdown or junit")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
+	f.StringVar(&o.failOn, "fail-on", "fail", "exit 1 when a check reaches this status: warn, fail or never")
+	f.StringSliceVar(&o.only, "only", nil, "run only these checks: IDs (api.reachable), prefixes (api.) or categories (DNS)")
+	f.StringSliceVar(&o.skip, "skip", nil, "skip these checks: IDs, prefixes or categories")
+	f.StringVar(&o.snapshot, "snapshot", "", "read the cluster from files (a YAML/JSON file or a directory) instead of an API server")
+	f.BoolVar(&o.demo, "demo", false, "look at an embedded broken cluster (no cluster needed)")
+	f.DurationVar(&o.checkTimeout, "check-timeout", checks.DefaultCheckTimeout, "give up on a check after this long")
+	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
+	o.kube = genericclioptions.NewConfigFlags(true)
+	o.kube.AddFlags(f)
+	cmd.AddCommand(newChecksCommand(o))
+	return cmd
+}
+
+func isFlagError(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") ||
+		strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "flag needs an argument") ||
+		strings.HasPrefix(msg, "invalid argument")
+}
+
+// signalContext is cancelled on the first SIGINT or SIGTERM, so a run stops cleanly.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"golang.org/x/term"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/report"
+	"github.com/kockpit/kockpit/scenarios"
+)
+
+// run is the root command: complete the flags, gather the environment, run the checks and
+// render the results.
+func (o *options) run(parent context.Context) error {
+	format, err := report.ParseFormat(o.format)
+	if err != nil {
+		return usageError{err}
+	}
+	bar, err := report.ParseFailOn(o.failOn)
+	if err != nil {
+		return usageError{err}
+	}
+	selected, err := checks.Select(checks.All(), o.only, o.skip)
+	if err != nil {
+		return usageError{err}
+	}
+	if o.demo && o.snapshot != "" {
+		return usagef("--demo and --snapshot both name the cluster to read: give one")
+	}
+	if o.parallel < 1 {
+		return usagef("--parallel must be at least 1, got %d", o.parallel)
+	}
+	ctx, cancel := signalContext(parent)
+	defer cancel()
+
+	env, src, err := o.environment(ctx)
+	if err != nil {
+		return err
+	}
+	env.Registry = selected
+	r, err := o.runChecks(ctx, env, src, selected)
+	if err != nil {
+		return err
+	}
+	if err := o.writeReport(r, format); err != nil {
+		return err
+	}
+	o.exit = r.ExitCode(bar)
+	return nil
+}
+
+// environment builds what checks read: a snapshot from files, the demo, or a live cluster.
+func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, error) {
+	env := &checks.Env{Path: os.Getenv("PATH"), Now: time.Now}
+	switch {
+	case o.demo:
+		snap, err := scenarios.Demo(ctx)
+		if err != nil {
+			return nil, report.Source{}, err
+		}
+		env.Snapshot = snap
+		return env, report.Source{Kind: "files", Path: snap.Source()}, nil
+	case o.snapshot != "":
+		snap, err := kube.LoadSnapshot(ctx, o.snapshot)
+		if err != nil {
+			return nil, report.Source{}, usageError{err}
+		}
+		env.Snapshot = snap
+		return env, report.Source{Kind: "files", Path: o.snapshot}, nil
+	}
+	cluster, kc, err := kube.Connect(o.kube, version)
+	env.Kubeconfig = kc
+	if err != nil {
+		if badInput := o.kubeconfigUsageError(err, kc); badInput != nil {
+			return nil, report.Source{}, badInput
+		}
+		// No usable cluster: checks that need one say so, the others still run.
+		src := report.Source{Kind: "none"}
+		if kc != nil {
+			src.Context = kc.Context
+		}
+		return env, src, nil
+	}
+	env.Cluster = cluster
+	env.Snapshot = kube.NewLiveSnapshot(ctx, cluster)
+	return env, report.Source{Kind: "live", Context: kc.Context, Server: serverHost(cluster.Server)}, nil
+}
+
+// kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2) or
+// a broken cluster configuration that the api.kubeconfig check should report.
+func (o *options) kubeconfigUsageError(err error, kc *kube.Kubeconfig) error {
+	msg := err.Error()
+	switch {
+	case kc == nil && strings.Contains(msg, "no configuration has been provided"):
+		return nil // no kubeconfig at all: run what needs none
+	case kc == nil:
+		return usagef("%v (fix: repair the kubeconfig file named here, or point --kubeconfig at another)", err)
+	case o.kube.Context != nil && *o.kube.Context != "" && !hasContext(kc, *o.kube.Context):
+		return usagef("--context %q: no such context in %s (see: kubectl config get-contexts)",
+			*o.kube.Context, strings.Join(kc.Files, ", "))
+	}
+	return nil
+}
+
+func hasContext(kc *kube.Kubeconfig, name string) bool {
+	_, ok := kc.Raw.Contexts[name]
+	return ok
+}
+
+// serverHost is the host:port of an API server URL: no scheme, path or credentials.
+func serverHost(server string) string {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return server
+	}
+	return u.Host
+}
+
+// runChecks runs the checks and gathers the report, with progress on a terminal's stderr.
+func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Source, selected []checks.Check) (*report.Report, error) {
+	start := time.Now()
+	r := report.New(version, src, selected, start)
+	progress := o.progress(len(selected))
+	done := 0
+	for res := range checks.Run(ctx, selected, env, checks.RunOptions{Parallelism: o.parallel, Timeout: o.checkTimeout}) {
+		r.Add(res)
+		done++
+		progress(done, res.CheckID)
+	}
+	progress(-1, "")
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var stats []kube.ListStat
+	if env.Snapshot != nil {
+		stats = env.Snapshot.Stats()
+		if src.Kind == "files" || reachable(r) {
+			r.Source.ServerVersion = serverVersion(ctx, env)
+		}
+	}
+	r.Finish(time.Since(start), stats)
+	return r, nil
+}
+
+// reachable reports whether api.reachable ran and passed, so asking the server for more
+// cannot hang the end of a run on a server that is down.
+func reachable(r *report.Report) bool {
+	for _, c := range r.Checks {
+		if c.ID == "api.reachable" {
+			return c.Status == checks.StatusOK || c.Status == checks.StatusWarn
+		}
+	}
+	return false
+}
+
+// serverVersion is the server's version for the report header; the snapshot fetches it once
+// per run, so after the versions checks it costs nothing.
+func serverVersion(ctx context.Context, env *checks.Env) string {
+	vctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	v, err := env.Snapshot.ServerVersion(vctx)
+	if err != nil || v == nil {
+		return ""
+	}
+	return v.GitVersion
+}
+
+// progress returns a reporter of "n of m checks done" on stderr, only when stderr is a
+// terminal; done < 0 clears the line.
+func (o *options) progress(total int) func(done int, last string) {
+	f, ok := o.streams.ErrOut.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func(int, string) {}
+	}
+	return func(done int, last string) {
+		if done < 0 {
+			fmt.Fprint(f, "\r\x1b[K")
+			return
+		}
+		fmt.Fprintf(f, "\r\x1b[Kkockpit: %d of %d checks done (%s)", done, total, last)
+	}
+}
+
+// writeReport renders the report to -o FILE atomically, or to stdout.
+func (o *options) writeReport(r *report.Report, format report.Format) error {
+	if o.output != "" && o.output != "-" {
+		return report.WriteFileAtomic(o.output, func(f *os.File) error {
+			return report.Write(f, r, format, false)
+		})
+	}
+	return report.Write(o.streams.Out, r, format, o.colorful(o.streams.Out))
+}
+
+// colorful says whether text to w may carry colour: a terminal, and NO_COLOR not set.
+func (o *options) colorful(w io.Writer) bool {
+	return colorprofile.Detect(w, os.Environ()) >= colorprofile.ANSI
+}
