@@ -1,0 +1,232 @@
+// Command bench measures kockpit against a real API server seeded with many nodes and pods,
+// and prints one line: the report's wall time, the floor (the bare LISTs the report needed,
+// made the same way, concurrently), their ratio, and kockpit's peak RSS. `make bench` runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/testcluster"
+)
+
+func main() {
+	binary := flag.String("kockpit", "bin/kockpit", "the kockpit binary to measure")
+	nodes := flag.Int("nodes", 1000, "nodes to seed")
+	pods := flag.Int("pods", 20000, "pods to seed")
+	runs := flag.Int("runs", 3, "measured runs; the best of each is reported")
+	flag.Parse()
+	if err := bench(*binary, *nodes, *pods, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func bench(binary string, nodes, pods, runs int) error {
+	c, err := testcluster.Start(testcluster.Options{})
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+	cfg := rest.CopyConfig(c.AdminConfig)
+	cfg.QPS, cfg.Burst = 1000, 2000
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	seedStart := time.Now()
+	if err := seed(context.Background(), cs, nodes, pods); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: seeded %d nodes and %d pods in %s\n", nodes, pods, time.Since(seedStart).Round(time.Second))
+
+	var bestReport, bestFloor time.Duration
+	var peakRSS int64
+	var lists []string
+	for i := 0; i < runs+1; i++ { // the first run warms the server's caches and is not counted
+		wall, rss, resources, err := runReport(binary, c.AdminKubeconfig)
+		if err != nil {
+			return err
+		}
+		lists = resources
+		floor, err := listFloor(c, resources)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			continue
+		}
+		if bestReport == 0 || wall < bestReport {
+			bestReport = wall
+		}
+		if bestFloor == 0 || floor < bestFloor {
+			bestFloor = floor
+		}
+		peakRSS = max(peakRSS, rss)
+	}
+	fmt.Printf("bench: %d nodes, %d pods, %d kinds listed: report %s, LIST floor %s, ratio %.2f, peak RSS %d MiB\n",
+		nodes, pods, len(lists), bestReport.Round(time.Millisecond), bestFloor.Round(time.Millisecond),
+		float64(bestReport)/float64(bestFloor), peakRSS/1024)
+	return nil
+}
+
+// runReport runs kockpit --report --format json and returns its wall time, peak RSS (KiB) and
+// the resources it listed.
+func runReport(binary, kubeconfig string) (time.Duration, int64, []string, error) {
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(binary, "--report", "--format", "json", "--kubeconfig", kubeconfig, "--fail-on", "never")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, nil, fmt.Errorf("kockpit: %v: %s", err, errOut.String())
+	}
+	wall := time.Since(start)
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	var doc struct {
+		Lists []struct {
+			Resource string `json:"resource"`
+			Error    string `json:"error"`
+		} `json:"lists"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		return 0, 0, nil, fmt.Errorf("reading kockpit's JSON: %w", err)
+	}
+	var resources []string
+	for _, l := range doc.Lists {
+		if l.Error != "" {
+			return 0, 0, nil, fmt.Errorf("kockpit's LIST of %s failed: %s", l.Resource, l.Error)
+		}
+		resources = append(resources, l.Resource)
+	}
+	return wall, rss, resources, nil
+}
+
+// listFloor makes the same LISTs kockpit made, concurrently, through kockpit's own snapshot
+// code with nothing else around it: the least a report could cost.
+func listFloor(c *testcluster.Cluster, resources []string) (time.Duration, error) {
+	cluster, err := kube.NewCluster(c.AdminConfig, "bench")
+	if err != nil {
+		return 0, err
+	}
+	byName := map[string]kube.Resource{}
+	for _, r := range kube.KnownResources {
+		byName[r.String()] = r
+	}
+	ctx := context.Background()
+	snap := kube.NewLiveSnapshot(ctx, cluster)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(resources))
+	for _, name := range resources {
+		r, ok := byName[name]
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := snap.List(ctx, r); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// seed creates the nodes (with kubelet versions in their status) and the pods, with many
+// requests in flight.
+func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
+	const namespaces = 50
+	for i := range namespaces {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%02d", i)}}
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating namespace: %w", err)
+		}
+	}
+	return parallel(nodes+pods, 32, func(i int) error {
+		if i < nodes {
+			return seedNode(ctx, cs, fmt.Sprintf("node-%05d", i))
+		}
+		i -= nodes
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%06d", i), Namespace: fmt.Sprintf("bench-%02d", i%namespaces),
+				Labels: map[string]string{"app": fmt.Sprintf("app-%d", i%200)}},
+			Spec: corev1.PodSpec{NodeName: fmt.Sprintf("node-%05d", i%max(nodes, 1)), Containers: []corev1.Container{{
+				Name: "app", Image: "registry.example/app:1.0", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+			}}},
+		}
+		_, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+		return err
+	})
+}
+
+func seedNode(ctx context.Context, cs kubernetes.Interface, name string) error {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name}}}
+	created, err := cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	created.Status = corev1.NodeStatus{
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}},
+		NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", KubeProxyVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.4"},
+	}
+	_, err = cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	return err
+}
+
+// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
+func parallel(n, workers int, fn func(int) error) error {
+	next := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+loop:
+	for i := range n {
+		select {
+		case next <- i:
+		case err = <-errs:
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
