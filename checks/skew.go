@@ -55,7 +55,8 @@ func ParseKubeVersion(s string) (*version.Version, error) {
 	if s == "" {
 		return nil, errors.New("empty version")
 	}
-	v, err := version.ParseGeneric(s)
+	// Semantic first, so pre-release and build suffixes survive for display.
+	v, err := version.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("reading version %q: %w", s, err)
 	}
@@ -94,6 +95,11 @@ func VersionFromImage(image string) (*version.Version, error) {
 		return nil, fmt.Errorf("image %q has no tag", image)
 	}
 	return ParseKubeVersion(name[i+1:])
+}
+
+// displayVersion writes a version as Kubernetes does: "v1.31.0-eks-abc".
+func displayVersion(v *version.Version) string {
+	return "v" + v.String()
 }
 
 // MinorString writes a version as the policy talks about it: "v1.37".

@@ -1,0 +1,342 @@
+package checks
+
+import (
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kockpit/kockpit/kube"
+)
+
+// elfHeader builds the first 20 bytes of an ELF file.
+func elfHeader(class elf.Class, data elf.Data, osabi elf.OSABI, typ elf.Type, machine elf.Machine) []byte {
+	b := make([]byte, 64)
+	copy(b, elf.ELFMAG)
+	b[elf.EI_CLASS], b[elf.EI_DATA], b[elf.EI_VERSION], b[elf.EI_OSABI] = byte(class), byte(data), 1, byte(osabi)
+	var order binary.ByteOrder = binary.LittleEndian
+	if data == elf.ELFDATA2MSB {
+		order = binary.BigEndian
+	}
+	order.PutUint16(b[16:], uint16(typ))
+	order.PutUint16(b[18:], uint16(machine))
+	return b
+}
+
+// machOHeader builds the first 8 bytes of a thin Mach-O file, as written on little-endian Macs.
+func machOHeader(cpu uint32) []byte {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint32(b, 0xfeedfacf)
+	binary.LittleEndian.PutUint32(b[4:], cpu)
+	return b
+}
+
+func TestBinaryHeaderMismatch(t *testing.T) {
+	amd64 := elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_X86_64)
+	tests := []struct {
+		name       string
+		head       []byte
+		goos, arch string
+		want       string // "" means it can run
+	}{
+		{"linux amd64 static", amd64, "linux", "amd64", ""},
+		{"linux amd64 PIE, GNU ABI", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_LINUX, elf.ET_DYN, elf.EM_X86_64), "linux", "amd64", ""},
+		{"arm64 on amd64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_AARCH64), "linux", "amd64", "an ELF binary for arm64"},
+		{"arm64 on arm64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_AARCH64), "linux", "arm64", ""},
+		{"386 on amd64", elfHeader(elf.ELFCLASS32, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_386), "linux", "amd64", "an ELF binary for 386"},
+		{"s390x on amd64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2MSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_S390), "linux", "amd64", "an ELF binary for s390x"},
+		{"ppc64 big-endian on ppc64le", elfHeader(elf.ELFCLASS64, elf.ELFDATA2MSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_PPC64), "linux", "ppc64le", "an ELF binary for ppc64"},
+		{"FreeBSD", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_FREEBSD, elf.ET_EXEC, elf.EM_X86_64), "linux", "amd64", "a FreeBSD binary for amd64"},
+		{"object file", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_REL, elf.EM_X86_64), "linux", "amd64", "an ELF file of type ET_REL, not a program"},
+		{"macOS amd64 on linux", machOHeader(0x01000007), "linux", "amd64", "a macOS binary for amd64"},
+		{"macOS arm64 on linux", machOHeader(0x0100000c), "linux", "amd64", "a macOS binary for arm64"},
+		{"macOS arm64 on a Mac", machOHeader(0x0100000c), "darwin", "arm64", ""},
+		{"macOS universal", []byte{0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2}, "linux", "amd64", "a macOS binary (universal)"},
+		{"ELF on a Mac", amd64, "darwin", "arm64", "an ELF binary for amd64 (Linux or another Unix)"},
+		{"Windows", []byte("MZ\x90\x00\x03\x00\x00\x00"), "linux", "amd64", "a Windows binary"},
+		{"Windows on Windows", []byte("MZ\x90\x00\x03\x00\x00\x00"), "windows", "amd64", ""},
+		{"script", []byte("#!/bin/sh\necho hi\n"), "linux", "amd64", ""},
+		{"empty", nil, "linux", "amd64", "an empty file"},
+		{"text", []byte("echo hi\n"), "linux", "amd64", "neither a program nor a #! script (it starts with 65 63 68 6f 20 68 69 0a)"},
+		{"truncated ELF", []byte("\x7fELF\x02\x01"), "linux", "amd64", "neither a program nor a #! script (it starts with 7f 45 4c 46 02 01)"},
+	}
+	for _, tt := range tests {
+		if got := readBinaryHeader(tt.head).mismatch(tt.goos, tt.arch); got != tt.want {
+			t.Errorf("%s: mismatch(%s/%s) = %q, want %q", tt.name, tt.goos, tt.arch, got, tt.want)
+		}
+	}
+}
+
+func TestBinaryHeaderOfThisTest(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	head, err := readFileHead(exe, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readBinaryHeader(head).mismatch(runtime.GOOS, runtime.GOARCH); got != "" {
+		t.Errorf("the test binary itself is reported as %q", got)
+	}
+}
+
+func TestBinaryHeaderScript(t *testing.T) {
+	h := readBinaryHeader([]byte("#!/usr/bin/env bash\r\n\n# hide kube-system\nexec /usr/local/bin/.kubectl \"$@\" | grep -v kube-system\n\x1b[2J\n"))
+	if h.format != formatScript {
+		t.Fatalf("format = %v, want script", h.format)
+	}
+	if h.interpreter != "/usr/bin/env bash" {
+		t.Errorf("interpreter = %q", h.interpreter)
+	}
+	want := []string{"#!/usr/bin/env bash", "# hide kube-system", `exec /usr/local/bin/.kubectl "$@" | grep -v kube-system`, "␛[2J"}
+	if strings.Join(h.lines, "|") != strings.Join(want, "|") {
+		t.Errorf("lines = %q, want %q", h.lines, want)
+	}
+}
+
+func TestParseKubectlClientVersion(t *testing.T) {
+	tests := []struct {
+		name, out, want string
+	}{
+		{"json", `{
+  "clientVersion": {"major": "1", "minor": "37", "gitVersion": "v1.37.2", "platform": "linux/amd64"},
+  "kustomizeVersion": "v5.7.1"
+}`, "v1.37.2"},
+		{"json after a warning", "WARNING: something\n{\"clientVersion\":{\"gitVersion\":\"v1.31.0-eks-abc\"}}\n", "v1.31.0-eks-abc"},
+		{"json major minor only", `{"clientVersion":{"major":"1","minor":"27+"}}`, "v1.27"},
+		{"old text", `Client Version: version.Info{Major:"1", Minor:"12", GitVersion:"v1.12.0", GitCommit:"0ed33881dc4355495f623c6f22e7dd0b7632b7c0", GitTreeState:"clean"}`, "v1.12.0"},
+		{"new text", "Client Version: v1.28.4\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n", "v1.28.4"},
+		{"json without clientVersion then text", "{\"serverVersion\":{}}\nClient Version: v1.30.1\n", "v1.30.1"},
+		{"garbage", "error: unknown flag: --client\n", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		got, err := parseKubectlClientVersion([]byte(tt.out))
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("%s: got %q, want an error", tt.name, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestQuotePathForShell(t *testing.T) {
+	tests := map[string]string{
+		"/usr/bin/kubectl":      "/usr/bin/kubectl",
+		"/opt/my tools/kubectl": "'/opt/my tools/kubectl'",
+		"/tmp/it's/kubectl":     `'/tmp/it'\''s/kubectl'`,
+		"":                      "''",
+	}
+	for in, want := range tests {
+		if got := quotePathForShell(in); got != want {
+			t.Errorf("quotePathForShell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDynamicLoader(t *testing.T) {
+	if got := dynamicLoader("amd64"); got != "/lib64/ld-linux-x86-64.so.2" {
+		t.Errorf("amd64 loader = %q", got)
+	}
+	if got := dynamicLoader("arm64"); got != "/lib/ld-linux-aarch64.so.1" {
+		t.Errorf("arm64 loader = %q", got)
+	}
+}
+
+// writeKubectl puts a file named kubectl in a new directory and returns the directory.
+func writeKubectl(t *testing.T, content []byte, mode os.FileMode) string {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "kubectl")
+	if err := os.WriteFile(p, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func versionScript(gitVersion string) []byte {
+	return []byte(fmt.Sprintf("#!/bin/sh\n# a stand-in for kubectl\nprintf '{\"clientVersion\":{\"gitVersion\":\"%s\"}}\\n'\n", gitVersion))
+}
+
+// findingWith returns the first finding whose message contains s.
+func findingWith(r Result, s string) *Finding {
+	for i := range r.Findings {
+		if strings.Contains(r.Findings[i].Message, s) {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+func requireUnixShell(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("needs a Unix shell and file modes")
+	}
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+}
+
+func TestInspectKubectlFixtures(t *testing.T) {
+	requireUnixShell(t)
+	server := mustKubeVersion(t, "v1.37.2")
+	ctx := context.Background()
+
+	t.Run("script reporting the server's version", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, versionScript("v1.37.2"), 0o755), server, nil)
+		if r.Status != StatusWarn {
+			t.Fatalf("status = %v (%s), want warn", r.Status, r.Summary)
+		}
+		script := findingWith(r, "is a script run by /bin/sh")
+		if script == nil || script.Severity != StatusWarn {
+			t.Fatalf("no script warning in %+v", r.Findings)
+		}
+		if !strings.Contains(strings.Join(script.Evidence, "\n"), "line 2: # a stand-in for kubectl") {
+			t.Errorf("script evidence does not quote its lines: %q", script.Evidence)
+		}
+		skew := findingWith(r, "kubectl v1.37 is on the same minor as the server v1.37")
+		if skew == nil || skew.Severity != StatusOK {
+			t.Fatalf("no OK version finding in %+v", r.Findings)
+		}
+		if got := strings.Join(skew.Evidence, "|"); !strings.Contains(got, "kubectl: v1.37.2") || !strings.Contains(got, "server: v1.37.2") {
+			t.Errorf("evidence = %q", got)
+		}
+	})
+
+	t.Run("script reporting a version 25 minors old", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, versionScript("v1.12.0"), 0o755), server, nil)
+		if r.Status != StatusFail {
+			t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
+		}
+		f := findingWith(r, "kubectl v1.12 is 25 minors behind the server v1.37: the supported skew is one minor")
+		if f == nil || f.Severity != StatusFail || f.Commands[0] != "kubectl version" {
+			t.Fatalf("no skew failure in %+v", r.Findings)
+		}
+		if findingWith(r, "is a script") == nil {
+			t.Errorf("the script warning is missing: %+v", r.Findings)
+		}
+	})
+
+	t.Run("no exec bit", func(t *testing.T) {
+		dir := writeKubectl(t, versionScript("v1.37.2"), 0o644)
+		r := inspectKubectl(ctx, dir, server, nil)
+		if r.Status != StatusFail {
+			t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
+		}
+		f := findingWith(r, "has no exec bit")
+		if f == nil || f.File == nil || f.File.Path != filepath.Join(dir, "kubectl") {
+			t.Fatalf("no exec-bit finding in %+v", r.Findings)
+		}
+		if !strings.Contains(f.Hint, "chmod +x "+filepath.Join(dir, "kubectl")) {
+			t.Errorf("hint = %q", f.Hint)
+		}
+		if runtime.GOARCH == "amd64" && !strings.Contains(f.Hint, "/lib64/ld-linux-x86-64.so.2 /usr/bin/chmod +x ") {
+			t.Errorf("hint lacks the dynamic linker: %q", f.Hint)
+		}
+		if len(r.Findings) != 1 {
+			t.Errorf("a file that cannot run was run: %+v", r.Findings)
+		}
+	})
+
+	t.Run("a kubectl without exec bit before a working one", func(t *testing.T) {
+		broken := writeKubectl(t, []byte("#!/bin/sh\nexit 1\n"), 0o644)
+		good := writeKubectl(t, versionScript("v1.36.1"), 0o755)
+		r := inspectKubectl(ctx, broken+string(os.PathListSeparator)+good, server, nil)
+		if f := findingWith(r, "comes first on PATH but has no exec bit"); f == nil || f.Severity != StatusWarn {
+			t.Errorf("the shadowed file is not reported: %+v", r.Findings)
+		}
+		if f := findingWith(r, "kubectl v1.36 is one minor behind"); f == nil || f.Severity != StatusOK {
+			t.Errorf("the kubectl that runs was not compared: %+v", r.Findings)
+		}
+	})
+
+	t.Run("macOS binary", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, machOHeader(0x0100000c), 0o755), server, nil)
+		if r.Status != StatusFail {
+			t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
+		}
+		if runtime.GOOS != "darwin" && findingWith(r, "is a macOS binary for arm64") == nil {
+			t.Errorf("findings = %+v", r.Findings)
+		}
+	})
+
+	t.Run("not installed", func(t *testing.T) {
+		r := inspectKubectl(ctx, t.TempDir(), server, nil)
+		if r.Status != StatusSkip || r.SkipReason != SkipNotInstalled {
+			t.Errorf("got %v %q, want skip not installed", r.Status, r.SkipReason)
+		}
+	})
+
+	t.Run("runs with a minimal environment", func(t *testing.T) {
+		t.Setenv("KOCKPIT_TEST_LEAK", "leaked")
+		script := "#!/bin/sh\nif [ -z \"$KOCKPIT_TEST_LEAK\" ] && [ \"$KUBECONFIG\" = /dev/null ]; then v=v1.37.0; else v=v1.0.0; fi\n" +
+			"printf '{\"clientVersion\":{\"gitVersion\":\"%s\"}}' \"$v\"\n"
+		r := inspectKubectl(ctx, writeKubectl(t, []byte(script), 0o755), server, nil)
+		if findingWith(r, "kubectl v1.37 is on the same minor") == nil {
+			t.Errorf("kubectl saw the caller's environment: %+v", r.Findings)
+		}
+	})
+
+	t.Run("fails with a fake error", func(t *testing.T) {
+		script := "#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n"
+		r := inspectKubectl(ctx, writeKubectl(t, []byte(script), 0o755), server, nil)
+		f := findingWith(r, "fails `kubectl version --client`")
+		if f == nil || f.Severity != StatusFail {
+			t.Fatalf("findings = %+v", r.Findings)
+		}
+		if !strings.Contains(strings.Join(f.Evidence, "\n"), "You must be logged in") {
+			t.Errorf("stderr not quoted: %q", f.Evidence)
+		}
+	})
+
+	t.Run("prints no version", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, []byte("#!/bin/sh\necho hello\n"), 0o755), server, nil)
+		if f := findingWith(r, "printed no version"); f == nil || f.Severity != StatusWarn {
+			t.Errorf("findings = %+v", r.Findings)
+		}
+	})
+
+	t.Run("hangs", func(t *testing.T) {
+		dir := writeKubectl(t, []byte("#!/bin/sh\nsleep 30\n"), 0o755)
+		ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		r := inspectKubectl(ctx, dir+string(os.PathListSeparator)+"/usr/bin:/bin", server, nil)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("took %s", d)
+		}
+		if f := findingWith(r, "did not answer"); f == nil || f.Severity != StatusFail {
+			t.Errorf("findings = %+v", r.Findings)
+		}
+	})
+
+	t.Run("server version unknown", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, versionScript("v1.37.2"), 0o755), nil, fmt.Errorf("listing pods: %w", kube.ErrNotCollected))
+		if r.Status != StatusWarn || !strings.Contains(r.Summary, "server version unknown") {
+			t.Errorf("got %v %q", r.Status, r.Summary)
+		}
+	})
+}
+
+func TestKubectlResultWithoutServer(t *testing.T) {
+	info := []Finding{{Severity: StatusOK, Message: "kubectl v1.37.2 at /usr/bin/kubectl"}}
+	r := kubectlResult(info, nil, fmt.Errorf("server version: %w", kube.ErrOffline))
+	if r.Status != StatusSkip || r.SkipReason != SkipOffline || len(r.Findings) != 1 {
+		t.Errorf("got %v %q %+v, want a skip that keeps the evidence", r.Status, r.SkipReason, r.Findings)
+	}
+}
