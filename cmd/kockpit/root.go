@@ -15,7 +15,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/report"
 )
 
 // Exit codes, as README.md documents them.
