@@ -181,7 +181,20 @@ func (api *apiClients) create(ctx context.Context, o *unstructured.Unstructured)
 	if err != nil || !sub {
 		return m, err // without a status subresource, the create stored the status already
 	}
-	out.Object["status"] = status
+	// The fixture's status fields over the server's: some, like a Pod's qosClass, the server
+	// sets on create and refuses to see changed.
+	merged, _ := out.Object["status"].(map[string]any)
+	if merged == nil {
+		merged = map[string]any{}
+	}
+	fields, ok := status.(map[string]any)
+	if !ok {
+		return m, fmt.Errorf("%s: status is not a map", what)
+	}
+	for k, v := range fields {
+		merged[k] = v
+	}
+	out.Object["status"] = merged
 	if _, err := ri.UpdateStatus(ctx, out, metav1.UpdateOptions{FieldManager: "kockpit-testcluster"}); err != nil {
 		return m, fmt.Errorf("writing the status of %s: %w", what, err)
 	}
