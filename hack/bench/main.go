@@ -188,7 +188,7 @@ func seedNode(ctx context.Context, cs kubernetes.Interface, name string) error {
 	}
 	created.Status = corev1.NodeStatus{
 		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}},
-		NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", KubeProxyVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.4"},
+		NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.4"},
 	}
 	_, err = cs.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
 	return err
