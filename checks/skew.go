@@ -84,17 +84,22 @@ func VersionFromInfo(info *apiversion.Info) (*version.Version, error) {
 // it ("registry.k8s.io/kube-apiserver:v1.37.2", "...:v1.37.2@sha256:..."). An image pinned only
 // by digest, or tagged "latest", has no version to read.
 func VersionFromImage(image string) (*version.Version, error) {
-	ref := image
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
-	// The tag follows the last colon after the last slash; a colon before it is a registry port.
-	name := ref[strings.LastIndex(ref, "/")+1:]
-	i := strings.LastIndex(name, ":")
-	if i < 0 {
+	tag := imageTag(image)
+	if tag == "" {
 		return nil, fmt.Errorf("image %q has no tag", image)
 	}
-	return ParseKubeVersion(name[i+1:])
+	return ParseKubeVersion(tag)
+}
+
+// imageTag is the tag of an image reference, "" when it has none. The tag follows the last
+// colon after the last slash; a colon before that slash is a registry's port.
+func imageTag(image string) string {
+	ref, _, _ := strings.Cut(image, "@")
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
 }
 
 // displayVersion writes a version as Kubernetes does: "v1.31.0-eks-abc".
@@ -164,7 +169,13 @@ func (s Skew) Rule() string {
 
 // Sentence describes the pair: "kubectl v1.12 is 25 minors behind the server v1.37".
 func (s Skew) Sentence() string {
-	return fmt.Sprintf("%s %s is %s the server %s", s.Component, MinorString(s.Version), s.Distance(), MinorString(s.Server))
+	return s.SentenceAgainst("the server " + MinorString(s.Server))
+}
+
+// SentenceAgainst is Sentence with the reference named by the caller, for when it is not the
+// API server itself: "kubelet v1.30 is 5 minors behind v1.35, the newest ...".
+func (s Skew) SentenceAgainst(ref string) string {
+	return fmt.Sprintf("%s %s is %s %s", s.Component, MinorString(s.Version), s.Distance(), ref)
 }
 
 func minorsWord(n int) string {
