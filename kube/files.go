@@ -1,0 +1,946 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes/scheme"
+	sigsjson "sigs.k8s.io/json"
+)
+
+// maxFileSize bounds one snapshot file: a bigger one is almost surely not a snapshot, and
+// holding it would take the memory the checks need.
+const maxFileSize = 512 << 20
+
+// maxListDepth bounds Lists of Lists: kubectl writes one level, deeper is a broken file.
+const maxListDepth = 4
+
+// loadFix is what to do when the path holds no snapshot at all.
+const loadFix = "pass a file or directory written by `kubectl get -A -o yaml` or `kubectl cluster-info dump --output-directory`"
+
+// InputError is malformed snapshot input, located as precisely as the input allows.
+type InputError struct {
+	File   string
+	Line   int // 1-based; 0 when the error is about the whole file
+	Column int // 1-based, in characters; 0 when unknown
+	Msg    string
+	Fix    string
+}
+
+// Error formats FILE:LINE:COL: MSG (fix: FIX), leaving out the parts that are not known.
+func (e *InputError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File + ":")
+	}
+	if e.Line > 0 {
+		b.WriteString(strconv.Itoa(e.Line) + ":")
+		if e.Column > 0 {
+			b.WriteString(strconv.Itoa(e.Column) + ":")
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	b.WriteString(e.Msg)
+	if e.Fix != "" {
+		b.WriteString(" (fix: " + e.Fix + ")")
+	}
+	return b.String()
+}
+
+// LoadSnapshot reads snapshot files: one file, or a directory read recursively (the output of
+// `kubectl cluster-info dump --output-directory`, or any tree of .yaml, .yml and .json files).
+// Malformed input is an *InputError.
+func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &InputError{File: path, Msg: pathErrorText(err), Fix: loadFix}
+	}
+	if fi.IsDir() {
+		return load(ctx, os.DirFS(path), ".", path, func(p string) string {
+			return filepath.Join(path, filepath.FromSlash(p))
+		})
+	}
+	return load(ctx, os.DirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
+}
+
+// LoadSnapshotFS reads snapshot files under root in fsys (a file or a directory), as
+// LoadSnapshot does; name is what Snapshot.Source reports. It serves embedded snapshots.
+func LoadSnapshotFS(ctx context.Context, fsys fs.FS, root string, name string) (*Snapshot, error) {
+	return load(ctx, fsys, root, name, func(p string) string { return p })
+}
+
+// load reads every snapshot file under root; display turns an fs path into the name errors show.
+func load(ctx context.Context, fsys fs.FS, root, name string, display func(string) string) (*Snapshot, error) {
+	files, err := snapshotFiles(fsys, root, display)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, &InputError{File: display(root), Msg: "no .yaml, .yml or .json files in this directory", Fix: loadFix}
+	}
+	src := &fileSource{name: name, kinds: map[schema.GroupKind]*kindObjects{}}
+	l := &loader{ctx: ctx, src: src}
+	for _, f := range files {
+		if err := l.loadFile(fsys, f, display(f)); err != nil {
+			return nil, err
+		}
+	}
+	if l.docs == 0 {
+		return nil, &InputError{File: display(root), Msg: "no Kubernetes objects: every document is empty", Fix: loadFix}
+	}
+	s := newSnapshot(ctx, src)
+	s.name = name
+	return s, nil
+}
+
+// snapshotFiles lists the files to read, in lexical order so that runs are deterministic and a
+// duplicate object resolves the same way each time. A root that is a file is read whatever its
+// name; in a directory only .yaml, .yml and .json count: a cluster-info dump puts logs.txt
+// beside the JSON. Hidden entries (.git, editor swap files) are skipped.
+func snapshotFiles(fsys fs.FS, root string, display func(string) string) ([]string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			fix := ""
+			if p == root {
+				fix = loadFix
+			}
+			return &InputError{File: display(p), Msg: pathErrorText(err), Fix: fix}
+		}
+		hidden := p != root && strings.HasPrefix(d.Name(), ".")
+		switch {
+		case d.IsDir() && hidden:
+			return fs.SkipDir
+		case d.IsDir() || hidden:
+			return nil
+		case p == root || isSnapshotExt(p):
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files, err
+}
+
+func isSnapshotExt(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// pathErrorText is an fs error without the path, which the InputError already shows.
+func pathErrorText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "no such file or directory"
+	}
+	return err.Error()
+}
+
+// readFile reads one file, refusing those over maxFileSize before reading them.
+func readFile(fsys fs.FS, p, file string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, &InputError{File: file, Msg: pathErrorText(err)}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &InputError{File: file, Msg: pathErrorText(err)}
+	}
+	if fi.Size() > maxFileSize {
+		return nil, tooBig(file)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	// The limit also holds for files whose size Stat does not know (pipes).
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
+		return nil, &InputError{File: file, Msg: "reading: " + pathErrorText(err)}
+	}
+	if buf.Len() > maxFileSize {
+		return nil, tooBig(file)
+	}
+	return buf.Bytes(), nil
+}
+
+func tooBig(file string) error {
+	return &InputError{File: file, Msg: fmt.Sprintf("larger than the %d MiB kockpit reads from one file", maxFileSize>>20),
+		Fix: "split it, for example one file per kind: `kubectl get pods -A -o yaml > pods.yaml`"}
+}
+
+// fileSource is a snapshot read from files: the objects by group and kind. The version is not
+// part of the key, so a Resource for a CRD finds its objects whatever version the files have.
+type fileSource struct {
+	name  string
+	kinds map[schema.GroupKind]*kindObjects
+}
+
+// kindObjects are the objects of one kind, in file order, each namespace/name once.
+type kindObjects struct {
+	objs  []runtime.Object
+	index map[types.NamespacedName]int
+}
+
+func (s *fileSource) live() bool { return false }
+
+func (s *fileSource) list(_ context.Context, r Resource, _ *ListStat) ([]runtime.Object, error) {
+	k, ok := s.kinds[r.GroupKind()]
+	if !ok {
+		return nil, &NotCollectedError{Resource: r, Source: s.name}
+	}
+	return convertForm(r, slices.Clip(k.objs))
+}
+
+// collected records that the files hold the kind, even if no object of it: an empty PodList
+// says there are no pods, which is not the same as not knowing.
+func (s *fileSource) collected(gk schema.GroupKind) *kindObjects {
+	k := s.kinds[gk]
+	if k == nil {
+		k = &kindObjects{index: map[types.NamespacedName]int{}}
+		s.kinds[gk] = k
+	}
+	return k
+}
+
+// add keeps an object; a second object of the same kind, namespace and name replaces the
+// first, as dumps often repeat objects across files.
+func (s *fileSource) add(gk schema.GroupKind, obj runtime.Object) {
+	k := s.collected(gk)
+	m, ok := obj.(metav1.Object)
+	if !ok || m.GetName() == "" {
+		k.objs = append(k.objs, obj)
+		return
+	}
+	key := types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}
+	if i, ok := k.index[key]; ok {
+		k.objs[i] = obj
+		return
+	}
+	k.index[key] = len(k.objs)
+	k.objs = append(k.objs, obj)
+}
+
+// convertForm returns objects in the form the resource asks for. Files decode typed exactly the
+// typed KnownResources; a Resource declared elsewhere may want the other form.
+func convertForm(r Resource, objs []runtime.Object) ([]runtime.Object, error) {
+	if len(objs) == 0 {
+		return objs, nil
+	}
+	_, unstr := objs[0].(*unstructured.Unstructured)
+	if unstr != r.Typed {
+		if r.Typed && objs[0].GetObjectKind().GroupVersionKind().Version != r.Version {
+			return nil, fmt.Errorf("the files have %s, not %s", objs[0].GetObjectKind().GroupVersionKind(), r.APIVersion())
+		}
+		return objs, nil
+	}
+	out := make([]runtime.Object, len(objs))
+	for i, o := range objs {
+		c, err := convertObject(r, o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+func convertObject(r Resource, o runtime.Object) (runtime.Object, error) {
+	gvk := r.GVR().GroupVersion().WithKind(r.Kind)
+	if !r.Typed {
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, fmt.Errorf("converting %s to unstructured: %w", gvk.Kind, err)
+		}
+		u := &unstructured.Unstructured{Object: m}
+		u.SetGroupVersionKind(o.GetObjectKind().GroupVersionKind())
+		return u, nil
+	}
+	u := o.(*unstructured.Unstructured)
+	if u.GroupVersionKind() != gvk {
+		return nil, fmt.Errorf("the files have %s, not %s", u.GroupVersionKind(), gvk)
+	}
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return nil, fmt.Errorf("no Go type for %s: %w", gvk, err)
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", gvk.Kind, objectName(u), err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return obj, nil
+}
+
+func objectName(m metav1.Object) string {
+	if m.GetNamespace() == "" {
+		return m.GetName()
+	}
+	return m.GetNamespace() + "/" + m.GetName()
+}
+
+// doc is one object in a file before decoding: where it is, what it says it is, and its items
+// when it is a list. JSON docs are slices of the file; YAML docs are nodes.
+type doc struct {
+	off        int        // JSON: byte offset in the file
+	node       *yaml.Node // YAML: the mapping node
+	raw        []byte     // JSON: the object's bytes
+	apiVersion string
+	kind       string
+	hasItems   bool
+	items      []*doc
+	itemsErr   *docError // an element of items that is not an object; an error if this is a list
+}
+
+// docError is a problem at a place in the file: a byte offset (JSON) or a node (YAML).
+type docError struct {
+	off  int
+	node *yaml.Node
+	msg  string
+}
+
+func (e *docError) Error() string { return e.msg }
+
+// loader reads files into a fileSource, one file at a time.
+type loader struct {
+	ctx  context.Context
+	src  *fileSource
+	file string // the current file, as errors show it
+	data []byte // the current file's bytes
+	docs int    // top-level documents read so far
+	objs int
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func (l *loader) loadFile(fsys fs.FS, p, file string) error {
+	if err := l.ctx.Err(); err != nil {
+		return fmt.Errorf("loading %s: %w", file, err)
+	}
+	data, err := readFile(fsys, p, file)
+	if err != nil {
+		return err
+	}
+	l.file, l.data = file, bytes.TrimPrefix(data, utf8BOM)
+	defer func() { l.data = nil }() // the objects are decoded; the bytes can go
+	if looksLikeJSON(l.data) {
+		return l.loadJSON()
+	}
+	return l.loadYAML()
+}
+
+// looksLikeJSON sniffs the content, not the name: kubectl users redirect JSON into .yaml files
+// and back, and parsing a large JSON file as YAML is many times slower.
+func looksLikeJSON(data []byte) bool {
+	for _, c := range data {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// add decodes a document and keeps its object, or the items of a list. in is the list the
+// document is an item of, nil at the top level; a typed list (PodList) names its items' kind.
+func (l *loader) add(d *doc, in *doc) error {
+	if l.objs++; l.objs%1024 == 0 && l.ctx.Err() != nil {
+		return fmt.Errorf("loading %s: %w", l.file, l.ctx.Err())
+	}
+	apiVersion, kind := d.apiVersion, d.kind
+	if in != nil && in.kind != "List" {
+		apiVersion = cmpOr(apiVersion, in.apiVersion)
+		kind = cmpOr(kind, strings.TrimSuffix(in.kind, "List"))
+	}
+	if d.hasItems && strings.HasSuffix(kind, "List") {
+		return l.addList(d, apiVersion, kind)
+	}
+	if kind == "List" { // a List without items: nothing to keep
+		return nil
+	}
+	gvk, err := l.docKind(d, apiVersion, kind)
+	if err != nil {
+		return err
+	}
+	obj, err := l.decode(d, gvk)
+	if err != nil {
+		return err
+	}
+	l.src.add(gvk.GroupKind(), obj)
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (l *loader) addList(d *doc, apiVersion, kind string) error {
+	if d.itemsErr != nil {
+		return l.errorAt(d.itemsErr, d, "items of a "+kind+" must be objects: "+d.itemsErr.msg, "")
+	}
+	list := &doc{apiVersion: apiVersion, kind: kind}
+	if kind != "List" {
+		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
+			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
+		}
+	}
+	for _, it := range d.items {
+		if err := l.add(it, list); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const kindFix = "every object needs `apiVersion:` and `kind:`; kubectl writes both, so export with `kubectl get -A -o yaml`"
+
+func (l *loader) docKind(d *doc, apiVersion, kind string) (schema.GroupVersionKind, error) {
+	switch {
+	case kind == "" && apiVersion == "":
+		return schema.GroupVersionKind{}, l.errorAt(nil, d, "object has no kind and no apiVersion", kindFix)
+	case kind == "":
+		return schema.GroupVersionKind{}, l.errorAt(nil, d, "object has no kind", kindFix)
+	case apiVersion == "":
+		return schema.GroupVersionKind{}, l.errorAt(nil, d, kind+" has no apiVersion", kindFix)
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || gv.Version == "" {
+		return schema.GroupVersionKind{}, l.errorAt(nil, d,
+			fmt.Sprintf("apiVersion %q of %s is not GROUP/VERSION or VERSION", apiVersion, kind), kindFix)
+	}
+	return gv.WithKind(kind), nil
+}
+
+// decode turns a document into client-go's Go type for typed known resources, and into
+// unstructured for the rest (CRDs, APIServices, kinds kockpit does not read yet).
+func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	raw, err := l.docJSON(d)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := ResourceForGroupKind(gvk.GroupKind()); ok && r.Typed {
+		return l.decodeTyped(d, raw, r, gvk)
+	}
+	var m map[string]any
+	// The codecs' JSON library: case-sensitive like the API server, integers kept int64.
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
+		return nil, l.errorAt(nil, d, gvk.Kind+": "+strings.TrimPrefix(err.Error(), "json: "), "")
+	}
+	if md, ok := m["metadata"]; ok && md != nil {
+		if _, ok := md.(map[string]any); !ok {
+			return nil, l.errorAt(nil, d, gvk.Kind+": metadata must be an object", "")
+		}
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(gvk)
+	return u, nil
+}
+
+func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	if gvk.Version != r.Version {
+		return nil, l.errorAt(nil, d, fmt.Sprintf("%s %s: kockpit reads %s", gvk.Kind, gvk.GroupVersion(), r.APIVersion()),
+			fmt.Sprintf("export it again: `kubectl get %s -A -o yaml` writes the version the cluster serves", r))
+	}
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return nil, l.errorAt(nil, d, fmt.Sprintf("no Go type for %s: %v", gvk, err), "")
+	}
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
+		return nil, l.fieldError(d, raw, gvk, err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return obj, nil
+}
+
+// fieldError explains a typed decoding failure. The codecs' JSON library does not say where the
+// bad field is, so the standard library decodes again, on this rare path, to find its path.
+func (l *loader) fieldError(d *doc, raw []byte, gvk schema.GroupVersionKind, err error) error {
+	what := gvk.Kind + " " + docName(raw)
+	obj, _ := scheme.Scheme.New(gvk)
+	var te *json.UnmarshalTypeError
+	if !errors.As(json.Unmarshal(raw, obj), &te) || te.Field == "" {
+		return l.errorAt(nil, d, what+": "+strings.TrimPrefix(err.Error(), "json: "), "")
+	}
+	msg := fmt.Sprintf("%s: %s must be %s, not %s", what, te.Field, jsonTypeName(te.Type), te.Value)
+	fix := fmt.Sprintf("`kubectl explain %s.%s` shows the field's type", strings.ToLower(gvk.Kind), te.Field)
+	at := &docError{off: d.off + int(te.Offset), node: fieldNode(d.node, te.Field)}
+	return l.errorAt(at, d, msg, fix)
+}
+
+// docName is "namespace/name" from an object's metadata, for messages.
+func docName(raw []byte) string {
+	var o struct {
+		Metadata struct{ Name, Namespace string }
+	}
+	_ = json.Unmarshal(raw, &o)
+	name := cmpOr(o.Metadata.Name, "(no name)")
+	if o.Metadata.Namespace != "" {
+		name = o.Metadata.Namespace + "/" + name
+	}
+	return strconv.Quote(name)
+}
+
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	}
+	return "a " + t.String()
+}
+
+// errorAt makes an InputError at the problem's place, or at the document's when at is nil.
+func (l *loader) errorAt(at *docError, d *doc, msg, fix string) error {
+	off, node := d.off, d.node
+	if at != nil && (at.node != nil || d.node == nil) {
+		off, node = at.off, at.node
+	}
+	e := &InputError{File: l.file, Msg: msg, Fix: fix}
+	if node != nil {
+		e.Line, e.Column = node.Line, node.Column
+	} else {
+		e.Line, e.Column = lineCol(l.data, off)
+	}
+	return e
+}
+
+// lineCol turns a byte offset into a 1-based line and column (in characters).
+func lineCol(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return bytes.Count(data[:off], []byte{'\n'}) + 1, utf8.RuneCount(data[start:off]) + 1
+}
+
+// --- JSON ---
+
+// jsonWalker steps through a JSON file's objects without decoding them: it reads only
+// apiVersion, kind and the items of lists, and keeps each object as a slice of the file, so a
+// bad object's line is known and the file is scanned once before the typed decode.
+type jsonWalker struct {
+	data []byte
+	dec  *json.Decoder
+	skip json.RawMessage // reused for the values stepped over
+}
+
+func (l *loader) loadJSON() error {
+	w := &jsonWalker{data: l.data, dec: json.NewDecoder(bytes.NewReader(l.data))}
+	for {
+		d, err := w.object(0)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return l.jsonError(err)
+		}
+		l.docs++
+		if err := l.add(d, nil); err != nil {
+			return err
+		}
+	}
+}
+
+func (l *loader) jsonError(err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+		de *docError
+	)
+	e := &InputError{File: l.file}
+	switch {
+	case errors.As(err, &se):
+		e.Line, e.Column = lineCol(l.data, int(se.Offset)-1)
+		e.Msg = "JSON syntax error: " + se.Error()
+	case errors.As(err, &te):
+		e.Line, e.Column = lineCol(l.data, int(te.Offset))
+		e.Msg = "JSON: " + strings.TrimPrefix(te.Error(), "json: ")
+	case errors.As(err, &de):
+		e.Line, e.Column = lineCol(l.data, de.off)
+		e.Msg = de.msg
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.Line, e.Column = lineCol(l.data, len(l.data))
+		e.Msg, e.Fix = "JSON ends in the middle of an object", "the file is truncated: export it again"
+	default:
+		e.Msg = "JSON: " + err.Error()
+	}
+	return e
+}
+
+// valueStart is the offset of the next value: the decoder's offset is just past the last token,
+// before any separator.
+func (w *jsonWalker) valueStart() int {
+	i := int(w.dec.InputOffset())
+	for i < len(w.data) {
+		switch w.data[i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+func (w *jsonWalker) peek() byte {
+	if i := w.valueStart(); i < len(w.data) {
+		return w.data[i]
+	}
+	return 0
+}
+
+// object reads one object; io.EOF when the input has no more values.
+func (w *jsonWalker) object(depth int) (*doc, error) {
+	start := w.valueStart()
+	if c := w.peek(); c != '{' && c != 0 {
+		return nil, &docError{off: start, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
+	}
+	if _, err := w.dec.Token(); err != nil { // '{'
+		return nil, err
+	}
+	d := &doc{off: start}
+	for w.dec.More() {
+		if err := w.member(d, depth); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := w.dec.Token(); err != nil { // '}'
+		return nil, err
+	}
+	d.raw = w.data[start:w.dec.InputOffset()]
+	return d, nil
+}
+
+func jsonValueName(c byte) string {
+	switch c {
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	}
+	return "a " + strconv.QuoteRune(rune(c)) + "..."
+}
+
+func (w *jsonWalker) member(d *doc, depth int) error {
+	tok, err := w.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case "kind":
+		return w.stringValue(&d.kind, "kind")
+	case "apiVersion":
+		return w.stringValue(&d.apiVersion, "apiVersion")
+	case "items":
+		if c := w.peek(); c == '[' || c == 'n' {
+			d.hasItems = true
+			return w.items(d, depth)
+		}
+	}
+	return w.dec.Decode(&w.skip)
+}
+
+func (w *jsonWalker) stringValue(dst *string, name string) error {
+	start := w.valueStart()
+	var v any
+	if err := w.dec.Decode(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		*dst = v
+	case nil: // "kind": null says no kind
+	default:
+		return &docError{off: start, msg: name + " must be a string"}
+	}
+	return nil
+}
+
+// items reads a list's elements. An element that is not an object is an error only if the
+// document turns out to be a list (kind comes after items in kubectl's sorted output).
+func (w *jsonWalker) items(d *doc, depth int) error {
+	if depth >= maxListDepth {
+		return &docError{off: w.valueStart(), msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+	}
+	if tok, err := w.dec.Token(); err != nil || tok == nil { // '[' or null
+		return err
+	}
+	for w.dec.More() {
+		if w.peek() != '{' {
+			d.itemsErr = &docError{off: w.valueStart(), msg: "found " + jsonValueName(w.peek())}
+			if err := w.skipRest(); err != nil {
+				return err
+			}
+			break
+		}
+		it, err := w.object(depth + 1)
+		if err != nil {
+			return err
+		}
+		d.items = append(d.items, it)
+	}
+	_, err := w.dec.Token() // ']'
+	return err
+}
+
+func (w *jsonWalker) skipRest() error {
+	for w.dec.More() {
+		if err := w.dec.Decode(&w.skip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- YAML ---
+
+// yamlLine finds the line in a go-yaml error: "yaml: line 3: did not find expected key".
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?(?:unmarshal errors:\s*)?line (\d+): (.*)$`)
+
+func (l *loader) loadYAML() error {
+	dec := yaml.NewDecoder(bytes.NewReader(l.data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return l.yamlError(err, 0, "YAML syntax error: ")
+		}
+		root := documentContent(&n)
+		if root == nil { // an empty document: "---" twice, or only comments
+			continue
+		}
+		d, err := yamlDoc(root, 0)
+		if err != nil {
+			return l.errorAt(err.(*docError), &doc{node: root}, err.Error(), "")
+		}
+		l.docs++
+		if err := l.add(d, nil); err != nil {
+			return err
+		}
+	}
+}
+
+// yamlError makes an InputError of a go-yaml error, at its line when it has one.
+func (l *loader) yamlError(err error, line int, prefix string) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	return &InputError{File: l.file, Line: line, Msg: prefix + msg}
+}
+
+func documentContent(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return nil
+	}
+	c := resolveAlias(n.Content[0])
+	if c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" {
+		return nil
+	}
+	return c
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// yamlDoc reads apiVersion, kind and items from a mapping node; the rest is decoded later.
+func yamlDoc(n *yaml.Node, depth int) (*doc, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, &docError{node: n, msg: "expected an object with apiVersion and kind, found " + yamlNodeName(n)}
+	}
+	d := &doc{node: n}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
+		var err error
+		switch key.Value {
+		case "kind":
+			d.kind, err = yamlString(val, "kind")
+		case "apiVersion":
+			d.apiVersion, err = yamlString(val, "apiVersion")
+		case "items":
+			err = yamlItems(d, val, depth)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func yamlString(n *yaml.Node, name string) (string, error) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+		return n.Value, nil
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		return "", nil
+	}
+	return "", &docError{node: n, msg: name + " must be a string"}
+}
+
+func yamlItems(d *doc, n *yaml.Node, depth int) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		d.hasItems = true
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil // not a list's items; the object is decoded as a whole
+	}
+	if depth >= maxListDepth {
+		return &docError{node: n, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+	}
+	d.hasItems = true
+	for _, c := range n.Content {
+		c = resolveAlias(c)
+		if c.Kind != yaml.MappingNode {
+			d.itemsErr = &docError{node: c, msg: "found " + yamlNodeName(c)}
+			return nil
+		}
+		it, err := yamlDoc(c, depth+1)
+		if err != nil {
+			return err
+		}
+		d.items = append(d.items, it)
+	}
+	return nil
+}
+
+func yamlNodeName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an empty document"
+}
+
+// docJSON is the document as JSON, which the typed decoders read. A YAML node goes through
+// go-yaml's own decoding, which resolves anchors, merge keys and tags and refuses alias bombs.
+func (l *loader) docJSON(d *doc) ([]byte, error) {
+	if d.node == nil {
+		return d.raw, nil
+	}
+	var v any
+	if err := d.node.Decode(&v); err != nil {
+		return nil, l.yamlError(err, d.node.Line, "")
+	}
+	v, err := jsonCompatible(v)
+	if err == nil {
+		var raw []byte
+		if raw, err = json.Marshal(v); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, l.errorAt(nil, d, "cannot be written as JSON: "+strings.TrimPrefix(err.Error(), "json: "), "")
+}
+
+// jsonCompatible turns go-yaml's maps with non-string keys (`1: a`) into JSON objects.
+func jsonCompatible(v any) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			v[k] = c
+		}
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			m[fmt.Sprint(k)] = c
+		}
+		return m, nil
+	case []any:
+		for i, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			v[i] = c
+		}
+	}
+	return v, nil
+}
+
+// fieldNode finds the node of a field path ("spec.containers") in a YAML object, for the line
+// of a bad field; at a list it stops, as the path does not say which element.
+func fieldNode(n *yaml.Node, path string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	for _, name := range strings.Split(path, ".") {
+		if n.Kind != yaml.MappingNode {
+			return n
+		}
+		next := (*yaml.Node)(nil)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				next = resolveAlias(n.Content[i+1])
+			}
+		}
+		if next == nil {
+			return n
+		}
+		n = next
+	}
+	return n
+}
