@@ -80,7 +80,7 @@ func (o created) String() string {
 // subresource after the create, so a fixture Node keeps its kubeletVersion and conditions and a
 // Pod its containerStatuses. Namespaces that exist already are left as they are. The test's
 // cleanup deletes what Apply created, in reverse order, except namespaces: no namespace
-// controller runs to empty them.
+// controller runs to empty them. Tests that apply the same objects must not run in parallel.
 func (c *Cluster) Apply(t testing.TB, files ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)

@@ -74,19 +74,23 @@ type Cluster struct {
 const viewerNamespace = "team-a"
 
 // BinDir is where the kube binaries are looked for: $KOCKPIT_KUBE_BIN, else
-// $KOCKPIT_CACHE/kube-VERSION/bin, else the user cache dir's kockpit/kube-VERSION/bin, which is
-// where hack/kube-binaries.sh builds them.
+// $KOCKPIT_CACHE/kube-VERSION/bin, else kockpit/kube-VERSION/bin in $XDG_CACHE_HOME or
+// ~/.cache: where hack/kube-binaries.sh builds them, by the same rules.
 func BinDir() string {
 	if d := os.Getenv("KOCKPIT_KUBE_BIN"); d != "" {
 		return d
 	}
 	cache := os.Getenv("KOCKPIT_CACHE")
 	if cache == "" {
-		user, err := os.UserCacheDir()
-		if err != nil {
-			user = os.TempDir()
+		base := os.Getenv("XDG_CACHE_HOME")
+		if base == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				home = os.TempDir()
+			}
+			base = filepath.Join(home, ".cache")
 		}
-		cache = filepath.Join(user, "kockpit")
+		cache = filepath.Join(base, "kockpit")
 	}
 	return filepath.Join(cache, "kube-"+KubeVersion, "bin")
 }
