@@ -79,10 +79,6 @@ func inspectKubectl(ctx context.Context, search string, server *version.Version,
 		return Skipped(SkipNotInstalled, "kubectl is not on PATH")
 	}
 	var findings []Finding
-	if !found.executable {
-		findings = append(findings, kubectlNoExecFinding(found, search))
-		return kubectlResult(findings, server, serverErr)
-	}
 	for _, p := range found.shadowed {
 		// The shell passes over a file it may not execute and runs the next one: report the
 		// skipped one, it is someone's kubectl.
@@ -94,18 +90,25 @@ func inspectKubectl(ctx context.Context, search string, server *version.Version,
 			Commands: []string{"ls -l " + quotePathForShell(p)},
 		})
 	}
+	if !found.executable {
+		findings = append(findings, kubectlNoExecFinding(found, search))
+	}
 
-	head, err := readFileHead(found.path, 4096)
-	if err != nil {
-		return Errored(fmt.Sprintf("reading %s: %v", found.path, err))
+	// The header tells what running it would do; a file kockpit may execute but not read
+	// (mode --x) is still run.
+	head, readErr := readFileHead(found.path, 4096)
+	if readErr == nil {
+		hdr := readBinaryHeader(head)
+		if what := hdr.mismatch(runtime.GOOS, runtime.GOARCH); what != "" {
+			findings = append(findings, kubectlForeignFinding(found, hdr, what, server))
+			return kubectlResult(findings, server, serverErr)
+		}
+		if hdr.format == formatScript {
+			findings = append(findings, kubectlScriptFinding(found, hdr))
+		}
 	}
-	hdr := readBinaryHeader(head)
-	if what := hdr.mismatch(runtime.GOOS, runtime.GOARCH); what != "" {
-		findings = append(findings, kubectlForeignFinding(found, hdr, what, server))
+	if !found.executable {
 		return kubectlResult(findings, server, serverErr)
-	}
-	if hdr.format == formatScript {
-		findings = append(findings, kubectlScriptFinding(found, hdr))
 	}
 
 	client, f := runKubectlClientVersion(ctx, found.path, search)
@@ -137,17 +140,25 @@ func kubectlResult(findings []Finding, server *version.Version, serverErr error)
 		return r
 	}
 	r := Result{Status: worst, Findings: findings}
-	switch {
-	case len(findings) == 0:
-		r.Summary = "kubectl is fine"
-	default:
-		r.Summary = findings[0].Message
-		for _, f := range findings[1:] {
-			if f.Severity > StatusOK {
-				r.Summary += "; and more"
-				break
-			}
+	// The gravest finding speaks for the check; the others are counted.
+	lead, others := -1, 0
+	for i, f := range findings {
+		if lead < 0 || f.Severity > findings[lead].Severity {
+			lead = i
 		}
+	}
+	for i, f := range findings {
+		if i != lead && f.Severity > StatusOK {
+			others++
+		}
+	}
+	switch {
+	case lead < 0:
+		r.Summary = "kubectl is fine"
+	case others == 0:
+		r.Summary = findings[lead].Message
+	default:
+		r.Summary = fmt.Sprintf("%s (and %d more)", findings[lead].Message, others)
 	}
 	if server == nil {
 		r.Summary += " (server version unknown: " + serverErr.Error() + ")"

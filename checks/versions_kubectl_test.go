@@ -248,8 +248,21 @@ func TestInspectKubectlFixtures(t *testing.T) {
 		if runtime.GOARCH == "amd64" && !strings.Contains(f.Hint, "/lib64/ld-linux-x86-64.so.2 /usr/bin/chmod +x ") {
 			t.Errorf("hint lacks the dynamic linker: %q", f.Hint)
 		}
-		if len(r.Findings) != 1 {
+		if findingWith(r, "is a script run by /bin/sh") == nil {
+			t.Errorf("the header was not read: %+v", r.Findings)
+		}
+		if len(r.Findings) != 2 {
 			t.Errorf("a file that cannot run was run: %+v", r.Findings)
+		}
+		if !strings.HasPrefix(r.Summary, "kubectl at "+filepath.Join(dir, "kubectl")+" has no exec bit") || !strings.HasSuffix(r.Summary, "(and 1 more)") {
+			t.Errorf("summary = %q", r.Summary)
+		}
+	})
+
+	t.Run("no exec bit and built for another system", func(t *testing.T) {
+		r := inspectKubectl(ctx, writeKubectl(t, machOHeader(0x01000007), 0o600), server, nil)
+		if findingWith(r, "has no exec bit") == nil || (runtime.GOOS != "darwin" && findingWith(r, "is a macOS binary for amd64") == nil) {
+			t.Errorf("findings = %+v", r.Findings)
 		}
 	})
 

@@ -167,7 +167,7 @@ func nodeSubjects(nodes []*corev1.Node, proxies map[string]*corev1.Pod) []versio
 		if p := proxies[n.Name]; p != nil {
 			img := containerImage(p, "kube-proxy")
 			tag := imageTag(img)
-			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, tag, fmt.Sprintf("image %s (pod kube-system/%s)", safetext.Visible(img), p.Name)))
+			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, tag, fmt.Sprintf("image %s in pod kube-system/%s", safetext.Visible(img), p.Name)))
 			s.viaPods = true
 		} else if info.KubeProxyVersion != "" {
 			//nolint:staticcheck // deprecated but still set by older kubelets, the ones at risk
