@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -636,19 +637,30 @@ func (w *jsonWalker) object(depth int) (*doc, error) {
 		return nil, &docError{off: start, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
 	}
 	if _, err := w.dec.Token(); err != nil { // '{'
+		if depth > 0 {
+			err = truncated(err)
+		}
 		return nil, err
 	}
 	d := &doc{off: start}
 	for w.dec.More() {
 		if err := w.member(d, depth); err != nil {
-			return nil, err
+			return nil, truncated(err)
 		}
 	}
 	if _, err := w.dec.Token(); err != nil { // '}'
-		return nil, err
+		return nil, truncated(err)
 	}
 	d.raw = w.data[start:w.dec.InputOffset()]
 	return d, nil
+}
+
+// truncated: the decoder says io.EOF when input ends between two tokens of an object.
+func truncated(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 func jsonValueName(c byte) string {
@@ -746,7 +758,7 @@ func (l *loader) loadYAML() error {
 			return nil
 		}
 		if err != nil {
-			return l.yamlError(err, 0, "YAML syntax error: ")
+			return l.yamlSyntaxError(err)
 		}
 		root := documentContent(&n)
 		if root == nil { // an empty document: "---" twice, or only comments
@@ -777,6 +789,55 @@ func (l *loader) yamlError(err error, line int, prefix string) error {
 	return &InputError{File: l.file, Line: line, Msg: prefix + msg}
 }
 
+// yamlSyntaxError locates a syntax error. go-yaml v3 reports parser errors ("did not find
+// expected key", the usual bad indentation) at a 0-based line, of the enclosing block when it
+// knows one; go-yaml v2 reports the 0-based line of the offending token, so on this rare path v2
+// parses again to say where. Scanner errors v3 already reports 1-based.
+func (l *loader) yamlSyntaxError(err error) error {
+	e := l.yamlError(err, 0, "YAML syntax error: ").(*InputError)
+	problem := strings.TrimPrefix(e.Msg, "YAML syntax error: ")
+	if m := unknownAnchor.FindStringSubmatch(problem); m != nil {
+		// go-yaml does not say where; the first use of the alias is where to look.
+		if i := bytes.Index(l.data, []byte("*"+m[1])); i >= 0 {
+			e.Line, e.Column = lineCol(l.data, i)
+		}
+		return e
+	}
+	if !yamlParserErrors[problem] {
+		return e
+	}
+	e.Line++
+	dec := yamlv2.NewDecoder(bytes.NewReader(l.data))
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == nil {
+			continue
+		}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil && m[2] == problem {
+			n, _ := strconv.Atoi(m[1])
+			e.Line = n + 1
+		}
+		return e
+	}
+}
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// yamlParserErrors are the problems libyaml's parser (not its scanner) reports.
+var yamlParserErrors = map[string]bool{
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected <document start>": true,
+	"found incompatible YAML document":       true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found undefined tag handle":             true,
+}
+
 func documentContent(n *yaml.Node) *yaml.Node {
 	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 		return nil
@@ -801,22 +862,50 @@ func yamlDoc(n *yaml.Node, depth int) (*doc, error) {
 		return nil, &docError{node: n, msg: "expected an object with apiVersion and kind, found " + yamlNodeName(n)}
 	}
 	d := &doc{node: n}
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
 		var err error
-		switch key.Value {
-		case "kind":
+		switch {
+		case key.ShortTag() == "!!merge":
+			merges = append(merges, val)
+		case key.Value == "kind":
 			d.kind, err = yamlString(val, "kind")
-		case "apiVersion":
+		case key.Value == "apiVersion":
 			d.apiVersion, err = yamlString(val, "apiVersion")
-		case "items":
+		case key.Value == "items":
 			err = yamlItems(d, val, depth)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	for _, m := range merges {
+		mergeKind(d, m)
+	}
 	return d, nil
+}
+
+// mergeKind takes apiVersion and kind from the mappings of a merge key (`<<: *base`) where the
+// object does not set them itself: go-yaml's decoding merges them into the object too.
+func mergeKind(d *doc, n *yaml.Node) {
+	maps := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		maps = n.Content
+	}
+	for _, m := range maps {
+		m = resolveAlias(m)
+		if m.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			val := resolveAlias(m.Content[i+1])
+			dst := map[string]*string{"kind": &d.kind, "apiVersion": &d.apiVersion}[m.Content[i].Value]
+			if dst != nil && *dst == "" && val.Kind == yaml.ScalarNode && val.ShortTag() == "!!str" {
+				*dst = val.Value
+			}
+		}
+	}
 }
 
 func yamlString(n *yaml.Node, name string) (string, error) {
