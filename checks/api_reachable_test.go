@@ -259,7 +259,7 @@ func testCA(t *testing.T) *testAuthority {
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "kockpit-test-ca"},
 		NotBefore:             time.Now().Add(-72 * time.Hour),
-		NotAfter:              time.Now().Add(72 * time.Hour),
+		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
