@@ -312,3 +312,19 @@ func closedPort(t *testing.T) func(*clientcmdapi.Config) {
 		}
 	}
 }
+
+func TestKubeconfigListMergesFiles(t *testing.T) {
+	withClusterKubectl(t)
+	// The first file holds nothing usable; kubectl merges the list and so must kockpit.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("apiVersion: v1\nkind: Config\npreferences: {}\n"), 0o600)
+	t.Setenv("KUBECONFIG", empty+string(os.PathListSeparator)+testCluster.AdminKubeconfig)
+	code, out, errOut := kockpit(t, "--report", "--format", "json", "--only", "api.reachable,versions.nodes")
+	r := parseReport(t, out)
+	if code != 0 || r.Source.Kind != "live" {
+		t.Fatalf("exit %d, source %q; stderr %s", code, r.Source.Kind, errOut)
+	}
+	if st := statuses(r); st["api.reachable"] != "ok" || st["versions.nodes"] != "ok" {
+		t.Errorf("statuses %v", st)
+	}
+}
