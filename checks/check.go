@@ -58,6 +58,8 @@ const (
 	NeedsObjects
 	// NeedsKubeconfig marks checks that read the kubeconfig itself.
 	NeedsKubeconfig
+	// NeedsHost marks checks that read a node's files (under Env.Host.Root); they need no API.
+	NeedsHost
 )
 
 // Status is the outcome of a check. The order is by gravity, so the worst of several is the max.

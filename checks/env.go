@@ -22,9 +22,24 @@ type Env struct {
 	Path string
 	// Now is the clock for expiry and age decisions.
 	Now func() time.Time
+	// Host is the node whose files host checks read. Nil when kockpit does not run on (or
+	// against) a node.
+	Host *Host
+	// Active allows checks that send traffic of their own (a DNS query through a
+	// port-forward) rather than only read; --no-active turns it off.
+	Active bool
 	// Registry is the set of checks of this run, for checks that reason about the others
 	// (which of them a restricted user degrades).
 	Registry []Check
+}
+
+// Host is a node's file system as host checks see it.
+type Host struct {
+	// Root prefixes every path: "/" on a node, "/host" in a pod that mounts the node, a
+	// fixture tree in tests.
+	Root string
+	// Since is how far back the timeline looks for changed files.
+	Since time.Duration
 }
 
 // SkipOrError turns an error from the snapshot into the result a reader can act on:

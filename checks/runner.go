@@ -115,6 +115,8 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 		return Skipped(SkipNoKubeconfig, "no cluster to talk to: no kubeconfig found"), true
 	case c.Needs&NeedsObjects != 0 && env.Snapshot == nil:
 		return Skipped(SkipNoKubeconfig, "no cluster objects: no kubeconfig and no --snapshot"), true
+	case c.Needs&NeedsHost != 0 && env.Host == nil:
+		return Skipped(SkipNotApplicable, "not on a node: run `kockpit node --host-root DIR` on one"), true
 	case c.Needs&NeedsKubeconfig != 0 && env.Kubeconfig == nil:
 		if env.Snapshot != nil && !env.Snapshot.Live() {
 			return Skipped(SkipOffline, "offline snapshot: no kubeconfig in use"), true
