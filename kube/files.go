@@ -314,6 +314,7 @@ type doc struct {
 	hasItems   bool
 	items      []*doc
 	itemsErr   *docError // an element of items that is not an object; an error if this is a list
+	unchecked  [][2]int  // JSON: spans of members stepped over, to validate if never decoded
 }
 
 // docError is a problem at a place in the file: a byte offset (JSON) or a node (YAML).
@@ -408,6 +409,9 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if d.itemsErr != nil {
 		return l.errorAt(d.itemsErr, d, "items of a "+kind+" must be objects: "+d.itemsErr.msg, "")
 	}
+	if err := l.checkUnchecked(d); err != nil {
+		return err
+	}
 	list := &doc{apiVersion: apiVersion, kind: kind}
 	if kind != "List" {
 		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
@@ -454,6 +458,9 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 	var m map[string]any
 	// The codecs' JSON library: case-sensitive like the API server, integers kept int64.
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
+		if se := l.jsonSyntaxError(d.off, err); se != nil {
+			return nil, se
+		}
 		return nil, l.errorAt(nil, d, gvk.Kind+": "+strings.TrimPrefix(err.Error(), "json: "), "")
 	}
 	if md, ok := m["metadata"]; ok && md != nil {
@@ -485,6 +492,9 @@ func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVer
 // fieldError explains a typed decoding failure. The codecs' JSON library does not say where the
 // bad field is, so the standard library decodes again, on this rare path, to find its path.
 func (l *loader) fieldError(d *doc, raw []byte, gvk schema.GroupVersionKind, err error) error {
+	if se := l.jsonSyntaxError(d.off, err); se != nil {
+		return se
+	}
 	what := gvk.Kind + " " + docName(raw)
 	obj, _ := scheme.Scheme.New(gvk)
 	var te *json.UnmarshalTypeError
@@ -556,17 +566,17 @@ func lineCol(data []byte, off int) (line, col int) {
 
 // --- JSON ---
 
-// jsonWalker steps through a JSON file's objects without decoding them: it reads only
-// apiVersion, kind and the items of lists, and keeps each object as a slice of the file, so a
-// bad object's line is known and the file is scanned once before the typed decode.
+// jsonWalker steps through a JSON file's structure without decoding it: it reads apiVersion,
+// kind and the items of lists, and keeps each object as a slice of the file, so a bad object's
+// line is known. It skips values by matching brackets and leaves validation to the decoders,
+// which check every object they decode: the file is scanned once before the typed decode.
 type jsonWalker struct {
 	data []byte
-	dec  *json.Decoder
-	skip json.RawMessage // reused for the values stepped over
+	pos  int
 }
 
 func (l *loader) loadJSON() error {
-	w := &jsonWalker{data: l.data, dec: json.NewDecoder(bytes.NewReader(l.data))}
+	w := &jsonWalker{data: l.data}
 	for {
 		d, err := w.object(0)
 		if err == io.EOF {
@@ -583,165 +593,303 @@ func (l *loader) loadJSON() error {
 }
 
 func (l *loader) jsonError(err error) error {
-	var (
-		se *json.SyntaxError
-		te *json.UnmarshalTypeError
-		de *docError
-	)
+	var de *docError
 	e := &InputError{File: l.file}
 	switch {
-	case errors.As(err, &se):
-		e.Line, e.Column = lineCol(l.data, int(se.Offset)-1)
-		e.Msg = "JSON syntax error: " + se.Error()
-	case errors.As(err, &te):
-		e.Line, e.Column = lineCol(l.data, int(te.Offset))
-		e.Msg = "JSON: " + strings.TrimPrefix(te.Error(), "json: ")
 	case errors.As(err, &de):
 		e.Line, e.Column = lineCol(l.data, de.off)
 		e.Msg = de.msg
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Line, e.Column = lineCol(l.data, len(l.data))
-		e.Msg, e.Fix = "JSON ends in the middle of an object", "the file is truncated: export it again"
+		e.Msg, e.Fix = "JSON ends in the middle of a value", "the file is truncated: export it again"
 	default:
 		e.Msg = "JSON: " + err.Error()
 	}
 	return e
 }
 
-// valueStart is the offset of the next value: the decoder's offset is just past the last token,
-// before any separator.
-func (w *jsonWalker) valueStart() int {
-	i := int(w.dec.InputOffset())
-	for i < len(w.data) {
-		switch w.data[i] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			i++
-			continue
+func (w *jsonWalker) skipSpace() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\r', '\n':
+			w.pos++
+		default:
+			return
 		}
-		break
 	}
-	return i
 }
 
+// peek is the next byte after white space, 0 at the end.
 func (w *jsonWalker) peek() byte {
-	if i := w.valueStart(); i < len(w.data) {
-		return w.data[i]
+	w.skipSpace()
+	if w.pos < len(w.data) {
+		return w.data[w.pos]
 	}
 	return 0
 }
 
-// object reads one object; io.EOF when the input has no more values.
-func (w *jsonWalker) object(depth int) (*doc, error) {
-	start := w.valueStart()
-	if c := w.peek(); c != '{' && c != 0 {
-		return nil, &docError{off: start, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
-	}
-	if _, err := w.dec.Token(); err != nil { // '{'
-		if depth > 0 {
-			err = truncated(err)
-		}
-		return nil, err
-	}
-	d := &doc{off: start}
-	for w.dec.More() {
-		if err := w.member(d, depth); err != nil {
-			return nil, truncated(err)
-		}
-	}
-	if _, err := w.dec.Token(); err != nil { // '}'
-		return nil, truncated(err)
-	}
-	d.raw = w.data[start:w.dec.InputOffset()]
-	return d, nil
-}
-
-// truncated: the decoder says io.EOF when input ends between two tokens of an object.
-func truncated(err error) error {
-	if err == io.EOF {
+func (w *jsonWalker) fail(msg string) error {
+	if w.pos >= len(w.data) {
 		return io.ErrUnexpectedEOF
 	}
-	return err
+	return &docError{off: w.pos, msg: "JSON syntax error: " + msg}
+}
+
+// expect consumes one of the bytes, after white space, and says which.
+func (w *jsonWalker) expect(what string, bs ...byte) (byte, error) {
+	c := w.peek()
+	if slices.Contains(bs, c) && c != 0 {
+		w.pos++
+		return c, nil
+	}
+	return 0, w.fail("expected " + what + ", found " + jsonValueName(c))
+}
+
+// object reads one object; io.EOF when the input has no more values at the top level.
+func (w *jsonWalker) object(depth int) (*doc, error) {
+	c := w.peek()
+	if c == 0 && depth == 0 {
+		return nil, io.EOF
+	}
+	if c != '{' {
+		return nil, w.failObject(c)
+	}
+	d := &doc{off: w.pos}
+	w.pos++
+	if w.peek() == '}' {
+		w.pos++
+		d.raw = w.data[d.off:w.pos]
+		return d, nil
+	}
+	for {
+		if err := w.member(d, depth); err != nil {
+			return nil, err
+		}
+		c, err := w.expect("',' or '}'", ',', '}')
+		if err != nil {
+			return nil, err
+		}
+		if c == '}' {
+			d.raw = w.data[d.off:w.pos]
+			return d, nil
+		}
+	}
+}
+
+func (w *jsonWalker) failObject(c byte) error {
+	if c == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return &docError{off: w.pos, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
 }
 
 func jsonValueName(c byte) string {
 	switch c {
 	case '[':
 		return "a list"
+	case '{':
+		return "an object"
 	case '"':
 		return "a string"
+	case 0:
+		return "the end"
 	}
-	return "a " + strconv.QuoteRune(rune(c)) + "..."
+	return strconv.QuoteRune(rune(c))
 }
 
 func (w *jsonWalker) member(d *doc, depth int) error {
-	tok, err := w.dec.Token()
+	if w.peek() != '"' {
+		return w.fail("expected a string key, found " + jsonValueName(w.peek()))
+	}
+	key, err := w.str()
 	if err != nil {
 		return err
 	}
-	switch tok {
+	if _, err := w.expect("':'", ':'); err != nil {
+		return err
+	}
+	switch key {
 	case "kind":
 		return w.stringValue(&d.kind, "kind")
 	case "apiVersion":
 		return w.stringValue(&d.apiVersion, "apiVersion")
 	case "items":
-		if c := w.peek(); c == '[' || c == 'n' {
+		switch w.peek() {
+		case '[':
 			d.hasItems = true
 			return w.items(d, depth)
+		case 'n': // "items": null, as kubectl writes an empty list
+			d.hasItems = true
 		}
 	}
-	return w.dec.Decode(&w.skip)
-}
-
-func (w *jsonWalker) stringValue(dst *string, name string) error {
-	start := w.valueStart()
-	var v any
-	if err := w.dec.Decode(&v); err != nil {
+	start := w.pos
+	if err := w.skipValue(); err != nil {
 		return err
 	}
-	switch v := v.(type) {
-	case string:
-		*dst = v
-	case nil: // "kind": null says no kind
-	default:
-		return &docError{off: start, msg: name + " must be a string"}
-	}
+	// A list's own members are never decoded, so never validated; keep them to check.
+	d.unchecked = append(d.unchecked, [2]int{start, w.pos})
 	return nil
 }
 
+// str reads a string; only strings with escapes need the JSON decoder.
+func (w *jsonWalker) str() (string, error) {
+	start := w.pos
+	if err := w.skipString(); err != nil {
+		return "", err
+	}
+	raw := w.data[start:w.pos]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		w.pos = start
+		return "", w.fail("bad string: " + strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return s, nil
+}
+
+func (w *jsonWalker) stringValue(dst *string, name string) error {
+	switch w.peek() {
+	case '"':
+		s, err := w.str()
+		*dst = s
+		return err
+	case 'n': // "kind": null says no kind
+		if bytes.HasPrefix(w.data[w.pos:], []byte("null")) {
+			w.pos += len("null")
+			return nil
+		}
+	}
+	return &docError{off: w.pos, msg: name + " must be a string"}
+}
+
 // items reads a list's elements. An element that is not an object is an error only if the
-// document turns out to be a list (kind comes after items in kubectl's sorted output).
+// document turns out to be a list: kind comes after items in kubectl's sorted output.
 func (w *jsonWalker) items(d *doc, depth int) error {
 	if depth >= maxListDepth {
-		return &docError{off: w.valueStart(), msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+		return &docError{off: w.pos, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
 	}
-	if tok, err := w.dec.Token(); err != nil || tok == nil { // '[' or null
-		return err
+	start := w.pos
+	w.pos++ // '['
+	if w.peek() == ']' {
+		w.pos++
+		return nil
 	}
-	for w.dec.More() {
-		if w.peek() != '{' {
-			d.itemsErr = &docError{off: w.valueStart(), msg: "found " + jsonValueName(w.peek())}
-			if err := w.skipRest(); err != nil {
-				return err
+	for {
+		if c := w.peek(); c != '{' {
+			if c == 0 {
+				return io.ErrUnexpectedEOF
 			}
-			break
+			d.itemsErr = &docError{off: w.pos, msg: "found " + jsonValueName(c)}
+			d.items = nil
+			w.pos = start
+			return w.skipValue()
 		}
 		it, err := w.object(depth + 1)
 		if err != nil {
 			return err
 		}
 		d.items = append(d.items, it)
-	}
-	_, err := w.dec.Token() // ']'
-	return err
-}
-
-func (w *jsonWalker) skipRest() error {
-	for w.dec.More() {
-		if err := w.dec.Decode(&w.skip); err != nil {
+		if c, err := w.expect("',' or ']'", ',', ']'); err != nil || c == ']' {
 			return err
 		}
 	}
+}
+
+// skipValue steps over one value by its brackets and quotes, without validating it.
+func (w *jsonWalker) skipValue() error {
+	switch w.peek() {
+	case 0:
+		return io.ErrUnexpectedEOF
+	case '"':
+		return w.skipString()
+	case '{', '[':
+		return w.skipNested()
+	}
+	start := w.pos
+	for w.pos < len(w.data) && !bytes.ContainsRune([]byte(",:}] \t\r\n{[\""), rune(w.data[w.pos])) {
+		w.pos++
+	}
+	if w.pos == start {
+		return w.fail("expected a value, found " + jsonValueName(w.data[w.pos]))
+	}
 	return nil
+}
+
+func (w *jsonWalker) skipNested() error {
+	depth := 0
+	for w.pos < len(w.data) {
+		i := bytes.IndexAny(w.data[w.pos:], `"{}[]`)
+		if i < 0 {
+			break
+		}
+		w.pos += i
+		switch w.data[w.pos] {
+		case '"':
+			if err := w.skipString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			depth++
+		default:
+			depth--
+		}
+		w.pos++
+		if depth == 0 {
+			return nil
+		}
+	}
+	w.pos = len(w.data)
+	return io.ErrUnexpectedEOF
+}
+
+// skipString steps over a string, pos at its opening quote.
+func (w *jsonWalker) skipString() error {
+	i := w.pos + 1
+	for {
+		j := bytes.IndexAny(w.data[i:], `"\`)
+		if j < 0 {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+		i += j
+		if w.data[i] == '"' {
+			w.pos = i + 1
+			return nil
+		}
+		i += 2 // a backslash and the byte it escapes
+		if i >= len(w.data) {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// checkUnchecked validates the members of a list that were stepped over, not decoded.
+func (l *loader) checkUnchecked(d *doc) error {
+	for _, span := range d.unchecked {
+		if v := l.data[span[0]:span[1]]; !json.Valid(v) {
+			return l.jsonSyntaxError(span[0], json.Unmarshal(v, new(any)))
+		}
+	}
+	return nil
+}
+
+// jsonSyntaxError locates a decoder's syntax error in an object that starts at off.
+func (l *loader) jsonSyntaxError(off int, err error) error {
+	ok, at := sigsjson.SyntaxErrorOffset(err)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		ok, at = true, se.Offset
+	}
+	if !ok {
+		return nil
+	}
+	e := &InputError{File: l.file, Msg: "JSON syntax error: " + strings.TrimPrefix(err.Error(), "json: ")}
+	e.Line, e.Column = lineCol(l.data, off+int(at)-1)
+	return e
 }
 
 // --- YAML ---
