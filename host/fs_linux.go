@@ -136,16 +136,22 @@ func fileMode(m uint32) fs.FileMode {
 // at most Limits.MaxFileBytes of it. Anything but a regular file is refused with
 // ErrNotRegular before it is opened, so a FIFO or a device is never read.
 func (r *Root) ReadFile(ctx context.Context, p string) (File, error) {
+	return r.ReadHead(ctx, p, r.limits.MaxFileBytes)
+}
+
+// ReadHead reads at most the first n bytes (and never more than Limits.MaxFileBytes) of the
+// regular file p, as ReadFile does: enough to tell what a program is without reading it all.
+func (r *Root) ReadHead(ctx context.Context, p string, n int64) (File, error) {
 	return guard(ctx, r, p, func() (File, error) {
 		rel, err := r.resolve(p, true)
 		if err != nil {
 			return File{}, err
 		}
-		return r.readRel(rel, clean(p))
+		return r.readRel(rel, clean(p), min(n, r.limits.MaxFileBytes))
 	})
 }
 
-func (r *Root) readRel(rel, nodePath string) (File, error) {
+func (r *Root) readRel(rel, nodePath string, limit int64) (File, error) {
 	dir, name := path.Split(rel)
 	if dir == "" {
 		dir = "."
@@ -184,7 +190,6 @@ func (r *Root) readRel(rel, nodePath string) (File, error) {
 	if !e.IsRegular() {
 		return File{Entry: e}, &fs.PathError{Op: "read", Path: nodePath, Err: ErrNotRegular}
 	}
-	limit := r.limits.MaxFileBytes
 	buf := bytes.NewBuffer(make([]byte, 0, min(e.Size, limit)+1))
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return File{Entry: e}, &fs.PathError{Op: "read", Path: nodePath, Err: err}

@@ -21,6 +21,9 @@ func (r *Root) Stat(context.Context, string) (Entry, error) { return Entry{}, Er
 // ReadFile is supported on Linux only.
 func (r *Root) ReadFile(context.Context, string) (File, error) { return File{}, ErrUnsupported }
 
+// ReadHead is supported on Linux only.
+func (r *Root) ReadHead(context.Context, string, int64) (File, error) { return File{}, ErrUnsupported }
+
 // ReadDir is supported on Linux only.
 func (r *Root) ReadDir(context.Context, string) (Listing, error) { return Listing{}, ErrUnsupported }
 
