@@ -38,8 +38,8 @@ func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Findin
 	switch {
 	case dir == "" && len(stray) > 0:
 		return []Finding{{Severity: StatusFail, File: at, Evidence: evidence, Cause: true,
-			Message: fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), n.Display(kubeadmManifests)),
-			Hint:    fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet (systemctl restart kubelet).", kubeadmManifests, n.Display(k.path)),
+			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), n.Display(kubeadmManifests)),
+			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet (systemctl restart kubelet).", kubeadmManifests, n.Display(k.path)),
 			Commands: []string{"grep -n staticPodPath " + n.sh(k.path), "ls -la " + n.sh(kubeadmManifests)}}}
 	case dir == "":
 		return nil
