@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -163,16 +162,32 @@ func humanBytes(b int64) string {
 	return fmt.Sprintf("%.1f%ci", float64(b)/float64(div), "KMGTPE"[exp])
 }
 
-// ago says how long before now a time was, to the minute: "3h12m ago".
+// ago says how long before now a time was, roughly: "just now", "12m ago", "26h ago", "3d ago".
 func ago(now, t time.Time) string {
-	d := now.Sub(t).Round(time.Minute)
-	if d < 0 {
-		return "in the future (" + strings.TrimPrefix(d.String(), "-") + " from now)"
-	}
-	if d < time.Minute {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in the future (" + roughDuration(-d) + " from now)"
+	case d < time.Minute:
 		return "just now"
 	}
-	return strings.TrimSuffix(d.String(), "0s") + " ago"
+	return roughDuration(d) + " ago"
+}
+
+// roughDuration writes a duration to the precision a person needs: 12m, 3h5m, 26h, 3d, 3d4h.
+func roughDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 10*time.Hour && d%time.Hour != 0:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d < 10*24*time.Hour && (d/time.Hour)%24 != 0:
+		return fmt.Sprintf("%dd%dh", int(d.Hours()/24), int(d.Hours())%24)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // stamp writes a file time as `stat` does, in UTC so reports compare across machines.
