@@ -31,9 +31,6 @@ const maxLookalikeLines = 20
 
 func runHostLookalikes(ctx context.Context, n *nodeFS) Result {
 	files := lookalikeFiles(ctx, n)
-	if len(files) == 0 {
-		return Skipped(SkipNotApplicable, "none of the node's Kubernetes config files exist under "+n.Dir())
-	}
 	var findings []Finding
 	scanned := 0
 	for _, p := range files {
@@ -49,6 +46,9 @@ func runHostLookalikes(ctx context.Context, n *nodeFS) Result {
 		}
 		scanned++
 		findings = append(findings, lookalikeFindings(n, p, string(f.Data), f.Truncated)...)
+	}
+	if scanned == 0 && len(findings) == 0 {
+		return Skipped(SkipNotApplicable, "none of the node's Kubernetes config files exist under "+n.Dir())
 	}
 	findings = capFindings(findings, maxFindingsPerCheck, func(more int) Finding {
 		return Finding{Severity: StatusWarn, Message: fmt.Sprintf("%d more lines with characters outside ASCII", more),

@@ -193,7 +193,7 @@ func (t *timeline) findings(n *nodeFS, walked []string, pkgs map[string]install)
 		reset[c.Path] = true
 		out = append(out, Finding{
 			Severity: StatusWarn,
-			Message: fmt.Sprintf("%s changed %s, but its content claims %s: timestamps reset with touch, or its mode, owner or flags changed (chmod, chown, chattr)",
+			Message: fmt.Sprintf("%s changed %s, but its content claims %s: timestamps reset with touch, or it was renamed or had its mode, owner or flags changed (mv, chmod, chown, chattr)",
 				n.Display(c.Path), ago(n.now, c.Ctime), stamp(c.Mtime)),
 			File:     n.ref(c.Path, 0, 0),
 			Evidence: []string{timesText(c.Entry)},

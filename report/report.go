@@ -28,13 +28,14 @@ type Report struct {
 
 // Source says what the run looked at.
 type Source struct {
-	// Kind is "live" (an API server), "files" (--snapshot) or "none" (no cluster at all).
+	// Kind is "live" (an API server), "files" (--snapshot), "host" (kockpit node: a node's
+	// files, no cluster) or "none" (no cluster at all).
 	Kind    string `json:"kind"`
 	Context string `json:"context,omitempty"`
 	// Server is the API server's host, without credentials or path.
 	Server        string `json:"server,omitempty"`
 	ServerVersion string `json:"serverVersion,omitempty"`
-	// Path is the snapshot file or directory for kind "files".
+	// Path is the snapshot file or directory for kind "files", the node's root for "host".
 	Path string `json:"path,omitempty"`
 }
 

@@ -161,6 +161,8 @@ func sourceLine(s Source) string {
 		return strings.Join(parts, " · ")
 	case "files":
 		return "offline snapshot " + safetext.Visible(s.Path)
+	case "host":
+		return "node files under " + safetext.Visible(s.Path)
 	}
 	return "no cluster"
 }

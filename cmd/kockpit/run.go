@@ -19,8 +19,23 @@ import (
 )
 
 // run is the root command: complete the flags, gather the environment, run the checks and
-// render the results.
+// render the results. On a machine that looks like a node, the host checks join in.
 func (o *options) run(parent context.Context) error {
+	if o.demo && o.snapshot != "" {
+		return usagef("--demo and --snapshot both name the cluster to read: give one")
+	}
+	return o.runReport(parent, checks.All(), func(ctx context.Context) (*checks.Env, report.Source, error) {
+		env, src, err := o.environment(ctx)
+		if err == nil && !o.demo && o.snapshot == "" {
+			env.Host = detectNode("/")
+		}
+		return env, src, err
+	})
+}
+
+// runReport is what every command that runs checks shares: validate the report flags, select
+// among the checks, build the environment, run, write the report and set the exit code.
+func (o *options) runReport(parent context.Context, all []checks.Check, environment func(context.Context) (*checks.Env, report.Source, error)) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -29,12 +44,9 @@ func (o *options) run(parent context.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	selected, err := checks.Select(checks.All(), o.only, o.skip)
+	selected, err := checks.Select(all, o.only, o.skip)
 	if err != nil {
 		return usageError{err}
-	}
-	if o.demo && o.snapshot != "" {
-		return usagef("--demo and --snapshot both name the cluster to read: give one")
 	}
 	if o.parallel < 1 {
 		return usagef("--parallel must be at least 1, got %d", o.parallel)
@@ -42,7 +54,7 @@ func (o *options) run(parent context.Context) error {
 	ctx, cancel := signalContext(parent)
 	defer cancel()
 
-	env, src, err := o.environment(ctx)
+	env, src, err := environment(ctx)
 	if err != nil {
 		return err
 	}
