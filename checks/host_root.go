@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +32,9 @@ type nodeFS struct {
 // closes it after.
 func hostRun(run func(ctx context.Context, n *nodeFS) Result) func(context.Context, *Env) Result {
 	return func(ctx context.Context, env *Env) Result {
+		if runtime.GOOS != "linux" {
+			return Skipped(SkipNotApplicable, "host checks read Linux nodes; this is "+runtime.GOOS)
+		}
 		root, err := host.Open(env.Host.Root, host.Limits{})
 		if err != nil {
 			return Errored(err.Error())
@@ -121,11 +126,26 @@ func hostResult(findings []Finding, quiet string) Result {
 	}
 	if problems > 0 {
 		r.Summary = findings[0].Message
+		if f := findings[0].File; f != nil && !strings.Contains(r.Summary, f.Path) {
+			r.Summary = fileRefText(f) + ": " + r.Summary
+		}
 		if problems > 1 {
 			r.Summary += fmt.Sprintf(" (and %d more)", problems-1)
 		}
 	}
 	return r
+}
+
+// fileRefText writes a file reference as editors and compilers do: path:line:column.
+func fileRefText(f *FileRef) string {
+	s := f.Path
+	if f.Line > 0 {
+		s += fmt.Sprintf(":%d", f.Line)
+		if f.Column > 0 {
+			s += fmt.Sprintf(":%d", f.Column)
+		}
+	}
+	return s
 }
 
 // sortFindings puts the gravest first, then by file, line and column: stable, readable runs.

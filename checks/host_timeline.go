@@ -193,8 +193,8 @@ func (t *timeline) findings(n *nodeFS, walked []string, pkgs map[string]install)
 		reset[c.Path] = true
 		out = append(out, Finding{
 			Severity: StatusWarn,
-			Message: fmt.Sprintf("%s changed %s, but its content claims %s: timestamps reset with touch, or it was renamed or had its mode, owner or flags changed (mv, chmod, chown, chattr)",
-				n.Display(c.Path), ago(n.now, c.Ctime), stamp(c.Mtime)),
+			Message: fmt.Sprintf("changed %s, but its content claims %s: timestamps reset with touch, or it was renamed or had its mode, owner or flags changed (mv, chmod, chown, chattr)",
+				ago(n.now, c.Ctime), stamp(c.Mtime)),
 			File:     n.ref(c.Path, 0, 0),
 			Evidence: []string{timesText(c.Entry)},
 			Hint:     "Look at what it is now (ls -l, lsattr, the content) and compare it with the package or a healthy node: `dpkg -S` / `rpm -qf` names its package, `debsums` / `rpm -V` checks it.",
@@ -212,7 +212,7 @@ func (t *timeline) findings(n *nodeFS, walked []string, pkgs map[string]install)
 		}
 		out = append(out, Finding{
 			Severity: StatusOK,
-			Message:  fmt.Sprintf("%s changed %s", n.Display(c.Path), ago(n.now, c.changed)),
+			Message:  "changed " + ago(n.now, c.changed),
 			File:     n.ref(c.Path, 0, 0),
 			Evidence: ev,
 			Commands: []string{"stat " + n.sh(c.Path)},
