@@ -131,8 +131,9 @@ func (m Model) findingRows(l layout, width int) []string {
 		}
 		out = append(out, fit(st.Muted.Render(msg), width, st.Text))
 	}
+	mixed := m.mixedCauses()
 	for i := m.findOff; i < len(m.visFind) && len(out) < l.findRows; i++ {
-		out = append(out, m.findingRow(&res.Findings[m.visFind[i]], i == m.findSel, width))
+		out = append(out, m.findingRow(&res.Findings[m.visFind[i]], i == m.findSel, mixed, width))
 	}
 	for len(out) < l.findRows {
 		out = append(out, "")
@@ -140,7 +141,7 @@ func (m Model) findingRows(l layout, width int) []string {
 	return out
 }
 
-func (m Model) findingRow(f *checks.Finding, selected bool, width int) string {
+func (m Model) findingRow(f *checks.Finding, selected, markCauses bool, width int) string {
 	st := m.styles
 	base := st.Text
 	if selected {
@@ -150,10 +151,11 @@ func (m Model) findingRow(f *checks.Finding, selected bool, width int) string {
 		}
 	}
 	line := st.status(f.Severity).Inherit(base).Render(report.Mark(f.Severity)) + base.Render(" ")
-	if f.Cause {
+	if f.Cause && markCauses {
 		line += st.Key.Inherit(base).Render("cause ")
 	}
-	if about := aboutText(f); about != "" {
+	// The object's name is usually in the message already; say it only when it is not.
+	if about := aboutText(f); about != "" && (f.Object == nil || !strings.Contains(f.Message, f.Object.Name)) {
 		line += safe(about, m.text, base.Bold(true), st.Suspicious.Inherit(base)) + base.Render(" ")
 	}
 	line += safe(f.Message, m.text, base, st.Suspicious.Inherit(base))
@@ -212,8 +214,15 @@ func (m Model) findingLines(f *checks.Finding, width int) []string {
 		}
 		add("explains  ", st.Label, strings.Join(names, ", "), st.Muted)
 	}
+	// The notes name suspicious characters on purpose: drawn as they are, not flagged again.
 	for _, n := range m.findingNotes(f) {
-		add("⚠ ", st.Suspicious, n, st.Suspicious)
+		for i, l := range wrap(n, max(8, width-2)) {
+			p := "  "
+			if i == 0 {
+				p = "⚠ "
+			}
+			out = append(out, fit(st.Suspicious.Render(p+l), width, st.Text))
+		}
 	}
 	return out
 }
@@ -273,3 +282,19 @@ func padLines(lines []string, n, width int) []string {
 }
 
 func cellWidth(s string) int { return lipgloss.Width(s) }
+
+// mixedCauses reports whether the selected check's findings are part causes, part symptoms:
+// only then does marking the causes tell the viewer something.
+func (m Model) mixedCauses() bool {
+	_, res, _ := m.selectedCheck()
+	if res == nil {
+		return false
+	}
+	causes := 0
+	for i := range res.Findings {
+		if res.Findings[i].Cause {
+			causes++
+		}
+	}
+	return causes > 0 && causes < len(res.Findings)
+}

@@ -63,6 +63,7 @@ const (
 	dError
 	dLink
 	dSpinner
+	dNote // names a suspicious character on purpose: drawn as is, not flagged again
 )
 
 // openFinding drills into the selected finding.
@@ -190,7 +191,13 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 	}
 	blank := func() { out = append(out, dline{link: -1}) }
 	if f := fr.finding; f != nil {
-		out = append(out, dline{kind: dStatus, status: f.Severity, text: f.Message, link: -1})
+		for i, l := range wrap(m.text.prepare(f.Message), max(8, width-2)) {
+			if i == 0 {
+				out = append(out, dline{kind: dStatus, status: f.Severity, text: l, link: -1})
+			} else {
+				out = append(out, dline{kind: dText, prefix: "  ", text: l, link: -1})
+			}
+		}
 		for i, e := range f.Evidence {
 			p := "          "
 			if i == 0 {
@@ -205,7 +212,13 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 			add(dCommand, "$ ", c)
 		}
 		for _, n := range m.findingNotes(f) {
-			add(dError, "⚠ ", n)
+			for i, l := range wrap(n, max(8, width-2)) {
+				p := "  "
+				if i == 0 {
+					p = "⚠ "
+				}
+				out = append(out, dline{kind: dNote, prefix: p, text: l, link: -1})
+			}
 		}
 		if fr.key != nil {
 			blank()
@@ -358,6 +371,8 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 				base = st.Selected
 			}
 			s = st.Key.Inherit(base).Render(l.prefix) + safe(l.text, m.text, base, st.Suspicious.Inherit(base))
+		case dNote:
+			s = st.Suspicious.Render(l.prefix + l.text)
 		case dSpinner:
 			s = st.Spinner.Render(spinnerFrame(m)+" ") + st.Muted.Render(l.text)
 		default:

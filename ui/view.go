@@ -200,9 +200,9 @@ func (m Model) runState() string {
 func (m Model) banner() string {
 	switch {
 	case m.unreachable != "":
-		return "✖ API server unreachable: " + m.unreachable + " · checks that need it are skipped"
+		return "✖ API server unreachable: " + m.unreachable
 	case m.opts.Source.Kind == "files":
-		return "offline snapshot " + m.opts.Source.Path + " · nothing here is live; checks that need the API server are skipped"
+		return "offline snapshot: " + m.opts.Source.Path + " · nothing here is live · checks that need an API server are skipped"
 	case m.opts.Source.Kind == "none":
 		return "no cluster: no kubeconfig found · only checks that need none ran"
 	}
