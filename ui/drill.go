@@ -35,7 +35,6 @@ type drillFrame struct {
 
 	lines     []dline // built for width
 	linesW    int
-	linesGen  int
 	linkLines []int // line of each related object
 }
 
@@ -281,7 +280,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 		}
 		head := fmt.Sprintf("%-7s %s", e.Type, e.Reason)
 		if e.Count > 1 {
-			head += fmt.Sprintf(" ×%d", e.Count)
+			head += fmt.Sprintf(" · %d times", e.Count)
 		}
 		if !e.Last.IsZero() {
 			head += " · " + age(m.now(), e.Last)

@@ -79,11 +79,6 @@ func safe(s string, o textOpts, base, mark lipgloss.Style) string {
 // isStandIn reports the Control Pictures safetext.Visible draws for control characters.
 func isStandIn(r rune) bool { return r >= 0x2400 && r <= 0x2426 }
 
-// plainSafe is safe without styles, for widths and for text that is styled as a whole.
-func plainSafe(s string, o textOpts) string {
-	return safe(s, o, lipgloss.NewStyle(), lipgloss.NewStyle())
-}
-
 // flaggedOffsets returns the byte offsets of the characters a reader should not trust by their
 // glyph. Plain non-ASCII (accented names, CJK) is not flagged: it is not deceptive by itself.
 func flaggedOffsets(s string) map[int]bool {

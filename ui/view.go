@@ -277,6 +277,8 @@ func (m Model) contextKeys() KeyMap {
 		if fr.detail == nil || len(fr.detail.Related) == 0 {
 			off(&k.Pane, &k.Open)
 		}
+		k.Pane.SetHelp(k.Pane.Help().Key, "next related")
+		k.Open.SetHelp(k.Open.Help().Key, "open related")
 		if fr.finding == nil || len(fr.finding.Commands) == 0 {
 			off(&k.Copy)
 		}
