@@ -221,7 +221,27 @@ func toUnstructured(o runtime.Object) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("converting %T: %w", o, err)
 	}
+	pruneNulls(m)
 	return m, nil
+}
+
+// pruneNulls drops the null fields that converting a typed object leaves behind
+// ("creationTimestamp: null"): the API server never shows them, nor should the drill-in.
+func pruneNulls(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			pruneNulls(v)
+		case []any:
+			for _, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					pruneNulls(em)
+				}
+			}
+		}
+	}
 }
 
 // lastApplied is kubectl's annotation that repeats the whole object, Secret values included.
