@@ -210,4 +210,3 @@ source: {component: kubelet}
 		t.Errorf("a kind found by discovery: %v", err)
 	}
 }
-

@@ -221,9 +221,9 @@ func (m Model) renderBanner(text string) string {
 // renderFilter is the filter's line: the input while typing, the query otherwise.
 func (m Model) renderFilter(width int) string {
 	st := m.styles
-	count := fmt.Sprintf("%d checks", len(m.visIDs))
+	count := plural(len(m.visIDs), "check")
 	if m.query != "" && len(m.visFind) > 0 {
-		count += fmt.Sprintf(", %d findings here", len(m.visFind))
+		count += ", " + plural(len(m.visFind), "finding") + " here"
 	}
 	if m.filtering {
 		return fit(m.filter.View()+"  "+st.Muted.Render(count+" · enter keeps, esc clears"), width, st.Text)
@@ -345,3 +345,10 @@ func (m Model) renderLearn(l layout) []string {
 }
 
 func markOf(s checks.Status) string { return report.Mark(s) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
