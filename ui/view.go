@@ -97,7 +97,24 @@ func (m Model) renderBody(l layout) string {
 	} else {
 		right = m.box("detail", m.renderDetail(l, l.innerWidth(l.right)), l.right, l.pad, m.focus == paneFindings)
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+	return joinColumns(left, right)
+}
+
+// joinColumns sets two boxes of the same height side by side; cheaper than
+// lipgloss.JoinHorizontal, which measures every line again.
+func joinColumns(left, right string) string {
+	l, r := strings.Split(left, "\n"), strings.Split(right, "\n")
+	var b strings.Builder
+	for i := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l[i])
+		if i < len(r) {
+			b.WriteString(r[i])
+		}
+	}
+	return b.String()
 }
 
 // box draws a pane: a rounded border with the title set in its top edge, and the lines inside,
