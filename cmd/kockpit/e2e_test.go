@@ -52,7 +52,9 @@ func (tm *tmuxTerm) screen(escapes bool) string {
 	return tm.run(args...)
 }
 
-func (tm *tmuxTerm) keys(keys ...string) { tm.run(append([]string{"send-keys", "-t", "main"}, keys...)...) }
+func (tm *tmuxTerm) keys(keys ...string) {
+	tm.run(append([]string{"send-keys", "-t", "main"}, keys...)...)
+}
 
 // waitFor polls the screen until ok says yes, and fails with the screen after timeout.
 func (tm *tmuxTerm) waitFor(what string, timeout time.Duration, ok func(string) bool) string {
