@@ -154,7 +154,14 @@ func TestAPIControlPlaneBrokenOnTestCluster(t *testing.T) {
 
 func TestAPIServicesUnavailableOnTestCluster(t *testing.T) {
 	testCluster.Apply(t, "../testdata/fixtures/api-apiservice-unavailable")
-	r := runCheck(t, liveEnv(t, testCluster.AdminKubeconfig), "api.apiservices")
+	// The API server's availability controller, not the fixture, sets the condition: wait for it.
+	var r Result
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		r = runCheck(t, liveEnv(t, testCluster.AdminKubeconfig), "api.apiservices")
+		if len(findingsWith(r, "no Available condition yet")) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if r.Status != StatusFail {
 		t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
 	}
