@@ -861,13 +861,22 @@ func (w *jsonWalker) skipValue() error {
 		return w.skipNested()
 	}
 	start := w.pos
-	for w.pos < len(w.data) && !bytes.ContainsRune([]byte(",:}] \t\r\n{[\""), rune(w.data[w.pos])) {
+	for w.pos < len(w.data) && !endsLiteral(w.data[w.pos]) {
 		w.pos++
 	}
 	if w.pos == start {
 		return w.fail("expected a value, found " + jsonValueName(w.data[w.pos]))
 	}
 	return nil
+}
+
+// endsLiteral: a number, true, false or null runs until one of these.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', ':', '}', ']', ' ', '\t', '\r', '\n', '{', '[', '"':
+		return true
+	}
+	return false
 }
 
 func (w *jsonWalker) skipNested() error {

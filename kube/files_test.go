@@ -481,6 +481,9 @@ func FuzzLoadSnapshotFile(f *testing.F) {
 	}
 	f.Add([]byte(aliasBomb))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang would only stall the fuzzer; a panic records the input.
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hung on %q", data)) })
+		defer watchdog.Stop()
 		ctx := context.Background()
 		s, err := LoadSnapshotFS(ctx, fstest.MapFS{"f": {Data: data}}, "f", "fuzz")
 		if err != nil {
