@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -387,8 +388,8 @@ type item struct {
 func (l *loader) plan(d *doc, in *doc) *item {
 	it := &item{d: d, apiVersion: d.apiVersion, kind: d.kind}
 	if in != nil && in.kind != "List" {
-		it.apiVersion = cmpOr(it.apiVersion, in.apiVersion)
-		it.kind = cmpOr(it.kind, strings.TrimSuffix(in.kind, "List"))
+		it.apiVersion = cmp.Or(it.apiVersion, in.apiVersion)
+		it.kind = cmp.Or(it.kind, strings.TrimSuffix(in.kind, "List"))
 	}
 	switch {
 	case d.hasItems && strings.HasSuffix(it.kind, "List"):
@@ -399,7 +400,7 @@ func (l *loader) plan(d *doc, in *doc) *item {
 	return it
 }
 
-// decode fills in the item's object; it may run on several items at once.
+// decodeItem fills in the item's object; it runs on several items at once.
 func (l *loader) decodeItem(it *item) {
 	if it.err == nil && !it.list && !it.gvk.Empty() {
 		it.obj, it.err = l.decode(it.d, it.gvk)
@@ -418,6 +419,8 @@ func (l *loader) keep(it *item) error {
 		return l.addList(it.d, it.apiVersion, it.kind)
 	case it.obj != nil:
 		l.src.add(it.gvk.GroupKind(), it.obj)
+	default: // an empty List: nothing decodes it, so check it here
+		return l.checkUnchecked(it.d)
 	}
 	return nil
 }
@@ -427,13 +430,6 @@ func (l *loader) add(d *doc) error {
 	it := l.plan(d, nil)
 	l.decodeItem(it)
 	return l.keep(it)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (l *loader) addList(d *doc, apiVersion, kind string) error {
@@ -566,7 +562,7 @@ func docName(raw []byte) string {
 		Metadata struct{ Name, Namespace string }
 	}
 	_ = json.Unmarshal(raw, &o)
-	name := cmpOr(o.Metadata.Name, "(no name)")
+	name := cmp.Or(o.Metadata.Name, "(no name)")
 	if o.Metadata.Namespace != "" {
 		name = o.Metadata.Namespace + "/" + name
 	}
