@@ -203,12 +203,19 @@ func TestRerunDropsStaleResults(t *testing.T) {
 	if m.results["api.control-plane"] == nil || m.pending["api.control-plane"] != 0 {
 		t.Errorf("run 2's result was not accepted")
 	}
+	// Once every check has run 2's result, run 1 and its snapshot are forgotten.
+	for _, r := range res {
+		m = update(t, m, resultMsg{run: 2, res: r})
+	}
+	if _, ok := m.runs[1]; ok {
+		t.Error("run 1 is kept after every check has a newer result")
+	}
 	// R re-runs only the selected check.
 	m = keys(t, m, "R")
 	if m.pending["api.reachable"] != 3 || m.pending["api.control-plane"] != 0 {
 		t.Errorf("R: pending %v", m.pending)
 	}
-	if s := screen(m); !strings.Contains(s, "1 of 4 checks") {
+	if s := screen(m); !strings.Contains(s, "3 of 4 checks") {
 		t.Errorf("header after R:\n%s", s)
 	}
 }

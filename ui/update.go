@@ -105,6 +105,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 		m.finished = m.now()
 	}
 	cmds := []tea.Cmd{m.rearm(msg.run)}
+	m.pruneRuns()
 	switch id {
 	case "api.reachable":
 		m.unreachable = ""
@@ -149,19 +150,31 @@ func (m *Model) onRunDone(id int) tea.Cmd {
 	if !m.running() && m.finished.IsZero() {
 		m.finished = m.now()
 	}
-	keep := false
-	for _, rid := range m.resultOf {
-		if rid == id {
-			keep = true // its env serves the drill-in of its results
+	r.results = nil
+	m.runs[id] = r
+	m.pruneRuns()
+	return nil
+}
+
+// pruneRuns forgets the runs nothing refers to any more: no check waits for them and no shown
+// result came from them. A run's snapshot can hold a big cluster's objects; re-running all
+// must not keep the old ones alive.
+func (m *Model) pruneRuns() {
+	for id, r := range m.runs {
+		if r.results != nil || m.awaits(id) {
+			continue
+		}
+		used := false
+		for _, rid := range m.resultOf {
+			if rid == id {
+				used = true
+				break
+			}
+		}
+		if !used {
+			delete(m.runs, id)
 		}
 	}
-	if !keep {
-		delete(m.runs, id)
-	} else {
-		r.results = nil
-		m.runs[id] = r
-	}
-	return nil
 }
 
 // causesFirst orders findings for display: causes first (they explain the rest), then the
