@@ -69,14 +69,18 @@ func (m Model) renderDetail(l layout, width int) []string {
 	}
 	sumLines := wrap(m.text.prepare(summary), width)
 	for i := 0; i < 2; i++ {
-		s := ""
+		s, more := "", ""
 		if i < len(sumLines) {
 			s = sumLines[i]
 			if i == 1 && len(sumLines) > 2 {
-				s = strings.TrimRight(s, " ") + "…"
+				more = "…" // ours, after safe: it must not be flagged as a look-alike
 			}
 		}
-		out = append(out, fit(safe(s, m.text, st.Text, st.Suspicious), width, st.Text))
+		line := safe(s, m.text, st.Text, st.Suspicious)
+		if more != "" {
+			line += st.Muted.Render(more)
+		}
+		out = append(out, fit(line, width, st.Text))
 	}
 	out = append(out, "")
 	out = append(out, m.findingsLabel(c, res, width))
@@ -102,13 +106,13 @@ func (m Model) findingsLabel(c checks.Check, res *checks.Result, width int) stri
 			right = fmt.Sprintf("%d of %d matching", m.findSel+1, len(m.visFind))
 		}
 	}
-	meta := st.Muted.Render(c.ID + " · " + string(c.Category))
-	gap := width - cellWidth(left) - cellWidth(meta) - len(right) - 4
+	meta := "  " + st.Muted.Render(c.ID+" · "+string(c.Category))
+	gap := width - cellWidth(left) - cellWidth(meta) - len(right)
 	if gap < 1 {
 		meta = ""
 		gap = width - cellWidth(left) - len(right)
 	}
-	line := left + "  " + meta + strings.Repeat(" ", max(1, gap)) + st.Muted.Render(right)
+	line := left + meta + strings.Repeat(" ", max(1, gap)) + st.Muted.Render(right)
 	return fit(line, width, st.Text)
 }
 
