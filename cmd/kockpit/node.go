@@ -51,10 +51,14 @@ cluster is down. It only reads.`,
 	f.StringSliceVar(&o.skip, "skip", nil, "skip these host checks: IDs or prefixes")
 	f.DurationVar(&o.checkTimeout, "check-timeout", checks.DefaultCheckTimeout, "give up on a check after this long")
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
+	o.cockpit.addFlags(f)
 	return cmd
 }
 
 func (n *nodeOptions) run(parent context.Context) error {
+	if n.listThemes() {
+		return nil
+	}
 	root := filepath.Clean(n.hostRoot)
 	fi, err := os.Stat(root)
 	switch {

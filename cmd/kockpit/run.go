@@ -21,6 +21,9 @@ import (
 // run is the root command: complete the flags, gather the environment, run the checks and
 // render the results. On a machine that looks like a node, the host checks join in.
 func (o *options) run(parent context.Context) error {
+	if o.listThemes() {
+		return nil
+	}
 	if o.demo && o.snapshot != "" {
 		return usagef("--demo and --snapshot both name the cluster to read: give one")
 	}
@@ -59,6 +62,9 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 		return err
 	}
 	env.Registry = selected
+	if o.wantsCockpit() {
+		return o.runCockpit(ctx, env, src, selected)
+	}
 	r, err := o.runChecks(ctx, env, src, selected)
 	if err != nil {
 		return err
