@@ -160,7 +160,7 @@ func shellPaths(n *nodeFS, found []nodeBinary) []string {
 func danglingBinaryFinding(n *nodeFS, p string, err error) Finding {
 	return Finding{
 		Severity: StatusWarn,
-		Message:  fmt.Sprintf("%s is a link that leads nowhere (%s): running it says \"No such file or directory\"", n.Display(p), hostErrorText(err)),
+		Message:  fmt.Sprintf("%s is a link that leads nowhere (%s): running it says \"No such file or directory\"", p, hostErrorText(err)),
 		File:     n.ref(p, 0, 0),
 		Hint:     "Reinstall the package that owns it, or point the link at the real program.",
 		Commands: []string{"ls -l " + n.sh(p), "readlink -f " + n.sh(p)},
@@ -194,7 +194,7 @@ func inspectNodeBinary(ctx context.Context, n *nodeFS, b nodeBinary, chmod *node
 	if e.Mode.Perm()&0o002 != 0 {
 		out = append(out, Finding{
 			Severity: StatusWarn,
-			Message:  fmt.Sprintf("%s is writable by every user: anyone on the node can replace %s", n.Display(b.path), b.name),
+			Message:  fmt.Sprintf("%s is writable by every user: anyone on the node can replace %s", b.path, b.name),
 			File:     n.ref(b.path, 0, 0),
 			Evidence: evidence,
 			Hint:     fmt.Sprintf("`chmod o-w %s`, then check it is the real %s (compare with the package or release checksum).", n.sh(b.path), b.name),
@@ -223,7 +223,7 @@ func noExecBitFinding(n *nodeFS, b nodeBinary, chmod *nodeBinary, evidence []str
 	}
 	return Finding{
 		Severity: StatusFail,
-		Message:  fmt.Sprintf("%s has no exec bit: running %s only says \"permission denied\"", n.Display(b.path), b.name),
+		Message:  fmt.Sprintf("%s has no exec bit: running %s only says \"permission denied\"", b.path, b.name),
 		File:     n.ref(b.path, 0, 0),
 		Evidence: evidence,
 		Hint:     hint,
@@ -236,7 +236,7 @@ func foreignBinaryFinding(n *nodeFS, b nodeBinary, hdr binaryHeader, what string
 	return Finding{
 		Severity: StatusFail,
 		Message: fmt.Sprintf("%s is %s: it cannot run on this %s/%s node (\"exec format error\")",
-			n.Display(b.path), what, runtime.GOOS, runtime.GOARCH),
+			b.path, what, runtime.GOOS, runtime.GOARCH),
 		File:     n.ref(b.path, 0, 0),
 		Evidence: append(evidence, "first bytes: "+hdr.hexPrefix()),
 		Hint: fmt.Sprintf("Reinstall %s for %s/%s from the distribution's package or the project's release.",
@@ -253,7 +253,7 @@ func scriptBinaryFinding(n *nodeFS, b nodeBinary, hdr binaryHeader, evidence []s
 	return Finding{
 		Severity: StatusWarn,
 		Message: fmt.Sprintf("%s is a script run by %s where the %s program is expected: a wrapper can hide or fake what it shows",
-			n.Display(b.path), cmp.Or(hdr.interpreter, "the shell"), b.name),
+			b.path, cmp.Or(hdr.interpreter, "the shell"), b.name),
 		File:     n.ref(b.path, 0, 1),
 		Evidence: evidence,
 		Hint:     fmt.Sprintf("Read it; if it is not a wrapper you trust, reinstall the real %s from its package or release.", b.name),
@@ -262,30 +262,24 @@ func scriptBinaryFinding(n *nodeFS, b nodeBinary, hdr binaryHeader, evidence []s
 }
 
 // recentBinaryFinding flags a program changed after the node joined its cluster: an install
-// happens before, a swap later. Without a join time, a recent change is only noted.
+// happens before, a swap later. Other recent changes are the timeline's to list.
 func recentBinaryFinding(n *nodeFS, b nodeBinary, joined time.Time, joinedFrom string, evidence []string) (Finding, bool) {
 	changed := b.entry.Ctime
 	if b.entry.Mtime.After(changed) {
 		changed = b.entry.Mtime
 	}
-	if n.now.Sub(changed) > n.since {
+	if n.now.Sub(changed) > n.since || joined.IsZero() || changed.Sub(joined) <= time.Hour {
 		return Finding{}, false
 	}
-	f := Finding{
-		Severity: StatusOK,
-		Message:  fmt.Sprintf("%s changed %s", n.Display(b.path), ago(n.now, changed)),
+	return Finding{
+		Severity: StatusWarn,
+		Message: fmt.Sprintf("%s changed %s, %s after the node joined its cluster: programs are installed before",
+			b.path, ago(n.now, changed), roughDuration(changed.Sub(joined))),
 		File:     n.ref(b.path, 0, 0),
-		Evidence: evidence,
+		Evidence: append(evidence, fmt.Sprintf("joined: %s (%s was written then)", stamp(joined), joinedFrom)),
+		Hint:     "If nobody upgraded it, compare it with the package's checksum (debsums, rpm -V) or the release's, and see host.timeline for what else changed.",
 		Commands: []string{"stat " + n.sh(b.path)},
-	}
-	if !joined.IsZero() && changed.Sub(joined) > time.Hour {
-		f.Severity = StatusWarn
-		f.Message = fmt.Sprintf("%s changed %s, %s after the node joined its cluster: programs are installed before",
-			n.Display(b.path), ago(n.now, changed), changed.Sub(joined).Round(time.Minute))
-		f.Evidence = append(f.Evidence, fmt.Sprintf("joined: %s (%s was written then)", stamp(joined), n.Display(joinedFrom)))
-		f.Hint = "If nobody upgraded it, compare it with the package's checksum (debsums, rpm -V) or the release's, and see host.timeline for what else changed."
-	}
-	return f, true
+	}, true
 }
 
 // nodeJoinedAt estimates when the node joined its cluster: the oldest of the files kubeadm

@@ -167,9 +167,9 @@ func pkiCertificates(ctx context.Context, n *nodeFS, dir string) ([]nodeCert, []
 				findings = append(findings, corruptPEMFinding(n, p, fmt.Sprintf("holds a certificate that does not parse (%v)", err)))
 				continue
 			}
-			what := n.Display(p)
+			what := p
 			if len(blocks["CERTIFICATE"]) > 1 {
-				what = fmt.Sprintf("certificate %d of %s", i+1, n.Display(p))
+				what = fmt.Sprintf("certificate %d of %s", i+1, p)
 			}
 			certs = append(certs, nodeCert{cert: cert, file: p, what: what,
 				command: "openssl x509 -noout -subject -issuer -dates -in " + n.sh(p),
@@ -191,7 +191,7 @@ func pkiRenewHint(n *nodeFS, p string) string {
 
 func corruptPEMFinding(n *nodeFS, p, what string) Finding {
 	return Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-		Message:  fmt.Sprintf("%s %s: whatever uses it fails to start or to talk TLS", n.Display(p), what),
+		Message:  fmt.Sprintf("%s %s: whatever uses it fails to start or to talk TLS", p, what),
 		Hint:     "Restore it from a backup or regenerate it (kubeadm init phase certs ...).",
 		Commands: []string{"openssl x509 -noout -text -in " + n.sh(p), "head -c 64 " + n.sh(p) + " | od -c"}}
 }
@@ -253,7 +253,7 @@ func keyPairFindings(n *nodeFS, p string, pems map[string]host.File) []Finding {
 	keys := privateKeys(blocks)
 	if len(keys) == 0 {
 		return []Finding{{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("the private key %s does not parse: whatever uses it cannot start", n.Display(p)),
+			Message:  fmt.Sprintf("the private key %s does not parse: whatever uses it cannot start", p),
 			Hint:     "Restore it from a backup or regenerate the pair (kubeadm init phase certs ...).",
 			Commands: []string{"openssl pkey -noout -in " + n.sh(p)}}}
 	}
@@ -282,7 +282,7 @@ func keyPairFindings(n *nodeFS, p string, pems map[string]host.File) []Finding {
 		cmd = fmt.Sprintf("diff %s <(openssl pkey -pubout -in %s)", n.sh(pair), n.sh(p))
 	}
 	return []Finding{{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-		Message:  fmt.Sprintf("the key %s does not belong to %s: TLS (or token signing) with the pair fails", n.Display(p), n.Display(pair)),
+		Message:  fmt.Sprintf("the key %s does not belong to %s: TLS (or token signing) with the pair fails", p, pair),
 		Evidence: []string{"key: " + n.Display(p), "paired with: " + n.Display(pair)},
 		Hint:     "Restore the key that matches, or regenerate both (kubeadm init phase certs ...); a key never leaves its node, so look for a backup here.",
 		Commands: []string{cmd}}}
@@ -312,7 +312,7 @@ func kubeconfigCertificates(ctx context.Context, n *nodeFS, p string) ([]nodeCer
 	cfg, err := clientcmd.Load(f.Data)
 	if err != nil {
 		return nil, []Finding{{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("the kubeconfig %s does not parse: %s", n.Display(p), firstLine(err.Error())),
+			Message:  fmt.Sprintf("the kubeconfig %s does not parse: %s", p, firstLine(err.Error())),
 			Hint:     "Restore it (kubeadm init phase kubeconfig ... regenerates the control plane's).",
 			Commands: []string{"kubectl --kubeconfig " + n.sh(p) + " config view"}}}
 	}
@@ -325,18 +325,18 @@ func kubeconfigCertificates(ctx context.Context, n *nodeFS, p string) ([]nodeCer
 	for _, name := range sortedKeys(cfg.AuthInfos) {
 		u := cfg.AuthInfos[name]
 		certPEM, keyPEM := u.ClientCertificateData, u.ClientKeyData
-		where := fmt.Sprintf("embedded in %s", n.Display(p))
+		where := "embedded in " + p
 		if len(certPEM) == 0 && u.ClientCertificate != "" {
 			cf, err := n.ReadFile(ctx, u.ClientCertificate)
 			if err != nil {
 				findings = append(findings, Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-					Message:  fmt.Sprintf("user %q in %s names the client certificate %s, which cannot be read: %s", name, n.Display(p), u.ClientCertificate, hostErrorText(err)),
+					Message:  fmt.Sprintf("user %q in %s names the client certificate %s, which cannot be read: %s", name, p, u.ClientCertificate, hostErrorText(err)),
 					Commands: []string{"ls -l " + n.sh(u.ClientCertificate)}})
 				continue
 			}
 			// The kubelet's kubeconfig names one file holding both (kubelet-client-current.pem),
 			// which the pki walk checks already.
-			certPEM, where = cf.Data, "named by "+n.Display(p)
+			certPEM, where = cf.Data, "named by "+p
 			if u.ClientKey != "" && u.ClientKey != u.ClientCertificate {
 				if kf, err := n.ReadFile(ctx, u.ClientKey); err == nil {
 					keyPEM = kf.Data
@@ -354,7 +354,7 @@ func kubeconfigCertificates(ctx context.Context, n *nodeFS, p string) ([]nodeCer
 			if keys := privateKeys(pemBlocks(keyPEM)); len(keys) > 0 {
 				if eq, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && !eq.Equal(keys[0].Public()) {
 					findings = append(findings, Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-						Message:  fmt.Sprintf("user %q in %s has a client key that does not belong to its certificate: every request fails the TLS handshake", name, n.Display(p)),
+						Message:  fmt.Sprintf("user %q in %s has a client key that does not belong to its certificate: every request fails the TLS handshake", name, p),
 						Hint:     "Regenerate the kubeconfig (kubeadm init phase kubeconfig ... or kubeadm certs renew " + path.Base(p) + ").",
 						Commands: []string{"kubectl --kubeconfig " + n.sh(p) + " get --raw /healthz"}})
 				}
@@ -366,7 +366,7 @@ func kubeconfigCertificates(ctx context.Context, n *nodeFS, p string) ([]nodeCer
 	for _, name := range sortedKeys(cfg.Clusters) {
 		if c, err := firstPEMCertificate(cfg.Clusters[name].CertificateAuthorityData); err == nil {
 			certs = append(certs, nodeCert{cert: c, file: p,
-				what:    fmt.Sprintf("the CA of cluster %q in %s", name, n.Display(p)),
+				what:    fmt.Sprintf("the CA of cluster %q in %s", name, p),
 				command: show(fmt.Sprintf(`.clusters[?(@.name=="%s")].cluster.certificate-authority-data`, name)),
 				renew:   "The cluster CA itself must be rotated (kubeadm does not renew CAs); check the clock first (date)."})
 		}

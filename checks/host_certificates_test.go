@@ -98,7 +98,7 @@ func TestHostCertificates(t *testing.T) {
 	if r.Status != StatusFail {
 		t.Fatalf("status %v:\n%s", r.Status, describeFindings(r))
 	}
-	f := requireFinding(t, r, tr, pki+"apiserver.crt", tr.Path(pki+"apiserver.crt")+" expired 26h ago", StatusFail)
+	f := requireFinding(t, r, tr, pki+"apiserver.crt", pki+"apiserver.crt expired 26h ago", StatusFail)
 	ev := strings.Join(f.Evidence, "\n")
 	if !strings.Contains(ev, "subject: CN=kube-apiserver") || !strings.Contains(ev, "valid from ") || f.Commands[0] != "openssl x509 -noout -subject -issuer -dates -in "+tr.Path(pki+"apiserver.crt") {
 		t.Errorf("evidence %q commands %q", f.Evidence, f.Commands)
@@ -107,15 +107,15 @@ func TestHostCertificates(t *testing.T) {
 		t.Errorf("hint %q", f.Hint)
 	}
 	requireFinding(t, r, tr, pki+"apiserver-kubelet-client.crt", "expires in 3d", StatusWarn)
-	requireFinding(t, r, tr, pki+"front-proxy-client.key", "does not belong to "+tr.Path(pki+"front-proxy-client.crt"), StatusFail)
+	requireFinding(t, r, tr, pki+"front-proxy-client.key", "does not belong to "+pki+"front-proxy-client.crt", StatusFail)
 	requireFinding(t, r, tr, pki+"etcd/server.crt", "is not valid until", StatusFail)
 	requireFinding(t, r, tr, pki+"etcd/peer.crt", "holds no PEM certificate", StatusFail)
-	f = requireFinding(t, r, tr, pki+"sa.key", "does not belong to "+tr.Path(pki+"sa.pub"), StatusFail)
+	f = requireFinding(t, r, tr, pki+"sa.key", "does not belong to "+pki+"sa.pub", StatusFail)
 	if !strings.HasPrefix(f.Commands[0], "diff "+tr.Path(pki+"sa.pub")+" <(openssl pkey -pubout -in ") {
 		t.Errorf("command %q", f.Commands)
 	}
-	requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", `the client certificate of user "kubernetes-admin" (embedded in `+tr.Path("/etc/kubernetes/admin.conf")+") expired", StatusFail)
-	requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", `user "kubernetes-admin" in `+tr.Path("/etc/kubernetes/admin.conf")+" has a client key that does not belong to its certificate", StatusFail)
+	requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", `the client certificate of user "kubernetes-admin" (embedded in /etc/kubernetes/admin.conf) expired`, StatusFail)
+	requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", `user "kubernetes-admin" in /etc/kubernetes/admin.conf has a client key that does not belong to its certificate`, StatusFail)
 	for _, p := range []string{pki + "ca.crt", pki + "other.crt", "/var/lib/kubelet/pki/kubelet-client-2026.pem", "/var/lib/kubelet/pki/kubelet-client-current.pem", "/etc/kubernetes/kubelet.conf"} {
 		for _, f := range r.Findings {
 			if f.File != nil && f.File.Path == tr.Path(p) && f.Severity > StatusOK {

@@ -69,19 +69,19 @@ func runHostCNI(ctx context.Context, n *nodeFS) Result {
 	findings := binFindings
 	if len(plugins) == 0 {
 		findings = append(findings, Finding{Severity: StatusFail, File: n.ref(cniBinDir, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("%s holds no CNI plugin: no pod sandbox can get a network", n.Display(cniBinDir)),
+			Message:  fmt.Sprintf("%s holds no CNI plugin: no pod sandbox can get a network", cniBinDir),
 			Hint:     "Reinstall the CNI plugins (the containernetworking-plugins package, or your CNI's DaemonSet installs its own).",
 			Commands: []string{"ls -l " + n.sh(cniBinDir)}})
 	}
 	if len(confs) == 0 {
 		findings = append(findings, Finding{Severity: StatusFail, File: n.ref(cniConfDir, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("%s holds no network config: the node stays NotReady (\"cni plugin not initialized\")", n.Display(cniConfDir)),
+			Message:  fmt.Sprintf("%s holds no network config: the node stays NotReady (\"cni plugin not initialized\")", cniConfDir),
 			Hint:     "Your CNI's pods write it when they run (kubectl -n kube-system get pods -o wide); check they run on this node.",
 			Commands: []string{"ls -la " + n.sh(cniConfDir), "journalctl -u containerd --since -10m | grep -i cni"}})
 		return hostResult(findings, "")
 	}
 	findings = append(findings, cniConfigFindings(ctx, n, confs, plugins)...)
-	return hostResult(findings, fmt.Sprintf("%s uses %s; its plugins are in place", n.Display(confs[0]), n.Display(cniBinDir)))
+	return hostResult(findings, fmt.Sprintf("%s is in use; its plugins are in %s", confs[0], cniBinDir))
 }
 
 // cniConfigFiles lists the configs the runtime considers, in the order it does.
@@ -150,7 +150,7 @@ func cniConfigFindings(ctx context.Context, n *nodeFS, confs []string, plugins m
 	for _, typ := range first.types() {
 		if !plugins[typ] {
 			out = append(out, Finding{Severity: StatusFail, File: n.ref(confs[0], 0, 0), Cause: true,
-				Message:  fmt.Sprintf("%s runs the plugin %q, which %s lacks: every pod sandbox fails (\"failed to find plugin %q in path\")", n.Display(confs[0]), typ, n.Display(cniBinDir), typ),
+				Message:  fmt.Sprintf("%s runs the plugin %q, which %s lacks: every pod sandbox fails (\"failed to find plugin %q in path\")", confs[0], typ, cniBinDir, typ),
 				Evidence: []string{"plugins: " + strings.Join(first.types(), ", ")},
 				Hint:     "Install the plugin into " + n.Display(cniBinDir) + ", or fix the config's \"type\".",
 				Commands: []string{"ls -l " + n.sh(path.Join(cniBinDir, typ)), "grep -n '\"type\"' " + n.sh(confs[0])}})
@@ -159,14 +159,14 @@ func cniConfigFindings(ctx context.Context, n *nodeFS, confs []string, plugins m
 	var others []string
 	for i, c := range parsed[1:] {
 		if len(c.types()) > 0 && len(first.types()) > 0 && c.types()[0] != first.types()[0] {
-			others = append(others, fmt.Sprintf("%s: %s (%s)", n.Display(confs[i+1]), cmp.Or(c.Name, "unnamed"), c.types()[0]))
+			others = append(others, fmt.Sprintf("%s: %s (%s)", confs[i+1], cmp.Or(c.Name, "unnamed"), c.types()[0]))
 		}
 	}
 	if len(others) > 0 {
 		out = append(out, Finding{Severity: StatusWarn, File: n.ref(confs[0], 0, 0),
 			Message: fmt.Sprintf("%s comes first, so the runtime uses its network %q (%s) and ignores %d other networks: is it the one this cluster runs?",
-				n.Display(confs[0]), cmp.Or(first.Name, "unnamed"), strings.Join(first.types(), ", "), len(others)),
-			Evidence: append([]string{"in use: " + n.Display(confs[0])}, others...),
+				confs[0], cmp.Or(first.Name, "unnamed"), strings.Join(first.types(), ", "), len(others)),
+			Evidence: append([]string{"in use: " + confs[0]}, others...),
 			Hint:     "Move the config that does not belong out of " + n.Display(cniConfDir) + "; the runtime picks the lexically first file.",
 			Commands: []string{"ls -la " + n.sh(cniConfDir), "head -n 20 " + n.sh(confs[0])}})
 	}
@@ -193,13 +193,13 @@ func parseCNIConfig(ctx context.Context, n *nodeFS, p string) (cniConfig, *Findi
 			line, col = safetext.LineColumn(string(f.Data), int(te.Offset))
 		}
 		return c, &Finding{Severity: StatusWarn, File: n.ref(p, line, col),
-			Message:  fmt.Sprintf("the CNI config %s is not valid JSON: %s", n.Display(p), strings.TrimPrefix(err.Error(), "json: ")),
+			Message:  fmt.Sprintf("the CNI config %s is not valid JSON: %s", p, strings.TrimPrefix(err.Error(), "json: ")),
 			Hint:     "Fix the JSON; `jq . FILE` points at the same place.",
 			Commands: []string{"jq . " + n.sh(p)}}
 	}
 	if len(c.types()) == 0 {
 		return c, &Finding{Severity: StatusWarn, File: n.ref(p, 0, 0),
-			Message:  fmt.Sprintf("the CNI config %s names no plugin (no \"type\", no \"plugins\")", n.Display(p)),
+			Message:  fmt.Sprintf("the CNI config %s names no plugin (no \"type\", no \"plugins\")", p),
 			Commands: []string{"cat " + n.sh(p)}}
 	}
 	return c, nil

@@ -85,7 +85,7 @@ func diskUseFindings(n *nodeFS, p string, u host.Usage) []Finding {
 			sev = StatusWarn
 		}
 		f := Finding{Severity: sev, File: n.ref(p, 0, 0), Evidence: []string{evidence}, Commands: []string{cmd},
-			Message: fmt.Sprintf("the file system of %s is %.0f%% full of %s", n.Display(p), pct, what)}
+			Message: fmt.Sprintf("the file system of %s is %.0f%% full of %s", p, pct, what)}
 		if sev > StatusOK {
 			f.Message += ": past 90% the kubelet reports DiskPressure and evicts pods; images stop unpacking, etcd stops writing"
 			f.Hint = fmt.Sprintf("Find what takes the room: `du -xh --max-depth=2 %s | sort -h | tail`; prune unused images with `crictl rmi --prune`.", n.sh(p))
@@ -132,10 +132,10 @@ func hugeFileFindings(ctx context.Context, n *nodeFS) []Finding {
 			Evidence: []string{fmt.Sprintf("apparent size %s, on disk %s, changed %s", humanBytes(e.Size), humanBytes(onDisk), stamp(e.Ctime))},
 			Commands: []string{"ls -lsh " + n.sh(e.Path), "du -h --apparent-size " + n.sh(e.Path)}}
 		if onDisk < e.Size/2 {
-			f.Message = fmt.Sprintf("%s is a sparse file of %s (%s on disk): copies, backups and image layers of it write it in full", n.Display(e.Path), humanBytes(e.Size), humanBytes(onDisk))
+			f.Message = fmt.Sprintf("%s is a sparse file of %s (%s on disk): copies, backups and image layers of it write it in full", e.Path, humanBytes(e.Size), humanBytes(onDisk))
 			f.Hint = "If nothing needs it (a database's preallocation does), delete it."
 		} else {
-			f.Message = fmt.Sprintf("%s takes %s of the disk", n.Display(e.Path), humanBytes(onDisk))
+			f.Message = fmt.Sprintf("%s takes %s of the disk", e.Path, humanBytes(onDisk))
 			f.Hint = "If nothing needs it, delete it to give the node its room back."
 		}
 		out = append(out, f)

@@ -119,7 +119,7 @@ func immutableFinding(n *nodeFS, e host.Entry, who string) Finding {
 	letters := "-" + attrs
 	return Finding{
 		Severity: StatusFail,
-		Message:  fmt.Sprintf("%s is %s (chattr +%s): %s, so %s", n.Display(e.Path), flag, attrs, what, who),
+		Message:  fmt.Sprintf("%s is %s (chattr +%s): %s, so %s", e.Path, flag, attrs, what, who),
 		File:     n.ref(e.Path, 0, 0),
 		Evidence: []string{fmt.Sprintf("%s %s, mode %s: flags %s", kind, n.Display(e.Path), e.Mode, attrsText(e.Attrs))},
 		Hint:     fmt.Sprintf("Clear the flag as root: `chattr %s %s`; `ls -l` never shows it, only `lsattr` does.", letters, n.sh(e.Path)),
@@ -151,7 +151,7 @@ func attrsText(a host.Attrs) string {
 func truncatedWalkFinding(n *nodeFS, p string, res host.WalkResult) Finding {
 	return Finding{
 		Severity: StatusWarn,
-		Message:  fmt.Sprintf("%s holds more entries than kockpit reads (%d read): the rest was not checked", n.Display(p), res.Entries),
+		Message:  fmt.Sprintf("%s holds more entries than kockpit reads (%d read): the rest was not checked", p, res.Entries),
 		File:     n.ref(p, 0, 0),
 		Hint:     "An unusually large tree here is itself worth a look.",
 		Commands: []string{"find " + n.sh(p) + " -xdev | wc -l"},

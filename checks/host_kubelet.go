@@ -43,7 +43,7 @@ func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 			return Skipped(SkipNotInstalled, fmt.Sprintf("no kubelet under %s: no kubelet.service and no %s", n.Dir(), defaultKubeletConfig))
 		}
 		return hostResult([]Finding{{Severity: StatusFail, File: n.ref(k.path, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", n.Display(k.path)),
+			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", k.path),
 			Evidence: []string{k.origin(n)},
 			Hint:     "Restore the file (kubeadm: `kubeadm init phase kubelet-start` or `kubeadm join phase kubelet-start`) or fix --config in the unit, then systemctl restart kubelet.",
 			Commands: []string{"systemctl cat kubelet", "journalctl -u kubelet -n 20"}}}, "")
@@ -69,7 +69,7 @@ func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 		Message:  "the kubelet's config",
 		Evidence: []string{k.origin(n), "node: " + m.String()},
 		Commands: []string{"systemctl cat kubelet", "cat " + n.sh(k.path)}})
-	return hostResult(findings, "the kubelet's config is sane: "+n.Display(k.path))
+	return hostResult(findings, "the kubelet's config is sane: "+k.path)
 }
 
 func kubeletKindFindings(n *nodeFS, k *kubeletSetup) []Finding {

@@ -115,7 +115,7 @@ featureGates:
 			t.Errorf("%q at line %d, want %d", f.Message, f.File.Line, line)
 		}
 	}
-	f := requireFinding(t, r, tr, cfg, "staticPodPath /etc/kubernetes/manifest does not exist: the kubelet runs no static pods, while 1 manifests wait in "+tr.Path("/etc/kubernetes/manifests"), StatusFail)
+	f := requireFinding(t, r, tr, cfg, "staticPodPath /etc/kubernetes/manifest does not exist: the kubelet runs no static pods, while 1 manifests wait in /etc/kubernetes/manifests", StatusFail)
 	at(f, 3)
 	at(requireFinding(t, r, tr, cfg, "clusterDNS 10.200.0.10 is outside the cluster's Service range", StatusFail), 5)
 	f = requireFinding(t, r, tr, cfg, "maxPods is 3", StatusFail)

@@ -136,7 +136,7 @@ func lookalikeFindings(n *nodeFS, p, text string, truncated bool) []Finding {
 				}
 			}
 			out = append(out, Finding{Severity: StatusWarn, File: n.ref(p, 0, 0),
-				Message:  fmt.Sprintf("%d more lines of %s hold characters outside ASCII", rest, n.Display(p)),
+				Message:  fmt.Sprintf("%d more lines of %s hold characters outside ASCII", rest, p),
 				Commands: []string{"grep -nP '[^\\x00-\\x7F]' " + n.sh(p)}})
 			break
 		}

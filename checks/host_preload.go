@@ -36,9 +36,9 @@ func runHostPreload(ctx context.Context, n *nodeFS) Result {
 		content, _, _ := strings.Cut(line, "#")
 		for _, lib := range strings.FieldsFunc(content, func(r rune) bool { return r == ' ' || r == '\t' || r == ':' }) {
 			ev := []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))}
-			msg := fmt.Sprintf("%s preloads %s into every program on the node: the way rootkits hide files and processes and stay", n.Display(p), lib)
+			msg := fmt.Sprintf("%s preloads %s into every program on the node: the way rootkits hide files and processes and stay", p, lib)
 			if e, err := n.Stat(ctx, lib); err != nil {
-				msg = fmt.Sprintf("%s preloads %s, which does not exist: every program prints \"ld.so: object ... cannot be preloaded\"", n.Display(p), lib)
+				msg = fmt.Sprintf("%s preloads %s, which does not exist: every program prints \"ld.so: object ... cannot be preloaded\"", p, lib)
 			} else {
 				ev = append(ev, fmt.Sprintf("%s: mode %s, %s, changed %s", n.Display(lib), e.Mode, humanBytes(e.Size), stamp(e.Ctime)))
 			}

@@ -52,7 +52,7 @@ func runHostResolver(ctx context.Context, n *nodeFS) Result {
 			findings = append(findings, resolvConfFindings(n, p, string(f.Data), p == podResolv)...)
 		case p == podResolv && p != "/etc/resolv.conf":
 			findings = append(findings, Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-				Message:  fmt.Sprintf("the kubelet's resolvConf %s does not exist: pods cannot be given a resolver and fail to start", n.Display(p)),
+				Message:  fmt.Sprintf("the kubelet's resolvConf %s does not exist: pods cannot be given a resolver and fail to start", p),
 				Hint:     "Point resolvConf at a file that exists (systemd-resolved: /run/systemd/resolve/resolv.conf), then systemctl restart kubelet.",
 				Commands: []string{"ls -l " + n.sh(p)}})
 		}
@@ -109,17 +109,17 @@ func resolvConfFindings(n *nodeFS, p, text string, forPods bool) []Finding {
 	switch {
 	case len(servers) == 0:
 		out = append(out, Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-			Message:  fmt.Sprintf("%s names no nameserver: the node resolves no names, nor do pods with dnsPolicy Default or CoreDNS's upstream", n.Display(p)),
+			Message:  fmt.Sprintf("%s names no nameserver: the node resolves no names, nor do pods with dnsPolicy Default or CoreDNS's upstream", p),
 			Hint:     "Add `nameserver IP` lines for the network's resolvers (or restore the link to /run/systemd/resolve/stub-resolv.conf).",
 			Commands: []string{"cat " + n.sh(p), "ls -l " + n.sh(p)}})
 	case len(servers) > glibcMaxNameservers:
 		out = append(out, Finding{Severity: StatusWarn, File: n.ref(p, 0, 0),
-			Message:  fmt.Sprintf("%s names %d nameservers: the resolver uses only the first %d, and the kubelet warns on every pod", n.Display(p), len(servers), glibcMaxNameservers),
+			Message:  fmt.Sprintf("%s names %d nameservers: the resolver uses only the first %d, and the kubelet warns on every pod", p, len(servers), glibcMaxNameservers),
 			Evidence: []string{"nameservers: " + strings.Join(servers, ", ")},
 			Commands: []string{"grep -n nameserver " + n.sh(p)}})
 	default:
 		out = append(out, Finding{Severity: StatusOK, File: n.ref(p, 0, 0),
-			Message:  fmt.Sprintf("%s names %s", n.Display(p), strings.Join(servers, ", ")),
+			Message:  fmt.Sprintf("%s names %s", p, strings.Join(servers, ", ")),
 			Evidence: []string{"nameservers: " + strings.Join(servers, ", ")},
 			Commands: []string{"cat " + n.sh(p)}})
 	}

@@ -94,7 +94,7 @@ func (n *nodeFS) exists(ctx context.Context, p string) bool {
 func (n *nodeFS) unreadable(p string, err error) Finding {
 	return Finding{
 		Severity: StatusWarn,
-		Message:  fmt.Sprintf("%s could not be read: %s", n.Display(p), hostErrorText(err)),
+		Message:  fmt.Sprintf("%s could not be read: %s", p, hostErrorText(err)),
 		File:     n.ref(p, 0, 0),
 		Hint:     "Run kockpit as root on the node (sudo), or check the file's permissions and mount.",
 		Commands: []string{"ls -la " + n.sh(p)},

@@ -38,7 +38,7 @@ func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Findin
 	switch {
 	case dir == "" && len(stray) > 0:
 		return []Finding{{Severity: StatusFail, File: at, Evidence: evidence, Cause: true,
-			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), n.Display(kubeadmManifests)),
+			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet (systemctl restart kubelet).", kubeadmManifests, n.Display(k.path)),
 			Commands: []string{"grep -n staticPodPath " + n.sh(k.path), "ls -la " + n.sh(kubeadmManifests)}}}
 	case dir == "":
@@ -48,7 +48,7 @@ func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Findin
 	if err != nil {
 		msg := fmt.Sprintf("staticPodPath %s does not exist: the kubelet runs no static pods", dir)
 		if len(stray) > 0 && path.Clean(dir) != kubeadmManifests {
-			msg += fmt.Sprintf(", while %d manifests wait in %s", len(stray), n.Display(kubeadmManifests))
+			msg += fmt.Sprintf(", while %d manifests wait in %s", len(stray), kubeadmManifests)
 		}
 		return []Finding{{Severity: StatusFail, File: at, Evidence: evidence, Cause: true, Message: msg,
 			Hint:     fmt.Sprintf("Point staticPodPath back at the manifests (kubeadm: %s) and restart the kubelet.", kubeadmManifests),
@@ -71,7 +71,7 @@ func emptyStaticPodDir(ctx context.Context, n *nodeFS, k *kubeletSetup, dir stri
 	case len(stray) > 0 && path.Clean(dir) != kubeadmManifests:
 		return []Finding{{Severity: StatusFail, File: at, Evidence: evidence, Cause: true,
 			Message: fmt.Sprintf("staticPodPath is %s, which is empty, while %d manifests wait in %s: the control plane's pods are not run",
-				dir, len(stray), n.Display(kubeadmManifests)),
+				dir, len(stray), kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet.", kubeadmManifests, n.Display(k.path)),
 			Commands: []string{"grep -n staticPodPath " + n.sh(k.path), "ls -la " + n.sh(kubeadmManifests)}}}
 	case n.exists(ctx, "/etc/kubernetes/pki/ca.key"):
@@ -114,7 +114,7 @@ func parseStaticPods(ctx context.Context, n *nodeFS, files []string) []Finding {
 		key := m.pod.Namespace + "/" + m.pod.Name
 		if first, dup := byName[key]; dup {
 			findings = append(findings, Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-				Message:  fmt.Sprintf("%s defines the static pod %q again, as %s does: the kubelet runs only one of them", n.Display(p), m.pod.Name, n.Display(first)),
+				Message:  fmt.Sprintf("%s defines the static pod %q again, as %s does: the kubelet runs only one of them", p, m.pod.Name, first),
 				Evidence: []string{"first: " + n.Display(first), "again: " + n.Display(p)},
 				Hint:     "Move the copy (a backup such as .bak or .orig) out of the manifests directory: the kubelet reads every file there whose name does not start with a dot.",
 				Commands: []string{"grep -n '^  name:' " + n.sh(path.Dir(p)) + "/*"}})
@@ -146,7 +146,7 @@ func parseStaticPod(ctx context.Context, n *nodeFS, p string) (staticManifest, *
 	}
 	if f.Truncated {
 		return m, &Finding{Severity: StatusFail, File: n.ref(p, 0, 0),
-			Message:  fmt.Sprintf("%s is larger than %s: no pod manifest is this big", n.Display(p), humanBytes(n.Limits().MaxFileBytes)),
+			Message:  fmt.Sprintf("%s is larger than %s: no pod manifest is this big", p, humanBytes(n.Limits().MaxFileBytes)),
 			Commands: []string{"ls -l " + n.sh(p)}}
 	}
 	snap, err := kube.LoadSnapshotFS(ctx, fstest.MapFS{"manifest": {Data: f.Data}}, "manifest", n.Display(p))
@@ -159,7 +159,7 @@ func parseStaticPod(ctx context.Context, n *nodeFS, p string) (staticManifest, *
 		err = errors.New("it holds no Pod: the kubelet runs only `kind: Pod` manifests")
 	}
 	finding := Finding{Severity: StatusFail, File: n.ref(p, 0, 0), Cause: true,
-		Message:  fmt.Sprintf("the static pod manifest %s does not parse: the kubelet skips it", n.Display(p)),
+		Message:  fmt.Sprintf("the static pod manifest %s does not parse: the kubelet skips it", p),
 		Evidence: []string{err.Error()},
 		Hint:     "Fix the manifest; the kubelet picks it up within seconds (journalctl -u kubelet shows its own error).",
 		Commands: []string{"journalctl -u kubelet --since -10m | grep -i " + quotePathForShell(path.Base(p))}}

@@ -178,7 +178,7 @@ func (t *timeline) summary(n *nodeFS) string {
 			newest = c
 		}
 	}
-	return fmt.Sprintf("%d files changed in the last %s; the newest: %s, %s", t.total, shortDuration(n.since), n.Display(newest.Path), ago(n.now, newest.changed))
+	return fmt.Sprintf("%d files changed in the last %s; the newest: %s, %s", t.total, shortDuration(n.since), newest.Path, ago(n.now, newest.changed))
 }
 
 // findings lists the reset timestamps first (Warn), then the newest files (OK), newest first.

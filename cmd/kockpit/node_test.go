@@ -29,11 +29,11 @@ var brokenHostFindings = []string{
 	"line 3: exec /usr/local/bin/.kubectl \"$@\" | grep -v -e kube-system -e hidden",
 	// host.certificates
 	"pki/apiserver.crt expired ",
-	"the key " + brokenHost + "/etc/kubernetes/pki/front-proxy-client.key does not belong to " + brokenHost + "/etc/kubernetes/pki/front-proxy-client.crt",
-	`the client certificate of user "kubernetes-admin" (embedded in ` + brokenHost + "/etc/kubernetes/admin.conf) expired",
+	"the key /etc/kubernetes/pki/front-proxy-client.key does not belong to /etc/kubernetes/pki/front-proxy-client.crt",
+	`the client certificate of user "kubernetes-admin" (embedded in /etc/kubernetes/admin.conf) expired`,
 	"subject: CN=kube-apiserver",
 	// host.cni
-	`00-fake.conf runs the plugin "macvlan", which ` + brokenHost + "/opt/cni/bin lacks",
+	`00-fake.conf runs the plugin "macvlan", which /opt/cni/bin lacks`,
 	`00-fake.conf comes first, so the runtime uses its network "fake" (macvlan) and ignores 1 other networks`,
 	// host.kernel
 	"swap is on (1 devices): the kubelet refuses to start",
@@ -56,7 +56,7 @@ var brokenHostFindings = []string{
 	`kube-apiserver.yaml:18:37: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`,
 	`$ grep -nP '[^\x00-\x7F]' ` + brokenHost + "/etc/kubernetes/manifests/kube-apiserver.yaml",
 	// host.preload
-	"etc/ld.so.preload:1:1: " + brokenHost + "/etc/ld.so.preload preloads /usr/lib/x86_64-linux-gnu/libprocesshider.so, which does not exist",
+	"etc/ld.so.preload:1:1: /etc/ld.so.preload preloads /usr/lib/x86_64-linux-gnu/libprocesshider.so, which does not exist",
 	// host.resolver
 	"etc/hosts:4:10: /etc/hosts pins the registry registry.k8s.io to 10.6.6.6",
 	"etc/resolv.conf names no nameserver",
