@@ -111,6 +111,10 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 	switch {
 	case c.Needs&NeedsLiveAPI != 0 && env.Cluster == nil && env.Snapshot != nil:
 		return Skipped(SkipOffline, "offline snapshot: needs a live API server"), true
+	case c.Needs&(NeedsLiveAPI|NeedsObjects) != 0 && !live && env.Snapshot == nil && env.Kubeconfig != nil:
+		// There is a kubeconfig, but no client could be built from it: saying "no kubeconfig"
+		// would send the reader looking for a file that is there.
+		return Skipped(SkipUnreachable, "the kubeconfig gives no usable cluster: see api.kubeconfig"), true
 	case c.Needs&NeedsLiveAPI != 0 && !live:
 		return Skipped(SkipNoKubeconfig, "no cluster to talk to: no kubeconfig found"), true
 	case c.Needs&NeedsObjects != 0 && env.Snapshot == nil:

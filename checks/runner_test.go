@@ -166,6 +166,17 @@ func TestRunSkipsUnmetNeeds(t *testing.T) {
 			t.Errorf("%s without any cluster: %+v", id, r)
 		}
 	}
+	// A kubeconfig no client could be built from: the cluster checks must not claim there is
+	// no kubeconfig, and the kubeconfig check runs to say what is wrong with it.
+	got = collect(Run(ctx, list, &Env{Kubeconfig: &kube.Kubeconfig{Context: "broken"}}, RunOptions{}))
+	for _, id := range []string{"live", "objects"} {
+		if r := got[id]; r.Status != StatusSkip || r.SkipReason != SkipUnreachable || !strings.Contains(r.Summary, "api.kubeconfig") {
+			t.Errorf("%s with an unusable kubeconfig: %+v", id, r)
+		}
+	}
+	if r := got["kubeconfig"]; r.Status != StatusOK {
+		t.Errorf("kubeconfig check with a kubeconfig: %+v", r)
+	}
 }
 
 func TestRunKeepsStatusHonest(t *testing.T) {
