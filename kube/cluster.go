@@ -80,7 +80,7 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = UserAgent(version)
-	if cfg.Timeout == 0 {
+	if cfg.Timeout <= 0 { // client-go takes a negative timeout as none
 		cfg.Timeout = DefaultRequestTimeout
 	}
 	// Many checks share one client; client-go's default of 5 QPS would make the run crawl.

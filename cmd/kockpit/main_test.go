@@ -125,6 +125,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"unknown fail-on", []string{"--report", "--fail-on", "maybe"}, []string{"maybe"}},
 		{"unknown check", []string{"--report", "--only", "dns.nope"}, []string{"dns.nope", "kockpit checks"}},
 		{"unknown flag", []string{"--report", "--frobnicate"}, []string{"frobnicate"}},
+		{"malformed request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "soon"}, []string{"--request-timeout", `"soon"`}},
+		{"negative request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "-1s"}, []string{"--request-timeout", "negative"}},
 		{"malformed snapshot", []string{"--report", "--snapshot", badSnapshot}, []string{badSnapshot, ":5"}},
 		{"missing snapshot", []string{"--report", "--snapshot", filepath.Join(dir, "nope")}, []string{"nope"}},
 		{"demo and snapshot", []string{"--report", "--demo", "--snapshot", badSnapshot}, []string{"--demo"}},
