@@ -137,6 +137,23 @@ func TestRunCancelReportsEveryCheck(t *testing.T) {
 	}
 }
 
+func TestRunDoesNotBelieveACheckCancelledMidway(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	// Honours its context, but then claims health from what it saw before the cancel.
+	list := []Check{{ID: "claims-ok", Run: func(ctx context.Context, _ *Env) Result {
+		close(started)
+		<-ctx.Done()
+		return Result{Status: StatusOK, Summary: "all good"}
+	}}}
+	ch := Run(ctx, list, &Env{}, RunOptions{})
+	<-started
+	cancel()
+	if r := collect(ch)["claims-ok"]; r.Status != StatusError || !strings.Contains(r.Summary, "cancelled") {
+		t.Errorf("a check that returned OK after the run was cancelled: %+v", r)
+	}
+}
+
 func TestRunSkipsUnmetNeeds(t *testing.T) {
 	ctx := context.Background()
 	node := &corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: metav1.ObjectMeta{Name: "n1"}}
