@@ -91,6 +91,32 @@ func TestJSONSchema(t *testing.T) {
 	}
 }
 
+func TestJSONEscapesWhatATerminalWouldObey(t *testing.T) {
+	r := sample()
+	// U+009B is a one-character CSI; U+00A0 and U+00E9 share its first UTF-8 byte and are text.
+	msg := "evil\u009b2J name\x1b[31m, caf\u00e9\u00a0ok"
+	r.Checks[1].Findings[0].Message = msg
+	var buf bytes.Buffer
+	if err := Write(&buf, r, FormatJSON, false); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.Contains(out, []byte(`\u009b2J`)) || bytes.ContainsRune(out, 0x9b) || bytes.ContainsRune(out, 0x1b) {
+		t.Errorf("JSON carries a raw control character:\n%q", out)
+	}
+	var doc struct {
+		Checks []struct {
+			Findings []struct{ Message string }
+		}
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Checks[1].Findings[0].Message; got != msg {
+		t.Errorf("JSON changed the string: %q, want %q", got, msg)
+	}
+}
+
 func TestHumanFormatsNeverCarryEscapes(t *testing.T) {
 	for _, f := range []Format{FormatText, FormatMarkdown, FormatJUnit} {
 		var buf bytes.Buffer
