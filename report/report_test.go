@@ -75,7 +75,13 @@ func TestJSONSchema(t *testing.T) {
 	if obj["apiVersion"] != "v1" || obj["kind"] != "Pod" || obj["namespace"] != "kube-system" || obj["name"] != "kube-controller-manager-cp1" {
 		t.Errorf("object: %v", obj)
 	}
-	file := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)["file"].(map[string]any)
+	noHint := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)
+	for _, key := range []string{"severity", "message", "hint", "commands", "file"} {
+		if _, ok := noHint[key]; !ok {
+			t.Errorf("a finding without hint or commands lacks %q: %v", key, noHint)
+		}
+	}
+	file := noHint["file"].(map[string]any)
 	if file["path"] != "/etc/kubernetes/kubelet.conf" || file["line"] != 3.0 || file["column"] != 7.0 {
 		t.Errorf("file: %v", file)
 	}
