@@ -302,7 +302,7 @@ func classifyNetError(err error) (message, hint string, ok bool) {
 	return "", "", false
 }
 
-// certNames lists the names a certificate is valid for, as the HostnameError's reader needs them.
+// certHostNames lists the names a certificate is valid for, as the HostnameError's reader needs them.
 func certHostNames(c *x509.Certificate) string {
 	var names []string
 	names = append(names, c.DNSNames...)
@@ -315,7 +315,7 @@ func certHostNames(c *x509.Certificate) string {
 	return strings.Join(names, ", ")
 }
 
-// roundDuration keeps durations readable in evidence: 12ms, 1.234s.
+// readableDuration keeps durations readable in evidence: 12ms, 1.234s.
 func readableDuration(d time.Duration) time.Duration {
 	switch {
 	case d >= time.Second:
@@ -327,7 +327,7 @@ func readableDuration(d time.Duration) time.Duration {
 	}
 }
 
-// firstLine returns the first line of s, cut to at most n bytes.
+// clipLine returns the first line of s, cut to at most n bytes on a character boundary.
 func clipLine(s string, n int) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
