@@ -267,12 +267,17 @@ func TestUnreachableServerFailsFastAndPrecisely(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	r := parseReport(t, out)
+	found := false
 	for _, c := range r.Checks {
 		if c.ID == "api.reachable" {
+			found = true
 			if c.Status != "fail" || !strings.Contains(strings.ToLower(c.Summary+findingMessages(c.Findings)), "refused") {
 				t.Errorf("api.reachable: %s %q %v", c.Status, c.Summary, c.Findings)
 			}
 		}
+	}
+	if !found {
+		t.Errorf("api.reachable is not in the report:\n%s", out)
 	}
 }
 

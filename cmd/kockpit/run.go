@@ -191,9 +191,14 @@ func reachable(r *report.Report) bool {
 }
 
 // serverVersion is the server's version for the report header; the snapshot fetches it once
-// per run, so after the versions checks it costs nothing.
+// per run, so after the versions checks it costs nothing. A fetch of its own gets one request
+// timeout, like every other request.
 func serverVersion(ctx context.Context, env *checks.Env) string {
-	vctx, cancel := context.WithTimeout(ctx, time.Second)
+	timeout := kube.DefaultRequestTimeout
+	if env.Cluster != nil && env.Cluster.RequestTimeout > 0 {
+		timeout = env.Cluster.RequestTimeout
+	}
+	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := env.Snapshot.ServerVersion(vctx)
 	if err != nil || v == nil {
