@@ -47,15 +47,7 @@ func runKubeconfig(_ context.Context, env *Env) Result {
 	if kc.InCluster {
 		return Skipped(SkipNotApplicable, "not applicable: running in a pod with its ServiceAccount, no kubeconfig")
 	}
-	now := time.Now()
-	if env.Now != nil {
-		now = env.Now()
-	}
-	path := env.Path
-	if path == "" {
-		path = os.Getenv("PATH")
-	}
-	findings := inspectKubeconfig(kc, now, path)
+	findings := inspectKubeconfig(kc, env.currentTime(), env.searchPath())
 	status := Worst(findings)
 	var bad []string
 	for _, f := range findings {

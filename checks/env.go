@@ -2,6 +2,7 @@ package checks
 
 import (
 	"errors"
+	"os"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -59,4 +60,20 @@ func SkipOrError(err error) Result {
 	default:
 		return Errored(err.Error())
 	}
+}
+
+// currentTime is Env.Now, or the wall clock when the Env sets no clock.
+func (e *Env) currentTime() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// searchPath is Env.Path, or kockpit's own PATH when the Env sets none.
+func (e *Env) searchPath() string {
+	if e.Path != "" {
+		return e.Path
+	}
+	return os.Getenv("PATH")
 }
