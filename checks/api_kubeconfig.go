@@ -113,7 +113,7 @@ func (k kubeconfigInspector) suspiciousNames() []Finding {
 	for _, name := range slices.Sorted(maps.Keys(raw.Clusters)) {
 		c := raw.Clusters[name]
 		fields = append(fields, field{"cluster name", name, c.LocationOfOrigin},
-			field{fmt.Sprintf("server of cluster %q", name), c.Server, c.LocationOfOrigin})
+			field{fmt.Sprintf("server of cluster %q", name), displayServer(c.Server), c.LocationOfOrigin})
 	}
 	for _, name := range slices.Sorted(maps.Keys(raw.AuthInfos)) {
 		fields = append(fields, field{"user name", name, raw.AuthInfos[name].LocationOfOrigin})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -61,7 +62,7 @@ func timedGetVersion(ctx context.Context, env *Env) ([]byte, time.Duration, erro
 }
 
 func runAPIReachable(ctx context.Context, env *Env) Result {
-	server := env.Cluster.Server
+	server := displayServer(env.Cluster.Server)
 	cmd := "kubectl get --raw /version -v=6"
 	// One request timeout bounds the whole check, the second request of a slow server included.
 	ctx, cancel, _ := apiRequestContext(ctx, env)
@@ -300,6 +301,16 @@ func classifyNetError(err error) (message, hint string, ok bool) {
 				"without a healthy backend, or an API server restarting in a loop.", true
 	}
 	return "", "", false
+}
+
+// displayServer is a server URL as evidence may show it: a password written into it
+// (https://user:pass@host) is masked, as net/http masks it in its own errors.
+func displayServer(server string) string {
+	u, err := url.Parse(server)
+	if err != nil || u.User == nil {
+		return server
+	}
+	return u.Redacted()
 }
 
 // certHostNames lists the names a certificate is valid for, as the HostnameError's reader needs them.
