@@ -44,12 +44,8 @@ func init() {
 }
 
 func runKubectlVersion(ctx context.Context, env *Env) Result {
-	search := env.Path
-	if search == "" {
-		search = os.Getenv("PATH")
-	}
 	server, serverErr := serverKubeVersion(ctx, env)
-	return inspectKubectl(ctx, search, server, serverErr)
+	return inspectKubectl(ctx, env.searchPath(), server, serverErr)
 }
 
 // serverKubeVersion is the API server's version, live or from the snapshot.

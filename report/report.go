@@ -68,8 +68,10 @@ type FindingReport struct {
 	Object   *checks.ObjectRef `json:"object,omitempty"`
 	File     *checks.FileRef   `json:"file,omitempty"`
 	Evidence []string          `json:"evidence,omitempty"`
-	Hint     string            `json:"hint,omitempty"`
-	Commands []string          `json:"commands"`
+	// Hint and Commands are always present, empty when a finding has none, so a program
+	// can read them without checking first.
+	Hint     string   `json:"hint"`
+	Commands []string `json:"commands"`
 	// Cause is true when this finding explains others; Explains lists the objects whose
 	// symptoms it explains.
 	Cause    bool               `json:"cause,omitempty"`

@@ -75,7 +75,13 @@ func TestJSONSchema(t *testing.T) {
 	if obj["apiVersion"] != "v1" || obj["kind"] != "Pod" || obj["namespace"] != "kube-system" || obj["name"] != "kube-controller-manager-cp1" {
 		t.Errorf("object: %v", obj)
 	}
-	file := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)["file"].(map[string]any)
+	noHint := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)
+	for _, key := range []string{"severity", "message", "hint", "commands", "file"} {
+		if _, ok := noHint[key]; !ok {
+			t.Errorf("a finding without hint or commands lacks %q: %v", key, noHint)
+		}
+	}
+	file := noHint["file"].(map[string]any)
 	if file["path"] != "/etc/kubernetes/kubelet.conf" || file["line"] != 3.0 || file["column"] != 7.0 {
 		t.Errorf("file: %v", file)
 	}
@@ -88,6 +94,32 @@ func TestJSONSchema(t *testing.T) {
 	}
 	if checksDoc[3].(map[string]any)["skipReason"] != "offline" {
 		t.Errorf("skip reason missing: %v", checksDoc[3])
+	}
+}
+
+func TestJSONEscapesWhatATerminalWouldObey(t *testing.T) {
+	r := sample()
+	// U+009B is a one-character CSI; U+00A0 and U+00E9 share its first UTF-8 byte and are text.
+	msg := "evil\u009b2J name\x1b[31m, caf\u00e9\u00a0ok"
+	r.Checks[1].Findings[0].Message = msg
+	var buf bytes.Buffer
+	if err := Write(&buf, r, FormatJSON, false); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.Contains(out, []byte(`\u009b2J`)) || bytes.ContainsRune(out, 0x9b) || bytes.ContainsRune(out, 0x1b) {
+		t.Errorf("JSON carries a raw control character:\n%q", out)
+	}
+	var doc struct {
+		Checks []struct {
+			Findings []struct{ Message string }
+		}
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Checks[1].Findings[0].Message; got != msg {
+		t.Errorf("JSON changed the string: %q, want %q", got, msg)
 	}
 }
 
