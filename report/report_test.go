@@ -31,7 +31,7 @@ func sample() *Report {
 		Severity: checks.StatusFail,
 		Message:  "controllers disabled\x1b[2J\x1b[31m: -replicaset",
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "kube-system", Name: "kube-controller-manager-cp1"},
-		Evidence: []string{"--controllers=*,-replicaset"},
+		Evidence: []string{"--controllers=*,-replicaset", "image: registry.k8s.io/kube-cоntroller-manager:v1.37.2 \u202Egpj.exe"},
 		Hint:     "remove -replicaset from --controllers",
 		Commands: []string{"kubectl -n kube-system get pod kube-controller-manager-cp1 -o yaml"},
 	}}})
@@ -135,6 +135,9 @@ func TestHumanFormatsNeverCarryEscapes(t *testing.T) {
 		}
 		if !strings.Contains(out, "␛") {
 			t.Errorf("%s output does not show the escape sequence visibly:\n%s", f, out)
+		}
+		if !strings.Contains(out, "о⟨U+043E⟩") || !strings.Contains(out, "⟨U+202E⟩") || strings.ContainsRune(out, 0x202E) {
+			t.Errorf("%s output does not flag the look-alike and the bidi override by code point:\n%s", f, out)
 		}
 	}
 }
@@ -263,5 +266,30 @@ func TestWriteFileAtomicKeepsOldOnFailure(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Errorf("file is %q, want new", b)
+	}
+}
+
+func TestMarkdownFenceOutlastsBackticks(t *testing.T) {
+	r := sample()
+	r.Checks[1].Findings[0].Commands = []string{"echo ```; rm -rf /"}
+	var buf bytes.Buffer
+	if err := Write(&buf, r, FormatMarkdown, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "````sh\n  echo ```; rm -rf /\n  ````") {
+		t.Errorf("the command escapes its code block:\n%s", buf.String())
+	}
+}
+
+func TestWriteFileAtomicKeepsMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.txt")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, func(f *os.File) error { _, err := f.WriteString("new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v after rewrite, want 0600 kept", fi.Mode().Perm())
 	}
 }
