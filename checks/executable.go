@@ -224,7 +224,8 @@ func headLine(b []byte) []byte {
 	return b
 }
 
-// printableLines returns up to n non-empty lines of b, each shortened and made safe to print.
+// printableLines returns up to n non-empty lines of b, each shortened, stripped of credentials
+// and made safe to print.
 func printableLines(b []byte, n int) []string {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
@@ -238,7 +239,7 @@ func printableLines(b []byte, n int) []string {
 		if r := []rune(l); len(r) > 120 {
 			l = string(r[:120]) + "…"
 		}
-		out = append(out, safetext.Visible(l))
+		out = append(out, safetext.Visible(redactSecrets(l)))
 	}
 	return out
 }

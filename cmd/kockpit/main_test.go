@@ -124,6 +124,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"unknown format", []string{"--report", "--format", "yaml"}, []string{`"yaml"`, "json"}},
 		{"unknown fail-on", []string{"--report", "--fail-on", "maybe"}, []string{"maybe"}},
 		{"unknown check", []string{"--report", "--only", "dns.nope"}, []string{"dns.nope", "kockpit checks"}},
+		{"zero check timeout", []string{"--report", "--demo", "--check-timeout", "0s"}, []string{"--check-timeout"}},
 		{"unknown flag", []string{"--report", "--frobnicate"}, []string{"frobnicate"}},
 		{"malformed request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "soon"}, []string{"--request-timeout", `"soon"`}},
 		{"negative request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "-1s"}, []string{"--request-timeout", "negative"}},

@@ -55,6 +55,9 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if o.parallel < 1 {
 		return usagef("--parallel must be at least 1, got %d", o.parallel)
 	}
+	if o.checkTimeout <= 0 {
+		return usagef("--check-timeout must be positive, got %s (e.g. --check-timeout 30s)", o.checkTimeout)
+	}
 	ctx, cancel := signalContext(parent)
 	defer cancel()
 
