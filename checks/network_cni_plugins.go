@@ -31,10 +31,10 @@ type cniPlugin struct {
 var cniPlugins = []cniPlugin{
 	{name: "Canal", daemonSets: []string{"canal"}, needsPodCIDR: true},
 	{name: "Cilium", daemonSets: []string{"cilium"}, containers: []string{"cilium-agent"}, images: []string{"cilium/cilium"},
-		components: []string{"cilium-operator", "hubble-relay", "clustermesh-apiserver"},
+		components:  []string{"cilium-operator", "hubble-relay", "clustermesh-apiserver"},
 		annotations: []string{"network.cilium.io/", "io.cilium.network."}},
 	{name: "Calico", daemonSets: []string{"calico-node"}, containers: []string{"calico-node"}, images: []string{"calico/node"},
-		components: []string{"calico-kube-controllers", "calico-typha", "calico-apiserver"},
+		components:  []string{"calico-kube-controllers", "calico-typha", "calico-apiserver"},
 		annotations: []string{"projectcalico.org/"}},
 	{name: "Flannel", daemonSets: []string{"kube-flannel-ds", "kube-flannel"}, containers: []string{"kube-flannel"}, images: []string{"flannel"},
 		annotations: []string{"flannel.alpha.coreos.com/"}, needsPodCIDR: true},
