@@ -46,7 +46,7 @@ type policyInput struct {
 	// the kubernetes.io/metadata.name label, and a peer they do not match is not a sure miss.
 	namespacesErr error
 	services      []*corev1.Service
-	policies   []*netPolicy
+	policies      []*netPolicy
 	// skipped says, per flavour, why its policies are not in: "not installed", "forbidden: ...".
 	skipped map[npFlavour]string
 }
