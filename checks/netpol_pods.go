@@ -3,7 +3,6 @@ package checks
 import (
 	"slices"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -48,9 +47,11 @@ type netNamespace struct {
 	name   string
 	labels labels.Set
 	groups []*podGroup
-	byPair map[string][]int32 // "key\x00value" → group positions, ascending
+	byPair map[labelPair][]int32 // key=value → group positions, ascending
 	byKey  map[string][]int32 // key → group positions, ascending
 }
+
+type labelPair struct{ key, value string }
 
 // netPodIndex holds the running pods of a cluster by namespace and label group, with an
 // inverted index from labels to groups: a selector is answered from its narrowest requirement
@@ -71,16 +72,12 @@ func newNetPodIndex(pods []*corev1.Pod, namespaces []*corev1.Namespace, endpoint
 	for _, ns := range namespaces {
 		idx.namespace(ns.Name, ns.Labels)
 	}
-	keys := map[string]*podGroup{}
-	var key strings.Builder
+	groups := map[string]*podGroup{}
+	var keys []string
+	var key []byte
 	for _, p := range pods {
 		if podFinished(p) {
 			continue
-		}
-		ns := idx.namespace(p.Namespace, nil)
-		set := labels.Set(p.Labels)
-		if endpointLabels {
-			set = endpointLabelSet(p, ns.labels)
 		}
 		host := p.Spec.HostNetwork
 		policy := p.Spec.DNSPolicy
@@ -88,15 +85,16 @@ func newNetPodIndex(pods []*corev1.Pod, namespaces []*corev1.Namespace, endpoint
 			policy = corev1.DNSClusterFirst
 		}
 		dns := policy == corev1.DNSClusterFirstWithHostNet || policy == corev1.DNSClusterFirst && !host
-		key.Reset()
-		key.WriteString(p.Namespace)
-		key.WriteByte(0)
-		key.WriteByte(flagByte(host, dns))
-		key.WriteString(set.String())
-		g := keys[key.String()]
+		key = groupKey(key[:0], p, flagByte(host, dns), endpointLabels, &keys)
+		g := groups[string(key)] // no allocation for the lookup
 		if g == nil {
+			ns := idx.namespace(p.Namespace, nil)
+			set := labels.Set(p.Labels)
+			if endpointLabels {
+				set = endpointLabelSet(p, ns.labels)
+			}
 			g = &podGroup{namespace: p.Namespace, labels: set, hostNetwork: host, clusterDNS: dns}
-			keys[key.String()] = g
+			groups[string(key)] = g
 			ns.add(g)
 			idx.groups++
 		}
@@ -118,6 +116,29 @@ func flagByte(host, dns bool) byte {
 	}
 	if dns {
 		b += 2
+	}
+	return b
+}
+
+// groupKey appends to b what makes a pod's group: namespace, flags, the service account when
+// endpoint labels count, and the labels in key order. keys is scratch space for the sort.
+func groupKey(b []byte, p *corev1.Pod, flags byte, endpointLabels bool, keys *[]string) []byte {
+	b = append(b, p.Namespace...)
+	b = append(b, 0, flags)
+	if endpointLabels {
+		b = append(b, p.Spec.ServiceAccountName...)
+		b = append(b, 0)
+	}
+	*keys = (*keys)[:0]
+	for k := range p.Labels {
+		*keys = append(*keys, k)
+	}
+	slices.Sort(*keys)
+	for _, k := range *keys {
+		b = append(b, k...)
+		b = append(b, 0)
+		b = append(b, p.Labels[k]...)
+		b = append(b, 0)
 	}
 	return b
 }
@@ -154,7 +175,7 @@ func (idx *netPodIndex) namespace(name string, nsLabels map[string]string) *netN
 	}
 	set[namespaceNameLabel] = name
 	set[calicoNamespaceNameLabel] = name
-	ns = &netNamespace{name: name, labels: set, byPair: map[string][]int32{}, byKey: map[string][]int32{}}
+	ns = &netNamespace{name: name, labels: set, byPair: map[labelPair][]int32{}, byKey: map[string][]int32{}}
 	idx.namespaces[name] = ns
 	return ns
 }
@@ -163,7 +184,7 @@ func (ns *netNamespace) add(g *podGroup) {
 	pos := int32(len(ns.groups))
 	ns.groups = append(ns.groups, g)
 	for k, v := range g.labels {
-		ns.byPair[k+"\x00"+v] = append(ns.byPair[k+"\x00"+v], pos)
+		ns.byPair[labelPair{k, v}] = append(ns.byPair[labelPair{k, v}], pos)
 		ns.byKey[k] = append(ns.byKey[k], pos)
 	}
 }
@@ -200,7 +221,7 @@ func (ns *netNamespace) each(m labelMatcher, fn func(*podGroup) bool) {
 		switch r.Operator() {
 		case selection.Equals, selection.DoubleEquals, selection.In:
 			for v := range r.Values() {
-				c = append(c, ns.byPair[r.Key()+"\x00"+v]...)
+				c = append(c, ns.byPair[labelPair{r.Key(), v}]...)
 			}
 			if r.Values().Len() > 1 {
 				slices.Sort(c)

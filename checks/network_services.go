@@ -208,12 +208,14 @@ func targetPortFindings(svc *corev1.Service, groups []*podGroup) []Finding {
 		for _, g := range groups {
 			for _, p := range g.pods {
 				total++
-				has, ports := podHasPort(p, tp.StrVal, tp.IntValue(), proto)
-				for _, d := range ports {
-					declared[d] = true
+				if podHasPort(p, tp.StrVal, tp.IntValue(), proto) {
+					continue
 				}
-				if !has {
-					missing++
+				missing++
+				if missing <= 3 { // what a few of them declare is evidence enough
+					for _, d := range declaredPorts(p) {
+						declared[d] = true
+					}
 				}
 			}
 		}
@@ -225,24 +227,35 @@ func targetPortFindings(svc *corev1.Service, groups []*podGroup) []Finding {
 	return out
 }
 
-// podHasPort says whether the pod declares the named (or numbered) port with the protocol, and
-// lists the ports it declares ("http 8080/TCP").
-func podHasPort(p *corev1.Pod, name string, number int, proto corev1.Protocol) (bool, []string) {
-	has := false
-	var declared []string
+// podHasPort says whether the pod declares the named (or numbered) port with the protocol.
+func podHasPort(p *corev1.Pod, name string, number int, proto corev1.Protocol) bool {
 	for _, c := range p.Spec.Containers {
 		for _, cp := range c.Ports {
 			cproto := cp.Protocol
 			if cproto == "" {
 				cproto = corev1.ProtocolTCP
 			}
-			declared = append(declared, strings.TrimSpace(fmt.Sprintf("%s %d/%s", cp.Name, cp.ContainerPort, cproto)))
 			if cproto == proto && (name != "" && cp.Name == name || name == "" && int(cp.ContainerPort) == number) {
-				has = true
+				return true
 			}
 		}
 	}
-	return has, declared
+	return false
+}
+
+// declaredPorts lists the ports a pod declares: "http 8080/TCP".
+func declaredPorts(p *corev1.Pod) []string {
+	var out []string
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			proto := cp.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
+			out = append(out, strings.TrimSpace(fmt.Sprintf("%s %d/%s", cp.Name, cp.ContainerPort, proto)))
+		}
+	}
+	return out
 }
 
 func targetPortFinding(svc *corev1.Service, i int, sp corev1.ServicePort, proto corev1.Protocol, missing, total int, declared map[string]bool, groups []*podGroup) Finding {
