@@ -48,7 +48,7 @@ type netNamespace struct {
 	labels labels.Set
 	groups []*podGroup
 	byPair map[labelPair][]int32 // key=value → group positions, ascending
-	byKey  map[string][]int32 // key → group positions, ascending
+	byKey  map[string][]int32    // key → group positions, ascending
 }
 
 type labelPair struct{ key, value string }
