@@ -17,7 +17,8 @@ func webhookScopeFindings(in admissionInput, w webhook) []Finding {
 	allRes, allOps := -1, -1
 	podRule := -1
 	for i, r := range w.rules {
-		if slices.Contains(r.Resources, "*") || slices.Contains(r.Resources, "*/*") {
+		// All the resources of the webhook's own groups are its business; of every group, everyone's.
+		if slices.Contains(r.APIGroups, "*") && (slices.Contains(r.Resources, "*") || slices.Contains(r.Resources, "*/*")) {
 			allRes = i
 		}
 		if slices.Contains(r.Operations, admissionv1.OperationAll) {

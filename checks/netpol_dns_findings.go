@@ -124,7 +124,7 @@ func (ev *policyEval) dnsBlockedFinding(part *npPart, v dnsVerdict, groups []*po
 			break
 		}
 		pods := groupPods(byNS[ns])
-		evidence = append(evidence, fmt.Sprintf("%s: %d pods that resolve through cluster DNS, e.g. %s", ns, len(pods), podNames(pods, 2)))
+		evidence = append(evidence, fmt.Sprintf("%s: %s that resolve through cluster DNS, e.g. %s", ns, countNoun(len(pods), "pod", "pods"), podNames(pods, 2)))
 	}
 	evidence = append(evidence, ev.dns.describe())
 	example := byNS[namespaces[0]][0].pods[0]

@@ -20,8 +20,8 @@ func policiesWith(t *testing.T, crds []string, files ...string) Result {
 func TestNetworkPoliciesHealthyCRDsAbsent(t *testing.T) {
 	r := runLive(t, "network.policies")
 	requireNoProblems(t, r)
-	inv := findingWith(r, "no network policies")
-	if inv == nil {
+	inv := findingWith(r, "1 network policy in 1 namespace")
+	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 1 NetworkPolicy (1 select pods)") {
 		t.Fatalf("no inventory:\n%s", describeFindings(r))
 	}
 	for _, flavour := range []string{"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Calico NetworkPolicy", "Calico GlobalNetworkPolicy"} {
@@ -51,8 +51,8 @@ func TestNetworkPoliciesDefaultDenyEgressBlocksDNS(t *testing.T) {
 		!slices.Contains(f.Evidence, "no egress rule: every packet out of the selected pods is dropped") {
 		t.Errorf("finding = %+v", f)
 	}
-	inv := findingWith(r, " in 1 namespace")
-	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 1 NetworkPolicy (1 select pods)") {
+	inv := findingWith(r, "2 network policies in 1 namespace")
+	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 2 NetworkPolicy (2 select pods)") {
 		t.Errorf("inventory = %+v", inv)
 	}
 }
@@ -111,8 +111,8 @@ func TestNetworkPoliciesCiliumEgressWithoutDNS(t *testing.T) {
 func TestNetworkPoliciesCiliumAllowDNS(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "cilium-egress-no-dns.yaml", "cilium-dns-allowed.yaml")
 	requireNoProblems(t, r)
-	inv := findingWith(r, " in 1 namespace")
-	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 2 CiliumNetworkPolicy (2 select pods)") {
+	inv := findingWith(r, "3 network policies in 1 namespace")
+	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 1 NetworkPolicy (1 select pods), 2 CiliumNetworkPolicy (2 select pods)") {
 		t.Errorf("inventory = %+v", inv)
 	}
 }
@@ -153,7 +153,7 @@ func TestNetworkPoliciesClusterwideWorldOnly(t *testing.T) {
 	if !f.Cause {
 		t.Errorf("not a cause: %+v", f)
 	}
-	requireFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "pods in team-a cannot resolve names")
+	requireFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "pods in cert-manager, team-a cannot resolve names")
 	requireFinding(t, r, StatusWarn, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "selects the cluster DNS pods")
 }
 
@@ -171,5 +171,5 @@ func TestNetworkPoliciesCalicoAllowDNS(t *testing.T) {
 func TestNetworkPoliciesCalicoDenyBeforeAllow(t *testing.T) {
 	r := policiesWith(t, calicoCRDs, "calico-np-dns-allowed.yaml", "calico-gnp-deny-dns-first.yaml")
 	requireFinding(t, r, StatusFail, "GlobalNetworkPolicy", "", "no-dns",
-		"pods in team-a cannot resolve names: Calico GlobalNetworkPolicy no-dns denies their DNS queries (spec.egress[0])")
+		"pods in cert-manager, team-a cannot resolve names: Calico GlobalNetworkPolicy no-dns denies their DNS queries (spec.egress[0])")
 }

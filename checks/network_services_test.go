@@ -12,7 +12,7 @@ import (
 func TestNetworkServicesHealthy(t *testing.T) {
 	r := runLive(t, "network.services")
 	requireNoProblems(t, r)
-	if r.Summary != "all 2 Services with a selector match pods and have ready endpoints" {
+	if r.Summary != "all 3 Services with a selector match pods and have ready endpoints" {
 		t.Errorf("summary = %q", r.Summary)
 	}
 }
