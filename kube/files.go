@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,9 +14,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -314,6 +318,7 @@ type doc struct {
 	hasItems   bool
 	items      []*doc
 	itemsErr   *docError // an element of items that is not an object; an error if this is a list
+	unchecked  [][2]int  // JSON: spans of members stepped over, to validate if never decoded
 }
 
 // docError is a problem at a place in the file: a byte offset (JSON) or a node (YAML).
@@ -368,45 +373,71 @@ func looksLikeJSON(data []byte) bool {
 	return false
 }
 
-// add decodes a document and keeps its object, or the items of a list. in is the list the
-// document is an item of, nil at the top level; a typed list (PodList) names its items' kind.
-func (l *loader) add(d *doc, in *doc) error {
+// item is a document on its way into the snapshot: what it is, then its decoded object.
+type item struct {
+	d                *doc
+	apiVersion, kind string
+	list             bool // a list: its items are added in turn
+	gvk              schema.GroupVersionKind
+	obj              runtime.Object
+	err              error
+}
+
+// plan says what a document is. in is the list the document is an item of, nil at the top
+// level; a typed list (PodList) names its items' kind, which cluster-info dumps leave out.
+func (l *loader) plan(d *doc, in *doc) *item {
+	it := &item{d: d, apiVersion: d.apiVersion, kind: d.kind}
+	if in != nil && in.kind != "List" {
+		it.apiVersion = cmp.Or(it.apiVersion, in.apiVersion)
+		it.kind = cmp.Or(it.kind, strings.TrimSuffix(in.kind, "List"))
+	}
+	switch {
+	case d.hasItems && strings.HasSuffix(it.kind, "List"):
+		it.list = true
+	case it.kind != "List": // a List without items holds nothing
+		it.gvk, it.err = l.docKind(d, it.apiVersion, it.kind)
+	}
+	return it
+}
+
+// decodeItem fills in the item's object; it runs on several items at once.
+func (l *loader) decodeItem(it *item) {
+	if it.err == nil && !it.list && !it.gvk.Empty() {
+		it.obj, it.err = l.decode(it.d, it.gvk)
+	}
+}
+
+// keep adds the item's object, or its items if it is a list.
+func (l *loader) keep(it *item) error {
 	if l.objs++; l.objs%1024 == 0 && l.ctx.Err() != nil {
 		return fmt.Errorf("loading %s: %w", l.file, l.ctx.Err())
 	}
-	apiVersion, kind := d.apiVersion, d.kind
-	if in != nil && in.kind != "List" {
-		apiVersion = cmpOr(apiVersion, in.apiVersion)
-		kind = cmpOr(kind, strings.TrimSuffix(in.kind, "List"))
+	switch {
+	case it.err != nil:
+		return it.err
+	case it.list:
+		return l.addList(it.d, it.apiVersion, it.kind)
+	case it.obj != nil:
+		l.src.add(it.gvk.GroupKind(), it.obj)
+	default: // an empty List: nothing decodes it, so check it here
+		return l.checkUnchecked(it.d)
 	}
-	if d.hasItems && strings.HasSuffix(kind, "List") {
-		return l.addList(d, apiVersion, kind)
-	}
-	if kind == "List" { // a List without items: nothing to keep
-		return nil
-	}
-	gvk, err := l.docKind(d, apiVersion, kind)
-	if err != nil {
-		return err
-	}
-	obj, err := l.decode(d, gvk)
-	if err != nil {
-		return err
-	}
-	l.src.add(gvk.GroupKind(), obj)
 	return nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+// add decodes a top-level document and keeps its object, or the items of a list.
+func (l *loader) add(d *doc) error {
+	it := l.plan(d, nil)
+	l.decodeItem(it)
+	return l.keep(it)
 }
 
 func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if d.itemsErr != nil {
 		return l.errorAt(d.itemsErr, d, "items of a "+kind+" must be objects: "+d.itemsErr.msg, "")
+	}
+	if err := l.checkUnchecked(d); err != nil {
+		return err
 	}
 	list := &doc{apiVersion: apiVersion, kind: kind}
 	if kind != "List" {
@@ -414,12 +445,34 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
 		}
 	}
-	for _, it := range d.items {
-		if err := l.add(it, list); err != nil {
+	items := make([]*item, len(d.items))
+	for i, d := range d.items {
+		items[i] = l.plan(d, list)
+	}
+	l.decodeParallel(items)
+	// Kept in file order, so the last duplicate wins and the first error is the one reported.
+	for _, it := range items {
+		if err := l.keep(it); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// decodeParallel decodes items on every CPU: typed decoding is most of a big dump's load time,
+// and items do not depend on each other.
+func (l *loader) decodeParallel(items []*item) {
+	workers := min(goruntime.GOMAXPROCS(0), len(items)/64+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(items); i = int(next.Add(1)) - 1 {
+				l.decodeItem(items[i])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 const kindFix = "every object needs `apiVersion:` and `kind:`; kubectl writes both, so export with `kubectl get -A -o yaml`"
@@ -454,6 +507,9 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 	var m map[string]any
 	// The codecs' JSON library: case-sensitive like the API server, integers kept int64.
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
+		if se := l.jsonSyntaxError(d.off, err); se != nil {
+			return nil, se
+		}
 		return nil, l.errorAt(nil, d, gvk.Kind+": "+strings.TrimPrefix(err.Error(), "json: "), "")
 	}
 	if md, ok := m["metadata"]; ok && md != nil {
@@ -485,6 +541,9 @@ func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVer
 // fieldError explains a typed decoding failure. The codecs' JSON library does not say where the
 // bad field is, so the standard library decodes again, on this rare path, to find its path.
 func (l *loader) fieldError(d *doc, raw []byte, gvk schema.GroupVersionKind, err error) error {
+	if se := l.jsonSyntaxError(d.off, err); se != nil {
+		return se
+	}
 	what := gvk.Kind + " " + docName(raw)
 	obj, _ := scheme.Scheme.New(gvk)
 	var te *json.UnmarshalTypeError
@@ -503,7 +562,7 @@ func docName(raw []byte) string {
 		Metadata struct{ Name, Namespace string }
 	}
 	_ = json.Unmarshal(raw, &o)
-	name := cmpOr(o.Metadata.Name, "(no name)")
+	name := cmp.Or(o.Metadata.Name, "(no name)")
 	if o.Metadata.Namespace != "" {
 		name = o.Metadata.Namespace + "/" + name
 	}
@@ -556,17 +615,17 @@ func lineCol(data []byte, off int) (line, col int) {
 
 // --- JSON ---
 
-// jsonWalker steps through a JSON file's objects without decoding them: it reads only
-// apiVersion, kind and the items of lists, and keeps each object as a slice of the file, so a
-// bad object's line is known and the file is scanned once before the typed decode.
+// jsonWalker steps through a JSON file's structure without decoding it: it reads apiVersion,
+// kind and the items of lists, and keeps each object as a slice of the file, so a bad object's
+// line is known. It skips values by matching brackets and leaves validation to the decoders,
+// which check every object they decode: the file is scanned once before the typed decode.
 type jsonWalker struct {
 	data []byte
-	dec  *json.Decoder
-	skip json.RawMessage // reused for the values stepped over
+	pos  int
 }
 
 func (l *loader) loadJSON() error {
-	w := &jsonWalker{data: l.data, dec: json.NewDecoder(bytes.NewReader(l.data))}
+	w := &jsonWalker{data: l.data}
 	for {
 		d, err := w.object(0)
 		if err == io.EOF {
@@ -576,172 +635,319 @@ func (l *loader) loadJSON() error {
 			return l.jsonError(err)
 		}
 		l.docs++
-		if err := l.add(d, nil); err != nil {
+		if err := l.add(d); err != nil {
 			return err
 		}
 	}
 }
 
 func (l *loader) jsonError(err error) error {
-	var (
-		se *json.SyntaxError
-		te *json.UnmarshalTypeError
-		de *docError
-	)
+	var de *docError
 	e := &InputError{File: l.file}
 	switch {
-	case errors.As(err, &se):
-		e.Line, e.Column = lineCol(l.data, int(se.Offset)-1)
-		e.Msg = "JSON syntax error: " + se.Error()
-	case errors.As(err, &te):
-		e.Line, e.Column = lineCol(l.data, int(te.Offset))
-		e.Msg = "JSON: " + strings.TrimPrefix(te.Error(), "json: ")
 	case errors.As(err, &de):
 		e.Line, e.Column = lineCol(l.data, de.off)
 		e.Msg = de.msg
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Line, e.Column = lineCol(l.data, len(l.data))
-		e.Msg, e.Fix = "JSON ends in the middle of an object", "the file is truncated: export it again"
+		e.Msg, e.Fix = "JSON ends in the middle of a value", "the file is truncated: export it again"
 	default:
 		e.Msg = "JSON: " + err.Error()
 	}
 	return e
 }
 
-// valueStart is the offset of the next value: the decoder's offset is just past the last token,
-// before any separator.
-func (w *jsonWalker) valueStart() int {
-	i := int(w.dec.InputOffset())
-	for i < len(w.data) {
-		switch w.data[i] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			i++
-			continue
+func (w *jsonWalker) skipSpace() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\r', '\n':
+			w.pos++
+		default:
+			return
 		}
-		break
 	}
-	return i
 }
 
+// peek is the next byte after white space, 0 at the end.
 func (w *jsonWalker) peek() byte {
-	if i := w.valueStart(); i < len(w.data) {
-		return w.data[i]
+	w.skipSpace()
+	if w.pos < len(w.data) {
+		return w.data[w.pos]
 	}
 	return 0
 }
 
-// object reads one object; io.EOF when the input has no more values.
-func (w *jsonWalker) object(depth int) (*doc, error) {
-	start := w.valueStart()
-	if c := w.peek(); c != '{' && c != 0 {
-		return nil, &docError{off: start, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
-	}
-	if _, err := w.dec.Token(); err != nil { // '{'
-		if depth > 0 {
-			err = truncated(err)
-		}
-		return nil, err
-	}
-	d := &doc{off: start}
-	for w.dec.More() {
-		if err := w.member(d, depth); err != nil {
-			return nil, truncated(err)
-		}
-	}
-	if _, err := w.dec.Token(); err != nil { // '}'
-		return nil, truncated(err)
-	}
-	d.raw = w.data[start:w.dec.InputOffset()]
-	return d, nil
-}
-
-// truncated: the decoder says io.EOF when input ends between two tokens of an object.
-func truncated(err error) error {
-	if err == io.EOF {
+func (w *jsonWalker) fail(msg string) error {
+	if w.pos >= len(w.data) {
 		return io.ErrUnexpectedEOF
 	}
-	return err
+	return &docError{off: w.pos, msg: "JSON syntax error: " + msg}
+}
+
+// expect consumes one of the bytes, after white space, and says which.
+func (w *jsonWalker) expect(what string, bs ...byte) (byte, error) {
+	c := w.peek()
+	if slices.Contains(bs, c) && c != 0 {
+		w.pos++
+		return c, nil
+	}
+	return 0, w.fail("expected " + what + ", found " + jsonValueName(c))
+}
+
+// object reads one object; io.EOF when the input has no more values at the top level.
+func (w *jsonWalker) object(depth int) (*doc, error) {
+	c := w.peek()
+	if c == 0 && depth == 0 {
+		return nil, io.EOF
+	}
+	if c != '{' {
+		return nil, w.failObject(c)
+	}
+	d := &doc{off: w.pos}
+	w.pos++
+	if w.peek() == '}' {
+		w.pos++
+		d.raw = w.data[d.off:w.pos]
+		return d, nil
+	}
+	for {
+		if err := w.member(d, depth); err != nil {
+			return nil, err
+		}
+		c, err := w.expect("',' or '}'", ',', '}')
+		if err != nil {
+			return nil, err
+		}
+		if c == '}' {
+			d.raw = w.data[d.off:w.pos]
+			return d, nil
+		}
+	}
+}
+
+func (w *jsonWalker) failObject(c byte) error {
+	if c == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return &docError{off: w.pos, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
 }
 
 func jsonValueName(c byte) string {
 	switch c {
 	case '[':
 		return "a list"
+	case '{':
+		return "an object"
 	case '"':
 		return "a string"
+	case 0:
+		return "the end"
 	}
-	return "a " + strconv.QuoteRune(rune(c)) + "..."
+	return strconv.QuoteRune(rune(c))
 }
 
 func (w *jsonWalker) member(d *doc, depth int) error {
-	tok, err := w.dec.Token()
+	if w.peek() != '"' {
+		return w.fail("expected a string key, found " + jsonValueName(w.peek()))
+	}
+	key, err := w.str()
 	if err != nil {
 		return err
 	}
-	switch tok {
+	if _, err := w.expect("':'", ':'); err != nil {
+		return err
+	}
+	switch key {
 	case "kind":
 		return w.stringValue(&d.kind, "kind")
 	case "apiVersion":
 		return w.stringValue(&d.apiVersion, "apiVersion")
 	case "items":
-		if c := w.peek(); c == '[' || c == 'n' {
+		switch w.peek() {
+		case '[':
 			d.hasItems = true
 			return w.items(d, depth)
+		case 'n': // "items": null, as kubectl writes an empty list
+			d.hasItems = true
 		}
 	}
-	return w.dec.Decode(&w.skip)
-}
-
-func (w *jsonWalker) stringValue(dst *string, name string) error {
-	start := w.valueStart()
-	var v any
-	if err := w.dec.Decode(&v); err != nil {
+	start := w.pos
+	if err := w.skipValue(); err != nil {
 		return err
 	}
-	switch v := v.(type) {
-	case string:
-		*dst = v
-	case nil: // "kind": null says no kind
-	default:
-		return &docError{off: start, msg: name + " must be a string"}
-	}
+	// A list's own members are never decoded, so never validated; keep them to check.
+	d.unchecked = append(d.unchecked, [2]int{start, w.pos})
 	return nil
 }
 
+// str reads a string; only strings with escapes need the JSON decoder.
+func (w *jsonWalker) str() (string, error) {
+	start := w.pos
+	if err := w.skipString(); err != nil {
+		return "", err
+	}
+	raw := w.data[start:w.pos]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		w.pos = start
+		return "", w.fail("bad string: " + strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return s, nil
+}
+
+func (w *jsonWalker) stringValue(dst *string, name string) error {
+	switch w.peek() {
+	case '"':
+		s, err := w.str()
+		*dst = s
+		return err
+	case 'n': // "kind": null says no kind
+		if bytes.HasPrefix(w.data[w.pos:], []byte("null")) {
+			w.pos += len("null")
+			return nil
+		}
+	}
+	return &docError{off: w.pos, msg: name + " must be a string"}
+}
+
 // items reads a list's elements. An element that is not an object is an error only if the
-// document turns out to be a list (kind comes after items in kubectl's sorted output).
+// document turns out to be a list: kind comes after items in kubectl's sorted output.
 func (w *jsonWalker) items(d *doc, depth int) error {
 	if depth >= maxListDepth {
-		return &docError{off: w.valueStart(), msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+		return &docError{off: w.pos, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
 	}
-	if tok, err := w.dec.Token(); err != nil || tok == nil { // '[' or null
-		return err
+	start := w.pos
+	w.pos++ // '['
+	if w.peek() == ']' {
+		w.pos++
+		return nil
 	}
-	for w.dec.More() {
-		if w.peek() != '{' {
-			d.itemsErr = &docError{off: w.valueStart(), msg: "found " + jsonValueName(w.peek())}
-			if err := w.skipRest(); err != nil {
-				return err
+	for {
+		if c := w.peek(); c != '{' {
+			if c == 0 {
+				return io.ErrUnexpectedEOF
 			}
-			break
+			d.itemsErr = &docError{off: w.pos, msg: "found " + jsonValueName(c)}
+			d.items = nil
+			w.pos = start
+			return w.skipValue()
 		}
 		it, err := w.object(depth + 1)
 		if err != nil {
 			return err
 		}
 		d.items = append(d.items, it)
-	}
-	_, err := w.dec.Token() // ']'
-	return err
-}
-
-func (w *jsonWalker) skipRest() error {
-	for w.dec.More() {
-		if err := w.dec.Decode(&w.skip); err != nil {
+		if c, err := w.expect("',' or ']'", ',', ']'); err != nil || c == ']' {
 			return err
 		}
 	}
+}
+
+// skipValue steps over one value by its brackets and quotes, without validating it.
+func (w *jsonWalker) skipValue() error {
+	switch w.peek() {
+	case 0:
+		return io.ErrUnexpectedEOF
+	case '"':
+		return w.skipString()
+	case '{', '[':
+		return w.skipNested()
+	}
+	start := w.pos
+	for w.pos < len(w.data) && !endsLiteral(w.data[w.pos]) {
+		w.pos++
+	}
+	if w.pos == start {
+		return w.fail("expected a value, found " + jsonValueName(w.data[w.pos]))
+	}
 	return nil
+}
+
+// endsLiteral: a number, true, false or null runs until one of these.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', ':', '}', ']', ' ', '\t', '\r', '\n', '{', '[', '"':
+		return true
+	}
+	return false
+}
+
+func (w *jsonWalker) skipNested() error {
+	depth := 0
+	for w.pos < len(w.data) {
+		i := bytes.IndexAny(w.data[w.pos:], `"{}[]`)
+		if i < 0 {
+			break
+		}
+		w.pos += i
+		switch w.data[w.pos] {
+		case '"':
+			if err := w.skipString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			depth++
+		default:
+			depth--
+		}
+		w.pos++
+		if depth == 0 {
+			return nil
+		}
+	}
+	w.pos = len(w.data)
+	return io.ErrUnexpectedEOF
+}
+
+// skipString steps over a string, pos at its opening quote.
+func (w *jsonWalker) skipString() error {
+	i := w.pos + 1
+	for {
+		j := bytes.IndexAny(w.data[i:], `"\`)
+		if j < 0 {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+		i += j
+		if w.data[i] == '"' {
+			w.pos = i + 1
+			return nil
+		}
+		i += 2 // a backslash and the byte it escapes
+		if i >= len(w.data) {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// checkUnchecked validates the members of a list that were stepped over, not decoded.
+func (l *loader) checkUnchecked(d *doc) error {
+	for _, span := range d.unchecked {
+		if v := l.data[span[0]:span[1]]; !json.Valid(v) {
+			return l.jsonSyntaxError(span[0], json.Unmarshal(v, new(any)))
+		}
+	}
+	return nil
+}
+
+// jsonSyntaxError locates a decoder's syntax error in an object that starts at off.
+func (l *loader) jsonSyntaxError(off int, err error) error {
+	ok, at := sigsjson.SyntaxErrorOffset(err)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		ok, at = true, se.Offset
+	}
+	if !ok {
+		return nil
+	}
+	e := &InputError{File: l.file, Msg: "JSON syntax error: " + strings.TrimPrefix(err.Error(), "json: ")}
+	e.Line, e.Column = lineCol(l.data, off+int(at)-1)
+	return e
 }
 
 // --- YAML ---
@@ -769,7 +975,7 @@ func (l *loader) loadYAML() error {
 			return l.errorAt(err.(*docError), &doc{node: root}, err.Error(), "")
 		}
 		l.docs++
-		if err := l.add(d, nil); err != nil {
+		if err := l.add(d); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,7 @@ type options struct {
 	demo         bool
 	checkTimeout time.Duration
 	parallel     int
+	cockpit      cockpitFlags
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
@@ -107,6 +108,7 @@ that shows the same thing.`,
 	f.BoolVar(&o.demo, "demo", false, "look at an embedded broken cluster (no cluster needed)")
 	f.DurationVar(&o.checkTimeout, "check-timeout", checks.DefaultCheckTimeout, "give up on a check after this long")
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
+	o.cockpit.addFlags(f)
 	o.kube = genericclioptions.NewConfigFlags(true)
 	o.kube.AddFlags(f)
 	cmd.AddCommand(newChecksCommand(o))
