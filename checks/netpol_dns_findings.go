@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"sort"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // groupDNS gathers what the policies selecting one pod group say about its DNS queries.
@@ -117,6 +119,12 @@ func (ev *policyEval) dnsBlockedFinding(part *npPart, v dnsVerdict, groups []*po
 			evidence = append(evidence, "no egress rule: every packet out of the selected pods is dropped")
 		}
 		evidence = append(evidence, firstN(v.reasons, 4)...)
+		for _, r := range part.egress.allow {
+			if chars := safetext.Suspicious(r.text); len(chars) > 0 {
+				evidence = append(evidence, r.path+" has characters outside ASCII, which no label of the DNS pods has:")
+				evidence = append(evidence, safetext.Describe(chars)...)
+			}
+		}
 	}
 	for i, ns := range namespaces {
 		if i == 5 {
