@@ -209,8 +209,8 @@ func flannelConfigFindings(cm *corev1.ConfigMap, nodes []*corev1.Node) []Finding
 	}
 	return []Finding{{
 		Severity: StatusFail, Object: ref, Cause: true, Explains: nodeRefs(explains),
-		Message: fmt.Sprintf("Flannel's Network %s does not contain the pod CIDR of %d nodes: Flannel will not route their pods",
-			conf.Network, len(outside)),
+		Message: fmt.Sprintf("Flannel's Network %s does not contain the pod CIDR of %s: Flannel will not route their pods",
+			conf.Network, countNoun(len(outside), "node", "nodes")),
 		Evidence: append([]string{"net-conf.json Network: " + conf.Network}, outside...),
 		Hint:     "Network must be the cluster CIDR kube-controller-manager allocates node pod CIDRs from (--cluster-cidr).",
 		Commands: []string{cmd, "kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR"},

@@ -140,3 +140,23 @@ func TestNetworkCNINoneFound(t *testing.T) {
 		t.Errorf("no CNI not reported as the cause:\n%s", describeFindings(r))
 	}
 }
+
+func TestNetworkCNIFlannelConfig(t *testing.T) {
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "kube-flannel-ds", Namespace: "kube-flannel"},
+		Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "kube-flannel", Image: "ghcr.io/flannel-io/flannel:v0.27.4"}},
+			Volumes:    []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-flannel-cfg"}}}}},
+		}}}}
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}, Spec: corev1.NodeSpec{PodCIDR: "10.42.0.0/24"}}
+	for conf, want := range map[string]string{
+		`{"Network": "10.244.0.0/16"}`: "Flannel's Network 10.244.0.0/16 does not contain the pod CIDR of 1 node",
+		`{"Network": "10.244.0.0/16",`: "Flannel's net-conf.json is not valid JSON",
+		`{"Network": "10.244.0.0"}`:    `Flannel's net-conf.json Network "10.244.0.0" is not a CIDR`,
+	} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kube-flannel-cfg", Namespace: "kube-flannel"},
+			Data: map[string]string{"net-conf.json": conf}}
+		r := judgeCNI(cniInput{nodes: []*corev1.Node{node}, daemonSets: []*appsv1.DaemonSet{ds},
+			configMaps: map[string]*corev1.ConfigMap{"kube-flannel/kube-flannel-cfg": cm}})
+		requireFinding(t, r, StatusFail, "ConfigMap", "kube-flannel", "kube-flannel-cfg", want)
+	}
+}

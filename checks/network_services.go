@@ -342,6 +342,9 @@ func endpointFindings(svc *corev1.Service, groups []*podGroup, slices []*discove
 	switch {
 	case readyPods == 0:
 		f.Message = fmt.Sprintf("Service %s/%s has no ready endpoints: none of its %d pods is ready", svc.Namespace, svc.Name, total)
+		if total == 1 {
+			f.Message = fmt.Sprintf("Service %s/%s has no ready endpoints: its only pod is not ready", svc.Namespace, svc.Name)
+		}
 		f.Hint = "The pods' readiness probes fail or their containers do not start: describe a pod and read its logs."
 	case len(slices) == 0:
 		f.Message = fmt.Sprintf("Service %s/%s has no EndpointSlice although %d of its pods are ready: nothing routes to them", svc.Namespace, svc.Name, readyPods)

@@ -78,7 +78,7 @@ func TestNetworkServicesRemappedTargetPort(t *testing.T) {
 
 func TestNetworkServicesNoReadyEndpoints(t *testing.T) {
 	r := servicesWith(t, "not-ready.yaml")
-	f := requireFinding(t, r, StatusFail, "Service", "team-a", "queue", "Service team-a/queue has no ready endpoints: none of its 1 pods is ready")
+	f := requireFinding(t, r, StatusFail, "Service", "team-a", "queue", "Service team-a/queue has no ready endpoints: its only pod is not ready")
 	if !slices.Contains(f.Evidence, "queue-6f8d9c7b5-p2x4k: container queue CrashLoopBackOff (14 restarts)") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
