@@ -99,7 +99,13 @@ func daemonSetPods(ds *appsv1.DaemonSet, pods []*corev1.Pod) map[string]*corev1.
 // node lifecycle controller sets from conditions (node.kubernetes.io/...) are the symptoms of a
 // missing agent, and DaemonSet pods tolerate most of them: they do not count.
 func excludedBy(spec corev1.PodSpec, affinity nodeaffinity.RequiredNodeAffinity, n *corev1.Node) string {
-	for k, v := range spec.NodeSelector {
+	keys := make([]string, 0, len(spec.NodeSelector))
+	for k := range spec.NodeSelector {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the same reason every run
+	for _, k := range keys {
+		v := spec.NodeSelector[k]
 		if got, ok := n.Labels[k]; !ok || got != v {
 			if !ok {
 				return fmt.Sprintf("nodeSelector %s=%s (the node has no %s label)", k, v, k)
