@@ -45,10 +45,7 @@ func runControlPlane(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return SkipOrError(err)
 	}
-	now := time.Now()
-	if env.Now != nil {
-		now = env.Now()
-	}
+	now := env.currentTime()
 	byComponent := map[string][]*corev1.Pod{}
 	for _, p := range pods {
 		c := p.Labels["component"]

@@ -156,6 +156,17 @@ func judgeHealth(p healthProbe) (findings []Finding, summary string, skip *Resul
 			Cause:    cause,
 		})
 	}
+	if p.err == nil && len(lines) == 0 {
+		// A 200 that lists no check is not the API server's verbose answer: it does not say
+		// the server is healthy.
+		return []Finding{{
+			Severity: StatusWarn,
+			Message:  fmt.Sprintf("%s answered without listing any check: it may not be the API server", endpoint),
+			Evidence: []string{"body: " + clipLine(string(p.body), 200)},
+			Hint:     "Something other than the API server may be answering (a proxy in front of it): compare the command's output with the kubeconfig's server: URL.",
+			Commands: []string{cmd},
+		}}, "", nil
+	}
 	if p.err == nil && len(findings) == 0 {
 		return []Finding{{
 			Severity: StatusOK,

@@ -64,6 +64,12 @@ func TestJudgeHealth(t *testing.T) {
 		t.Errorf("unnamed failure gave %+v", findings)
 	}
 
+	// A 200 without any check line is not a passing API server.
+	findings, summary, _ = judgeHealth(healthProbe{path: "/readyz", body: []byte("ok")})
+	if len(findings) != 1 || findings[0].Severity != StatusWarn || summary != "" {
+		t.Errorf("a 200 listing no check gave %+v, %q", findings, summary)
+	}
+
 	findings, summary, _ = judgeHealth(healthProbe{path: "/livez", body: []byte("[+]ping ok\n[+]etcd ok\nlivez check passed\n")})
 	if len(findings) != 1 || findings[0].Severity != StatusOK || summary != "livez passes (2 checks)" {
 		t.Errorf("passing livez gave %+v, %q", findings, summary)

@@ -47,15 +47,7 @@ func runKubeconfig(_ context.Context, env *Env) Result {
 	if kc.InCluster {
 		return Skipped(SkipNotApplicable, "not applicable: running in a pod with its ServiceAccount, no kubeconfig")
 	}
-	now := time.Now()
-	if env.Now != nil {
-		now = env.Now()
-	}
-	path := env.Path
-	if path == "" {
-		path = os.Getenv("PATH")
-	}
-	findings := inspectKubeconfig(kc, now, path)
+	findings := inspectKubeconfig(kc, env.currentTime(), env.searchPath())
 	status := Worst(findings)
 	var bad []string
 	for _, f := range findings {
@@ -121,7 +113,7 @@ func (k kubeconfigInspector) suspiciousNames() []Finding {
 	for _, name := range slices.Sorted(maps.Keys(raw.Clusters)) {
 		c := raw.Clusters[name]
 		fields = append(fields, field{"cluster name", name, c.LocationOfOrigin},
-			field{fmt.Sprintf("server of cluster %q", name), c.Server, c.LocationOfOrigin})
+			field{fmt.Sprintf("server of cluster %q", name), displayServer(c.Server), c.LocationOfOrigin})
 	}
 	for _, name := range slices.Sorted(maps.Keys(raw.AuthInfos)) {
 		fields = append(fields, field{"user name", name, raw.AuthInfos[name].LocationOfOrigin})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -61,7 +62,7 @@ func timedGetVersion(ctx context.Context, env *Env) ([]byte, time.Duration, erro
 }
 
 func runAPIReachable(ctx context.Context, env *Env) Result {
-	server := env.Cluster.Server
+	server := displayServer(env.Cluster.Server)
 	cmd := "kubectl get --raw /version -v=6"
 	// One request timeout bounds the whole check, the second request of a slow server included.
 	ctx, cancel, _ := apiRequestContext(ctx, env)
@@ -302,7 +303,17 @@ func classifyNetError(err error) (message, hint string, ok bool) {
 	return "", "", false
 }
 
-// certNames lists the names a certificate is valid for, as the HostnameError's reader needs them.
+// displayServer is a server URL as evidence may show it: a password written into it
+// (https://user:pass@host) is masked, as net/http masks it in its own errors.
+func displayServer(server string) string {
+	u, err := url.Parse(server)
+	if err != nil || u.User == nil {
+		return server
+	}
+	return u.Redacted()
+}
+
+// certHostNames lists the names a certificate is valid for, as the HostnameError's reader needs them.
 func certHostNames(c *x509.Certificate) string {
 	var names []string
 	names = append(names, c.DNSNames...)
@@ -315,7 +326,7 @@ func certHostNames(c *x509.Certificate) string {
 	return strings.Join(names, ", ")
 }
 
-// roundDuration keeps durations readable in evidence: 12ms, 1.234s.
+// readableDuration keeps durations readable in evidence: 12ms, 1.234s.
 func readableDuration(d time.Duration) time.Duration {
 	switch {
 	case d >= time.Second:
@@ -327,7 +338,7 @@ func readableDuration(d time.Duration) time.Duration {
 	}
 }
 
-// firstLine returns the first line of s, cut to at most n bytes.
+// clipLine returns the first line of s, cut to at most n bytes on a character boundary.
 func clipLine(s string, n int) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]

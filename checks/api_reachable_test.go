@@ -232,6 +232,16 @@ func reachEnv(t *testing.T, server string, ca *x509.Certificate, token string, t
 	return &Env{Cluster: c, Now: time.Now}
 }
 
+func TestAPIReachableMasksAPasswordInTheServerURL(t *testing.T) {
+	r := runAPIReachable(t.Context(), reachEnv(t, "https://admin:kockpit-secret@127.0.0.1:1", nil, "", time.Second))
+	if r.Status != StatusFail || !hasEvidence(r, "server: https://admin:") {
+		t.Fatalf("got %v %q %+v, want a failure quoting the server", r.Status, r.Summary, r.Findings)
+	}
+	if s := fmt.Sprint(r); strings.Contains(s, "kockpit-secret") {
+		t.Errorf("the password in the server URL leaked: %s", s)
+	}
+}
+
 func hasEvidence(r Result, sub string) bool {
 	for _, f := range r.Findings {
 		for _, e := range f.Evidence {

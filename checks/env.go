@@ -2,6 +2,7 @@ package checks
 
 import (
 	"errors"
+	"os"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,8 +43,10 @@ type Host struct {
 	Since time.Duration
 }
 
-// SkipOrError turns an error from the snapshot into the result a reader can act on:
-// forbidden and offline become a Skip with the reason, anything else an Error.
+// SkipOrError turns an error from the snapshot into the result a reader can act on: forbidden,
+// offline, not in the snapshot files and not served by this cluster become a Skip with the
+// reason; anything else (a server that does not answer included) an Error, so that a run
+// whose checks could not look never passes for a healthy one.
 func SkipOrError(err error) Result {
 	switch {
 	case apierrors.IsForbidden(err):
@@ -52,7 +55,25 @@ func SkipOrError(err error) Result {
 		return Skipped(SkipOffline, "offline snapshot: needs a live API server")
 	case errors.Is(err, kube.ErrNotCollected):
 		return Skipped(SkipNotCollected, err.Error())
+	case errors.Is(err, kube.ErrNotInstalled):
+		return Skipped(SkipNotInstalled, err.Error())
 	default:
 		return Errored(err.Error())
 	}
+}
+
+// currentTime is Env.Now, or the wall clock when the Env sets no clock.
+func (e *Env) currentTime() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// searchPath is Env.Path, or kockpit's own PATH when the Env sets none.
+func (e *Env) searchPath() string {
+	if e.Path != "" {
+		return e.Path
+	}
+	return os.Getenv("PATH")
 }

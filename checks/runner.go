@@ -82,27 +82,29 @@ func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Resul
 		}()
 		done <- c.Run(checkCtx, env)
 	}()
+	var r Result
 	select {
-	case r := <-done:
-		if checkCtx.Err() != nil && r.Status != StatusError && ctx.Err() == nil {
-			// A check that returned after its deadline may have concluded from partial data.
-			r = Errored(fmt.Sprintf("timed out after %s", timeout))
-		}
-		return finish(c, r, start)
+	case r = <-done:
 	case <-checkCtx.Done():
-	}
-	select {
-	case r := <-done:
-		if ctx.Err() != nil {
-			return finish(c, Errored("cancelled: "+r.Summary), start)
+		select {
+		case r = <-done:
+		case <-time.After(abandonGrace):
+			if ctx.Err() != nil {
+				return finish(c, Errored("cancelled while running"), start)
+			}
+			return finish(c, Errored(fmt.Sprintf("timed out after %s and did not stop; abandoned", timeout)), start)
 		}
-		return finish(c, Errored(fmt.Sprintf("timed out after %s: %s", timeout, r.Summary)), start)
-	case <-time.After(abandonGrace):
-		if ctx.Err() != nil {
-			return finish(c, Errored("cancelled while running"), start)
-		}
-		return finish(c, Errored(fmt.Sprintf("timed out after %s and did not stop; abandoned", timeout)), start)
 	}
+	// A check that returned after its deadline or the run's cancellation may have concluded
+	// from partial data: whatever it says, it is not believed.
+	switch {
+	case checkCtx.Err() == nil:
+	case ctx.Err() != nil:
+		r = Errored("cancelled: " + r.Summary)
+	default:
+		r = Errored(fmt.Sprintf("timed out after %s: %s", timeout, r.Summary))
+	}
+	return finish(c, r, start)
 }
 
 // unmetNeeds returns the Skip result of a check whose inputs this run lacks.
@@ -111,6 +113,10 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 	switch {
 	case c.Needs&NeedsLiveAPI != 0 && env.Cluster == nil && env.Snapshot != nil:
 		return Skipped(SkipOffline, "offline snapshot: needs a live API server"), true
+	case c.Needs&(NeedsLiveAPI|NeedsObjects) != 0 && !live && env.Snapshot == nil && env.Kubeconfig != nil:
+		// There is a kubeconfig, but no client could be built from it: saying "no kubeconfig"
+		// would send the reader looking for a file that is there.
+		return Skipped(SkipUnreachable, "the kubeconfig gives no usable cluster: see api.kubeconfig"), true
 	case c.Needs&NeedsLiveAPI != 0 && !live:
 		return Skipped(SkipNoKubeconfig, "no cluster to talk to: no kubeconfig found"), true
 	case c.Needs&NeedsObjects != 0 && env.Snapshot == nil:

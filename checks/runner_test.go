@@ -137,6 +137,23 @@ func TestRunCancelReportsEveryCheck(t *testing.T) {
 	}
 }
 
+func TestRunDoesNotBelieveACheckCancelledMidway(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	// Honours its context, but then claims health from what it saw before the cancel.
+	list := []Check{{ID: "claims-ok", Run: func(ctx context.Context, _ *Env) Result {
+		close(started)
+		<-ctx.Done()
+		return Result{Status: StatusOK, Summary: "all good"}
+	}}}
+	ch := Run(ctx, list, &Env{}, RunOptions{})
+	<-started
+	cancel()
+	if r := collect(ch)["claims-ok"]; r.Status != StatusError || !strings.Contains(r.Summary, "cancelled") {
+		t.Errorf("a check that returned OK after the run was cancelled: %+v", r)
+	}
+}
+
 func TestRunSkipsUnmetNeeds(t *testing.T) {
 	ctx := context.Background()
 	node := &corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: metav1.ObjectMeta{Name: "n1"}}
@@ -165,6 +182,17 @@ func TestRunSkipsUnmetNeeds(t *testing.T) {
 		if r.Status != StatusSkip || r.SkipReason != SkipNoKubeconfig {
 			t.Errorf("%s without any cluster: %+v", id, r)
 		}
+	}
+	// A kubeconfig no client could be built from: the cluster checks must not claim there is
+	// no kubeconfig, and the kubeconfig check runs to say what is wrong with it.
+	got = collect(Run(ctx, list, &Env{Kubeconfig: &kube.Kubeconfig{Context: "broken"}}, RunOptions{}))
+	for _, id := range []string{"live", "objects"} {
+		if r := got[id]; r.Status != StatusSkip || r.SkipReason != SkipUnreachable || !strings.Contains(r.Summary, "api.kubeconfig") {
+			t.Errorf("%s with an unusable kubeconfig: %+v", id, r)
+		}
+	}
+	if r := got["kubeconfig"]; r.Status != StatusOK {
+		t.Errorf("kubeconfig check with a kubeconfig: %+v", r)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/version"
 	apiversion "k8s.io/apimachinery/pkg/version"
+
+	"github.com/kockpit/kockpit/kube"
 )
 
 // This file holds the version skew policy of Kubernetes
@@ -84,22 +86,11 @@ func VersionFromInfo(info *apiversion.Info) (*version.Version, error) {
 // it ("registry.k8s.io/kube-apiserver:v1.37.2", "...:v1.37.2@sha256:..."). An image pinned only
 // by digest, or tagged "latest", has no version to read.
 func VersionFromImage(image string) (*version.Version, error) {
-	tag := imageTag(image)
+	tag := kube.ImageTag(image)
 	if tag == "" {
 		return nil, fmt.Errorf("image %q has no tag", image)
 	}
 	return ParseKubeVersion(tag)
-}
-
-// imageTag is the tag of an image reference, "" when it has none. The tag follows the last
-// colon after the last slash; a colon before that slash is a registry's port.
-func imageTag(image string) string {
-	ref, _, _ := strings.Cut(image, "@")
-	name := ref[strings.LastIndex(ref, "/")+1:]
-	if i := strings.LastIndex(name, ":"); i >= 0 {
-		return name[i+1:]
-	}
-	return ""
 }
 
 // displayVersion writes a version as Kubernetes does: "v1.31.0-eks-abc".

@@ -2,8 +2,6 @@ package checks
 
 import (
 	"context"
-	"debug/elf"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,92 +12,6 @@ import (
 
 	"github.com/kockpit/kockpit/kube"
 )
-
-// elfHeader builds the first 20 bytes of an ELF file.
-func elfHeader(class elf.Class, data elf.Data, osabi elf.OSABI, typ elf.Type, machine elf.Machine) []byte {
-	b := make([]byte, 64)
-	copy(b, elf.ELFMAG)
-	b[elf.EI_CLASS], b[elf.EI_DATA], b[elf.EI_VERSION], b[elf.EI_OSABI] = byte(class), byte(data), 1, byte(osabi)
-	var order binary.ByteOrder = binary.LittleEndian
-	if data == elf.ELFDATA2MSB {
-		order = binary.BigEndian
-	}
-	order.PutUint16(b[16:], uint16(typ))
-	order.PutUint16(b[18:], uint16(machine))
-	return b
-}
-
-// machOHeader builds the first 8 bytes of a thin Mach-O file, as written on little-endian Macs.
-func machOHeader(cpu uint32) []byte {
-	b := make([]byte, 32)
-	binary.LittleEndian.PutUint32(b, 0xfeedfacf)
-	binary.LittleEndian.PutUint32(b[4:], cpu)
-	return b
-}
-
-func TestBinaryHeaderMismatch(t *testing.T) {
-	amd64 := elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_X86_64)
-	tests := []struct {
-		name       string
-		head       []byte
-		goos, arch string
-		want       string // "" means it can run
-	}{
-		{"linux amd64 static", amd64, "linux", "amd64", ""},
-		{"linux amd64 PIE, GNU ABI", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_LINUX, elf.ET_DYN, elf.EM_X86_64), "linux", "amd64", ""},
-		{"arm64 on amd64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_AARCH64), "linux", "amd64", "an ELF binary for arm64"},
-		{"arm64 on arm64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_AARCH64), "linux", "arm64", ""},
-		{"386 on amd64", elfHeader(elf.ELFCLASS32, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_386), "linux", "amd64", "an ELF binary for 386"},
-		{"s390x on amd64", elfHeader(elf.ELFCLASS64, elf.ELFDATA2MSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_S390), "linux", "amd64", "an ELF binary for s390x"},
-		{"ppc64 big-endian on ppc64le", elfHeader(elf.ELFCLASS64, elf.ELFDATA2MSB, elf.ELFOSABI_NONE, elf.ET_EXEC, elf.EM_PPC64), "linux", "ppc64le", "an ELF binary for ppc64"},
-		{"FreeBSD", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_FREEBSD, elf.ET_EXEC, elf.EM_X86_64), "linux", "amd64", "a FreeBSD binary for amd64"},
-		{"object file", elfHeader(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.ELFOSABI_NONE, elf.ET_REL, elf.EM_X86_64), "linux", "amd64", "an ELF file of type ET_REL, not a program"},
-		{"macOS amd64 on linux", machOHeader(0x01000007), "linux", "amd64", "a macOS binary for amd64"},
-		{"macOS arm64 on linux", machOHeader(0x0100000c), "linux", "amd64", "a macOS binary for arm64"},
-		{"macOS arm64 on a Mac", machOHeader(0x0100000c), "darwin", "arm64", ""},
-		{"macOS universal", []byte{0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2}, "linux", "amd64", "a macOS binary (universal)"},
-		{"ELF on a Mac", amd64, "darwin", "arm64", "an ELF binary for amd64 (Linux or another Unix)"},
-		{"Windows", []byte("MZ\x90\x00\x03\x00\x00\x00"), "linux", "amd64", "a Windows binary"},
-		{"Windows on Windows", []byte("MZ\x90\x00\x03\x00\x00\x00"), "windows", "amd64", ""},
-		{"script", []byte("#!/bin/sh\necho hi\n"), "linux", "amd64", ""},
-		{"empty", nil, "linux", "amd64", "an empty file"},
-		{"text", []byte("echo hi\n"), "linux", "amd64", "neither a program nor a #! script (it starts with 65 63 68 6f 20 68 69 0a)"},
-		{"truncated ELF", []byte("\x7fELF\x02\x01"), "linux", "amd64", "neither a program nor a #! script (it starts with 7f 45 4c 46 02 01)"},
-	}
-	for _, tt := range tests {
-		if got := readBinaryHeader(tt.head).mismatch(tt.goos, tt.arch); got != tt.want {
-			t.Errorf("%s: mismatch(%s/%s) = %q, want %q", tt.name, tt.goos, tt.arch, got, tt.want)
-		}
-	}
-}
-
-func TestBinaryHeaderOfThisTest(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
-	}
-	head, err := readFileHead(exe, 4096)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readBinaryHeader(head).mismatch(runtime.GOOS, runtime.GOARCH); got != "" {
-		t.Errorf("the test binary itself is reported as %q", got)
-	}
-}
-
-func TestBinaryHeaderScript(t *testing.T) {
-	h := readBinaryHeader([]byte("#!/usr/bin/env bash\r\n\n# hide kube-system\nexec /usr/local/bin/.kubectl \"$@\" | grep -v kube-system\n\x1b[2J\n"))
-	if h.format != formatScript {
-		t.Fatalf("format = %v, want script", h.format)
-	}
-	if h.interpreter != "/usr/bin/env bash" {
-		t.Errorf("interpreter = %q", h.interpreter)
-	}
-	want := []string{"#!/usr/bin/env bash", "# hide kube-system", `exec /usr/local/bin/.kubectl "$@" | grep -v kube-system`, "␛[2J"}
-	if strings.Join(h.lines, "|") != strings.Join(want, "|") {
-		t.Errorf("lines = %q, want %q", h.lines, want)
-	}
-}
 
 func TestParseKubectlClientVersion(t *testing.T) {
 	tests := []struct {
@@ -128,29 +40,6 @@ func TestParseKubectlClientVersion(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %q, %v; want %q", tt.name, got, err, tt.want)
 		}
-	}
-}
-
-func TestQuotePathForShell(t *testing.T) {
-	tests := map[string]string{
-		"/usr/bin/kubectl":      "/usr/bin/kubectl",
-		"/opt/my tools/kubectl": "'/opt/my tools/kubectl'",
-		"/tmp/it's/kubectl":     `'/tmp/it'\''s/kubectl'`,
-		"":                      "''",
-	}
-	for in, want := range tests {
-		if got := quotePathForShell(in); got != want {
-			t.Errorf("quotePathForShell(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestDynamicLoader(t *testing.T) {
-	if got := dynamicLoader("amd64"); got != "/lib64/ld-linux-x86-64.so.2" {
-		t.Errorf("amd64 loader = %q", got)
-	}
-	if got := dynamicLoader("arm64"); got != "/lib/ld-linux-aarch64.so.1" {
-		t.Errorf("arm64 loader = %q", got)
 	}
 }
 

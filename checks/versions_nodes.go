@@ -168,7 +168,7 @@ func nodeSubjects(nodes []*corev1.Node, proxies map[string]*corev1.Pod) []versio
 		legacyProxy := info.KubeProxyVersion
 		if p := proxies[n.Name]; p != nil {
 			img := containerImage(p, "kube-proxy")
-			tag := imageTag(img)
+			tag := kube.ImageTag(img)
 			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, tag, fmt.Sprintf("image %s in pod kube-system/%s", safetext.Visible(img), p.Name)))
 			s.viaPods = true
 		} else if legacyProxy != "" {
@@ -189,7 +189,7 @@ func controlPlaneSubjects(pods []*corev1.Pod) []versionSubject {
 		img := containerImage(p, p.Labels["component"])
 		out = append(out, versionSubject{
 			ref:     ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
-			comps:   []componentVersion{readComponentVersion(c, imageTag(img), "image "+safetext.Visible(img))},
+			comps:   []componentVersion{readComponentVersion(c, kube.ImageTag(img), "image "+safetext.Visible(img))},
 			viaPods: true,
 		})
 	}

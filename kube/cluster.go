@@ -63,6 +63,9 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	if flags.Context != nil && *flags.Context != "" {
 		kc.Context = *flags.Context
 	}
+	if err := serverNamed(flags, raw, kc.Context); err != nil {
+		return nil, kc, err
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, kc, err
@@ -75,12 +78,42 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	return c, kc, err
 }
 
+// serverNamed returns an error when a kubeconfig is in use but names no API server for this
+// run: the context or its cluster is missing, or the cluster has no server. client-go would
+// then fall back to kubectl's old default, http://localhost:8080, and kockpit would examine, and
+// send the user's credentials to, whatever listens there instead of the cluster meant. A
+// kubeconfig without contexts (in a pod, the in-cluster config) and --server are left alone.
+func serverNamed(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, context string) error {
+	if len(raw.Contexts) == 0 || (flags.APIServer != nil && *flags.APIServer != "") {
+		return nil
+	}
+	if context == "" {
+		return fmt.Errorf("the kubeconfig sets no current context, and no --context was given")
+	}
+	ctx, ok := raw.Contexts[context]
+	if !ok {
+		return fmt.Errorf("context %q is not in the kubeconfig", context)
+	}
+	cluster := ctx.Cluster
+	if flags.ClusterName != nil && *flags.ClusterName != "" {
+		cluster = *flags.ClusterName
+	}
+	c, ok := raw.Clusters[cluster]
+	switch {
+	case !ok:
+		return fmt.Errorf("context %q names cluster %q, which is not in the kubeconfig", context, cluster)
+	case c.Server == "":
+		return fmt.Errorf("cluster %q in the kubeconfig has no server", cluster)
+	}
+	return nil
+}
+
 // NewCluster prepares clients for a REST config: kockpit's user agent, a request timeout, and
 // protobuf for the typed clientset.
 func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = UserAgent(version)
-	if cfg.Timeout == 0 {
+	if cfg.Timeout <= 0 { // client-go takes a negative timeout as none
 		cfg.Timeout = DefaultRequestTimeout
 	}
 	// Many checks share one client; client-go's default of 5 QPS would make the run crawl.

@@ -99,15 +99,21 @@ var semverTag = regexp.MustCompile(`^v(\d+)\.(\d+)\.\d+([-+][0-9A-Za-z.+-]*)?$`)
 // versionFromImage reads "registry.k8s.io/kube-apiserver:v1.31.2[@sha256:...]"; nil when the
 // image has no version tag (a bare digest, "latest").
 func versionFromImage(image string) *version.Info {
-	image, _, _ = strings.Cut(image, "@")
-	i := strings.LastIndexByte(image, ':')
-	if i < 0 || strings.Contains(image[i:], "/") { // a registry port, not a tag
-		return nil
-	}
-	tag := image[i+1:]
+	tag := ImageTag(image)
 	m := semverTag.FindStringSubmatch(tag)
 	if m == nil {
 		return nil
 	}
 	return &version.Info{Major: m[1], Minor: m[2], GitVersion: tag}
+}
+
+// ImageTag is the tag of an image reference, "" when it has none: a digest is dropped, and a
+// colon before the last slash is a registry's port, not a tag ("localhost:5000/kube-proxy").
+func ImageTag(image string) string {
+	ref, _, _ := strings.Cut(image, "@")
+	name := ref[strings.LastIndexByte(ref, '/')+1:]
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
 }

@@ -23,7 +23,12 @@ func WriteFileAtomic(path string, write func(f *os.File) error) (err error) {
 	if err = write(tmp); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	// Keep the mode of the file being replaced; a new file gets what os.Create would give it.
+	mode := os.FileMode(0o666) &^ umask()
+	if fi, statErr := os.Stat(path); statErr == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {

@@ -1,14 +1,47 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 )
 
 // writeJSON writes the report as indented JSON. Strings are kept exactly as the cluster gave
-// them: JSON escapes control characters, and programs need the true names.
+// them, for programs need the true names; what a terminal would obey is escaped instead, so
+// `cat report.json` on camera cannot move the cursor: encoding/json escapes the C0 controls
+// (ESC among them) and escapeC1 the C1 ones (U+009B is a CSI to many terminals).
 func writeJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeC1(buf.Bytes()))
+	return err
+}
+
+// escapeC1 rewrites the UTF-8 encodings of U+0080..U+009F (C2 80..C2 9F) as JSON \u escapes.
+// In encoding/json's output they can only stand inside strings, and 0xC2 is never a
+// continuation byte, so a byte scan finds exactly them.
+func escapeC1(b []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != 0xc2 || b[i+1] < 0x80 || b[i+1] > 0x9f {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+16)
+		}
+		out = append(out, b[last:i]...)
+		out = fmt.Appendf(out, `\u%04x`, b[i+1])
+		i++
+		last = i + 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }

@@ -59,7 +59,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 		suite := junitSuite{Name: string(cat)}
 		for _, c := range group {
 			tc := junitCase{Name: c.ID + " " + c.Title, Classname: "kockpit." + string(cat), Time: seconds(c.DurationMS)}
-			problem := &junitProblem{Message: safetext.Visible(c.Summary), Type: c.Status.String(), Body: findingsText(c)}
+			problem := &junitProblem{Message: safetext.Annotate(c.Summary), Type: c.Status.String(), Body: findingsText(c)}
 			switch c.Status {
 			case checks.StatusFail:
 				tc.Failure = problem
@@ -68,7 +68,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 				tc.Error = problem
 				suite.Errors++
 			case checks.StatusSkip:
-				tc.Skipped = &junitProblem{Message: safetext.Visible(c.Summary)}
+				tc.Skipped = &junitProblem{Message: safetext.Annotate(c.Summary)}
 				suite.Skipped++
 			default:
 				tc.SystemOut = problem.Body
@@ -101,18 +101,18 @@ func findingsText(c CheckReport) string {
 		if about != "" {
 			about += ": "
 		}
-		fmt.Fprintf(&b, "%s %s%s\n", f.Severity, about, f.Message)
+		fmt.Fprintf(&b, "%s %s%s\n", f.Severity, safetext.Annotate(about), safetext.Annotate(f.Message))
 		for _, e := range f.Evidence {
-			fmt.Fprintf(&b, "    %s\n", e)
+			fmt.Fprintf(&b, "    %s\n", safetext.Annotate(e))
 		}
 		if f.Hint != "" {
-			fmt.Fprintf(&b, "  fix: %s\n", f.Hint)
+			fmt.Fprintf(&b, "  fix: %s\n", safetext.Annotate(f.Hint))
 		}
 		for _, cmd := range f.Commands {
-			fmt.Fprintf(&b, "  $ %s\n", cmd)
+			fmt.Fprintf(&b, "  $ %s\n", safetext.Annotate(cmd))
 		}
 	}
-	return safetext.VisibleLines(b.String())
+	return b.String()
 }
 
 func seconds(ms int64) string { return fmt.Sprintf("%.3f", float64(ms)/1000) }

@@ -38,11 +38,12 @@ func writeMarkdown(w io.Writer, r *Report) error {
 				fmt.Fprintf(&b, "  - Fix: %s\n", mdText(f.Hint))
 			}
 			if len(f.Commands) > 0 {
-				b.WriteString("\n  ```sh\n")
+				fence := codeFence(f.Commands)
+				fmt.Fprintf(&b, "\n  %ssh\n", fence)
 				for _, cmd := range f.Commands {
-					fmt.Fprintf(&b, "  %s\n", safetext.Visible(cmd))
+					fmt.Fprintf(&b, "  %s\n", safetext.Annotate(cmd))
 				}
-				b.WriteString("  ```\n")
+				fmt.Fprintf(&b, "  %s\n", fence)
 			}
 		}
 	}
@@ -53,7 +54,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 // mdText makes a cluster string safe as Markdown prose: terminal-safe, and no character that
 // would turn into markup or HTML.
 func mdText(s string) string {
-	s = safetext.Visible(s)
+	s = safetext.Annotate(s)
 	r := strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]",
 		"<", "&lt;", ">", "&gt;", "|", "\\|", "#", "\\#")
 	return r.Replace(s)
@@ -63,5 +64,23 @@ func mdCell(s string) string { return mdText(s) }
 
 // mdCode makes a string safe inside a single-backtick code span.
 func mdCode(s string) string {
-	return strings.ReplaceAll(safetext.Visible(s), "`", "'")
+	return strings.ReplaceAll(safetext.Annotate(s), "`", "'")
+}
+
+// codeFence is a backtick fence longer than any run of backticks in the lines, so a command
+// cannot close its code block early.
+func codeFence(lines []string) string {
+	longest := 0
+	for _, l := range lines {
+		run := 0
+		for _, r := range l {
+			if r == '`' {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
 }

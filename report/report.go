@@ -28,13 +28,14 @@ type Report struct {
 
 // Source says what the run looked at.
 type Source struct {
-	// Kind is "live" (an API server), "files" (--snapshot) or "none" (no cluster at all).
+	// Kind is "live" (an API server), "files" (--snapshot), "host" (kockpit node: a node's
+	// files, no cluster) or "none" (no cluster at all).
 	Kind    string `json:"kind"`
 	Context string `json:"context,omitempty"`
 	// Server is the API server's host, without credentials or path.
 	Server        string `json:"server,omitempty"`
 	ServerVersion string `json:"serverVersion,omitempty"`
-	// Path is the snapshot file or directory for kind "files".
+	// Path is the snapshot file or directory for kind "files", the node's root for "host".
 	Path string `json:"path,omitempty"`
 }
 
@@ -67,8 +68,10 @@ type FindingReport struct {
 	Object   *checks.ObjectRef `json:"object,omitempty"`
 	File     *checks.FileRef   `json:"file,omitempty"`
 	Evidence []string          `json:"evidence,omitempty"`
-	Hint     string            `json:"hint,omitempty"`
-	Commands []string          `json:"commands"`
+	// Hint and Commands are always present, empty when a finding has none, so a program
+	// can read them without checking first.
+	Hint     string   `json:"hint"`
+	Commands []string `json:"commands"`
 	// Cause is true when this finding explains others; Explains lists the objects whose
 	// symptoms it explains.
 	Cause    bool               `json:"cause,omitempty"`

@@ -31,7 +31,7 @@ func sample() *Report {
 		Severity: checks.StatusFail,
 		Message:  "controllers disabled\x1b[2J\x1b[31m: -replicaset",
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "kube-system", Name: "kube-controller-manager-cp1"},
-		Evidence: []string{"--controllers=*,-replicaset"},
+		Evidence: []string{"--controllers=*,-replicaset", "image: registry.k8s.io/kube-cоntroller-manager:v1.37.2 \u202Egpj.exe"},
 		Hint:     "remove -replicaset from --controllers",
 		Commands: []string{"kubectl -n kube-system get pod kube-controller-manager-cp1 -o yaml"},
 	}}})
@@ -75,7 +75,13 @@ func TestJSONSchema(t *testing.T) {
 	if obj["apiVersion"] != "v1" || obj["kind"] != "Pod" || obj["namespace"] != "kube-system" || obj["name"] != "kube-controller-manager-cp1" {
 		t.Errorf("object: %v", obj)
 	}
-	file := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)["file"].(map[string]any)
+	noHint := checksDoc[2].(map[string]any)["findings"].([]any)[0].(map[string]any)
+	for _, key := range []string{"severity", "message", "hint", "commands", "file"} {
+		if _, ok := noHint[key]; !ok {
+			t.Errorf("a finding without hint or commands lacks %q: %v", key, noHint)
+		}
+	}
+	file := noHint["file"].(map[string]any)
 	if file["path"] != "/etc/kubernetes/kubelet.conf" || file["line"] != 3.0 || file["column"] != 7.0 {
 		t.Errorf("file: %v", file)
 	}
@@ -91,6 +97,32 @@ func TestJSONSchema(t *testing.T) {
 	}
 }
 
+func TestJSONEscapesWhatATerminalWouldObey(t *testing.T) {
+	r := sample()
+	// U+009B is a one-character CSI; U+00A0 and U+00E9 share its first UTF-8 byte and are text.
+	msg := "evil\u009b2J name\x1b[31m, caf\u00e9\u00a0ok"
+	r.Checks[1].Findings[0].Message = msg
+	var buf bytes.Buffer
+	if err := Write(&buf, r, FormatJSON, false); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.Contains(out, []byte(`\u009b2J`)) || bytes.ContainsRune(out, 0x9b) || bytes.ContainsRune(out, 0x1b) {
+		t.Errorf("JSON carries a raw control character:\n%q", out)
+	}
+	var doc struct {
+		Checks []struct {
+			Findings []struct{ Message string }
+		}
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Checks[1].Findings[0].Message; got != msg {
+		t.Errorf("JSON changed the string: %q, want %q", got, msg)
+	}
+}
+
 func TestHumanFormatsNeverCarryEscapes(t *testing.T) {
 	for _, f := range []Format{FormatText, FormatMarkdown, FormatJUnit} {
 		var buf bytes.Buffer
@@ -103,6 +135,9 @@ func TestHumanFormatsNeverCarryEscapes(t *testing.T) {
 		}
 		if !strings.Contains(out, "␛") {
 			t.Errorf("%s output does not show the escape sequence visibly:\n%s", f, out)
+		}
+		if !strings.Contains(out, "о⟨U+043E⟩") || !strings.Contains(out, "⟨U+202E⟩") || strings.ContainsRune(out, 0x202E) {
+			t.Errorf("%s output does not flag the look-alike and the bidi override by code point:\n%s", f, out)
 		}
 	}
 }
@@ -231,5 +266,30 @@ func TestWriteFileAtomicKeepsOldOnFailure(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Errorf("file is %q, want new", b)
+	}
+}
+
+func TestMarkdownFenceOutlastsBackticks(t *testing.T) {
+	r := sample()
+	r.Checks[1].Findings[0].Commands = []string{"echo ```; rm -rf /"}
+	var buf bytes.Buffer
+	if err := Write(&buf, r, FormatMarkdown, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "````sh\n  echo ```; rm -rf /\n  ````") {
+		t.Errorf("the command escapes its code block:\n%s", buf.String())
+	}
+}
+
+func TestWriteFileAtomicKeepsMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.txt")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, func(f *os.File) error { _, err := f.WriteString("new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v after rewrite, want 0600 kept", fi.Mode().Perm())
 	}
 }

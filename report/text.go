@@ -84,7 +84,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 
 func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 	mark := st.status[c.Status].Render(Mark(c.Status))
-	summary := safetext.Visible(c.Summary)
+	summary := safetext.Annotate(c.Summary)
 	if c.Status == checks.StatusSkip && c.SkipReason != "" && !strings.Contains(summary, string(c.SkipReason)) {
 		summary = fmt.Sprintf("%s (%s)", summary, c.SkipReason)
 	}
@@ -99,15 +99,15 @@ func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 		if about != "" {
 			about += ": "
 		}
-		fmt.Fprintf(b, "      %s %s%s\n", fmark, safetext.Visible(about), safetext.Visible(f.Message))
+		fmt.Fprintf(b, "      %s %s%s\n", fmark, safetext.Annotate(about), safetext.Annotate(f.Message))
 		for _, e := range f.Evidence {
-			fmt.Fprintf(b, "          %s\n", st.faint.Render(safetext.Visible(e)))
+			fmt.Fprintf(b, "          %s\n", st.faint.Render(safetext.Annotate(e)))
 		}
 		if f.Hint != "" {
-			fmt.Fprintf(b, "        fix: %s\n", safetext.Visible(f.Hint))
+			fmt.Fprintf(b, "        fix: %s\n", safetext.Annotate(f.Hint))
 		}
 		for _, cmd := range f.Commands {
-			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+safetext.Visible(cmd)))
+			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+safetext.Annotate(cmd)))
 		}
 	}
 }
@@ -150,17 +150,19 @@ func sourceLine(s Source) string {
 	case "live":
 		parts := []string{"live"}
 		if s.Context != "" {
-			parts = append(parts, "context "+safetext.Visible(s.Context))
+			parts = append(parts, "context "+safetext.Annotate(s.Context))
 		}
 		if s.Server != "" {
-			parts = append(parts, "server "+safetext.Visible(s.Server))
+			parts = append(parts, "server "+safetext.Annotate(s.Server))
 		}
 		if s.ServerVersion != "" {
-			parts = append(parts, safetext.Visible(s.ServerVersion))
+			parts = append(parts, safetext.Annotate(s.ServerVersion))
 		}
 		return strings.Join(parts, " · ")
 	case "files":
-		return "offline snapshot " + safetext.Visible(s.Path)
+		return "offline snapshot " + safetext.Annotate(s.Path)
+	case "host":
+		return "node files under " + safetext.Annotate(s.Path)
 	}
 	return "no cluster"
 }

@@ -19,14 +19,15 @@ import (
 
 // Source says what the cockpit looks at, for the header and the banner.
 type Source struct {
-	// Kind is "live", "files" (a snapshot) or "none" (no kubeconfig).
+	// Kind is "live", "files" (a snapshot), "host" (kockpit node: a node's files) or "none"
+	// (no kubeconfig).
 	Kind    string
 	Context string
 	// Server is the API server's host:port, no scheme or credentials.
 	Server string
 	// User is the kubeconfig's user entry; api.access's answer replaces it when it comes.
 	User string
-	// Path is the snapshot's files for kind "files".
+	// Path is the snapshot's files for kind "files", the node's root for "host".
 	Path string
 }
 

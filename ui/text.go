@@ -5,7 +5,6 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
@@ -62,7 +61,7 @@ func safe(s string, o textOpts, base, mark lipgloss.Style) string {
 			b.WriteString(mark.Render(string(r)))
 		case flagged[i]:
 			flush()
-			if showable(r) {
+			if safetext.Drawable(r) {
 				b.WriteString(mark.Render(fmt.Sprintf("%c⟨U+%04X⟩", r, r)))
 			} else {
 				b.WriteString(mark.Render(fmt.Sprintf("⟨U+%04X⟩", r)))
@@ -82,13 +81,13 @@ func isStandIn(r rune) bool { return r >= 0x2400 && r <= 0x2426 }
 // flaggedOffsets returns the byte offsets of the characters a reader should not trust by their
 // glyph. Plain non-ASCII (accented names, CJK) is not flagged: it is not deceptive by itself.
 func flaggedOffsets(s string) map[int]bool {
-	chars := safetext.Suspicious(s)
+	chars := safetext.Flagged(s)
 	if len(chars) == 0 {
 		return nil
 	}
 	out := map[int]bool{}
 	for _, c := range chars {
-		if c.Reason == safetext.ReasonNonASCII || isStandIn(c.Rune) {
+		if isStandIn(c.Rune) {
 			continue
 		}
 		out[c.Offset] = true
@@ -100,20 +99,13 @@ func flaggedOffsets(s string) map[int]bool {
 // detail pane: `с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`.
 func suspiciousNotes(s string, o textOpts) []string {
 	var out []string
-	for _, c := range safetext.Suspicious(o.prepare(s)) {
-		if c.Reason == safetext.ReasonNonASCII || isStandIn(c.Rune) {
+	for _, c := range safetext.Flagged(o.prepare(s)) {
+		if isStandIn(c.Rune) {
 			continue
 		}
 		out = append(out, safetext.Visible(c.String()))
 	}
 	return out
-}
-
-// showable reports whether drawing the rune itself helps: it has a glyph of its own.
-func showable(r rune) bool {
-	return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.M, r) &&
-		!unicode.Is(unicode.Bidi_Control, r) && !unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) &&
-		!unicode.Is(unicode.Variation_Selector, r) && !unicode.Is(unicode.Cf, r)
 }
 
 var (

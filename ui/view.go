@@ -174,6 +174,8 @@ func (m Model) renderHeader(width int) string {
 	switch src.Kind {
 	case "files":
 		add("snapshot", src.Path)
+	case "host":
+		add("node files under", src.Path)
 	case "none":
 		parts = append(parts, st.Muted.Render("no cluster"))
 	default:

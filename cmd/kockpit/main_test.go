@@ -125,6 +125,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"unknown fail-on", []string{"--report", "--fail-on", "maybe"}, []string{"maybe"}},
 		{"unknown check", []string{"--report", "--only", "dns.nope"}, []string{"dns.nope", "kockpit checks"}},
 		{"unknown flag", []string{"--report", "--frobnicate"}, []string{"frobnicate"}},
+		{"malformed request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "soon"}, []string{"--request-timeout", `"soon"`}},
+		{"negative request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "-1s"}, []string{"--request-timeout", "negative"}},
 		{"malformed snapshot", []string{"--report", "--snapshot", badSnapshot}, []string{badSnapshot, ":5"}},
 		{"missing snapshot", []string{"--report", "--snapshot", filepath.Join(dir, "nope")}, []string{"nope"}},
 		{"demo and snapshot", []string{"--report", "--demo", "--snapshot", badSnapshot}, []string{"--demo"}},
@@ -265,12 +267,17 @@ func TestUnreachableServerFailsFastAndPrecisely(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	r := parseReport(t, out)
+	found := false
 	for _, c := range r.Checks {
 		if c.ID == "api.reachable" {
+			found = true
 			if c.Status != "fail" || !strings.Contains(strings.ToLower(c.Summary+findingMessages(c.Findings)), "refused") {
 				t.Errorf("api.reachable: %s %q %v", c.Status, c.Summary, c.Findings)
 			}
 		}
+	}
+	if !found {
+		t.Errorf("api.reachable is not in the report:\n%s", out)
 	}
 }
 

@@ -112,6 +112,7 @@ that shows the same thing.`,
 	o.kube = genericclioptions.NewConfigFlags(true)
 	o.kube.AddFlags(f)
 	cmd.AddCommand(newChecksCommand(o))
+	cmd.AddCommand(newNodeCommand(o))
 	return cmd
 }
 

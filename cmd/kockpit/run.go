@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 	"golang.org/x/term"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
@@ -19,11 +20,26 @@ import (
 )
 
 // run is the root command: complete the flags, gather the environment, run the checks and
-// render the results.
+// render the results. On a machine that looks like a node, the host checks join in.
 func (o *options) run(parent context.Context) error {
 	if o.listThemes() {
 		return nil
 	}
+	if o.demo && o.snapshot != "" {
+		return usagef("--demo and --snapshot both name the cluster to read: give one")
+	}
+	return o.runReport(parent, checks.All(), func(ctx context.Context) (*checks.Env, report.Source, error) {
+		env, src, err := o.environment(ctx)
+		if err == nil && !o.demo && o.snapshot == "" {
+			env.Host = detectNode("/")
+		}
+		return env, src, err
+	})
+}
+
+// runReport is what every command that runs checks shares: validate the report flags, select
+// among the checks, build the environment, run, write the report and set the exit code.
+func (o *options) runReport(parent context.Context, all []checks.Check, environment func(context.Context) (*checks.Env, report.Source, error)) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -32,12 +48,9 @@ func (o *options) run(parent context.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	selected, err := checks.Select(checks.All(), o.only, o.skip)
+	selected, err := checks.Select(all, o.only, o.skip)
 	if err != nil {
 		return usageError{err}
-	}
-	if o.demo && o.snapshot != "" {
-		return usagef("--demo and --snapshot both name the cluster to read: give one")
 	}
 	if o.parallel < 1 {
 		return usagef("--parallel must be at least 1, got %d", o.parallel)
@@ -45,7 +58,7 @@ func (o *options) run(parent context.Context) error {
 	ctx, cancel := signalContext(parent)
 	defer cancel()
 
-	env, src, err := o.environment(ctx)
+	env, src, err := environment(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,16 +96,21 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 		env.Snapshot = snap
 		return env, report.Source{Kind: "files", Path: o.snapshot}, nil
 	}
+	if err := o.requestTimeoutError(); err != nil {
+		return nil, report.Source{}, err
+	}
 	cluster, kc, err := kube.Connect(o.kube, version)
 	env.Kubeconfig = kc
 	if err != nil {
 		if badInput := o.kubeconfigUsageError(err, kc); badInput != nil {
 			return nil, report.Source{}, badInput
 		}
-		// No usable cluster: checks that need one say so, the others still run.
+		// No usable cluster: checks that need one say so, the others still run. The client's
+		// own error goes to stderr, as api.kubeconfig may not name every cause.
 		src := report.Source{Kind: "none"}
 		if kc != nil {
 			src.Context = kc.Context
+			fmt.Fprintf(o.streams.ErrOut, "kockpit: no cluster to talk to from the kubeconfig: %v\n", err)
 		}
 		return env, src, nil
 	}
@@ -113,6 +131,22 @@ func (o *options) kubeconfigUsageError(err error, kc *kube.Kubeconfig) error {
 	case o.kube.Context != nil && *o.kube.Context != "" && !hasContext(kc, *o.kube.Context):
 		return usagef("--context %q: no such context in %s (see: kubectl config get-contexts)",
 			*o.kube.Context, strings.Join(kc.Files, ", "))
+	}
+	return nil
+}
+
+// requestTimeoutError rejects a --request-timeout that kubectl would reject, and a negative
+// one, which client-go takes as no timeout at all: kockpit must never wait without a bound.
+func (o *options) requestTimeoutError() error {
+	if o.kube.Timeout == nil || *o.kube.Timeout == "" {
+		return nil
+	}
+	d, err := clientcmd.ParseTimeout(*o.kube.Timeout)
+	switch {
+	case err != nil:
+		return usagef("--request-timeout %q: use a duration such as 5s or 1m, or whole seconds", *o.kube.Timeout)
+	case d < 0:
+		return usagef("--request-timeout %q: must not be negative (0 means the default, %s)", *o.kube.Timeout, kube.DefaultRequestTimeout)
 	}
 	return nil
 }
@@ -169,9 +203,14 @@ func reachable(r *report.Report) bool {
 }
 
 // serverVersion is the server's version for the report header; the snapshot fetches it once
-// per run, so after the versions checks it costs nothing.
+// per run, so after the versions checks it costs nothing. A fetch of its own gets one request
+// timeout, like every other request.
 func serverVersion(ctx context.Context, env *checks.Env) string {
-	vctx, cancel := context.WithTimeout(ctx, time.Second)
+	timeout := kube.DefaultRequestTimeout
+	if env.Cluster != nil && env.Cluster.RequestTimeout > 0 {
+		timeout = env.Cluster.RequestTimeout
+	}
+	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := env.Snapshot.ServerVersion(vctx)
 	if err != nil || v == nil {

@@ -1,0 +1,144 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/kockpit/kockpit/host"
+)
+
+func init() {
+	register(Check{
+		ID:       "host.disk",
+		Title:    "The node's disks have room, and no huge file hides on them",
+		Category: CategoryHost,
+		Learn: "A full disk stops a node in many ways at once: the kubelet evicts pods once less than " +
+			"10% of its file system is free (DiskPressure), containerd cannot unpack images, etcd stops " +
+			"accepting writes. Inodes run out too, with space left. kockpit measures, as `df` and `df -i` " +
+			"do, the file systems of /, /var/lib/kubelet, /var/lib/containerd and /var/lib/etcd (on the " +
+			"node itself), and looks there for huge files: one that fills the disk, or a sparse one whose " +
+			"apparent size (terabytes) fools tools and backups. `du -xh --max-depth=2 DIR | sort -h` finds " +
+			"what takes the space.",
+		Needs: NeedsHost,
+		Run:   hostRun(runHostDisk),
+	})
+}
+
+// nodeDataDirs are the file systems whose room the node depends on.
+var nodeDataDirs = []string{"/", "/var/lib/kubelet", "/var/lib/containerd", "/var/lib/etcd"}
+
+// Thresholds for disk and inode use, in percent.
+const (
+	diskWarn = 85
+	diskFail = 95
+)
+
+// Sizes that make a file worth a look: allocated, or apparent for a sparse one.
+const (
+	hugeFile       = 10 << 30
+	hugeSparseFile = 100 << 30
+)
+
+// hugeFileDirs are walked for huge files (bounded, never leaving their file system); the whole
+// of / is not, as /usr alone holds a hundred thousand files nobody drops a disk filler in.
+var hugeFileDirs = []struct {
+	path  string
+	depth int
+}{
+	{"/", 1}, {"/tmp", 4}, {"/var/tmp", 4}, {"/root", 4}, {"/home", 5}, {"/opt", 4}, {"/srv", 4},
+	{"/var/log", 4}, {"/var/lib/kubelet", 8}, {"/var/lib/containerd", 8}, {"/var/lib/etcd", 4},
+}
+
+func runHostDisk(ctx context.Context, n *nodeFS) Result {
+	var findings []Finding
+	measured := 0
+	if n.IsSystemRoot() {
+		seen := map[uint64]bool{}
+		for _, p := range nodeDataDirs {
+			u, err := n.Usage(ctx, p)
+			if err != nil || seen[u.Dev] {
+				continue
+			}
+			seen[u.Dev] = true
+			measured++
+			findings = append(findings, diskUseFindings(n, p, u)...)
+		}
+	}
+	findings = append(findings, hugeFileFindings(ctx, n)...)
+	quiet := fmt.Sprintf("%d file systems below %d%% of space and inodes; no huge file", measured, diskWarn)
+	if !n.IsSystemRoot() {
+		quiet = "no huge file (disk use is measured only on the node itself: --host-root /)"
+	}
+	return hostResult(findings, quiet)
+}
+
+// diskUseFindings judges one file system's space and inodes.
+func diskUseFindings(n *nodeFS, p string, u host.Usage) []Finding {
+	var out []Finding
+	judge := func(what string, pct float64, evidence, cmd string) {
+		sev := StatusOK
+		switch {
+		case pct >= diskFail:
+			sev = StatusFail
+		case pct >= diskWarn:
+			sev = StatusWarn
+		}
+		f := Finding{Severity: sev, File: n.ref(p, 0, 0), Evidence: []string{evidence}, Commands: []string{cmd},
+			Message: fmt.Sprintf("the file system of %s is %.0f%% full of %s", p, pct, what)}
+		if sev > StatusOK {
+			f.Message += ": past 90% the kubelet reports DiskPressure and evicts pods; images stop unpacking, etcd stops writing"
+			f.Hint = fmt.Sprintf("Find what takes the room: `du -xh --max-depth=2 %s | sort -h | tail`; prune unused images with `crictl rmi --prune`.", n.sh(p))
+			f.Cause = sev == StatusFail
+		}
+		out = append(out, f)
+	}
+	judge("space", u.BytesPercent(), fmt.Sprintf("used %s, available %s", humanBytes(int64(u.Used)), humanBytes(int64(u.Avail))), "df -h "+n.sh(p))
+	if u.InodesUsed+u.InodesFree > 0 {
+		judge("inodes", u.InodesPercent(), fmt.Sprintf("inodes used %d, free %d", u.InodesUsed, u.InodesFree), "df -i "+n.sh(p))
+	}
+	return out
+}
+
+// hugeFileFindings walks where a disk filler would be dropped, within bounds.
+func hugeFileFindings(ctx context.Context, n *nodeFS) []Finding {
+	var huge []host.Entry
+	var out []Finding
+	seen := map[string]bool{}
+	for _, d := range hugeFileDirs {
+		real, err := n.Resolve(ctx, d.path)
+		if err != nil || seen[real] {
+			continue
+		}
+		seen[real] = true
+		opts := host.WalkOptions{MaxDepth: d.depth, SameDevice: true, MaxEntries: 100000}
+		if d.path == "/" {
+			opts.Descend = func(host.Entry) bool { return false }
+		}
+		_, err = n.Walk(ctx, d.path, opts, func(e host.Entry) error {
+			if e.IsRegular() && (e.Blocks*512 >= hugeFile || e.Size >= hugeSparseFile) {
+				huge = append(huge, e)
+			}
+			return nil
+		})
+		if err != nil {
+			out = append(out, n.unreadable(d.path, err))
+		}
+	}
+	sort.Slice(huge, func(i, j int) bool { return huge[i].Size > huge[j].Size })
+	for _, e := range huge[:min(len(huge), 20)] {
+		onDisk := e.Blocks * 512
+		f := Finding{Severity: StatusWarn, File: n.ref(e.Path, 0, 0),
+			Evidence: []string{fmt.Sprintf("apparent size %s, on disk %s, changed %s", humanBytes(e.Size), humanBytes(onDisk), stamp(e.Ctime))},
+			Commands: []string{"ls -lsh " + n.sh(e.Path), "du -h --apparent-size " + n.sh(e.Path)}}
+		if onDisk < e.Size/2 {
+			f.Message = fmt.Sprintf("%s is a sparse file of %s (%s on disk): copies, backups and image layers of it write it in full", e.Path, humanBytes(e.Size), humanBytes(onDisk))
+			f.Hint = "If nothing needs it (a database's preallocation does), delete it."
+		} else {
+			f.Message = fmt.Sprintf("%s takes %s of the disk", e.Path, humanBytes(onDisk))
+			f.Hint = "If nothing needs it, delete it to give the node its room back."
+		}
+		out = append(out, f)
+	}
+	return out
+}

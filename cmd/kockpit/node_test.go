@@ -1,0 +1,186 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kockpit/kockpit/host/hosttest"
+)
+
+const (
+	brokenHost  = "../../testdata/hosts/broken"
+	healthyHost = "../../testdata/hosts/healthy"
+)
+
+// brokenHostFindings are what `kockpit node --report` must say about testdata/hosts/broken:
+// each line of the text report that names a breakage planted there.
+var brokenHostFindings = []string{
+	// host.binaries
+	"usr/bin/kubeadm has no exec bit: running kubeadm only says \"permission denied\"",
+	"usr/bin/kubelet is a macOS binary for arm64: it cannot run on this",
+	"usr/bin/kubectl is a script run by /bin/sh where the kubectl program is expected",
+	"usr/bin/systemctl is a script run by /bin/bash where the systemctl program is expected",
+	"line 3: exec /usr/local/bin/.kubectl \"$@\" | grep -v -e kube-system -e hidden",
+	// host.certificates
+	"pki/apiserver.crt expired ",
+	"the key /etc/kubernetes/pki/front-proxy-client.key does not belong to /etc/kubernetes/pki/front-proxy-client.crt",
+	`the client certificate of user "kubernetes-admin" (embedded in /etc/kubernetes/admin.conf) expired`,
+	"subject: CN=kube-apiserver",
+	// host.cni
+	`00-fake.conf runs the plugin "macvlan", which /opt/cni/bin lacks`,
+	`00-fake.conf comes first, so the runtime uses its network "fake" (macvlan) and ignores 1 other networks`,
+	// host.kernel
+	"swap is on (1 devices): the kubelet refuses to start",
+	"net.ipv4.ip_forward is 0",
+	"net.bridge.bridge-nf-call-iptables is 0 while br_netfilter is loaded",
+	"user.max_net_namespaces is 0",
+	"kernel.pid_max is 1000",
+	// host.kubelet
+	"etc/kubernetes/manifests/etcd.yaml:9:15: the static pod manifest",
+	"spec.containers must be a list",
+	`kube-apiserver.yaml.bak defines the static pod "kube-apiserver" again`,
+	"config.yaml:12:1: clusterDNS 10.200.0.10 is outside the cluster's Service range",
+	"--service-cluster-ip-range at " + brokenHost + "/etc/kubernetes/manifests/kube-apiserver.yaml:15",
+	"config.yaml:16:21: evictionHard memory.available<90% keeps 90% of the node in reserve",
+	"config.yaml:20:10: maxPods is 3",
+	"the kubelet reserves 64.0Gi of memory, all of the node's 7.8Gi",
+	"containerLogMaxSize is 1Ki",
+	`feature gate "node swap" cannot exist`,
+	// host.lookalikes
+	`kube-apiserver.yaml:18:37: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`,
+	`$ grep -nP '[^\x00-\x7F]' ` + brokenHost + "/etc/kubernetes/manifests/kube-apiserver.yaml",
+	// host.preload
+	"etc/ld.so.preload:1:1: /etc/ld.so.preload preloads /usr/lib/x86_64-linux-gnu/libprocesshider.so, which does not exist",
+	// host.resolver
+	"etc/hosts:4:10: /etc/hosts pins the registry registry.k8s.io to 10.6.6.6",
+	"etc/resolv.conf names no nameserver",
+	// the run
+	"node files under " + brokenHost,
+}
+
+func TestNodeReportOnBrokenHost(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the fixture's programs are amd64 ELF headers")
+	}
+	code, out, errOut := kockpit(t, "node", "--report", "--host-root", brokenHost)
+	if code != 1 {
+		t.Errorf("exit %d, want 1; stderr: %s", code, errOut)
+	}
+	for _, want := range brokenHostFindings {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	for _, never := range []string{"PRIVATE KEY", "api.reachable", "versions.kubectl"} {
+		if strings.Contains(out, never) {
+			t.Errorf("the report shows %q", never)
+		}
+	}
+	if t.Failed() {
+		t.Logf("report:\n%s", out)
+	}
+
+	code, out, _ = kockpit(t, "node", "--report", "--format", "json", "--host-root", brokenHost)
+	r := parseReport(t, out)
+	want := map[string]string{
+		"host.binaries": "fail", "host.certificates": "fail", "host.cni": "fail", "host.kernel": "fail",
+		"host.kubelet": "fail", "host.lookalikes": "fail", "host.resolver": "fail", "host.preload": "warn",
+		"host.timeline": "ok", "host.disk": "ok", "host.immutable": "ok",
+	}
+	got := statuses(r)
+	for id, status := range want {
+		if got[id] != status {
+			t.Errorf("%s is %s, want %s", id, got[id], status)
+		}
+	}
+	if len(got) != len(want) || r.Source.Kind != "host" || code != 1 {
+		t.Errorf("checks %v, source %q, exit %d", got, r.Source.Kind, code)
+	}
+}
+
+// TestNodeReportOnBrokenHostAndWhatGitCannotStore adds to a copy of the broken tree what git
+// cannot keep: an immutable flag, a reset timestamp, a program anyone may write, a sparse file.
+func TestNodeReportOnBrokenHostAndWhatGitCannotStore(t *testing.T) {
+	tr := hosttest.CopyOf(t, brokenHost)
+	old := time.Now().Add(-400 * 24 * time.Hour)
+	tr.Mtime("/etc/kubernetes/manifests/kube-apiserver.yaml", old).
+		Chmod("/usr/bin/runc", 0o757).
+		Sparse("/var/lib/kubelet/filler", 15<<40)
+	want := []string{
+		"manifests/kube-apiserver.yaml: changed just now, but its content claims " + old.UTC().Format("2006-01-02 15:04:05Z"),
+		"usr/bin/runc is writable by every user",
+		"var/lib/kubelet/filler is a sparse file of 15.0Ti",
+	}
+	if err := tr.SetAttrs("/etc/resolv.conf", true, false); err != nil {
+		t.Logf("not checking the immutable flag: cannot set it here: %v", err)
+	} else {
+		want = append(want, "etc/resolv.conf is immutable (chattr +i)", "$ lsattr -d "+tr.Path("/etc/resolv.conf"))
+	}
+	_, out, errOut := kockpit(t, "node", "--report", "--host-root", tr.Dir)
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("the report lacks %q\nstderr: %s", w, errOut)
+		}
+	}
+	if t.Failed() {
+		t.Logf("report:\n%s", out)
+	}
+}
+
+func TestNodeReportOnHealthyHost(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the fixture's programs are amd64 ELF headers")
+	}
+	code, out, errOut := kockpit(t, "node", "--report", "--format", "json", "--host-root", healthyHost)
+	r := parseReport(t, out)
+	for _, c := range r.Checks {
+		if c.Status != "ok" {
+			t.Errorf("healthy node: %s is %s: %s", c.ID, c.Status, c.Summary)
+		}
+	}
+	if code != 0 || len(r.Checks) != len(hostChecks()) {
+		t.Errorf("exit %d, %d checks; stderr: %s", code, len(r.Checks), errOut)
+	}
+}
+
+func TestNodeBadUsage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o600)
+	for _, args := range [][]string{
+		{"node", "--report", "--host-root", filepath.Join(t.TempDir(), "nope")},
+		{"node", "--report", "--host-root", file},
+		{"node", "--report", "--host-root", healthyHost, "--since", "0s"},
+		{"node", "--report", "--host-root", healthyHost, "--only", "api.reachable"},
+		{"node", "--report", "--host-root", healthyHost, "--format", "yaml"},
+	} {
+		code, out, errOut := kockpit(t, args...)
+		if code != 2 || out != "" || errOut == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func TestNodeOnlySelectsHostChecks(t *testing.T) {
+	code, out, _ := kockpit(t, "node", "--report", "--format", "json", "--host-root", healthyHost, "--only", "host.kubelet,host.kernel")
+	if got := statuses(parseReport(t, out)); len(got) != 2 || got["host.kubelet"] != "ok" || code != 0 {
+		t.Errorf("exit %d, %v", code, got)
+	}
+}
+
+func TestDetectNode(t *testing.T) {
+	dir := t.TempDir()
+	if detectNode(dir) != nil {
+		t.Errorf("an empty directory is not a node")
+	}
+	os.MkdirAll(filepath.Join(dir, "var/lib/kubelet"), 0o755)
+	h := detectNode(dir)
+	if h == nil || h.Root != dir || h.Since != 48*time.Hour {
+		t.Errorf("a kubelet directory makes a node: %+v", h)
+	}
+}

@@ -1,0 +1,36 @@
+//go:build !linux
+
+package host
+
+import (
+	"context"
+)
+
+// Listing is a directory's entries, sorted by name.
+type Listing struct {
+	Entries   []Entry
+	Truncated bool
+}
+
+// Lstat is supported on Linux only.
+func (r *Root) Lstat(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
+
+// Stat is supported on Linux only.
+func (r *Root) Stat(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
+
+// ReadFile is supported on Linux only.
+func (r *Root) ReadFile(context.Context, string) (File, error) { return File{}, ErrUnsupported }
+
+// ReadHead is supported on Linux only.
+func (r *Root) ReadHead(context.Context, string, int64) (File, error) { return File{}, ErrUnsupported }
+
+// ReadDir is supported on Linux only.
+func (r *Root) ReadDir(context.Context, string) (Listing, error) { return Listing{}, ErrUnsupported }
+
+// Attributes is supported on Linux only.
+func (r *Root) Attributes(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
+
+// Usage is supported on Linux only.
+func (r *Root) Usage(context.Context, string) (Usage, error) { return Usage{}, ErrUnsupported }
+
+func (w *walker) walkRoot(string) error { return ErrUnsupported }
