@@ -23,26 +23,26 @@ func TestAdmissionHealthy(t *testing.T) {
 func TestAdmissionServiceMissing(t *testing.T) {
 	r := admissionWith(t, "missing-service.yaml")
 	if r.Status != StatusFail {
-		t.Fatalf("status = %v:\n%s", r.Status, describeFindings(r))
+		t.Fatalf("status = %v:\n%s", r.Status, describeObjectFindings(r))
 	}
-	f := requireFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "policy-guard",
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "policy-guard",
 		"validating webhook deployments.policy-guard.example.com fails closed and its Service policy-system/policy-guard does not exist: the API server rejects every request it matches")
 	if !f.Cause || !slices.Contains(f.Evidence, "clientConfig.service: policy-system/policy-guard:443") ||
 		!slices.Contains(f.Evidence, "matches: CREATE,UPDATE deployments.apps") {
 		t.Errorf("finding = %+v", f)
 	}
-	requireFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "policy-guard",
+	requireObjectFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "policy-guard",
 		"validating webhook audit.policy-guard.example.com cannot be reached (its Service policy-system/policy-guard does not exist): requests it matches go through without it")
 }
 
 func TestAdmissionServiceWithoutEndpoints(t *testing.T) {
 	r := admissionWith(t, "no-endpoints.yaml")
-	f := requireFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
 		"validating webhook validation.gatekeeper.sh fails closed and its Service gatekeeper-system/gatekeeper-webhook-service has no ready endpoints")
 	if !slices.Contains(f.Evidence, "endpoints: 0 listed, 0 ready") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
-	scope := requireFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
+	scope := requireObjectFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
 		"validating webhook validation.gatekeeper.sh matches every resource and every operation: every such request waits for it, and fails when it is down")
 	if !slices.Contains(scope.Evidence, "it applies in kube-system too") {
 		t.Errorf("evidence = %q", scope.Evidence)
@@ -51,7 +51,7 @@ func TestAdmissionServiceWithoutEndpoints(t *testing.T) {
 
 func TestAdmissionURLLocalhost(t *testing.T) {
 	r := admissionWith(t, "localhost.yaml")
-	f := requireFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "cron-guard",
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "cron-guard",
 		"validating webhook cron-guard.example.com fails closed and its URL points at 127.0.0.1, the API server's own host")
 	if !slices.Contains(f.Evidence, "clientConfig.url: https://127.0.0.1:9443/validate") {
 		t.Errorf("evidence = %q", f.Evidence)
@@ -60,16 +60,16 @@ func TestAdmissionURLLocalhost(t *testing.T) {
 
 func TestAdmissionURLOutsideCluster(t *testing.T) {
 	r := admissionWith(t, "outside.yaml")
-	requireFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "compliance-scanner",
+	requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "compliance-scanner",
 		"its URL points outside the cluster (admission.compliance.example.net)")
 }
 
 func TestAdmissionMutatingPods(t *testing.T) {
 	r := admissionWith(t, "mutating-pods.yaml")
 	if r.Status != StatusWarn {
-		t.Fatalf("status = %v, want warn (the webhook is reachable):\n%s", r.Status, describeFindings(r))
+		t.Fatalf("status = %v, want warn (the webhook is reachable):\n%s", r.Status, describeObjectFindings(r))
 	}
-	f := requireFinding(t, r, StatusWarn, "MutatingWebhookConfiguration", "", "image-rewriter",
+	f := requireObjectFinding(t, r, StatusWarn, "MutatingWebhookConfiguration", "", "image-rewriter",
 		"mutating webhook rewrite.registry-mirror.example.com can rewrite images")
 	joined := strings.Join(f.Evidence, "\n")
 	if !strings.Contains(joined, `rules[0]: operations [CREATE UPDATE], apiGroups [""], resources ["pods"]`) ||

@@ -46,7 +46,7 @@ func TestPoliciesLookalikeInDNSRule(t *testing.T) {
 		"egress": []any{map[string]any{"toEndpoints": []any{map[string]any{"matchLabels": map[string]any{
 			"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dnѕ"}}}}},
 	})}, nil, nil)
-	f := requireFinding(t, r, StatusFail, "CiliumNetworkPolicy", "shop", "web-egress", "pods in shop cannot resolve names")
+	f := requireObjectFinding(t, r, StatusFail, "CiliumNetworkPolicy", "shop", "web-egress", "pods in shop cannot resolve names")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "U+0455 CYRILLIC SMALL LETTER DZE") {
 		t.Errorf("the look-alike is not named: %q", f.Evidence)
 	}
@@ -88,7 +88,7 @@ func TestPoliciesNamespaceLabelsUnknown(t *testing.T) {
 	kubeSystem := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}
 	shop := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}
 	r = judgeLogic([]*netPolicy{np}, []*corev1.Namespace{kubeSystem, shop}, nil)
-	requireFinding(t, r, StatusFail, "NetworkPolicy", "shop", "dns-by-team-label", "pods in shop cannot resolve names")
+	requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "shop", "dns-by-team-label", "pods in shop cannot resolve names")
 	// And labelled, it passes.
 	kubeSystem.Labels = map[string]string{"team": "platform"}
 	requireNoProblems(t, judgeLogic([]*netPolicy{np}, []*corev1.Namespace{kubeSystem, shop}, nil))
@@ -121,7 +121,7 @@ func TestPoliciesOfflineWithoutKubernetesPolicies(t *testing.T) {
 			map[string]any{"toEntities": []any{"world"}}}}}}
 	env := offlineEnv(t, pods[0], pods[1], svcs[0], ccnp)
 	r := runNetworkPolicies(t.Context(), env)
-	requireFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "world-only", "reach only the world entity")
+	requireObjectFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "world-only", "reach only the world entity")
 	if !strings.Contains(r.Summary, "skipped: NetworkPolicy not in the snapshot") {
 		t.Errorf("summary = %q", r.Summary)
 	}

@@ -103,7 +103,7 @@ func judgeCNI(in cniInput) Result {
 	}
 	findings = append(findings, nodeNetworkFindings(in.nodes, blame)...)
 	findings = append(findings, podCIDRFindings(in, agents, cilium)...)
-	findings = append(findings, cniConfigFindings(in, agents, cilium)...)
+	findings = append(findings, cniSettingsFindings(in, agents, cilium)...)
 	proxyFindings, proxySummary := kubeProxyFindings(in, proxies, agents, cilium, blame)
 	findings = append(findings, proxyFindings...)
 	summary = append(summary, proxySummary)
@@ -347,7 +347,7 @@ func cniInventory(nodes []*corev1.Node, agents []cniAgent, proxies []*appsv1.Dae
 		evidence = append(evidence, fmt.Sprintf("%s: DaemonSet %s/%s, ready on %d of %d nodes",
 			a.plugin.name, a.ds.Namespace, a.ds.Name, a.cov.ready, a.cov.nodes))
 	}
-	for _, p := range cniPlugins {
+	for _, p := range knownCNIs {
 		if n := p.annotatedNodes(nodes); n > 0 && !seen[p.name] {
 			evidence = append(evidence, fmt.Sprintf("%s: its annotations are on %d nodes, but no DaemonSet of it runs", p.name, n))
 		}

@@ -101,9 +101,9 @@ var ciliumKubeProxyReplacement = map[string]bool{"true": true, "strict": true, "
 // ciliumEnumOptions are the enable-* options of cilium-config that are not booleans.
 var ciliumEnumOptions = map[string]bool{"enable-policy": true}
 
-// cniConfigFindings checks the CNIs' own configuration: cilium-config values that are typos or
+// cniSettingsFindings checks the CNIs' own configuration: cilium-config values that are typos or
 // carry look-alike characters, and Flannel's net-conf.json against the nodes' pod CIDRs.
-func cniConfigFindings(in cniInput, agents []cniAgent, cilium map[string]string) []Finding {
+func cniSettingsFindings(in cniInput, agents []cniAgent, cilium map[string]string) []Finding {
 	var out []Finding
 	for _, a := range agents {
 		switch a.plugin.name {

@@ -26,9 +26,9 @@ type cniPlugin struct {
 	needsPodCIDR bool
 }
 
-// cniPlugins are the CNIs kockpit recognises. Canal comes first: it is Calico and Flannel in
+// knownCNIs are the CNIs kockpit recognises. Canal comes first: it is Calico and Flannel in
 // one DaemonSet, and must not be taken for either.
-var cniPlugins = []cniPlugin{
+var knownCNIs = []cniPlugin{
 	{name: "Canal", daemonSets: []string{"canal"}, needsPodCIDR: true},
 	{name: "Cilium", daemonSets: []string{"cilium"}, containers: []string{"cilium-agent"}, images: []string{"cilium/cilium"},
 		components:  []string{"cilium-operator", "hubble-relay", "clustermesh-apiserver"},
@@ -53,8 +53,8 @@ var cniPlugins = []cniPlugin{
 
 // cniForDaemonSet returns the CNI whose node agent the DaemonSet runs.
 func cniForDaemonSet(ds *appsv1.DaemonSet) (*cniPlugin, bool) {
-	for i := range cniPlugins {
-		c := &cniPlugins[i]
+	for i := range knownCNIs {
+		c := &knownCNIs[i]
 		if slices.Contains(c.daemonSets, ds.Name) || c.runsAgent(ds.Spec.Template.Spec.Containers) {
 			return c, true
 		}
@@ -64,8 +64,8 @@ func cniForDaemonSet(ds *appsv1.DaemonSet) (*cniPlugin, bool) {
 
 // cniForPod returns the CNI a pod belongs to, its node agent or another part of it.
 func cniForPod(p *corev1.Pod) (*cniPlugin, bool) {
-	for i := range cniPlugins {
-		c := &cniPlugins[i]
+	for i := range knownCNIs {
+		c := &knownCNIs[i]
 		if c.runsAgent(p.Spec.Containers) {
 			return c, true
 		}

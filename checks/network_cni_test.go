@@ -16,7 +16,7 @@ func TestNetworkCNIHealthy(t *testing.T) {
 	if r.Summary != "Flannel ready on 3 of 3 nodes; kube-proxy ready on 3 of 3 nodes" {
 		t.Errorf("summary = %q", r.Summary)
 	}
-	inv := requireFinding(t, r, StatusOK, "DaemonSet", "kube-system", "kube-flannel-ds", "CNI: Flannel")
+	inv := requireObjectFinding(t, r, StatusOK, "DaemonSet", "kube-system", "kube-flannel-ds", "CNI: Flannel")
 	if !slices.Contains(inv.Evidence, "Flannel: DaemonSet kube-system/kube-flannel-ds, ready on 3 of 3 nodes") {
 		t.Errorf("inventory evidence = %q", inv.Evidence)
 	}
@@ -26,16 +26,16 @@ func TestNetworkCNIDaemonSetPinnedToOneNode(t *testing.T) {
 	testCluster.Apply(t, fixture("net-cni-pinned"))
 	r := runLive(t, "network.cni")
 	if r.Status != StatusFail {
-		t.Fatalf("status = %v, want fail:\n%s", r.Status, describeFindings(r))
+		t.Fatalf("status = %v, want fail:\n%s", r.Status, describeObjectFindings(r))
 	}
-	f := requireFinding(t, r, StatusFail, "DaemonSet", "kube-system", "cilium", "the Cilium DaemonSet cannot run on 3 of 4 nodes (cp1, worker2, worker3)")
+	f := requireObjectFinding(t, r, StatusFail, "DaemonSet", "kube-system", "cilium", "the Cilium DaemonSet cannot run on 3 of 4 nodes (cp1, worker2, worker3)")
 	if !f.Cause || !slices.Equal(explainedNames(f), []string{"cp1", "worker2", "worker3"}) {
 		t.Errorf("cause %v, explains %v; want the three nodes it leaves out", f.Cause, explainedNames(f))
 	}
 	if !slices.Contains(f.Evidence, `worker2: nodeSelector kubernetes.io/hostname=worker1 (the node has "worker2")`) {
 		t.Errorf("evidence does not quote the nodeSelector: %q", f.Evidence)
 	}
-	node := requireFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 is NotReady because its pod network is not set up")
+	node := requireObjectFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 is NotReady because its pod network is not set up")
 	if !strings.Contains(strings.Join(node.Evidence, "\n"), "cni plugin not initialized") ||
 		!strings.Contains(strings.Join(node.Evidence, "\n"), "cause: the Cilium DaemonSet kube-system/cilium cannot run on it") {
 		t.Errorf("node evidence = %q", node.Evidence)
@@ -45,12 +45,12 @@ func TestNetworkCNIDaemonSetPinnedToOneNode(t *testing.T) {
 func TestNetworkCNINodeNetworkUnavailable(t *testing.T) {
 	testCluster.Apply(t, fixture("net-node-network-unavailable"))
 	r := runLive(t, "network.cni")
-	f := requireFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 reports NetworkUnavailable")
+	f := requireObjectFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 reports NetworkUnavailable")
 	if !strings.Contains(f.Evidence[0], "reason=NoRouteCreated") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
 	// Flannel's DaemonSet may run there but has no pod on it yet: that is the cause.
-	agent := requireFinding(t, r, StatusFail, "DaemonSet", "kube-system", "kube-flannel-ds", "the Flannel agent is not ready on 1 of 4 nodes (worker3)")
+	agent := requireObjectFinding(t, r, StatusFail, "DaemonSet", "kube-system", "kube-flannel-ds", "the Flannel agent is not ready on 1 of 4 nodes (worker3)")
 	if !agent.Cause || !slices.Equal(explainedNames(agent), []string{"worker3"}) {
 		t.Errorf("agent finding cause %v explains %v", agent.Cause, explainedNames(agent))
 	}
@@ -59,7 +59,7 @@ func TestNetworkCNINodeNetworkUnavailable(t *testing.T) {
 func TestNetworkCNINodeWithoutPodCIDR(t *testing.T) {
 	testCluster.Apply(t, fixture("net-node-no-podcidr"))
 	r := runLive(t, "network.cni")
-	f := requireFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 has no pod CIDR, and Flannel allocates pod IPs from it")
+	f := requireObjectFinding(t, r, StatusFail, "Node", "", "worker3", "node worker3 has no pod CIDR, and Flannel allocates pod IPs from it")
 	if !slices.Contains(f.Evidence, "spec.podCIDR: (empty)") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -76,7 +76,7 @@ func TestNetworkCNIKubeProxyGone(t *testing.T) {
 	})
 	f := findingWith(r, "kube-proxy is not running and no CNI is configured to replace it")
 	if r.Status != StatusFail || f == nil || f.Severity != StatusFail || !f.Cause {
-		t.Fatalf("no kube-proxy Fail:\n%s", describeFindings(r))
+		t.Fatalf("no kube-proxy Fail:\n%s", describeObjectFindings(r))
 	}
 }
 
@@ -95,11 +95,11 @@ func TestNetworkCNICiliumConfigTypos(t *testing.T) {
 	testCluster.Apply(t, fixture("net-cilium"), fixture("net-cilium-config-typo"))
 	r := runLive(t, "network.cni")
 	if r.Status != StatusWarn {
-		t.Fatalf("status = %v, want warn:\n%s", r.Status, describeFindings(r))
+		t.Fatalf("status = %v, want warn:\n%s", r.Status, describeObjectFindings(r))
 	}
-	requireFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", `cilium-config kube-proxy-replacement is "ture"`)
-	requireFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", `cilium-config enable-ipv4 is "yes"`)
-	f := requireFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", "cilium-config tunnel-protocol has characters outside ASCII")
+	requireObjectFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", `cilium-config kube-proxy-replacement is "ture"`)
+	requireObjectFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", `cilium-config enable-ipv4 is "yes"`)
+	f := requireObjectFinding(t, r, StatusWarn, "ConfigMap", "kube-system", "cilium-config", "cilium-config tunnel-protocol has characters outside ASCII")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "U+0430 CYRILLIC SMALL LETTER A") {
 		t.Errorf("evidence does not name the code point: %q", f.Evidence)
 	}
@@ -137,7 +137,7 @@ func TestNetworkCNINoneFound(t *testing.T) {
 		Message: "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:docker: network plugin is not ready: cni config uninitialized"}}}}
 	r := judgeCNI(cniInput{nodes: []*corev1.Node{notReady}})
 	if f := findingWith(r, "no CNI runs: no DaemonSet is a CNI's node agent, and n1 report"); r.Status != StatusFail || f == nil || !f.Cause {
-		t.Errorf("no CNI not reported as the cause:\n%s", describeFindings(r))
+		t.Errorf("no CNI not reported as the cause:\n%s", describeObjectFindings(r))
 	}
 }
 
@@ -157,6 +157,6 @@ func TestNetworkCNIFlannelConfig(t *testing.T) {
 			Data: map[string]string{"net-conf.json": conf}}
 		r := judgeCNI(cniInput{nodes: []*corev1.Node{node}, daemonSets: []*appsv1.DaemonSet{ds},
 			configMaps: map[string]*corev1.ConfigMap{"kube-flannel/kube-flannel-cfg": cm}})
-		requireFinding(t, r, StatusFail, "ConfigMap", "kube-flannel", "kube-flannel-cfg", want)
+		requireObjectFinding(t, r, StatusFail, "ConfigMap", "kube-flannel", "kube-flannel-cfg", want)
 	}
 }

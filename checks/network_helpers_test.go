@@ -63,7 +63,7 @@ func liveWithout(t *testing.T, id string, drop func(kind, namespace, name string
 
 // requireFinding returns the finding whose message contains msg, failing the test when there is
 // none or when its severity or object differ.
-func requireFinding(t *testing.T, r Result, severity Status, kind, namespace, name, msg string) Finding {
+func requireObjectFinding(t *testing.T, r Result, severity Status, kind, namespace, name, msg string) Finding {
 	t.Helper()
 	for _, f := range r.Findings {
 		if !strings.Contains(f.Message, msg) {
@@ -80,7 +80,7 @@ func requireFinding(t *testing.T, r Result, severity Status, kind, namespace, na
 		}
 		return f
 	}
-	t.Fatalf("no finding says %q; got:\n%s", msg, describeFindings(r))
+	t.Fatalf("no finding says %q; got:\n%s", msg, describeObjectFindings(r))
 	return Finding{}
 }
 
@@ -88,7 +88,7 @@ func requireFinding(t *testing.T, r Result, severity Status, kind, namespace, na
 func requireNoProblems(t *testing.T, r Result) {
 	t.Helper()
 	if r.Status > StatusOK {
-		t.Fatalf("status = %v (%s), want ok:\n%s", r.Status, r.Summary, describeFindings(r))
+		t.Fatalf("status = %v (%s), want ok:\n%s", r.Status, r.Summary, describeObjectFindings(r))
 	}
 	for _, f := range r.Findings {
 		if f.Severity > StatusOK {
@@ -97,7 +97,7 @@ func requireNoProblems(t *testing.T, r Result) {
 	}
 }
 
-func describeFindings(r Result) string {
+func describeObjectFindings(r Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status %v: %s\n", r.Status, r.Summary)
 	for _, f := range r.Findings {

@@ -22,7 +22,7 @@ func TestNetworkPoliciesHealthyCRDsAbsent(t *testing.T) {
 	requireNoProblems(t, r)
 	inv := findingWith(r, "1 network policy in 1 namespace")
 	if inv == nil || !slices.Contains(inv.Evidence, "team-a: 1 NetworkPolicy (1 select pods)") {
-		t.Fatalf("no inventory:\n%s", describeFindings(r))
+		t.Fatalf("no inventory:\n%s", describeObjectFindings(r))
 	}
 	for _, flavour := range []string{"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Calico NetworkPolicy", "Calico GlobalNetworkPolicy"} {
 		want := flavour + ": skipped, not installed (the API server does not serve its CRD)"
@@ -45,7 +45,7 @@ func TestNetworkPoliciesCRDsInstalledNoPolicies(t *testing.T) {
 
 func TestNetworkPoliciesDefaultDenyEgressBlocksDNS(t *testing.T) {
 	r := policiesWith(t, nil, "k8s-deny-egress.yaml")
-	f := requireFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "default-deny-egress",
+	f := requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "default-deny-egress",
 		"pods in team-a cannot resolve names: NetworkPolicy team-a/default-deny-egress isolates their egress and no policy allows DNS")
 	if !f.Cause || len(f.Explains) != 2 || !slices.Contains(f.Evidence, "policyTypes: [Egress]") ||
 		!slices.Contains(f.Evidence, "no egress rule: every packet out of the selected pods is dropped") {
@@ -64,7 +64,7 @@ func TestNetworkPoliciesAllowDNSFixesDefaultDeny(t *testing.T) {
 
 func TestNetworkPoliciesDNSPortWithoutProtocolIsTCP(t *testing.T) {
 	r := policiesWith(t, nil, "k8s-dns-tcp-only.yaml")
-	f := requireFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "web-egress", "pods in team-a cannot resolve names")
+	f := requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "web-egress", "pods in team-a cannot resolve names")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "reaches the DNS pods, but only on 53/TCP, not 53/UDP") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -72,7 +72,7 @@ func TestNetworkPoliciesDNSPortWithoutProtocolIsTCP(t *testing.T) {
 
 func TestNetworkPoliciesDNSToClusterIP(t *testing.T) {
 	r := policiesWith(t, nil, "k8s-dns-clusterip.yaml")
-	f := requireFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "egress-to-dns-service", "pods in team-a cannot resolve names")
+	f := requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "egress-to-dns-service", "pods in team-a cannot resolve names")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "the kube-dns ClusterIP 10.96.0.10, which policies never see") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -80,7 +80,7 @@ func TestNetworkPoliciesDNSToClusterIP(t *testing.T) {
 
 func TestNetworkPoliciesDenyAllNamedAllow(t *testing.T) {
 	r := policiesWith(t, nil, "k8s-allow-named-deny-all.yaml")
-	f := requireFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "allow-frontend",
+	f := requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "team-a", "allow-frontend",
 		"NetworkPolicy team-a/allow-frontend denies all ingress of the pods it selects, though it says it allows")
 	if !slices.Contains(f.Evidence, "name: allow-frontend") || !slices.Contains(f.Evidence, "ingress: no rules") || len(f.Explains) != 2 {
 		t.Errorf("finding = %+v", f)
@@ -89,19 +89,19 @@ func TestNetworkPoliciesDenyAllNamedAllow(t *testing.T) {
 
 func TestNetworkPoliciesKubeSystemDenyAllBlocksDNSPods(t *testing.T) {
 	r := policiesWith(t, nil, "k8s-kube-system-deny-all.yaml")
-	f := requireFinding(t, r, StatusFail, "NetworkPolicy", "kube-system", "default-deny-ingress",
+	f := requireObjectFinding(t, r, StatusFail, "NetworkPolicy", "kube-system", "default-deny-ingress",
 		"pods in every namespace cannot resolve names: NetworkPolicy kube-system/default-deny-ingress isolates the cluster DNS pods' ingress")
 	if !f.Cause {
 		t.Errorf("not a cause: %+v", f)
 	}
 	if len(findingsWith(r, "selects the cluster DNS pods")) != 0 {
-		t.Errorf("the same policy reported twice:\n%s", describeFindings(r))
+		t.Errorf("the same policy reported twice:\n%s", describeObjectFindings(r))
 	}
 }
 
 func TestNetworkPoliciesCiliumEgressWithoutDNS(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "cilium-egress-no-dns.yaml")
-	f := requireFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "web-to-db",
+	f := requireObjectFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "web-to-db",
 		"pods in team-a cannot resolve names: CiliumNetworkPolicy team-a/web-to-db isolates their egress")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), `spec.egress[0] {"toEndpoints":[{"matchLabels":{"app":"db"}}],"toPorts":[{"ports":[{"port":"5432","protocol":"TCP"}]}]}: allows only 5432/TCP to pods that are not the DNS pods`) {
 		t.Errorf("evidence = %q", f.Evidence)
@@ -119,20 +119,20 @@ func TestNetworkPoliciesCiliumAllowDNS(t *testing.T) {
 
 func TestNetworkPoliciesCiliumEgressDenyWins(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "cilium-egress-deny.yaml")
-	f := requireFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "block-lookups",
+	f := requireObjectFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "block-lookups",
 		"pods in team-a cannot resolve names: CiliumNetworkPolicy team-a/block-lookups denies their DNS queries (spec.egressDeny[0])")
 	if !strings.HasPrefix(f.Evidence[0], "spec.egressDeny[0]: ") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
-	requireFinding(t, r, StatusWarn, "CiliumNetworkPolicy", "team-a", "block-lookups", "has egressDeny rules: they override every allow")
+	requireObjectFinding(t, r, StatusWarn, "CiliumNetworkPolicy", "team-a", "block-lookups", "has egressDeny rules: they override every allow")
 }
 
 func TestNetworkPoliciesCiliumIngressDeny(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "cilium-ingress-deny.yaml")
 	if r.Status != StatusWarn {
-		t.Fatalf("status = %v:\n%s", r.Status, describeFindings(r))
+		t.Fatalf("status = %v:\n%s", r.Status, describeObjectFindings(r))
 	}
-	f := requireFinding(t, r, StatusWarn, "CiliumNetworkPolicy", "team-a", "quarantine", "CiliumNetworkPolicy team-a/quarantine has ingressDeny rules")
+	f := requireObjectFinding(t, r, StatusWarn, "CiliumNetworkPolicy", "team-a", "quarantine", "CiliumNetworkPolicy team-a/quarantine has ingressDeny rules")
 	if f.Evidence[0] != `spec.ingressDeny[0]: {"fromEntities":["all"]}` {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -140,7 +140,7 @@ func TestNetworkPoliciesCiliumIngressDeny(t *testing.T) {
 
 func TestNetworkPoliciesCiliumEmptyRuleNamedAllow(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "cilium-allow-named-deny-all.yaml")
-	f := requireFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "web-ingress", "denies all ingress of the pods it selects, though it says it allows")
+	f := requireObjectFinding(t, r, StatusFail, "CiliumNetworkPolicy", "team-a", "web-ingress", "denies all ingress of the pods it selects, though it says it allows")
 	if f.Evidence[0] != "description: Allow the frontend to reach web" {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -148,18 +148,18 @@ func TestNetworkPoliciesCiliumEmptyRuleNamedAllow(t *testing.T) {
 
 func TestNetworkPoliciesClusterwideWorldOnly(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "ccnp-world-only.yaml")
-	f := requireFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown",
+	f := requireObjectFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown",
 		"CiliumClusterwideNetworkPolicy egress-lockdown lets the pods it selects reach only the world entity")
 	if !f.Cause {
 		t.Errorf("not a cause: %+v", f)
 	}
-	requireFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "pods in cert-manager, team-a cannot resolve names")
-	requireFinding(t, r, StatusWarn, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "selects the cluster DNS pods")
+	requireObjectFinding(t, r, StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "pods in cert-manager, team-a cannot resolve names")
+	requireObjectFinding(t, r, StatusWarn, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "selects the cluster DNS pods")
 }
 
 func TestNetworkPoliciesCalicoGlobalDenyEgress(t *testing.T) {
 	r := policiesWith(t, calicoCRDs, "calico-gnp-deny-egress.yaml")
-	requireFinding(t, r, StatusFail, "GlobalNetworkPolicy", "", "team-a-default-deny",
+	requireObjectFinding(t, r, StatusFail, "GlobalNetworkPolicy", "", "team-a-default-deny",
 		"pods in team-a cannot resolve names: Calico GlobalNetworkPolicy team-a-default-deny isolates their egress")
 }
 
@@ -170,6 +170,6 @@ func TestNetworkPoliciesCalicoAllowDNS(t *testing.T) {
 
 func TestNetworkPoliciesCalicoDenyBeforeAllow(t *testing.T) {
 	r := policiesWith(t, calicoCRDs, "calico-np-dns-allowed.yaml", "calico-gnp-deny-dns-first.yaml")
-	requireFinding(t, r, StatusFail, "GlobalNetworkPolicy", "", "no-dns",
+	requireObjectFinding(t, r, StatusFail, "GlobalNetworkPolicy", "", "no-dns",
 		"pods in cert-manager, team-a cannot resolve names: Calico GlobalNetworkPolicy no-dns denies their DNS queries (spec.egress[0])")
 }

@@ -25,7 +25,7 @@ func servicesWith(t *testing.T, file string) Result {
 
 func TestNetworkServicesSelectorLookalike(t *testing.T) {
 	r := servicesWith(t, "lookalike.yaml")
-	f := requireFinding(t, r, StatusFail, "Service", "team-a", "api",
+	f := requireObjectFinding(t, r, StatusFail, "Service", "team-a", "api",
 		"Service team-a/api selects no pod: its selector differs from the labels of api-v1-5c8d7f9b4-k2m7x by a look-alike character")
 	if !slices.Contains(f.Evidence, "app=api-vl: the pods have app=api-v1 (a look-alike character)") {
 		t.Errorf("evidence = %q", f.Evidence)
@@ -34,7 +34,7 @@ func TestNetworkServicesSelectorLookalike(t *testing.T) {
 
 func TestNetworkServicesSelectorCase(t *testing.T) {
 	r := servicesWith(t, "case.yaml")
-	f := requireFinding(t, r, StatusFail, "Service", "team-a", "web-case", "differs from the labels of web-5d7f8b9c6d-q7m4n, web-5d7f8b9c6d-x2k9p by case")
+	f := requireObjectFinding(t, r, StatusFail, "Service", "team-a", "web-case", "differs from the labels of web-5d7f8b9c6d-q7m4n, web-5d7f8b9c6d-x2k9p by case")
 	if !slices.Contains(f.Evidence, "app=Web: the pods have app=web (case)") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -42,12 +42,12 @@ func TestNetworkServicesSelectorCase(t *testing.T) {
 
 func TestNetworkServicesSelectorOneEdit(t *testing.T) {
 	r := servicesWith(t, "one-edit.yaml")
-	requireFinding(t, r, StatusFail, "Service", "team-a", "web-typo", "by one character")
+	requireObjectFinding(t, r, StatusFail, "Service", "team-a", "web-typo", "by one character")
 }
 
 func TestNetworkServicesSelectorMatchesNothing(t *testing.T) {
 	r := servicesWith(t, "no-match.yaml")
-	f := requireFinding(t, r, StatusWarn, "Service", "team-a", "web-frontend", "Service team-a/web-frontend selects no pod, so it has no endpoints")
+	f := requireObjectFinding(t, r, StatusWarn, "Service", "team-a", "web-frontend", "Service team-a/web-frontend selects no pod, so it has no endpoints")
 	if !slices.Contains(f.Evidence, "nearest pods: web-5d7f8b9c6d-q7m4n, web-5d7f8b9c6d-x2k9p, matching 1 of 2 selector labels") ||
 		!slices.Contains(f.Evidence, "tier=frontend: the pods have no such label") {
 		t.Errorf("evidence = %q", f.Evidence)
@@ -56,12 +56,12 @@ func TestNetworkServicesSelectorMatchesNothing(t *testing.T) {
 
 func TestNetworkServicesPodsInAnotherNamespace(t *testing.T) {
 	r := servicesWith(t, "other-namespace.yaml")
-	requireFinding(t, r, StatusFail, "Service", "team-b", "web", "Service team-b/web selects no pod in its namespace; the pods it would select are in team-a")
+	requireObjectFinding(t, r, StatusFail, "Service", "team-b", "web", "Service team-b/web selects no pod in its namespace; the pods it would select are in team-a")
 }
 
 func TestNetworkServicesNamedTargetPort(t *testing.T) {
 	r := servicesWith(t, "named-port.yaml")
-	f := requireFinding(t, r, StatusFail, "Service", "team-a", "web-named-port", `targetPort "htpp" names no TCP container port of 2 of its 2 pods`)
+	f := requireObjectFinding(t, r, StatusFail, "Service", "team-a", "web-named-port", `targetPort "htpp" names no TCP container port of 2 of its 2 pods`)
 	if !strings.Contains(f.Hint, `The pods have "http", which differs by one character`) &&
 		!strings.Contains(f.Hint, `The pods have "http"`) {
 		t.Errorf("hint = %q", f.Hint)
@@ -73,12 +73,12 @@ func TestNetworkServicesNamedTargetPort(t *testing.T) {
 
 func TestNetworkServicesRemappedTargetPort(t *testing.T) {
 	r := servicesWith(t, "remapped-port.yaml")
-	requireFinding(t, r, StatusWarn, "Service", "team-a", "web-remapped", "sends port 80 to targetPort 8081, which 2 of its 2 pods do not declare")
+	requireObjectFinding(t, r, StatusWarn, "Service", "team-a", "web-remapped", "sends port 80 to targetPort 8081, which 2 of its 2 pods do not declare")
 }
 
 func TestNetworkServicesNoReadyEndpoints(t *testing.T) {
 	r := servicesWith(t, "not-ready.yaml")
-	f := requireFinding(t, r, StatusFail, "Service", "team-a", "queue", "Service team-a/queue has no ready endpoints: its only pod is not ready")
+	f := requireObjectFinding(t, r, StatusFail, "Service", "team-a", "queue", "Service team-a/queue has no ready endpoints: its only pod is not ready")
 	if !slices.Contains(f.Evidence, "queue-6f8d9c7b5-p2x4k: container queue CrashLoopBackOff (14 restarts)") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
@@ -86,7 +86,7 @@ func TestNetworkServicesNoReadyEndpoints(t *testing.T) {
 
 func TestNetworkServicesNoEndpointSlice(t *testing.T) {
 	r := servicesWith(t, "no-endpointslice.yaml")
-	requireFinding(t, r, StatusFail, "Service", "team-a", "web-no-slice", "has no EndpointSlice although 2 of its pods are ready")
+	requireObjectFinding(t, r, StatusFail, "Service", "team-a", "web-no-slice", "has no EndpointSlice although 2 of its pods are ready")
 }
 
 // The API server refuses labels outside ASCII, but snapshot files (and the demo) carry them.
@@ -98,7 +98,7 @@ func TestNetworkServicesCyrillicSelectorOffline(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
 		Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "wеb"}}}
 	r := runNetworkServices(t.Context(), offlineEnv(t, pod, svc))
-	f := requireFinding(t, r, StatusFail, "Service", "shop", "web", "differs from the labels of web-1 by a look-alike character")
+	f := requireObjectFinding(t, r, StatusFail, "Service", "shop", "web", "differs from the labels of web-1 by a look-alike character")
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), `in "wеb" column 2: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`) {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
