@@ -61,6 +61,14 @@ var (
 	// APIServices stay unstructured: their typed client lives in k8s.io/kube-aggregator, a heavy
 	// dependency for the few fields kockpit reads.
 	APIServices = Resource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices", Kind: "APIService"}
+
+	// The network policies of Cilium and Calico are CRDs: unstructured, and not installed on
+	// most clusters (a LIST answers ErrNotInstalled). Calico's are read through the CRDs it
+	// stores them in, which exist with or without the Calico API server.
+	CiliumNetworkPolicies            = Resource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies", Kind: "CiliumNetworkPolicy", Namespaced: true}
+	CiliumClusterwideNetworkPolicies = Resource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies", Kind: "CiliumClusterwideNetworkPolicy"}
+	CalicoNetworkPolicies            = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true}
+	CalicoGlobalNetworkPolicies      = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "globalnetworkpolicies", Kind: "GlobalNetworkPolicy"}
 )
 
 // KnownResources lists every resource above; offline files of these kinds are decoded and indexed.
@@ -68,6 +76,7 @@ var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
 	StorageClasses, CSIDrivers, ValidatingWebhooks, MutatingWebhooks, APIServices,
+	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 }
 
 // ResourceForGroupKind finds a known resource by the group and kind an object declares.

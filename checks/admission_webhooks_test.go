@@ -1,0 +1,79 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func admissionWith(t *testing.T, file string) Result {
+	t.Helper()
+	testCluster.Apply(t, fixture("net-admission/"+file))
+	return runLive(t, "api.admission")
+}
+
+func TestAdmissionHealthy(t *testing.T) {
+	r := runLive(t, "api.admission")
+	requireNoProblems(t, r)
+	if r.Summary != "all 2 admission webhooks reachable, none matching everything" {
+		t.Errorf("summary = %q", r.Summary)
+	}
+}
+
+func TestAdmissionServiceMissing(t *testing.T) {
+	r := admissionWith(t, "missing-service.yaml")
+	if r.Status != StatusFail {
+		t.Fatalf("status = %v:\n%s", r.Status, describeObjectFindings(r))
+	}
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "policy-guard",
+		"validating webhook deployments.policy-guard.example.com fails closed and its Service policy-system/policy-guard does not exist: the API server rejects every request it matches")
+	if !f.Cause || !slices.Contains(f.Evidence, "clientConfig.service: policy-system/policy-guard:443") ||
+		!slices.Contains(f.Evidence, "matches: CREATE,UPDATE deployments.apps") {
+		t.Errorf("finding = %+v", f)
+	}
+	requireObjectFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "policy-guard",
+		"validating webhook audit.policy-guard.example.com cannot be reached (its Service policy-system/policy-guard does not exist): requests it matches go through without it")
+}
+
+func TestAdmissionServiceWithoutEndpoints(t *testing.T) {
+	r := admissionWith(t, "no-endpoints.yaml")
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
+		"validating webhook validation.gatekeeper.sh fails closed and its Service gatekeeper-system/gatekeeper-webhook-service has no ready endpoints")
+	if !slices.Contains(f.Evidence, "endpoints: 0 listed, 0 ready") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+	scope := requireObjectFinding(t, r, StatusWarn, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",
+		"validating webhook validation.gatekeeper.sh matches every resource and every operation: every such request waits for it, and fails when it is down")
+	if !slices.Contains(scope.Evidence, "it applies in kube-system too") {
+		t.Errorf("evidence = %q", scope.Evidence)
+	}
+}
+
+func TestAdmissionURLLocalhost(t *testing.T) {
+	r := admissionWith(t, "localhost.yaml")
+	f := requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "cron-guard",
+		"validating webhook cron-guard.example.com fails closed and its URL points at 127.0.0.1, the API server's own host")
+	if !slices.Contains(f.Evidence, "clientConfig.url: https://127.0.0.1:9443/validate") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestAdmissionURLOutsideCluster(t *testing.T) {
+	r := admissionWith(t, "outside.yaml")
+	requireObjectFinding(t, r, StatusFail, "ValidatingWebhookConfiguration", "", "compliance-scanner",
+		"its URL points outside the cluster (admission.compliance.example.net)")
+}
+
+func TestAdmissionMutatingPods(t *testing.T) {
+	r := admissionWith(t, "mutating-pods.yaml")
+	if r.Status != StatusWarn {
+		t.Fatalf("status = %v, want warn (the webhook is reachable):\n%s", r.Status, describeObjectFindings(r))
+	}
+	f := requireObjectFinding(t, r, StatusWarn, "MutatingWebhookConfiguration", "", "image-rewriter",
+		"mutating webhook rewrite.registry-mirror.example.com can rewrite images")
+	joined := strings.Join(f.Evidence, "\n")
+	if !strings.Contains(joined, `rules[0]: operations [CREATE UPDATE], apiGroups [""], resources ["pods"]`) ||
+		strings.Contains(joined, "it applies in kube-system too") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
