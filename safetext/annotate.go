@@ -40,11 +40,14 @@ func Annotate(s string) string {
 		if c.Rune >= 0x2400 && c.Rune <= 0x2426 {
 			continue // Visible's own stand-ins for control characters
 		}
-		b.WriteString(s[last:c.Offset])
 		size := utf8.RuneLen(c.Rune)
 		if size < 0 || c.Offset+size > len(s) {
 			size = 1
 		}
+		if strings.HasPrefix(s[c.Offset+size:], fmt.Sprintf(" U+%04X", c.Rune)) {
+			continue // already described by code point, as Char.String writes it
+		}
+		b.WriteString(s[last:c.Offset])
 		if Drawable(c.Rune) {
 			b.WriteString(s[c.Offset : c.Offset+size])
 		}
