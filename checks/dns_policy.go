@@ -279,11 +279,15 @@ func policyFinding(g *policyGroup) Finding {
 	}
 }
 
-// sortFindings orders findings gravest first, then by the object they are about.
+// sortFindings orders findings gravest first, causes before symptoms, then by the object they
+// are about; findings about files keep their order (by line).
 func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		if fs[i].Severity != fs[j].Severity {
 			return fs[i].Severity > fs[j].Severity
+		}
+		if fs[i].Cause != fs[j].Cause {
+			return fs[i].Cause
 		}
 		a, b := fs[i].Object, fs[j].Object
 		if a == nil || b == nil {
