@@ -163,3 +163,6 @@ func pickReadyNode(nodes []*corev1.Node) *corev1.Node {
 	}
 	return sorted[0]
 }
+
+// labelsOf is a label map as a selectable, printable set.
+func labelsOf(m map[string]string) labels.Set { return labels.Set(m) }
