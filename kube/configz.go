@@ -3,7 +3,13 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // KubeletConfig is the part of a kubelet's running configuration kockpit reads.
@@ -28,7 +34,7 @@ func (c *Cluster) KubeletConfig(ctx context.Context, node string) (*KubeletConfi
 		SetHeader("Accept", "application/json").
 		DoRaw(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubelet configuration of node %s: %w", node, err)
+		return nil, fmt.Errorf("reading the kubelet configuration of node %s: %w", node, proxyError(err, raw))
 	}
 	var doc struct {
 		KubeletConfig *KubeletConfig `json:"kubeletconfig"`
@@ -41,3 +47,34 @@ func (c *Cluster) KubeletConfig(ctx context.Context, node string) (*KubeletConfi
 	}
 	return doc.KubeletConfig, nil
 }
+
+// proxyError keeps what the API server said when the node proxy failed: for a body it cannot
+// decode, client-go says "an unknown reason" and DoRaw returns the body beside the error.
+func proxyError(err error, body []byte) error {
+	var se *apierrors.StatusError
+	if !errors.As(err, &se) || len(body) == 0 {
+		return err
+	}
+	text := strings.TrimSpace(string(body))
+	var st metav1.Status
+	if json.Unmarshal(body, &st) == nil && st.Message != "" {
+		text = st.Message
+	}
+	if n := 300; len(text) > n {
+		for !utf8.RuneStart(text[n]) {
+			n--
+		}
+		text = text[:n] + "…"
+	}
+	return &proxyStatusError{StatusError: se, text: fmt.Sprintf("HTTP %d: %s", se.ErrStatus.Code, text)}
+}
+
+// proxyStatusError is a StatusError (so IsForbidden and friends still work) with a readable text.
+type proxyStatusError struct {
+	*apierrors.StatusError
+	text string
+}
+
+func (e *proxyStatusError) Error() string { return e.text }
+
+func (e *proxyStatusError) Unwrap() error { return e.StatusError }
