@@ -204,4 +204,3 @@ func TestJudgeKubeletClusterDNSErrors(t *testing.T) {
 		t.Errorf("findings = %+v", r.Findings)
 	}
 }
-
