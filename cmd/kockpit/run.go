@@ -14,6 +14,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
 	"github.com/kockpit/kockpit/scenarios"
 )
@@ -38,6 +39,9 @@ func (o *options) run(parent context.Context) error {
 	}
 	if o.parallel < 1 {
 		return usagef("--parallel must be at least 1, got %d", o.parallel)
+	}
+	if err := dnsprobe.ValidName(o.dnsProbeName); err != nil {
+		return usagef("--dns-probe-name: %v", err)
 	}
 	ctx, cancel := signalContext(parent)
 	defer cancel()
@@ -92,6 +96,8 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 	}
 	env.Cluster = cluster
 	env.Snapshot = kube.NewLiveSnapshot(ctx, cluster)
+	env.Active = !o.noActive
+	env.DNSProbeName = o.dnsProbeName
 	return env, report.Source{Kind: "live", Context: kc.Context, Server: serverHost(cluster.Server)}, nil
 }
 

@@ -37,8 +37,8 @@ var ErrTimeout = errors.New("no answer in time")
 func Lookup(ctx context.Context, server, name string, qtype uint16, timeout time.Duration) (Answer, error) {
 	fqdn := dns.Fqdn(name)
 	ans := Answer{Question: fqdn + " " + dns.TypeToString[qtype]}
-	if _, ok := dns.IsDomainName(fqdn); !ok {
-		return ans, fmt.Errorf("%q is not a domain name", name)
+	if err := ValidName(name); err != nil {
+		return ans, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -68,6 +68,14 @@ func Lookup(ctx context.Context, server, name string, qtype uint16, timeout time
 		}
 	}
 	return ans, nil
+}
+
+// ValidName says whether a name can be asked: a domain name of non-empty labels.
+func ValidName(name string) error {
+	if _, ok := dns.IsDomainName(dns.Fqdn(name)); !ok || name == "" || strings.Contains(name, "..") {
+		return fmt.Errorf("%q is not a domain name", name)
+	}
+	return nil
 }
 
 func isTimeout(err error) bool {
