@@ -129,18 +129,21 @@ func podReady(p *corev1.Pod) bool { return controlPlanePodReady(p) }
 // cannot be asked is not an error here: dns.kubelet-clusterdns reports it.
 func clusterDomain(ctx context.Context, env *Env) (domain, source string) {
 	if env.Cluster == nil || env.Snapshot == nil || !env.Snapshot.Live() {
-		return defaultClusterDomain, "the default (the kubelets' configuration is not in a snapshot)"
+		return defaultClusterDomain, "the default; a snapshot holds no kubelet configuration"
 	}
 	nodes, err := kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes)
 	if err != nil || len(nodes) == 0 {
-		return defaultClusterDomain, "the default (no node to ask)"
+		return defaultClusterDomain, "the default; no node to ask"
 	}
-	node := pickReadyNode(nodes)
-	cfg, err := env.Cluster.KubeletConfig(ctx, node.Name)
-	if err != nil || cfg.ClusterDomain == "" {
-		return defaultClusterDomain, fmt.Sprintf("the default (the kubelet of node %s did not say: %s)", node.Name, errText(err))
+	// A few nodes at once, so one kubelet that is down costs no more than one timeout.
+	asked := readyNodesFirst(nodes)[:min(len(nodes), 3)]
+	answers := askKubelets(ctx, env.Cluster, asked)
+	for _, a := range answers {
+		if a.err == nil && a.cfg.ClusterDomain != "" {
+			return strings.TrimSuffix(strings.ToLower(a.cfg.ClusterDomain), "."), "from the kubelet of node " + a.node
+		}
 	}
-	return strings.TrimSuffix(strings.ToLower(cfg.ClusterDomain), "."), "the kubelet of node " + node.Name
+	return defaultClusterDomain, fmt.Sprintf("the default; the kubelet of node %s did not say: %s", answers[0].node, errText(answers[0].err))
 }
 
 func errText(err error) string {
@@ -150,18 +153,28 @@ func errText(err error) string {
 	return clipLine(err.Error(), 200)
 }
 
-// pickReadyNode returns the first Ready node by name, else the first node.
-func pickReadyNode(nodes []*corev1.Node) *corev1.Node {
-	sorted := append([]*corev1.Node(nil), nodes...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, n := range sorted {
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				return n
-			}
+// readyNodesFirst returns the names of the Ready nodes, then the others, each by name.
+func readyNodesFirst(nodes []*corev1.Node) []string {
+	var ready, other []string
+	for _, n := range nodes {
+		if nodeIsReady(n) {
+			ready = append(ready, n.Name)
+		} else {
+			other = append(other, n.Name)
 		}
 	}
-	return sorted[0]
+	sort.Strings(ready)
+	sort.Strings(other)
+	return append(ready, other...)
+}
+
+func nodeIsReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // labelsOf is a label map as a selectable, printable set.

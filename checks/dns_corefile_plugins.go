@@ -299,7 +299,7 @@ func kubernetesZoneFinding(cf *corefile, s *corefileSubject) (Finding, bool) {
 			}
 		}
 	}
-	evidence := []string{fmt.Sprintf("cluster domain: %s (from %s)", s.domain, s.domainSource)}
+	evidence := []string{fmt.Sprintf("cluster domain: %s (%s)", s.domain, s.domainSource)}
 	if len(served) == 0 {
 		evidence = append(evidence, "no server block uses the kubernetes plugin")
 	} else {

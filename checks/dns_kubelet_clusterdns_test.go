@@ -23,7 +23,8 @@ import (
 
 // fakeKubelet serves /configz over HTTPS on a non-loopback address of this machine (the API
 // server's node proxy refuses loopback), as a kubelet would, and applies a Node that points at
-// it. It returns the node's name and how many times the kubelet was asked.
+// it. It returns the node's name and how many times the kubelet was asked. Each call names its
+// node anew: the API server may still know a deleted node's old port for a while.
 func fakeKubelet(t *testing.T, clusterDNS []string, domain string) (string, *atomic.Int32) {
 	t.Helper()
 	ip := hostIP(t)
@@ -43,21 +44,30 @@ func fakeKubelet(t *testing.T, clusterDNS []string, domain string) (string, *ato
 		}})
 	}))
 	srv.Listener = ln
+	// No keep-alive: the API server's idle connection would hold Close for seconds.
+	srv.Config.SetKeepAlivesEnabled(false)
 	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 	tmpl, err := os.ReadFile("../testdata/fixtures/dns-kubelet-clusterdns/node.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	fixture := strings.NewReplacer("${KUBELET_IP}", ip, "${KUBELET_PORT}", port).Replace(string(tmpl))
+	node := "dnsnode" + strconv.Itoa(int(fakeKubelets.Add(1)))
+	fixture := strings.NewReplacer("${NODE_NAME}", node, "${KUBELET_IP}", ip, "${KUBELET_PORT}", port).Replace(string(tmpl))
 	path := filepath.Join(t.TempDir(), "node.yaml")
 	if err := os.WriteFile(path, []byte(fixture), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	testCluster.Apply(t, path)
-	return "dnsnode1", &asked
+	return node, &asked
 }
+
+// fakeKubelets counts the fake kubelets' nodes, to name each anew.
+var fakeKubelets atomic.Int32
 
 // hostIP is a non-loopback IPv4 address of this machine, or the test is skipped.
 func hostIP(t *testing.T) string {
@@ -92,7 +102,7 @@ func TestKubeletClusterDNSLive(t *testing.T) {
 		f.Evidence[0] != "kubeletconfig.clusterDNS: [10.96.0.99]" || f.Evidence[1] != "kube-dns Service clusterIP: 10.96.0.10" {
 		t.Errorf("finding = %+v", f)
 	}
-	if !strings.Contains(f.Message, "the kubelet of node dnsnode1 gives pods the nameserver 10.96.0.99 instead of the kube-dns Service 10.96.0.10") {
+	if !strings.Contains(f.Message, "the kubelet of node "+node+" gives pods the nameserver 10.96.0.99 instead of the kube-dns Service 10.96.0.10") {
 		t.Errorf("message = %q", f.Message)
 	}
 	// The healthy fixture's nodes have no kubelet to answer: they are said to be unread, not OK.

@@ -72,7 +72,7 @@ func runDNSProbe(ctx context.Context, env *Env) Result {
 	}
 	defer tun.Close()
 
-	p := &probe{ctx: ctx, tun: tun, pod: pod, timeout: timeout, domain: domain}
+	p := &probe{ctx: ctx, addr: tun.Addr, forwardErrors: tun.Errors, pod: pod, timeout: timeout, domain: domain}
 	var findings []Finding
 	findings = append(findings, p.askService(kubernetesServiceIP(svcs)))
 	name := env.DNSProbeName
@@ -115,9 +115,11 @@ func kubernetesServiceIP(svcs []*corev1.Service) string {
 
 // probe asks one CoreDNS pod through one port-forward.
 type probe struct {
-	ctx     context.Context
-	tun     *dnsprobe.Tunnel
-	pod     *corev1.Pod
+	ctx context.Context
+	// addr is the local end of the port-forward; forwardErrors what the forwarder reported.
+	addr          string
+	forwardErrors func() string
+	pod           *corev1.Pod
 	timeout time.Duration
 	domain  string
 	said    []string // one line per question, for the summary
@@ -136,10 +138,10 @@ func (p *probe) finding(severity Status, message string, evidence []string, name
 
 // ask sends one question and returns the answer, or the evidence of why there was none.
 func (p *probe) ask(name string, qtype uint16) (dnsprobe.Answer, []string, error) {
-	ans, err := dnsprobe.Lookup(p.ctx, p.tun.Addr, name, qtype, p.timeout)
+	ans, err := dnsprobe.Lookup(p.ctx, p.addr, name, qtype, p.timeout)
 	if err != nil {
 		evidence := []string{err.Error()}
-		if fw := p.tun.Errors(); fw != "" {
+		if fw := p.forwardErrors(); fw != "" {
 			evidence = append(evidence, "port-forward: "+clipLine(fw, 300))
 		}
 		p.said = append(p.said, dns.Fqdn(name)+" unanswered")
