@@ -120,9 +120,9 @@ type probe struct {
 	addr          string
 	forwardErrors func() string
 	pod           *corev1.Pod
-	timeout time.Duration
-	domain  string
-	said    []string // one line per question, for the summary
+	timeout       time.Duration
+	domain        string
+	said          []string // one line per question, for the summary
 }
 
 func (p *probe) finding(severity Status, message string, evidence []string, name string) Finding {
