@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -108,10 +109,18 @@ func parseCorefile(text string) *corefile {
 		return cf
 	}
 	for _, b := range blocks {
-		cf.blocks = append(cf.blocks, readBlock(b, restore))
+		block, err := readBlock(b, restore)
+		if err != nil {
+			cf.err, cf.blocks = &corefileError{line: 1, msg: err.Error()}, nil
+			return cf
+		}
+		cf.blocks = append(cf.blocks, block)
 	}
 	return cf
 }
+
+// errForeignTokens would mean the parser read a file after all; the fuzzer looks for it.
+const errForeignTokens = "kockpit refused words that came from a file it did not mean to read"
 
 // lexCorefile splits the text into words with the parser's own lexer.
 func lexCorefile(text string) []corefileToken {
@@ -333,13 +342,16 @@ func (cf *corefile) quote(from, to, max int) []string {
 }
 
 // readBlock turns the parser's tokens, grouped by directive, into plugins in source order.
-func readBlock(b caddyfile.ServerBlock, restore func(string) string) corefileBlock {
+func readBlock(b caddyfile.ServerBlock, restore func(string) string) (corefileBlock, error) {
 	out := corefileBlock{}
 	for _, k := range b.Keys {
 		out.keys = append(out.keys, restore(k))
 	}
 	for _, toks := range b.Tokens {
 		for i := range toks {
+			if toks[i].File != "" && toks[i].File != corefileName {
+				return out, errors.New(errForeignTokens)
+			}
 			toks[i].Text = restore(toks[i].Text)
 		}
 		d := caddyfile.NewDispenserTokens(corefileName, toks)
@@ -358,7 +370,7 @@ func readBlock(b caddyfile.ServerBlock, restore func(string) string) corefileBlo
 		}
 	}
 	sort.SliceStable(out.plugins, func(i, j int) bool { return out.plugins[i].line < out.plugins[j].line })
-	return out
+	return out, nil
 }
 
 // zones are the block's zones, normalized: "dns://.:53" is ".", "Cluster.Local:53" is "cluster.local.".
