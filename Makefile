@@ -18,7 +18,7 @@ build:
 	go build -ldflags '$(LDFLAGS)' -o bin/kockpit ./cmd/kockpit
 
 demo: build
-	./bin/kockpit --demo --report --fail-on never
+	./bin/kockpit --demo --fail-on never
 
 # test-deps installs what the tests run against: etcd from Debian, kube-apiserver,
 # kube-controller-manager and kubectl built from k8s.io/kubernetes (once per machine, cached).

@@ -105,6 +105,8 @@ func runAPIAccess(ctx context.Context, env *Env) Result {
 	}
 	result := Result{Status: Worst(findings), Findings: findings}
 	switch {
+	case result.Status == StatusOK && len(resources) == 0:
+		result.Summary = whoSummary(findings) + "; no check of this run lists objects"
 	case result.Status == StatusOK:
 		result.Summary = fmt.Sprintf("%s; may list all %d kinds the checks read", whoSummary(findings), len(resources))
 	default:

@@ -128,6 +128,15 @@ func TestAPIAccessFailures(t *testing.T) {
 	}
 }
 
+func TestAPIAccessNothingToReview(t *testing.T) {
+	env := accessEnv(accessClient("admin", nil, nil, nil, nil))
+	env.Registry = nil
+	r := runAPIAccess(t.Context(), env)
+	if r.Status != StatusOK || r.Summary != `authenticated as "admin"; no check of this run lists objects` {
+		t.Errorf("got %v %q", r.Status, r.Summary)
+	}
+}
+
 func TestReadResources(t *testing.T) {
 	got := readResources(accessRegistry)
 	var names []string

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
@@ -154,7 +156,14 @@ func TestAPIControlPlaneBrokenOnTestCluster(t *testing.T) {
 
 func TestAPIServicesUnavailableOnTestCluster(t *testing.T) {
 	testCluster.Apply(t, "../testdata/fixtures/api-apiservice-unavailable")
-	r := runCheck(t, liveEnv(t, testCluster.AdminKubeconfig), "api.apiservices")
+	// The API server's availability controller, not the fixture, sets the condition: wait for it.
+	var r Result
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		r = runCheck(t, liveEnv(t, testCluster.AdminKubeconfig), "api.apiservices")
+		if len(findingsWith(r, "no Available condition yet")) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if r.Status != StatusFail {
 		t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
 	}
@@ -162,5 +171,30 @@ func TestAPIServicesUnavailableOnTestCluster(t *testing.T) {
 	if len(fs) != 1 || fs[0].Object.Name != "v1beta1.metrics.k8s.io" ||
 		!strings.Contains(strings.Join(fs[0].Evidence, "\n"), "spec.service: kube-system/metrics-server:443") {
 		t.Errorf("findings:\n%s", findingMessages(r))
+	}
+}
+
+func TestAPIKubeconfigLookalikeContextOnTestCluster(t *testing.T) {
+	// The current context differs from the real one by a Cyrillic "е" (U+0435).
+	path := testCluster.KubeconfigWith(t, func(c *clientcmdapi.Config) {
+		c.CurrentContext = strings.Replace(testcluster.AdminContext, "testcluster", "tеstcluster", 1)
+	})
+	flags := genericclioptions.NewConfigFlags(true)
+	flags.KubeConfig = &path
+	_, kc, err := kube.Connect(flags, testVersion)
+	if err == nil || kc == nil {
+		t.Fatalf("Connect = %v, %v; want an error and the kubeconfig", kc, err)
+	}
+	r := runKubeconfig(t.Context(), &Env{Kubeconfig: kc, Now: time.Now})
+	if r.Status != StatusFail {
+		t.Fatalf("status = %v (%s)", r.Status, r.Summary)
+	}
+	missing := findingsWith(r, "does not exist")
+	if len(missing) != 1 || missing[0].File == nil || missing[0].File.Path != path {
+		t.Fatalf("findings:\n%s", findingMessages(r))
+	}
+	if ev := strings.Join(missing[0].Evidence, "\n"); !strings.Contains(ev, "U+0435 CYRILLIC SMALL LETTER IE") ||
+		!strings.Contains(ev, `looks the same as "admin@testcluster"`) {
+		t.Errorf("evidence = %q", ev)
 	}
 }

@@ -127,11 +127,13 @@ func (k kubeconfigInspector) suspiciousNames() []Finding {
 		fields = append(fields, field{"user name", name, raw.AuthInfos[name].LocationOfOrigin})
 	}
 	var findings []Finding
+	seen := map[string]bool{} // a name and the references to it are one finding
 	for _, f := range fields {
 		chars := safetext.Suspicious(f.value)
-		if len(chars) == 0 {
+		if len(chars) == 0 || seen[f.value] {
 			continue
 		}
+		seen[f.value] = true
 		sev := StatusWarn
 		for _, c := range chars {
 			if c.LooksLike != "" || c.Reason != safetext.ReasonNonASCII {
@@ -179,7 +181,8 @@ func (k kubeconfigInspector) chain() []Finding {
 	}
 	ctx, ok := raw.Contexts[name]
 	if !ok {
-		return []Finding{k.missing("current context", name, "", contexts, "kubectl config use-context NAME")}
+		return []Finding{k.missing(fmt.Sprintf("the current context %q does not exist", name), name, "", contexts,
+			"kubectl config use-context NAME")}
 	}
 	var findings []Finding
 	switch cluster, ok := raw.Clusters[ctx.Cluster]; {
@@ -189,7 +192,8 @@ func (k kubeconfigInspector) chain() []Finding {
 			Hint:     "kubectl config set-context " + name + " --cluster=NAME",
 			Commands: []string{"kubectl config get-contexts"}})
 	case !ok:
-		findings = append(findings, k.missing(fmt.Sprintf("cluster of context %q", name), ctx.Cluster, ctx.LocationOfOrigin,
+		findings = append(findings, k.missing(fmt.Sprintf("context %q names cluster %q, which does not exist", name, ctx.Cluster),
+			ctx.Cluster, ctx.LocationOfOrigin,
 			slices.Sorted(maps.Keys(raw.Clusters)), "kubectl config set-context "+name+" --cluster=NAME"))
 	default:
 		findings = append(findings, k.cluster(ctx.Cluster, cluster)...)
@@ -201,7 +205,8 @@ func (k kubeconfigInspector) chain() []Finding {
 			Hint:     "kubectl config set-context " + name + " --user=NAME",
 			Commands: []string{"kubectl config get-contexts"}})
 	case !ok:
-		findings = append(findings, k.missing(fmt.Sprintf("user of context %q", name), ctx.AuthInfo, ctx.LocationOfOrigin,
+		findings = append(findings, k.missing(fmt.Sprintf("context %q names user %q, which does not exist", name, ctx.AuthInfo),
+			ctx.AuthInfo, ctx.LocationOfOrigin,
 			slices.Sorted(maps.Keys(raw.AuthInfos)), "kubectl config set-context "+name+" --user=NAME"))
 	default:
 		findings = append(findings, k.user(name, ctx.AuthInfo, user)...)
@@ -211,10 +216,10 @@ func (k kubeconfigInspector) chain() []Finding {
 
 // missing reports a reference to a name that does not exist, and the existing name it may
 // have been meant as when the two look the same.
-func (k kubeconfigInspector) missing(what, name, origin string, existing []string, fix string) Finding {
+func (k kubeconfigInspector) missing(message, name, origin string, existing []string, fix string) Finding {
 	f := Finding{
 		Severity: StatusFail, File: k.file(origin),
-		Message:  fmt.Sprintf("the %s %q does not exist", what, name),
+		Message:  message,
 		Evidence: []string{"existing: " + strings.Join(kubeconfigQuoted(existing), ", ")},
 		Hint:     "Point it at an existing one: " + fix + ".",
 		Commands: []string{"kubectl config get-contexts", "kubectl config view"},

@@ -110,13 +110,19 @@ func TestKubeconfigBroken(t *testing.T) {
 				`fail the current context "kind-kоckpit" has characters outside ASCII`,
 				`fail the current context "kind-kоckpit" does not exist`}},
 		{name: "cluster missing", mutate: func(kc *kube.Kubeconfig) { kc.Raw.Contexts["kind-kockpit"].Cluster = "kind" },
-			status: StatusFail, want: []string{`fail the cluster of context "kind-kockpit" "kind" does not exist`},
+			status: StatusFail, want: []string{`fail context "kind-kockpit" names cluster "kind", which does not exist`},
 			ok: "credentials: client certificate (user kubernetes-admin)"},
 		{name: "user missing", mutate: func(kc *kube.Kubeconfig) { kc.Raw.Contexts["kind-kockpit"].AuthInfo = "admin" },
-			status: StatusFail, want: []string{`fail the user of context "kind-kockpit" "admin" does not exist`}},
+			status: StatusFail, want: []string{`fail context "kind-kockpit" names user "admin", which does not exist`}},
 		{name: "server with a Cyrillic letter", mutate: func(kc *kube.Kubeconfig) {
 			kc.Raw.Clusters["kind-kockpit"].Server = "https://api.сluster.example:6443"
 		}, status: StatusFail, want: []string{`fail the server of cluster "kind-kockpit" "https://api.сluster.example:6443" has characters outside ASCII`},
+			ok: "credentials: client certificate (user kubernetes-admin)"},
+		{name: "a look-alike name and its references are one finding", mutate: func(kc *kube.Kubeconfig) {
+			ctx := kc.Raw.Contexts["kind-kockpit"]
+			delete(kc.Raw.Contexts, "kind-kockpit")
+			kc.Raw.Contexts["kind-kоckpit"], kc.Context = ctx, "kind-kоckpit"
+		}, status: StatusFail, want: []string{`fail the current context "kind-kоckpit" has characters outside ASCII`},
 			ok: "credentials: client certificate (user kubernetes-admin)"},
 		{name: "accented namespace only warns", mutate: func(kc *kube.Kubeconfig) { kc.Raw.Contexts["kind-kockpit"].Namespace = "équipe" },
 			status: StatusWarn, want: []string{`warn the namespace of context "kind-kockpit" "équipe" has characters outside ASCII`},

@@ -53,10 +53,8 @@ func apiRequestContext(ctx context.Context, env *Env) (context.Context, context.
 	return ctx, cancel, timeout
 }
 
-// timedGetVersion asks for /version once and times the round trip.
+// timedGetVersion asks for /version once and times the round trip; ctx bounds it.
 func timedGetVersion(ctx context.Context, env *Env) ([]byte, time.Duration, error) {
-	ctx, cancel, _ := apiRequestContext(ctx, env)
-	defer cancel()
 	start := time.Now()
 	body, err := env.Cluster.Clientset.Discovery().RESTClient().Get().AbsPath("/version").DoRaw(ctx)
 	return body, time.Since(start), err
@@ -65,6 +63,9 @@ func timedGetVersion(ctx context.Context, env *Env) ([]byte, time.Duration, erro
 func runAPIReachable(ctx context.Context, env *Env) Result {
 	server := env.Cluster.Server
 	cmd := "kubectl get --raw /version -v=6"
+	// One request timeout bounds the whole check, the second request of a slow server included.
+	ctx, cancel, _ := apiRequestContext(ctx, env)
+	defer cancel()
 	body, took, err := timedGetVersion(ctx, env)
 	if err != nil {
 		msg, hint := classifyConnError(err)

@@ -109,23 +109,31 @@ func TestRunBoundsParallelism(t *testing.T) {
 
 func TestRunCancelReportsEveryCheck(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan struct{})
-	list := []Check{
-		{ID: "running", Run: func(ctx context.Context, _ *Env) Result {
-			close(started)
-			<-ctx.Done()
-			return Errored(ctx.Err().Error())
-		}},
-		{ID: "queued", Run: func(context.Context, *Env) Result { return Result{Status: StatusOK} }},
+	started := make(chan struct{}, 2)
+	// Both block until cancelled; with one slot, whichever starts first runs and the other
+	// waits in the queue.
+	blocking := func(ctx context.Context, _ *Env) Result {
+		started <- struct{}{}
+		<-ctx.Done()
+		return Errored(ctx.Err().Error())
 	}
+	list := []Check{{ID: "first", Run: blocking}, {ID: "second", Run: blocking}}
 	ch := Run(ctx, list, &Env{}, RunOptions{Parallelism: 1})
 	<-started
 	cancel()
 	got := collect(ch)
-	for _, id := range []string{"running", "queued"} {
-		if r := got[id]; r.Status != StatusError || !strings.Contains(r.Summary, "cancelled") {
+	queued := 0
+	for _, id := range []string{"first", "second"} {
+		r := got[id]
+		if r.Status != StatusError || !strings.Contains(r.Summary, "cancelled") {
 			t.Errorf("%s after cancel: %+v", id, r)
 		}
+		if strings.Contains(r.Summary, "before it ran") {
+			queued++
+		}
+	}
+	if queued != 1 {
+		t.Errorf("want exactly one check cancelled in the queue, got %d: %+v", queued, got)
 	}
 }
 

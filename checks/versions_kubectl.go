@@ -197,7 +197,8 @@ func lookPathAnyMode(search, name string) lookedUp {
 		if err != nil || !st.Mode().IsRegular() {
 			continue
 		}
-		l := lookedUp{path: p, mode: st.Mode(), executable: st.Mode().Perm()&0o111 != 0}
+		// Windows has no exec bit: its file modes never carry one.
+		l := lookedUp{path: p, mode: st.Mode(), executable: st.Mode().Perm()&0o111 != 0 || runtime.GOOS == "windows"}
 		if target, err := filepath.EvalSymlinks(p); err == nil && target != p {
 			l.resolved = target
 		}

@@ -164,14 +164,15 @@ func nodeSubjects(nodes []*corev1.Node, proxies map[string]*corev1.Pod) []versio
 		info := n.Status.NodeInfo
 		s := versionSubject{ref: ObjectRef{APIVersion: "v1", Kind: "Node", Name: n.Name}}
 		s.comps = append(s.comps, readComponentVersion(ComponentKubelet, info.KubeletVersion, "status.nodeInfo.kubeletVersion"))
+		//lint:ignore SA1019 deprecated, but older kubelets (the ones at risk) still report it
+		legacyProxy := info.KubeProxyVersion
 		if p := proxies[n.Name]; p != nil {
 			img := containerImage(p, "kube-proxy")
 			tag := imageTag(img)
 			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, tag, fmt.Sprintf("image %s in pod kube-system/%s", safetext.Visible(img), p.Name)))
 			s.viaPods = true
-		} else if info.KubeProxyVersion != "" {
-			//nolint:staticcheck // deprecated but still set by older kubelets, the ones at risk
-			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, info.KubeProxyVersion, "status.nodeInfo.kubeProxyVersion"))
+		} else if legacyProxy != "" {
+			s.comps = append(s.comps, readComponentVersion(ComponentKubeProxy, legacyProxy, "status.nodeInfo.kubeProxyVersion"))
 		}
 		out = append(out, s)
 	}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,9 +14,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -369,40 +373,63 @@ func looksLikeJSON(data []byte) bool {
 	return false
 }
 
-// add decodes a document and keeps its object, or the items of a list. in is the list the
-// document is an item of, nil at the top level; a typed list (PodList) names its items' kind.
-func (l *loader) add(d *doc, in *doc) error {
+// item is a document on its way into the snapshot: what it is, then its decoded object.
+type item struct {
+	d                *doc
+	apiVersion, kind string
+	list             bool // a list: its items are added in turn
+	gvk              schema.GroupVersionKind
+	obj              runtime.Object
+	err              error
+}
+
+// plan says what a document is. in is the list the document is an item of, nil at the top
+// level; a typed list (PodList) names its items' kind, which cluster-info dumps leave out.
+func (l *loader) plan(d *doc, in *doc) *item {
+	it := &item{d: d, apiVersion: d.apiVersion, kind: d.kind}
+	if in != nil && in.kind != "List" {
+		it.apiVersion = cmp.Or(it.apiVersion, in.apiVersion)
+		it.kind = cmp.Or(it.kind, strings.TrimSuffix(in.kind, "List"))
+	}
+	switch {
+	case d.hasItems && strings.HasSuffix(it.kind, "List"):
+		it.list = true
+	case it.kind != "List": // a List without items holds nothing
+		it.gvk, it.err = l.docKind(d, it.apiVersion, it.kind)
+	}
+	return it
+}
+
+// decodeItem fills in the item's object; it runs on several items at once.
+func (l *loader) decodeItem(it *item) {
+	if it.err == nil && !it.list && !it.gvk.Empty() {
+		it.obj, it.err = l.decode(it.d, it.gvk)
+	}
+}
+
+// keep adds the item's object, or its items if it is a list.
+func (l *loader) keep(it *item) error {
 	if l.objs++; l.objs%1024 == 0 && l.ctx.Err() != nil {
 		return fmt.Errorf("loading %s: %w", l.file, l.ctx.Err())
 	}
-	apiVersion, kind := d.apiVersion, d.kind
-	if in != nil && in.kind != "List" {
-		apiVersion = cmpOr(apiVersion, in.apiVersion)
-		kind = cmpOr(kind, strings.TrimSuffix(in.kind, "List"))
+	switch {
+	case it.err != nil:
+		return it.err
+	case it.list:
+		return l.addList(it.d, it.apiVersion, it.kind)
+	case it.obj != nil:
+		l.src.add(it.gvk.GroupKind(), it.obj)
+	default: // an empty List: nothing decodes it, so check it here
+		return l.checkUnchecked(it.d)
 	}
-	if d.hasItems && strings.HasSuffix(kind, "List") {
-		return l.addList(d, apiVersion, kind)
-	}
-	if kind == "List" { // a List without items: nothing to keep
-		return nil
-	}
-	gvk, err := l.docKind(d, apiVersion, kind)
-	if err != nil {
-		return err
-	}
-	obj, err := l.decode(d, gvk)
-	if err != nil {
-		return err
-	}
-	l.src.add(gvk.GroupKind(), obj)
 	return nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+// add decodes a top-level document and keeps its object, or the items of a list.
+func (l *loader) add(d *doc) error {
+	it := l.plan(d, nil)
+	l.decodeItem(it)
+	return l.keep(it)
 }
 
 func (l *loader) addList(d *doc, apiVersion, kind string) error {
@@ -418,12 +445,34 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
 		}
 	}
-	for _, it := range d.items {
-		if err := l.add(it, list); err != nil {
+	items := make([]*item, len(d.items))
+	for i, d := range d.items {
+		items[i] = l.plan(d, list)
+	}
+	l.decodeParallel(items)
+	// Kept in file order, so the last duplicate wins and the first error is the one reported.
+	for _, it := range items {
+		if err := l.keep(it); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// decodeParallel decodes items on every CPU: typed decoding is most of a big dump's load time,
+// and items do not depend on each other.
+func (l *loader) decodeParallel(items []*item) {
+	workers := min(goruntime.GOMAXPROCS(0), len(items)/64+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(items); i = int(next.Add(1)) - 1 {
+				l.decodeItem(items[i])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 const kindFix = "every object needs `apiVersion:` and `kind:`; kubectl writes both, so export with `kubectl get -A -o yaml`"
@@ -513,7 +562,7 @@ func docName(raw []byte) string {
 		Metadata struct{ Name, Namespace string }
 	}
 	_ = json.Unmarshal(raw, &o)
-	name := cmpOr(o.Metadata.Name, "(no name)")
+	name := cmp.Or(o.Metadata.Name, "(no name)")
 	if o.Metadata.Namespace != "" {
 		name = o.Metadata.Namespace + "/" + name
 	}
@@ -586,7 +635,7 @@ func (l *loader) loadJSON() error {
 			return l.jsonError(err)
 		}
 		l.docs++
-		if err := l.add(d, nil); err != nil {
+		if err := l.add(d); err != nil {
 			return err
 		}
 	}
@@ -808,13 +857,22 @@ func (w *jsonWalker) skipValue() error {
 		return w.skipNested()
 	}
 	start := w.pos
-	for w.pos < len(w.data) && !bytes.ContainsRune([]byte(",:}] \t\r\n{[\""), rune(w.data[w.pos])) {
+	for w.pos < len(w.data) && !endsLiteral(w.data[w.pos]) {
 		w.pos++
 	}
 	if w.pos == start {
 		return w.fail("expected a value, found " + jsonValueName(w.data[w.pos]))
 	}
 	return nil
+}
+
+// endsLiteral: a number, true, false or null runs until one of these.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', ':', '}', ']', ' ', '\t', '\r', '\n', '{', '[', '"':
+		return true
+	}
+	return false
 }
 
 func (w *jsonWalker) skipNested() error {
@@ -917,7 +975,7 @@ func (l *loader) loadYAML() error {
 			return l.errorAt(err.(*docError), &doc{node: root}, err.Error(), "")
 		}
 		l.docs++
-		if err := l.add(d, nil); err != nil {
+		if err := l.add(d); err != nil {
 			return err
 		}
 	}

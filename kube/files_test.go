@@ -366,6 +366,7 @@ func TestLoadErrors(t *testing.T) {
 		"JSON syntax error in CRD":         {"a.json", "{\"kind\":\"Thing\",\"apiVersion\":\"x.io/v1\",\n\"spec\":{\"a\":tru}}", 2, []string{"JSON syntax error"}},
 		"JSON unterminated string":         {"a.json", "{\"kind\":\"Node\",\"apiVersion\":\"v1\",\n\"metadata\":{\"name\":\"a", 2, []string{"truncated"}},
 		"JSON escaped kind":                {"a.json", `{"kind":"No\u0064e","apiVersion":"v1","metadata":{"name":"n"},"spec":{"podCIDR":3}}`, 1, []string{`Node "n"`, "spec.podCIDR must be a string"}},
+		"JSON empty List broken":           {"a.json", "{\"kind\":\"List\",\"apiVersion\":\"v1\",\n\"x\":tru}", 2, []string{"JSON syntax error"}},
 		"alias bomb":                       {"a.yaml", aliasBomb, 1, []string{"excessive aliasing"}},
 		"only empty documents":             {"a.yaml", "---\n# nothing\n---\n", 0, []string{"no Kubernetes objects"}},
 	} {
@@ -481,6 +482,9 @@ func FuzzLoadSnapshotFile(f *testing.F) {
 	}
 	f.Add([]byte(aliasBomb))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang would only stall the fuzzer; a panic records the input.
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hung on %q", data)) })
+		defer watchdog.Stop()
 		ctx := context.Background()
 		s, err := LoadSnapshotFS(ctx, fstest.MapFS{"f": {Data: data}}, "f", "fuzz")
 		if err != nil {

@@ -38,6 +38,10 @@ func (l *liveSource) list(ctx context.Context, r Resource, stat *ListStat) ([]ru
 	if err != nil {
 		return nil, err
 	}
+	return l.listWith(ctx, r, stat, fetch)
+}
+
+func (l *liveSource) listWith(ctx context.Context, r Resource, stat *ListStat, fetch pageFetch) ([]runtime.Object, error) {
 	items, err := paginate(ctx, l.c.requestTimeout(), stat, fetch)
 	if apierrors.IsNotFound(err) {
 		return nil, &NotInstalledError{Resource: r, Err: err}

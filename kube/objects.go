@@ -26,7 +26,9 @@ func NewObjectSnapshot(ctx context.Context, objs ...runtime.Object) (*Snapshot, 
 		}
 		src.byResource[r] = append(src.byResource[r], o)
 	}
-	return newSnapshot(ctx, src), nil
+	s := newSnapshot(ctx, src)
+	s.name = "objects in memory"
+	return s, nil
 }
 
 func (s *objectSource) list(_ context.Context, r Resource, _ *ListStat) ([]runtime.Object, error) {

@@ -307,7 +307,7 @@ func TestRestrictedUserSkipsWithReasons(t *testing.T) {
 
 // closedPort returns a kubeconfig mutation pointing every cluster at a loopback port that
 // nothing listens on.
-func closedPort(t *testing.T) func(*clientcmdapi.Config) {
+func closedPort(t testing.TB) func(*clientcmdapi.Config) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

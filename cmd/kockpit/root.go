@@ -49,6 +49,7 @@ type options struct {
 	parallel     int
 	noActive     bool
 	dnsProbeName string
+	cockpit      cockpitFlags
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
@@ -111,6 +112,7 @@ that shows the same thing.`,
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
 	f.BoolVar(&o.noActive, "no-active", false, "only read: skip checks that send traffic of their own (the DNS probe's port-forward and queries)")
 	f.StringVar(&o.dnsProbeName, "dns-probe-name", "registry.k8s.io", "the name outside the cluster the DNS probe asks CoreDNS for")
+	o.cockpit.addFlags(f)
 	o.kube = genericclioptions.NewConfigFlags(true)
 	o.kube.AddFlags(f)
 	cmd.AddCommand(newChecksCommand(o))

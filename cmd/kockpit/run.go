@@ -22,6 +22,9 @@ import (
 // run is the root command: complete the flags, gather the environment, run the checks and
 // render the results.
 func (o *options) run(parent context.Context) error {
+	if o.listThemes() {
+		return nil
+	}
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -51,6 +54,9 @@ func (o *options) run(parent context.Context) error {
 		return err
 	}
 	env.Registry = selected
+	if o.wantsCockpit() {
+		return o.runCockpit(ctx, env, src, selected)
+	}
 	r, err := o.runChecks(ctx, env, src, selected)
 	if err != nil {
 		return err

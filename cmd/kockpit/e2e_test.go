@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The cockpit end to end: the real binary in a real terminal (tmux, 120×40) against the real
+// test API server. Keys go in with send-keys, the screen comes back with capture-pane.
+
+// tmuxTerm is one tmux server of a test, on its own socket.
+type tmuxTerm struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T, command string, width, height int) *tmuxTerm {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("KOCKPIT_REQUIRE_CLUSTER") == "1" {
+			t.Fatal("tmux is not installed (make test-deps installs it)")
+		}
+		t.Skip("tmux is not installed")
+	}
+	tm := &tmuxTerm{t: t, socket: fmt.Sprintf("kockpit-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	tm.run("new-session", "-d", "-s", "main", "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), command)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func (tm *tmuxTerm) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v: %s", args, err, out)
+	}
+	return string(out)
+}
+
+// screen is the pane as text; escapes keeps the colours (capture-pane -e).
+func (tm *tmuxTerm) screen(escapes bool) string {
+	args := []string{"capture-pane", "-p", "-t", "main"}
+	if escapes {
+		args = append(args, "-e")
+	}
+	return tm.run(args...)
+}
+
+func (tm *tmuxTerm) keys(keys ...string) {
+	tm.run(append([]string{"send-keys", "-t", "main"}, keys...)...)
+}
+
+// waitFor polls the screen until ok says yes, and fails with the screen after timeout.
+func (tm *tmuxTerm) waitFor(what string, timeout time.Duration, ok func(string) bool) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := tm.screen(false)
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("waiting for %s: not on screen after %s:\n%s", what, timeout, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tm *tmuxTerm) waitText(text string) string {
+	tm.t.Helper()
+	return tm.waitFor(fmt.Sprintf("%q", text), 20*time.Second, func(s string) bool { return strings.Contains(s, text) })
+}
+
+var allDone = regexp.MustCompile(`(\d+) of (\d+) checks`)
+
+func (tm *tmuxTerm) waitDone() string {
+	tm.t.Helper()
+	return tm.waitFor("every check to finish", 60*time.Second, func(s string) bool {
+		m := allDone.FindStringSubmatch(s)
+		return m != nil && m[1] == m[2]
+	})
+}
+
+// buildKockpit builds the binary the e2e tests run.
+func buildKockpit(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kockpit")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	return bin
+}
+
+// shellLine runs kockpit in the pane, then says how it exited and keeps the pane open.
+func shellLine(bin string, args ...string) string {
+	q := []string{"env", "TERM=xterm-256color", "PATH=" + testCluster.BinDir + ":" + os.Getenv("PATH"), bin}
+	for _, a := range args {
+		q = append(q, "'"+a+"'")
+	}
+	return strings.Join(q, " ") + `; echo "kockpit exited $?"; sleep 600`
+}
+
+func TestCockpitEndToEnd(t *testing.T) {
+	testCluster.Apply(t, "../../testdata/fixtures/api-control-plane-broken", "../../testdata/fixtures/cockpit-escapes")
+	bin := buildKockpit(t)
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster.AdminKubeconfig), 120, 40)
+
+	s := tm.waitDone()
+	for _, want := range []string{"✔ api.reachable", "✖ api.control-plane", "API", "VERSIONS", "? help", "q quit"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("checklist lacks %q:\n%s", want, s)
+		}
+	}
+
+	// Filter to the crash-looping scheduler, open its finding: the drill-in reads the pod live.
+	tm.keys("/")
+	tm.keys("-l", "kube-scheduler-cp2")
+	tm.keys("Enter", "Tab", "Enter")
+	tm.waitText("checks › api.control-plane › Pod kube-system/kube-scheduler-cp2")
+	s = tm.waitText("EVENTS")
+	for _, want := range []string{"read live just now", "CONTAINERS", "waiting: CrashLoopBackOff", "→ Node cp2"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("drill-in lacks %q:\n%s", want, s)
+		}
+	}
+	// The crafted event: drawn visibly, never interpreted.
+	s = tm.waitText("␛[2J␛[H␛[31mPWNED␛[0m")
+	if !strings.Contains(s, "⎈ kockpit") {
+		t.Errorf("the screen was cleared by an event message:\n%s", s)
+	}
+	if raw := tm.screen(true); strings.Contains(raw, "\x1b[31mPWNED") {
+		t.Error("PWNED is drawn red: the event's escape sequence reached the terminal")
+	}
+	tm.keys("G")
+	tm.waitText("restartCount: 12")
+
+	// Back out, and the help screen.
+	// One key at a time: an escape followed at once by another key reads as alt+key.
+	for _, k := range []string{"Escape", "Escape", "?"} {
+		tm.keys(k)
+		time.Sleep(150 * time.Millisecond)
+	}
+	s = tm.waitText("Marks")
+	for _, want := range []string{"re-run all", "copy kubectl", "skipped: did not apply"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("help lacks %q:\n%s", want, s)
+		}
+	}
+
+	// Quit: exit 0, the terminal back to the shell with its cursor.
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+	if got := strings.TrimSpace(tm.run("display-message", "-p", "-t", "main", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}")); got != "0 1 0" {
+		t.Errorf("terminal state after quit (alternate screen, cursor, mouse): %q, want \"0 1 0\"", got)
+	}
+	if s := tm.screen(false); strings.Contains(s, "PWNED") {
+		t.Errorf("the alternate screen was not left:\n%s", s)
+	}
+}
+
+func TestCockpitAPIServerDown(t *testing.T) {
+	bin := buildKockpit(t)
+	kubeconfig := testCluster.KubeconfigWith(t, closedPort(t))
+	start := time.Now()
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", "2s"), 120, 40)
+	tm.waitFor("the first frame", 20*time.Second, func(s string) bool { return strings.Contains(s, "╭─ checks") })
+	t.Logf("start to first frame, API server down, process start included: %s", time.Since(start).Round(time.Millisecond))
+
+	s := tm.waitText("API server unreachable")
+	if !strings.Contains(s, "refused") {
+		t.Errorf("the banner does not say why:\n%s", s)
+	}
+	s = tm.waitDone()
+	for _, want := range []string{"✖ api.reachable", "versions.kubectl"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("with the API server down the cockpit lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+}

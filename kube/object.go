@@ -1,0 +1,421 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
+)
+
+// ObjectKey names one object, as a finding points at it.
+type ObjectKey struct {
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+}
+
+// String is "Pod kube-system/etcd-cp1", "Node cp1".
+func (k ObjectKey) String() string {
+	if k.Namespace == "" {
+		return k.Kind + " " + k.Name
+	}
+	return k.Kind + " " + k.Namespace + "/" + k.Name
+}
+
+// ObjectDetail is one object as the cockpit's drill-in shows it. Nothing in it may carry a
+// secret: Secret values are redacted before the YAML is written.
+type ObjectDetail struct {
+	Key ObjectKey
+	// YAML is the object with managedFields folded away (and last-applied-configuration, which
+	// repeats the object), Secret data and stringData redacted.
+	YAML string
+	// Live is true when the object was read from the API server just now, false when it comes
+	// from snapshot files.
+	Live bool
+	// Events are the object's most recent events from the run's snapshot, newest first.
+	Events []EventLine
+	// EventsErr says why there are no events to show when they could not be read.
+	EventsErr string
+	// Containers are a pod's init and app containers' states; empty for other kinds.
+	Containers []ContainerState
+	// Related are objects worth a look from here: owners, and the node a pod runs on.
+	Related []ObjectKey
+}
+
+// EventLine is one event about the object.
+type EventLine struct {
+	Type    string // Normal or Warning
+	Reason  string
+	Message string
+	Count   int32
+	Last    time.Time
+	Source  string
+}
+
+// ContainerState is one container of a pod: what it is doing and how it last ended.
+type ContainerState struct {
+	Name     string
+	Init     bool
+	Ready    bool
+	Restarts int32
+	// State is "running", "waiting: CrashLoopBackOff", "terminated: Error (exit 1)".
+	State string
+	// Message is the waiting or terminated state's message, when there is one.
+	Message string
+	// LastTermination is how the previous instance ended: "Error (exit 137) at ...", or "".
+	LastTermination string
+}
+
+// maxEvents bounds the drill-in's events: the recent ones tell the story.
+const maxEvents = 20
+
+// extraResources are kinds findings point at that the snapshot does not list; the drill-in
+// reads them with a GET only.
+var extraResources = []Resource{
+	{Version: "v1", Resource: "secrets", Kind: "Secret", Namespaced: true},
+	{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true},
+	{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim", Namespaced: true},
+	{Version: "v1", Resource: "persistentvolumes", Kind: "PersistentVolume"},
+	{Version: "v1", Resource: "endpoints", Kind: "Endpoints", Namespaced: true},
+	{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Kind: "Lease", Namespaced: true},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles", Kind: "ClusterRole"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Kind: "Role", Namespaced: true},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true},
+	{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions", Kind: "CustomResourceDefinition"},
+}
+
+// FetchObject reads one object for the drill-in. Live, it GETs the object (bounded by the
+// request timeout) so the guest sees it as it is now; offline, it finds it in the snapshot.
+// Events come from the snapshot's one list of events, never a new query per object.
+func FetchObject(ctx context.Context, s *Snapshot, key ObjectKey) (*ObjectDetail, error) {
+	r, err := s.resourceFor(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]any
+	if s.cluster != nil {
+		obj, err = s.getLive(ctx, r, key)
+	} else {
+		obj, err = s.findInSnapshot(ctx, r, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	if u.GetAPIVersion() == "" {
+		u.SetAPIVersion(r.APIVersion())
+	}
+	if u.GetKind() == "" {
+		u.SetKind(r.Kind)
+	}
+	d := &ObjectDetail{Key: key, Live: s.cluster != nil, Related: related(u)}
+	if key.Kind == "Pod" && r.Group == "" {
+		d.Containers = containerStates(u)
+	}
+	d.YAML, err = objectYAML(u)
+	if err != nil {
+		return nil, err
+	}
+	d.Events, err = s.eventsFor(ctx, key, u.GetUID())
+	if err != nil {
+		d.EventsErr = err.Error()
+	}
+	return d, nil
+}
+
+// resourceFor finds the resource of a kind: the known ones, a few more, or (live) discovery.
+func (s *Snapshot) resourceFor(ctx context.Context, key ObjectKey) (Resource, error) {
+	gv, err := schema.ParseGroupVersion(key.APIVersion)
+	if err != nil {
+		return Resource{}, fmt.Errorf("%s: bad apiVersion %q: %w", key, key.APIVersion, err)
+	}
+	gk := schema.GroupKind{Group: gv.Group, Kind: key.Kind}
+	if r, ok := ResourceForGroupKind(gk); ok {
+		return r, nil
+	}
+	for _, r := range extraResources {
+		if r.GroupKind() == gk {
+			return r, nil
+		}
+	}
+	if s.cluster == nil {
+		return Resource{}, fmt.Errorf("%s: %s objects are not in snapshot files kockpit reads", key, key.Kind)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cluster.requestTimeout())
+	defer cancel()
+	list, err := s.cluster.Clientset.Discovery().ServerResourcesForGroupVersion(gv.String())
+	if err != nil || ctx.Err() != nil {
+		return Resource{}, fmt.Errorf("%s: finding the resource of kind %s in %s: %v", key, key.Kind, gv, err)
+	}
+	for _, ar := range list.APIResources {
+		if ar.Kind == key.Kind && !strings.Contains(ar.Name, "/") {
+			return Resource{Group: gv.Group, Version: gv.Version, Resource: ar.Name, Kind: ar.Kind, Namespaced: ar.Namespaced}, nil
+		}
+	}
+	return Resource{}, fmt.Errorf("%s: the API server serves no kind %s in %s", key, key.Kind, gv)
+}
+
+func (s *Snapshot) getLive(ctx context.Context, r Resource, key ObjectKey) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cluster.requestTimeout())
+	defer cancel()
+	ri := s.cluster.Dynamic.Resource(r.GVR())
+	var (
+		u   *unstructured.Unstructured
+		err error
+	)
+	if r.Namespaced {
+		u, err = ri.Namespace(key.Namespace).Get(ctx, key.Name, metav1.GetOptions{})
+	} else {
+		u, err = ri.Get(ctx, key.Name, metav1.GetOptions{})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("getting %s: %w", key, err)
+	}
+	return u.Object, nil
+}
+
+func (s *Snapshot) findInSnapshot(ctx context.Context, r Resource, key ObjectKey) (map[string]any, error) {
+	objs, err := s.List(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	for _, o := range objs {
+		m, err := metaOf(o)
+		if err != nil {
+			continue
+		}
+		if m.GetName() == key.Name && m.GetNamespace() == key.Namespace {
+			return toUnstructured(o)
+		}
+	}
+	return nil, fmt.Errorf("%s is not in the snapshot (%s)", key, s.Source())
+}
+
+func metaOf(o runtime.Object) (metav1.Object, error) {
+	if u, ok := o.(*unstructured.Unstructured); ok {
+		return u, nil
+	}
+	m, ok := o.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T has no metadata", o)
+	}
+	return m, nil
+}
+
+func toUnstructured(o runtime.Object) (map[string]any, error) {
+	if u, ok := o.(*unstructured.Unstructured); ok {
+		return u.DeepCopy().Object, nil
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, fmt.Errorf("converting %T: %w", o, err)
+	}
+	pruneNulls(m)
+	return m, nil
+}
+
+// pruneNulls drops the null fields that converting a typed object leaves behind
+// ("creationTimestamp: null"): the API server never shows them, nor should the drill-in.
+func pruneNulls(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			pruneNulls(v)
+		case []any:
+			for _, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					pruneNulls(em)
+				}
+			}
+		}
+	}
+}
+
+// lastApplied is kubectl's annotation that repeats the whole object, Secret values included.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// objectYAML writes the object for a reader: managedFields and last-applied-configuration
+// folded into one comment line each, Secret values replaced by their size.
+func objectYAML(u *unstructured.Unstructured) (string, error) {
+	u = u.DeepCopy()
+	var notes []string
+	if mf := u.GetManagedFields(); len(mf) > 0 {
+		u.SetManagedFields(nil)
+		notes = append(notes, fmt.Sprintf("# managedFields: %d entries folded (kubectl get --show-managed-fields shows them)", len(mf)))
+	}
+	if ann := u.GetAnnotations(); ann[lastApplied] != "" {
+		delete(ann, lastApplied)
+		if len(ann) == 0 {
+			ann = nil
+		}
+		u.SetAnnotations(ann)
+		notes = append(notes, "# "+lastApplied+": folded")
+	}
+	if u.GetKind() == "Secret" && u.GroupVersionKind().Group == "" {
+		if n := RedactSecret(u.Object); n > 0 {
+			notes = append(notes, fmt.Sprintf("# %d Secret values redacted: kockpit never shows them", n))
+		}
+	}
+	b, err := yaml.Marshal(u.Object)
+	if err != nil {
+		return "", fmt.Errorf("writing %s as YAML: %w", u.GetKind(), err)
+	}
+	if len(notes) == 0 {
+		return string(b), nil
+	}
+	return strings.Join(notes, "\n") + "\n" + string(b), nil
+}
+
+// RedactSecret replaces every value of a Secret's data and stringData with its size, and
+// returns how many it replaced. Keys stay: which keys a Secret holds is what a debugger needs.
+func RedactSecret(obj map[string]any) int {
+	n := 0
+	for _, field := range []string{"data", "stringData"} {
+		m, ok := obj[field].(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, v := range m {
+			size := 0
+			if s, ok := v.(string); ok {
+				size = len(s)
+				if field == "data" {
+					size = size * 3 / 4 // base64: roughly the decoded size
+				}
+			}
+			m[k] = fmt.Sprintf("<redacted, about %d bytes>", size)
+			n++
+		}
+	}
+	return n
+}
+
+// related lists the object's owners and, for a pod, its node.
+func related(u *unstructured.Unstructured) []ObjectKey {
+	var out []ObjectKey
+	for _, o := range u.GetOwnerReferences() {
+		out = append(out, ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: u.GetNamespace(), Name: o.Name})
+	}
+	if u.GetKind() == "Pod" {
+		if node, _, _ := unstructured.NestedString(u.Object, "spec", "nodeName"); node != "" {
+			out = append(out, ObjectKey{APIVersion: "v1", Kind: "Node", Name: node})
+		}
+	}
+	return out
+}
+
+// containerStates reads a pod's container statuses: init containers first, as they run.
+func containerStates(u *unstructured.Unstructured) []ContainerState {
+	var pod corev1.Pod
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &pod); err != nil {
+		return nil
+	}
+	var out []ContainerState
+	add := func(statuses []corev1.ContainerStatus, init bool) {
+		for _, cs := range statuses {
+			c := ContainerState{Name: cs.Name, Init: init, Ready: cs.Ready, Restarts: cs.RestartCount}
+			c.State, c.Message = describeState(cs.State)
+			if t := cs.LastTerminationState.Terminated; t != nil {
+				c.LastTermination = describeTermination(t)
+			}
+			out = append(out, c)
+		}
+	}
+	add(pod.Status.InitContainerStatuses, true)
+	add(pod.Status.ContainerStatuses, false)
+	return out
+}
+
+func describeState(s corev1.ContainerState) (state, message string) {
+	switch {
+	case s.Running != nil:
+		return "running", ""
+	case s.Waiting != nil:
+		return "waiting: " + orUnknown(s.Waiting.Reason), s.Waiting.Message
+	case s.Terminated != nil:
+		return "terminated: " + describeTermination(s.Terminated), s.Terminated.Message
+	}
+	return "unknown", ""
+}
+
+func describeTermination(t *corev1.ContainerStateTerminated) string {
+	s := fmt.Sprintf("%s (exit %d", orUnknown(t.Reason), t.ExitCode)
+	if t.Signal != 0 {
+		s += fmt.Sprintf(", signal %d", t.Signal)
+	}
+	s += ")"
+	if !t.FinishedAt.IsZero() {
+		s += " at " + t.FinishedAt.UTC().Format(time.RFC3339)
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown reason"
+	}
+	return s
+}
+
+// eventsFor returns the object's recent events from the snapshot's list of events.
+func (s *Snapshot) eventsFor(ctx context.Context, key ObjectKey, uid types.UID) ([]EventLine, error) {
+	events, err := ListOf[*corev1.Event](ctx, s, Events)
+	if err != nil {
+		return nil, fmt.Errorf("reading events: %w", err)
+	}
+	var out []EventLine
+	for _, e := range events {
+		io := e.InvolvedObject
+		if io.Kind != key.Kind || io.Name != key.Name || io.Namespace != key.Namespace {
+			continue
+		}
+		if uid != "" && io.UID != "" && io.UID != uid {
+			continue // an earlier object of the same name
+		}
+		out = append(out, EventLine{
+			Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count,
+			Last: eventTime(e), Source: eventSource(e),
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Last.After(out[j].Last) })
+	if len(out) > maxEvents {
+		out = out[:maxEvents]
+	}
+	return out, nil
+}
+
+func eventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.EventTime.IsZero():
+		if e.Series != nil && !e.Series.LastObservedTime.IsZero() {
+			return e.Series.LastObservedTime.Time
+		}
+		return e.EventTime.Time
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	}
+	return e.FirstTimestamp.Time
+}
+
+func eventSource(e *corev1.Event) string {
+	switch {
+	case e.ReportingController != "":
+		return e.ReportingController
+	case e.Source.Component != "":
+		return e.Source.Component
+	}
+	return ""
+}

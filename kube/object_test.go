@@ -1,0 +1,212 @@
+package kube
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/kockpit/kockpit/kube/testcluster"
+)
+
+// testCluster is the real API server the live drill-in tests read.
+var testCluster *testcluster.Cluster
+
+func TestMain(m *testing.M) {
+	testcluster.Main(m, testcluster.Options{Fixtures: []string{"../testdata/fixtures/healthy"}}, &testCluster)
+}
+
+func crashingPod() *corev1.Pod {
+	t0 := metav1.NewTime(time.Date(2026, 11, 25, 9, 58, 0, 0, time.UTC))
+	return &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "team-a", UID: "uid-web-1",
+			Annotations:     map[string]string{lastApplied: `{"kind":"Pod"}`, "team": "a"},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "kubectl"}, {Manager: "kubelet"}},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-6d4b"}}},
+		Spec: corev1.PodSpec{NodeName: "worker1", Containers: []corev1.Container{{Name: "web", Image: "nginx"}}},
+		Status: corev1.PodStatus{
+			InitContainerStatuses: []corev1.ContainerStatus{{Name: "init", Ready: true,
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed", ExitCode: 0}}}},
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "web", RestartCount: 7,
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 5m0s"}},
+				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					Reason: "OOMKilled", ExitCode: 137, FinishedAt: t0}}}},
+		},
+	}
+}
+
+func event(name, kind, ns, obj, uid, reason string, last time.Time) *corev1.Event {
+	return &corev1.Event{
+		TypeMeta:       metav1.TypeMeta{APIVersion: "v1", Kind: "Event"},
+		ObjectMeta:     metav1.ObjectMeta{Name: name, Namespace: ns},
+		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: ns, Name: obj, UID: types.UID(uid)},
+		Reason:         reason, Message: reason + " happened", Type: "Warning", Count: 3,
+		LastTimestamp: metav1.NewTime(last),
+	}
+}
+
+func TestFetchObjectOffline(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	snap, err := NewObjectSnapshot(ctx, crashingPod(),
+		event("e1", "Pod", "team-a", "web-1", "uid-web-1", "BackOff", t0.Add(-time.Minute)),
+		event("e2", "Pod", "team-a", "web-1", "", "OOMKilling", t0),
+		event("e3", "Pod", "team-a", "web-1", "uid-of-an-earlier-web-1", "Old", t0),
+		event("e4", "Pod", "team-a", "web-2", "", "Other", t0),
+		event("e5", "Node", "", "web-1", "", "SameNameOtherKind", t0),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Pod", Namespace: "team-a", Name: "web-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Live {
+		t.Error("an object from snapshot files is not live")
+	}
+	for _, bad := range []string{"  managedFields:", "manager: kubectl", `{"kind":"Pod"}`, "null"} {
+		if strings.Contains(d.YAML, bad) {
+			t.Errorf("YAML shows %q:\n%s", bad, d.YAML)
+		}
+	}
+	for _, want := range []string{"# managedFields: 2 entries folded", "last-applied-configuration: folded", "name: web-1", "team: a", "nodeName: worker1"} {
+		if !strings.Contains(d.YAML, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, d.YAML)
+		}
+	}
+	var reasons []string
+	for _, e := range d.Events {
+		reasons = append(reasons, e.Reason)
+	}
+	if strings.Join(reasons, ",") != "OOMKilling,BackOff" {
+		t.Errorf("events %v, want the pod's own, newest first", reasons)
+	}
+	if len(d.Containers) != 2 || !d.Containers[0].Init || d.Containers[1].State != "waiting: CrashLoopBackOff" ||
+		d.Containers[1].Message != "back-off 5m0s" || d.Containers[1].Restarts != 7 ||
+		d.Containers[1].LastTermination != "OOMKilled (exit 137) at 2026-11-25T09:58:00Z" {
+		t.Errorf("containers %+v", d.Containers)
+	}
+	if len(d.Related) != 2 || d.Related[0].String() != "ReplicaSet team-a/web-6d4b" || d.Related[1].String() != "Node worker1" {
+		t.Errorf("related %v", d.Related)
+	}
+
+	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Pod", Namespace: "team-a", Name: "nope"}); err == nil ||
+		!strings.Contains(err.Error(), "not in the snapshot") {
+		t.Errorf("a missing pod: %v", err)
+	}
+	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Node", Name: "cp1"}); err == nil ||
+		!strings.Contains(err.Error(), "not in the snapshot files") {
+		t.Errorf("a kind the files lack: %v", err)
+	}
+	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "example.com/v1", Kind: "Widget", Name: "w"}); err == nil {
+		t.Error("an unknown kind offline must be an error")
+	}
+}
+
+func TestSecretValuesAreRedacted(t *testing.T) {
+	secret := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata": map[string]any{"name": "db", "namespace": "team-a",
+			"annotations": map[string]any{lastApplied: `{"data":{"password":"aHVudGVyMg=="}}`}},
+		"data":       map[string]any{"password": "aHVudGVyMg=="},
+		"stringData": map[string]any{"token": "hunter2"},
+	}}
+	y, err := objectYAML(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"aHVudGVyMg==", "hunter2"} {
+		if strings.Contains(y, bad) {
+			t.Errorf("the Secret's value %q is shown:\n%s", bad, y)
+		}
+	}
+	for _, want := range []string{"password: <redacted, about 9 bytes>", "token: <redacted, about 7 bytes>", "2 Secret values redacted"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
+	}
+	if secret.Object["data"].(map[string]any)["password"] != "aHVudGVyMg==" {
+		t.Error("objectYAML changed the object it was given")
+	}
+}
+
+func liveSnapshot(t *testing.T) *Snapshot {
+	t.Helper()
+	flags := genericclioptions.NewConfigFlags(true)
+	kc := testCluster.AdminKubeconfig
+	flags.KubeConfig = &kc
+	c, _, err := Connect(flags, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return NewLiveSnapshot(ctx, c)
+}
+
+func TestFetchObjectLive(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret.yaml")
+	os.WriteFile(file, []byte(`apiVersion: v1
+kind: Secret
+metadata: {name: db-password, namespace: team-a}
+stringData: {password: kockpit-must-not-show-this}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: web-crash, namespace: kube-system}
+involvedObject: {kind: Pod, namespace: kube-system, name: etcd-cp1, apiVersion: v1}
+reason: BackOff
+type: Warning
+message: "Back-off restarting \x1b[31mfailed\x1b[0m container"
+firstTimestamp: "2026-11-25T09:00:00Z"
+lastTimestamp: "2026-11-25T09:59:00Z"
+count: 4
+source: {component: kubelet}
+`), 0o600)
+	testCluster.Apply(t, file)
+	snap := liveSnapshot(t)
+	ctx := context.Background()
+
+	d, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Pod", Namespace: "kube-system", Name: "etcd-cp1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Live || !strings.Contains(d.YAML, "name: etcd-cp1") || strings.Contains(d.YAML, "\nmanagedFields") ||
+		strings.Contains(d.YAML, "  managedFields:") {
+		t.Errorf("live pod: live %v\n%s", d.Live, d.YAML)
+	}
+	if len(d.Events) != 1 || d.Events[0].Reason != "BackOff" || !strings.Contains(d.Events[0].Message, "\x1b[31m") {
+		t.Errorf("events %+v (the message is kept exact; the cockpit makes it visible)", d.Events)
+	}
+	if len(d.Containers) == 0 || d.Containers[0].State != "running" {
+		t.Errorf("containers %+v", d.Containers)
+	}
+
+	s, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Secret", Namespace: "team-a", Name: "db-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.YAML, "kockpit-must-not-show-this") || strings.Contains(s.YAML, "a29ja3BpdC1tdXN0LW5vdC1zaG93LXRoaXM") ||
+		!strings.Contains(s.YAML, "password: <redacted") {
+		t.Errorf("a live Secret's value is shown:\n%s", s.YAML)
+	}
+	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "v1", Kind: "Pod", Namespace: "kube-system", Name: "nope"}); err == nil ||
+		!strings.Contains(err.Error(), "not found") {
+		t.Errorf("a missing pod: %v", err)
+	}
+	// A kind known only through discovery.
+	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "scheduling.k8s.io/v1", Kind: "PriorityClass", Name: "system-node-critical"}); err != nil {
+		t.Errorf("a kind found by discovery: %v", err)
+	}
+}

@@ -1,0 +1,120 @@
+package themes
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBuiltinsAreComplete(t *testing.T) {
+	names := map[string]bool{}
+	for _, th := range Builtin() {
+		names[th.Name] = true
+		for _, f := range colorFields(&th) {
+			if f.c.Light == nil || f.c.Dark == nil {
+				t.Errorf("%s: colour %s unset", th.Name, f.key)
+			}
+		}
+	}
+	for _, want := range []string{Auto, Dark, Light, HighContrast, ColorBlind} {
+		if !names[want] {
+			t.Errorf("no built-in theme %q", want)
+		}
+	}
+	if Default().Name != Auto {
+		t.Errorf("default theme %q", Default().Name)
+	}
+	if l := List(); !strings.Contains(l, "colorblind") || !strings.Contains(l, "--theme PATH") {
+		t.Errorf("List:\n%s", l)
+	}
+}
+
+func TestParseThemeFile(t *testing.T) {
+	f, err := Parse("mine.yaml", []byte(`name: midnight
+extends: light
+colors:
+  accent: "#7aa2f7"
+  fail: {light: "#cf222e", dark: "#f7768e"}
+  ok: 2
+keys:
+  rerun-all: [r, f5]
+  quit: x
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	light, _ := Lookup(Light)
+	if f.Theme.Name != "midnight" || f.Theme.Text != light.Text {
+		t.Errorf("name %q; text should come from extends: light", f.Theme.Name)
+	}
+	if f.Theme.Accent.Dark == nil || f.Theme.Fail.Light == f.Theme.Fail.Dark {
+		t.Errorf("colours not read: %+v %+v", f.Theme.Accent, f.Theme.Fail)
+	}
+	if len(f.Keys) != 2 || f.Keys[0].Action != "rerun-all" || strings.Join(f.Keys[0].Keys, ",") != "r,f5" ||
+		f.Keys[1].Keys[0] != "x" || f.Keys[1].Line != 9 {
+		t.Errorf("keys %+v", f.Keys)
+	}
+}
+
+func TestBadThemeFilesSayWhere(t *testing.T) {
+	cases := []struct {
+		name, yaml, where, key, says string
+	}{
+		{"unknown colour", "colors:\n  text: \"#ffffff\"\n  acent: \"#ff0000\"\n", "t.yaml:3:3", "acent", `unknown colour "acent"`},
+		{"unknown top key", "name: x\ncolour: {}\n", "t.yaml:2:1", "colour", `unknown key "colour"`},
+		{"bare hash", "colors:\n  text: #ffffff\n", "t.yaml:2:", "text", "quote hex colours"},
+		{"bad hex", "colors:\n  ok: \"#12345\"\n", "t.yaml:2:7", "ok", "#rgb or #rrggbb"},
+		{"bad number", "colors:\n  ok: 300\n", "t.yaml:2:7", "ok", "0-255"},
+		{"half pair", "colors:\n  ok: {light: \"#000\"}\n", "t.yaml:2:", "ok", "both light and dark"},
+		{"unknown side", "colors:\n  ok: {light: \"#000\", dim: \"#111\"}\n", "t.yaml:2:", "ok", `unknown key "dim"`},
+		{"unknown base", "extends: solarized\n", "t.yaml:1:10", "extends", `no built-in theme "solarized"`},
+		{"syntax", "colors:\n  ok: [\n", "t.yaml:", "", "YAML"},
+		{"not a mapping", "- a\n- b\n", "t.yaml:1:1", "", "a mapping"},
+		{"empty keys", "keys:\n  quit: []\n", "t.yaml:2:3", "quit", "a key or a list"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(c.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.HasPrefix(err.Error(), c.where) || !strings.Contains(err.Error(), c.says) {
+				t.Errorf("error %q, want at %s saying %q", err, c.where, c.says)
+			}
+			var fe *FileError
+			if errors.As(err, &fe) && fe.Key != c.key {
+				t.Errorf("key %q, want %q", fe.Key, c.key)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ocean.yaml")
+	os.WriteFile(path, []byte("colors:\n  accent: \"#00aaff\"\n"), 0o600)
+	f, err := Load(path)
+	if err != nil || f.Theme.Name != "ocean" {
+		t.Errorf("Load: %v, name %q (named after the file when it has no name)", err, f.Theme.Name)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml")); err == nil {
+		t.Error("a missing file must be an error")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"name: x\n", "colors:\n  ok: \"#fff\"\n", "keys:\n  quit: [q]\n", "extends: dark\n", "- a\n", ":"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("fuzz.yaml", data)
+		if err == nil && file == nil {
+			t.Fatal("no file and no error")
+		}
+		var fe *FileError
+		if errors.As(err, &fe) && (fe.Line < 1 || fe.Column < 1) {
+			t.Errorf("error without a position: %v", err)
+		}
+	})
+}

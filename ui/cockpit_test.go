@@ -1,0 +1,443 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/themes"
+)
+
+func TestFirstFrameBeforeAnyResult(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	s := screen(m)
+	for _, want := range []string{"0 of 4 checks", "api.reachable", "dns.service", "running", "API", "DNS", "VERSIONS", "? help", "q quit"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("first frame lacks %q:\n%s", want, s)
+		}
+	}
+	if got := strings.Count(s, "\n") + 1; got != 24 {
+		t.Errorf("first frame is %d lines, want 24", got)
+	}
+}
+
+func TestResultsStreamIn(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	res := fixtureResults()
+	m = update(t, m, resultMsg{run: 1, res: res[0]})
+	if s := screen(m); !strings.Contains(s, "1 of 4 checks") || !strings.Contains(s, "✔ api.reachable") {
+		t.Errorf("after one result:\n%s", s)
+	}
+	m = withResults(t, m)
+	s := screen(m)
+	for _, want := range []string{"4 of 4 checks", "✖ api.control-plane", "▲ dns.service", "– versions.nodes", "forbidden", "✖ 1", "▲ 1", "✔ 1", "– 1"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestSelectionMovesAndSurvivesResize(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "j")
+	if m.selID != "dns.service" {
+		t.Fatalf("after j j selected %q, want dns.service (headings are skipped)", m.selID)
+	}
+	m = keys(t, m, "k")
+	if m.selID != "api.control-plane" {
+		t.Fatalf("after k selected %q", m.selID)
+	}
+	m = keys(t, m, "tab", "j")
+	if m.focus != paneFindings || m.findSel != 1 {
+		t.Fatalf("tab j: focus %v finding %d", m.focus, m.findSel)
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if m.selID != "api.control-plane" || m.findSel != 1 || m.focus != paneFindings {
+		t.Errorf("resize lost the selection: %q %d %v", m.selID, m.findSel, m.focus)
+	}
+	// Causes come first: the crash-looping scheduler (a cause) leads the list.
+	if f := m.selectedFinding(); f == nil || !strings.Contains(f.Message, "quota") {
+		t.Errorf("second finding should be etcd's quota, got %+v", f)
+	}
+	m = keys(t, m, "G")
+	if m.findSel != 1 {
+		t.Errorf("G: finding %d, want the last (1)", m.findSel)
+	}
+}
+
+func TestFilterNarrowsChecksAndFindings(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = withResults(t, m)
+	m = keys(t, m, "/", "q", "u", "o", "t", "a")
+	if !m.filtering || m.query != "quota" {
+		t.Fatalf("filtering %v query %q", m.filtering, m.query)
+	}
+	if len(m.visIDs) != 1 || m.visIDs[0] != "api.control-plane" {
+		t.Fatalf("visible checks %v, want only api.control-plane (a finding matches)", m.visIDs)
+	}
+	if m.selID != "api.control-plane" || len(m.visFind) != 1 {
+		t.Fatalf("selected %q with %d visible findings, want the one matching", m.selID, len(m.visFind))
+	}
+	m = keys(t, m, "enter")
+	if m.filtering || m.query != "quota" {
+		t.Errorf("enter should keep the filter and close the input: %v %q", m.filtering, m.query)
+	}
+	if s := screen(m); !strings.Contains(s, "/ quota") {
+		t.Errorf("the kept filter is not shown:\n%s", s)
+	}
+	m = keys(t, m, "esc")
+	if m.query != "" || len(m.visIDs) != 4 {
+		t.Errorf("esc should clear the filter: %q %v", m.query, m.visIDs)
+	}
+	// A check matching by its own name shows all its findings.
+	m = keys(t, m, "/", "c", "o", "n", "t", "r", "o", "l", "esc")
+	if m.query != "" {
+		t.Errorf("esc while typing clears: %q", m.query)
+	}
+	m = keys(t, m, "/", "c", "o", "n", "t", "r", "o", "l", "-", "p")
+	if len(m.visIDs) != 1 || len(m.visFind) != 2 {
+		t.Errorf("control-p: checks %v, %d findings", m.visIDs, len(m.visFind))
+	}
+}
+
+func TestDrillInStack(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab")
+	m, cmd := updateCmd(t, m, keyMsg("enter"))
+	if len(m.drill) != 1 || !m.drill[0].loading {
+		t.Fatalf("enter on a finding: %d frames", len(m.drill))
+	}
+	if s := screen(m); !strings.Contains(s, "reading Pod kube-system/kube-scheduler-cp1") ||
+		!strings.Contains(s, "checks › api.control-plane › Pod kube-system/kube-scheduler-cp1") {
+		t.Errorf("loading frame:\n%s", s)
+	}
+	msg := findMsg[objectMsg](t, cmd)
+	m = update(t, m, msg)
+	if m.drill[0].loading || m.drill[0].detail == nil {
+		t.Fatalf("the fetched object was not filed")
+	}
+	s := screen(m)
+	for _, want := range []string{"CONTAINERS", "waiting: CrashLoopBackOff", "→ Node cp1", "␛[2J␛[H␛[31mPWNED"} {
+		if !strings.Contains(s, want) && !strings.Contains(screenAll(t, m), want) {
+			t.Errorf("drill-in lacks %q:\n%s", want, s)
+		}
+	}
+	// Open the related node on top, then go back.
+	m, cmd = updateCmd(t, m, keyMsg("enter"))
+	if len(m.drill) != 2 || m.drill[1].key.Kind != "Node" {
+		t.Fatalf("enter on the related node: %d frames", len(m.drill))
+	}
+	nodeReq := m.drill[1].req
+	m = keys(t, m, "esc")
+	if len(m.drill) != 1 {
+		t.Fatalf("esc: %d frames, want 1", len(m.drill))
+	}
+	// The node's answer arrives after its frame closed: dropped, the pod frame untouched.
+	m = update(t, m, findMsg[objectMsg](t, cmd))
+	if m.drill[0].detail.Key.Kind != "Pod" || nodeReq == m.drill[0].req {
+		t.Errorf("a closed frame's answer changed the open one")
+	}
+	m = keys(t, m, "esc")
+	if len(m.drill) != 0 || m.focus != paneFindings {
+		t.Errorf("esc: %d frames, focus %v", len(m.drill), m.focus)
+	}
+}
+
+// screenAll renders the top drill frame's every line, for content below the fold.
+func screenAll(t testing.TB, m Model) string {
+	t.Helper()
+	fr := m.topFrame()
+	if fr == nil {
+		return ""
+	}
+	return strings.Join(m.renderDrill(fr, 200, len(fr.lines)+1), "\n")
+}
+
+func TestDrillInError(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	res := fixtureResults()[2]
+	res.Findings[0].Object.Name = "missing"
+	m = update(t, m, resultMsg{run: 1, res: res}) // stale: dns.service already has run 1's result
+	m = keys(t, m, "j", "j", "tab")
+	if m.selectedFinding().Object.Name != "kube-dnс" {
+		t.Fatalf("a second result of one run replaced the first")
+	}
+	m, cmd := updateCmd(t, m, keyMsg("R"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	m = update(t, m, resultMsg{run: 2, res: res})
+	m, cmd = updateCmd(t, m, keyMsg("enter"))
+	m = update(t, m, findMsg[objectMsg](t, cmd))
+	if s := screen(m); !strings.Contains(s, "could not read Service kube-system/missing") {
+		t.Errorf("the error is not shown:\n%s", s)
+	}
+}
+
+func TestRerunDropsStaleResults(t *testing.T) {
+	m, runs := newModel(t, 80, 24)
+	res := fixtureResults()
+	m = update(t, m, resultMsg{run: 1, res: res[0]})
+	m, cmd := updateCmd(t, m, keyMsg("r"))
+	if m.lastRun != 2 || len(m.pending) != 4 {
+		t.Fatalf("r: run %d, %d pending", m.lastRun, len(m.pending))
+	}
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	if len(runs.started) != 2 || len(runs.started[1]) != 4 {
+		t.Fatalf("r should start every check again: %v", runs.started)
+	}
+	// A late result of run 1 is dropped: the check waits for run 2.
+	m = update(t, m, resultMsg{run: 1, res: res[1]})
+	if m.results["api.control-plane"] != nil || m.pending["api.control-plane"] != 2 {
+		t.Errorf("a stale result was accepted")
+	}
+	if _, ok := m.runs[1]; ok && m.runs[1].results != nil {
+		t.Errorf("run 1 is still listened to after r")
+	}
+	m = update(t, m, resultMsg{run: 2, res: res[1]})
+	if m.results["api.control-plane"] == nil || m.pending["api.control-plane"] != 0 {
+		t.Errorf("run 2's result was not accepted")
+	}
+	// Once every check has run 2's result, run 1 and its snapshot are forgotten.
+	for _, r := range res {
+		m = update(t, m, resultMsg{run: 2, res: r})
+	}
+	if _, ok := m.runs[1]; ok {
+		t.Error("run 1 is kept after every check has a newer result")
+	}
+	// R re-runs only the selected check.
+	m = keys(t, m, "R")
+	if m.pending["api.reachable"] != 3 || m.pending["api.control-plane"] != 0 {
+		t.Errorf("R: pending %v", m.pending)
+	}
+	if s := screen(m); !strings.Contains(s, "3 of 4 checks") {
+		t.Errorf("header after R:\n%s", s)
+	}
+}
+
+func TestRunStartedAfterSupersededIsCancelled(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m, first := updateCmd(t, m, keyMsg("r"))
+	m, second := updateCmd(t, m, keyMsg("r"))
+	_ = second
+	cancelled := false
+	msg := findMsg[runStartedMsg](t, first)
+	msg.cancel = func() { cancelled = true }
+	m, cmd := updateCmd(t, m, msg)
+	if cmd == nil {
+		t.Fatal("a superseded run must be cancelled")
+	}
+	cmd()
+	if !cancelled {
+		t.Error("the superseded run's context was not cancelled")
+	}
+	if _, ok := m.runs[msg.run]; ok {
+		t.Error("a superseded run was kept")
+	}
+}
+
+func TestUnreachableBanner(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = update(t, m, resultMsg{run: 1, res: checks.Result{CheckID: "api.reachable", Status: checks.StatusFail,
+		Summary: "connection refused: nothing listens on 10.0.0.1:6443"}})
+	s := screen(m)
+	if !strings.Contains(s, "API server unreachable: connection refused") {
+		t.Errorf("no banner:\n%s", s)
+	}
+	m = update(t, m, resultMsg{run: 1, res: fixtureResults()[2]})
+	if !strings.Contains(screen(m), "dns.service") {
+		t.Error("other checks must still show")
+	}
+}
+
+func TestOfflineBanner(t *testing.T) {
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Source = Source{Kind: "files", Path: "dump/"} })
+	if s := screen(m); !strings.Contains(s, "offline snapshot: dump/") {
+		t.Errorf("no offline banner:\n%s", s)
+	}
+}
+
+func TestClusterStringsAreSafe(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab")
+	raw := m.View().Content
+	for _, bad := range []string{"\x1b[2J", "\x1b[31mPWNED", "\x1b[H"} {
+		if strings.Contains(raw, bad) {
+			t.Errorf("a crafted sequence %q reached the terminal", bad)
+		}
+	}
+	if s := screen(m); !strings.Contains(s, "␛[2J␛[31mPWNED␛[0m") {
+		t.Errorf("the crafted sequence is not shown visibly:\n%s", s)
+	}
+	m = keys(t, m, "esc", "j")
+	s := screen(m)
+	if !strings.Contains(s, "kube-dnс⟨U+0441⟩") {
+		t.Errorf("the look-alike is not marked with its code point:\n%s", s)
+	}
+	m = keys(t, m, "tab")
+	if s := screen(m); !strings.Contains(s, "U+0441 CYRILLIC SMALL LETTER ES") {
+		t.Errorf("the finding does not name the look-alike:\n%s", s)
+	}
+}
+
+func TestRedactIPs(t *testing.T) {
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.RedactIPs = true })
+	m = withResults(t, m)
+	m = keys(t, m, "tab")
+	s := screen(m)
+	if strings.Contains(s, "10.0.0.1") || !strings.Contains(s, "•.•.•.•:6443") {
+		t.Errorf("IPs not redacted:\n%s", s)
+	}
+	for in, want := range map[string]string{
+		"10.96.0.10":                "•.•.•.•",
+		"10.244.0.0/16":             "•.•.•.•/16",
+		"fd00::1 and 2001:db8::5":   "•:•::• and •:•::•",
+		"v1.37.2 at 12:30:45":       "v1.37.2 at 12:30:45",
+		"999.1.1.1 is no address":   "999.1.1.1 is no address",
+		"https://[fd00::10]:6443/x": "https://[•:•::•]:6443/x",
+	} {
+		if got := redactIPs(in); got != want {
+			t.Errorf("redactIPs(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPresenterHidesElapsed(t *testing.T) {
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Presenter = true })
+	m = withResults(t, m)
+	s := screen(m)
+	if strings.Contains(s, "41ms") || strings.Contains(s, "4 of 4 checks ·") || !strings.Contains(s, "4 of 4 checks") {
+		t.Errorf("presenter mode shows durations:\n%s", s)
+	}
+}
+
+func TestHelpIsGeneratedFromTheKeymap(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = keys(t, m, "?")
+	s := screen(m)
+	for _, group := range m.keys.FullHelp() {
+		for _, b := range group {
+			if !strings.Contains(s, b.Help().Desc) {
+				t.Errorf("help lacks %q:\n%s", b.Help().Desc, s)
+			}
+		}
+	}
+	m = keys(t, m, "?")
+	if m.overlay != overlayNone {
+		t.Error("? again closes help")
+	}
+}
+
+func TestKeysRebindFromThemeFile(t *testing.T) {
+	f, err := themes.Parse("mine.yaml", []byte("keys:\n  rerun-all: [f5]\n  quit: [x]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := DefaultKeyMap().Rebind(f.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Keys = km })
+	if s := screen(m); !strings.Contains(s, "f5 re-run all") || !strings.Contains(s, "x quit") {
+		t.Errorf("the hint bar does not show the rebound keys:\n%s", s)
+	}
+	if _, cmd := updateCmd(t, m, keyMsg("x")); cmd == nil {
+		t.Error("x should quit")
+	}
+	if key.Matches(keyMsg("q"), km.Quit) {
+		t.Error("q still quits after rebinding quit to x")
+	}
+	bad, _ := themes.Parse("mine.yaml", []byte("keys:\n  quit: [q]\n  reron: [r]\n"))
+	_, err = DefaultKeyMap().Rebind(bad.Keys)
+	var fe *themes.FileError
+	if err == nil || !strings.Contains(err.Error(), "mine.yaml:3:3") || !strings.Contains(err.Error(), `"reron"`) {
+		t.Errorf("unknown action: %v", err)
+	} else if !asFileError(err, &fe) || fe.Key != "reron" {
+		t.Errorf("want a FileError naming the key, got %#v", err)
+	}
+	dup, _ := themes.Parse("mine.yaml", []byte("keys:\n  quit: [r]\n"))
+	if _, err := DefaultKeyMap().Rebind(dup.Keys); err == nil || !strings.Contains(err.Error(), `"r" is bound to both`) {
+		t.Errorf("a key bound twice: %v", err)
+	}
+}
+
+func asFileError(err error, fe **themes.FileError) bool {
+	v, ok := err.(*themes.FileError)
+	*fe = v
+	return ok
+}
+
+func TestThemeCycles(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	start := m.Theme()
+	seen := map[string]bool{start: true}
+	for range themes.Builtin() {
+		m = keys(t, m, "t")
+		seen[m.Theme()] = true
+	}
+	if len(seen) != len(themes.Builtin()) || m.Theme() != start {
+		t.Errorf("t cycles through %v, ends on %q", seen, m.Theme())
+	}
+	if !strings.Contains(screen(keys(t, m, "t")), "theme: ") {
+		t.Error("no notice after t")
+	}
+}
+
+func TestBackgroundRebuildsStyles(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	dark := m.View().Content
+	m = update(t, m, tea.BackgroundColorMsg{Color: whiteColor{}})
+	if m.isDark || m.View().Content == dark {
+		t.Error("a light background must rebuild the styles")
+	}
+}
+
+type whiteColor struct{}
+
+func (whiteColor) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+func TestCopyUsesOSC52(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab")
+	m, cmd := updateCmd(t, m, keyMsg("y"))
+	if cmd == nil || !strings.Contains(m.notice, "copied: kubectl -n kube-system logs kube-scheduler-cp1 --previous") {
+		t.Errorf("y: notice %q", m.notice)
+	}
+}
+
+func TestMouseSelects(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = withResults(t, m)
+	l := m.layout()
+	// Rows: API, api.reachable, api.control-plane, DNS, dns.service...
+	m = update(t, m, tea.MouseClickMsg{X: 3, Y: l.listY + 4, Button: tea.MouseLeft})
+	if m.selID != "dns.service" {
+		t.Errorf("click selected %q", m.selID)
+	}
+	m = update(t, m, tea.MouseWheelMsg{X: 3, Y: l.listY, Button: tea.MouseWheelUp})
+	if m.selID != "api.control-plane" {
+		t.Errorf("wheel up selected %q", m.selID)
+	}
+	m = update(t, m, tea.MouseClickMsg{X: l.right.x + 3, Y: l.findY + 1, Button: tea.MouseLeft})
+	if m.focus != paneFindings || m.findSel != 1 {
+		t.Errorf("click on the second finding: focus %v, finding %d", m.focus, m.findSel)
+	}
+}
+
+func TestLearn(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = keys(t, m, "l")
+	if s := screen(m); !strings.Contains(s, "learn · api.reachable") || !strings.Contains(s, "/version") {
+		t.Errorf("learn:\n%s", s)
+	}
+	if m = keys(t, m, "esc"); m.overlay != overlayNone {
+		t.Error("esc closes learn")
+	}
+}

@@ -1,0 +1,407 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
+)
+
+// The drill-in: enter on a finding opens it whole, and the object it is about (YAML without
+// managedFields, recent events, a pod's container states). From there, tab picks a related
+// object (an owner, the pod's node) and enter opens it on top; esc goes back one level. The
+// breadcrumbs say where you are. Objects are read in a command; a spinner turns meanwhile.
+
+// drillFrame is one level of the drill-in.
+type drillFrame struct {
+	label   string // the breadcrumb
+	checkID string
+	finding *checks.Finding // the finding opened, nil for a related object
+	key     *kube.ObjectKey
+	env     *checks.Env
+
+	req     int // the fetch this frame waits for
+	loading bool
+	detail  *kube.ObjectDetail
+	err     error
+
+	off  int // first line in view
+	link int // selected related object, -1 for none
+
+	lines     []dline // built for width
+	linesW    int
+	linkLines []int // line of each related object
+}
+
+// dline is one line of the drill-in: our own prefix (styled by kind) and cluster text (drawn
+// through safe).
+type dline struct {
+	kind   dkind
+	prefix string
+	text   string
+	link   int // index of the related object on this line, or -1
+	status checks.Status
+}
+
+type dkind int
+
+const (
+	dText dkind = iota
+	dHeading
+	dMuted
+	dLabel
+	dCommand
+	dYAMLKey
+	dComment
+	dStatus
+	dError
+	dLink
+	dSpinner
+	dNote // names a suspicious character on purpose: drawn as is, not flagged again
+)
+
+// openFinding drills into the selected finding.
+func (m *Model) openFinding() tea.Cmd {
+	f := m.selectedFinding()
+	if f == nil {
+		return nil
+	}
+	fc := *f
+	fr := &drillFrame{label: fmt.Sprintf("finding %d", m.findSel+1), checkID: m.selID, finding: &fc, link: -1}
+	if f.Object != nil {
+		k := objectKey(f.Object)
+		fr.key = &k
+		fr.label = k.String()
+	} else if f.File != nil {
+		fr.label = aboutText(f)
+	}
+	return m.push(fr)
+}
+
+// push opens a frame, and starts its fetch when it is about an object.
+func (m *Model) push(fr *drillFrame) tea.Cmd {
+	m.drill = append(m.drill, fr)
+	if fr.key == nil {
+		return nil
+	}
+	fr.env = m.runs[m.resultOf[fr.checkID]].env
+	m.nextReq++
+	fr.req, fr.loading = m.nextReq, true
+	cmds := []tea.Cmd{fetchObject(m.opts.Context, fr.req, m.fetch, fr.env, *fr.key)}
+	if !m.ticking {
+		m.ticking = true
+		cmds = append(cmds, m.spinner.Tick)
+	}
+	return tea.Batch(cmds...)
+}
+
+// onObject files a fetched object into the frame that asked; a frame closed since drops it.
+func (m *Model) onObject(msg objectMsg) {
+	for _, fr := range m.drill {
+		if fr.req == msg.req && fr.loading {
+			fr.loading, fr.detail, fr.err = false, msg.detail, msg.err
+			fr.linesW = 0
+			if msg.detail != nil && len(msg.detail.Related) > 0 {
+				fr.link = 0
+			}
+		}
+	}
+}
+
+func (m Model) topFrame() *drillFrame {
+	if len(m.drill) == 0 {
+		return nil
+	}
+	return m.drill[len(m.drill)-1]
+}
+
+func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
+	fr := m.topFrame()
+	k := m.keys
+	page := max(1, m.layout().body.h-4)
+	switch {
+	case key.Matches(msg, k.Back):
+		m.drill = m.drill[:len(m.drill)-1]
+	case key.Matches(msg, k.Up):
+		fr.off--
+	case key.Matches(msg, k.Down):
+		fr.off++
+	case key.Matches(msg, k.PageUp):
+		fr.off -= page
+	case key.Matches(msg, k.PageDown):
+		fr.off += page
+	case key.Matches(msg, k.Top):
+		fr.off = 0
+	case key.Matches(msg, k.Bottom):
+		fr.off = 1 << 30
+	case key.Matches(msg, k.Pane):
+		if fr.detail != nil && len(fr.detail.Related) > 0 {
+			fr.link = (fr.link + 1) % len(fr.detail.Related)
+			fr.linesW = 0
+			if fr.link < len(fr.linkLines) {
+				fr.off = fr.linkLines[fr.link] - 2
+			}
+		}
+	case key.Matches(msg, k.Open):
+		if fr.detail != nil && fr.link >= 0 && fr.link < len(fr.detail.Related) {
+			rk := fr.detail.Related[fr.link]
+			return m.push(&drillFrame{label: rk.String(), checkID: fr.checkID, key: &rk, link: -1})
+		}
+	case key.Matches(msg, k.Copy):
+		if fr.finding != nil && len(fr.finding.Commands) > 0 {
+			return m.copyCommand()
+		}
+	case key.Matches(msg, k.RerunAll):
+		return m.rerunAll()
+	}
+	return nil
+}
+
+// settleDrill rebuilds the top frame's lines for the pane's width and keeps its scroll in range.
+func (m *Model) settleDrill(width, rows int) {
+	fr := m.topFrame()
+	if fr == nil {
+		return
+	}
+	if fr.linesW != width {
+		fr.lines, fr.linkLines = m.drillLines(fr, width)
+		fr.linesW = width
+	}
+	fr.off = clamp(fr.off, 0, max(0, len(fr.lines)-rows))
+}
+
+// drillLines lays a frame out: the finding, then the object.
+func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
+	var out []dline
+	add := func(kind dkind, prefix, text string) {
+		pw := cellWidth(prefix)
+		for i, l := range wrap(m.text.prepare(text), max(8, width-pw)) {
+			p := strings.Repeat(" ", pw)
+			if i == 0 {
+				p = prefix
+			}
+			out = append(out, dline{kind: kind, prefix: p, text: l, link: -1})
+		}
+	}
+	blank := func() { out = append(out, dline{link: -1}) }
+	if f := fr.finding; f != nil {
+		for i, l := range wrap(m.text.prepare(f.Message), max(8, width-2)) {
+			if i == 0 {
+				out = append(out, dline{kind: dStatus, status: f.Severity, text: l, link: -1})
+			} else {
+				out = append(out, dline{kind: dText, prefix: "  ", text: l, link: -1})
+			}
+		}
+		for i, e := range f.Evidence {
+			p := "          "
+			if i == 0 {
+				p = "evidence  "
+			}
+			add(dMuted, p, e)
+		}
+		if f.Hint != "" {
+			add(dText, "fix       ", f.Hint)
+		}
+		for _, c := range f.Commands {
+			add(dCommand, "$ ", c)
+		}
+		for _, n := range m.findingNotes(f) {
+			for i, l := range wrap(n, max(8, width-2)) {
+				p := "  "
+				if i == 0 {
+					p = "⚠ "
+				}
+				out = append(out, dline{kind: dNote, prefix: p, text: l, link: -1})
+			}
+		}
+		if fr.key != nil {
+			blank()
+		}
+	}
+	if fr.key == nil {
+		return out, nil
+	}
+	switch {
+	case fr.loading:
+		out = append(out, dline{kind: dSpinner, text: "reading " + fr.key.String() + " …", link: -1})
+		return out, nil
+	case fr.err != nil:
+		add(dError, "✖ ", "could not read "+fr.key.String()+": "+fr.err.Error())
+		return out, nil
+	case fr.detail == nil:
+		return out, nil
+	}
+	d := fr.detail
+	where := "from the snapshot files"
+	if d.Live {
+		where = "read live just now"
+	}
+	out = append(out, dline{kind: dHeading, text: d.Key.String(), prefix: "", link: -1})
+	add(dMuted, "", where)
+	var links []int
+	if len(d.Related) > 0 {
+		blank()
+		out = append(out, dline{kind: dLabel, text: "RELATED  tab picks, enter opens", link: -1})
+		for i, r := range d.Related {
+			links = append(links, len(out))
+			out = append(out, dline{kind: dLink, prefix: "→ ", text: r.String(), link: i})
+		}
+	}
+	if len(d.Containers) > 0 {
+		blank()
+		out = append(out, dline{kind: dLabel, text: "CONTAINERS", link: -1})
+		for _, c := range d.Containers {
+			out = append(out, containerLine(c))
+			if c.Message != "" {
+				add(dMuted, "    ", c.Message)
+			}
+			if c.LastTermination != "" {
+				add(dMuted, "    last ended: ", c.LastTermination)
+			}
+		}
+	}
+	blank()
+	out = append(out, dline{kind: dLabel, text: "EVENTS", link: -1})
+	switch {
+	case d.EventsErr != "":
+		add(dMuted, "", "events unavailable: "+d.EventsErr)
+	case len(d.Events) == 0:
+		add(dMuted, "", "no events (they expire after an hour by default)")
+	}
+	for _, e := range d.Events {
+		st := checks.StatusOK
+		if e.Type == "Warning" {
+			st = checks.StatusWarn
+		}
+		head := fmt.Sprintf("%-7s %s", e.Type, e.Reason)
+		if e.Count > 1 {
+			head += fmt.Sprintf(" · %d times", e.Count)
+		}
+		if !e.Last.IsZero() {
+			head += " · " + age(m.now(), e.Last)
+		}
+		out = append(out, dline{kind: dStatus, status: st, text: head, link: -1})
+		add(dText, "    ", e.Message)
+	}
+	blank()
+	out = append(out, dline{kind: dLabel, text: "YAML", link: -1})
+	for _, l := range strings.Split(strings.TrimRight(d.YAML, "\n"), "\n") {
+		kind := dYAMLKey
+		if strings.HasPrefix(strings.TrimSpace(l), "#") {
+			kind = dComment
+		}
+		out = append(out, dline{kind: kind, text: m.text.prepare(l), link: -1})
+	}
+	return out, links
+}
+
+func containerLine(c kube.ContainerState) dline {
+	st := checks.StatusOK
+	switch {
+	case strings.HasPrefix(c.State, "waiting"), strings.HasPrefix(c.State, "terminated") && !c.Init:
+		st = checks.StatusFail
+	case !c.Ready && !c.Init:
+		st = checks.StatusWarn
+	}
+	kind := ""
+	if c.Init {
+		kind = "init "
+	}
+	ready := "not ready"
+	if c.Ready {
+		ready = "ready"
+	}
+	text := fmt.Sprintf("%s%s  %s · %s · restarts %d", kind, c.Name, c.State, ready, c.Restarts)
+	return dline{kind: dStatus, status: st, text: text, link: -1}
+}
+
+// age says how long ago, in the largest unit: "3m ago".
+func age(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func objectKey(o *checks.ObjectRef) kube.ObjectKey {
+	return kube.ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+}
+
+// renderDrill draws the top frame's lines in view.
+func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
+	st := m.styles
+	out := make([]string, 0, rows)
+	for i := fr.off; i < len(fr.lines) && len(out) < rows; i++ {
+		l := fr.lines[i]
+		var s string
+		switch l.kind {
+		case dHeading:
+			s = safe(l.text, m.text, st.Title, st.Suspicious)
+		case dMuted:
+			s = st.Label.Render(l.prefix) + safe(l.text, m.text, st.Muted, st.Suspicious)
+		case dLabel:
+			s = st.Label.Render(l.text)
+		case dCommand:
+			s = st.Command.Render(l.prefix) + safe(l.text, m.text, st.Command, st.Suspicious)
+		case dComment:
+			s = st.Faint.Render(l.text)
+		case dYAMLKey:
+			s = yamlLine(l.text, st, m.text)
+		case dStatus:
+			s = st.status(l.status).Render(markOf(l.status)+" ") + safe(l.text, m.text, st.Text, st.Suspicious)
+		case dError:
+			s = st.status(checks.StatusFail).Render(l.prefix) + safe(l.text, m.text, st.Text, st.Suspicious)
+		case dLink:
+			base := st.Text
+			if l.link == fr.link {
+				base = st.Selected
+			}
+			s = st.Key.Inherit(base).Render(l.prefix) + safe(l.text, m.text, base, st.Suspicious.Inherit(base))
+		case dNote:
+			s = st.Suspicious.Render(l.prefix + l.text)
+		case dSpinner:
+			s = st.Spinner.Render(spinnerFrame(m)+" ") + st.Muted.Render(l.text)
+		default:
+			s = st.Label.Render(l.prefix) + safe(l.text, m.text, st.Text, st.Suspicious)
+		}
+		out = append(out, fit(s, width, st.Text))
+	}
+	return padLines(out, rows, width)
+}
+
+// yamlLine colours a YAML line's key; its value is cluster text and goes through safe.
+func yamlLine(l string, st Styles, o textOpts) string {
+	trim := strings.TrimLeft(l, " -")
+	indent := l[:len(l)-len(trim)]
+	k, v, ok := strings.Cut(trim, ":")
+	if !ok || strings.ContainsAny(k, " \"'") {
+		return st.Text.Render(indent) + safe(trim, o, st.Text, st.Suspicious)
+	}
+	return st.Text.Render(indent) + safe(k, o, st.Muted, st.Suspicious) + st.Muted.Render(":") +
+		safe(v, o, st.Text, st.Suspicious)
+}
+
+// breadcrumbs is the drill-in's path: checks › check › object › related object.
+func (m Model) breadcrumbs() []string {
+	out := []string{"checks"}
+	if len(m.drill) > 0 {
+		out = append(out, m.drill[0].checkID)
+	}
+	for _, fr := range m.drill {
+		out = append(out, fr.label)
+	}
+	return out
+}

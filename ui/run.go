@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
+)
+
+// Starter starts a run of the given checks and returns the environment they read and the
+// stream of their results (checks.Run's stream, the same the headless report reads). The
+// command line builds a fresh snapshot for each run, so a re-run sees the cluster as it is now.
+type Starter func(ctx context.Context, list []checks.Check) (*checks.Env, <-chan checks.Result)
+
+// Fetcher reads one object for the drill-in: YAML, events, container states.
+type Fetcher func(ctx context.Context, env *checks.Env, key kube.ObjectKey) (*kube.ObjectDetail, error)
+
+// Messages. Every asynchronous result carries the run or request it belongs to, and Update
+// drops it when that is no longer what the screen waits for (STYLE.md #4).
+type (
+	runStartedMsg struct {
+		run     int
+		env     *checks.Env
+		results <-chan checks.Result
+		cancel  context.CancelFunc
+	}
+	resultMsg struct {
+		run int
+		res checks.Result
+	}
+	runDoneMsg    struct{ run int }
+	serverInfoMsg struct {
+		run     int
+		version string
+	}
+	objectMsg struct {
+		req    int
+		detail *kube.ObjectDetail
+		err    error
+	}
+	noticeExpiredMsg struct{ id int }
+)
+
+// startRun starts the checks outside Update; the run's context is made here too, so that
+// Update never does more than keep what the command returns.
+func startRun(parent context.Context, run int, list []checks.Check, start Starter) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithCancel(parent)
+		env, results := start(ctx, list)
+		return runStartedMsg{run: run, env: env, results: results, cancel: cancel}
+	}
+}
+
+// waitResult brings the next result of a run into Update; Update re-arms it after each one
+// while the run is current (bubbletea examples/realtime).
+func waitResult(run int, results <-chan checks.Result) tea.Cmd {
+	return func() tea.Msg {
+		res, ok := <-results
+		if !ok {
+			return runDoneMsg{run: run}
+		}
+		return resultMsg{run: run, res: res}
+	}
+}
+
+// cancelRun stops a run nobody waits for any more.
+func cancelRun(cancel context.CancelFunc) tea.Cmd {
+	if cancel == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		cancel()
+		return nil
+	}
+}
+
+// fetchServerVersion asks the snapshot for the server's version once api.reachable said the
+// server answers (or offline, where it reads the kube-apiserver pod): never before, so a down
+// server costs the header nothing.
+func fetchServerVersion(run int, env *checks.Env, timeout time.Duration) tea.Cmd {
+	if env == nil || env.Snapshot == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		v, err := env.Snapshot.ServerVersion(ctx)
+		if err != nil || v == nil {
+			return serverInfoMsg{run: run}
+		}
+		return serverInfoMsg{run: run, version: v.GitVersion}
+	}
+}
+
+// fetchObject reads the drill-in's object in a command; the spinner turns until it answers.
+func fetchObject(parent context.Context, req int, fetch Fetcher, env *checks.Env, key kube.ObjectKey) tea.Cmd {
+	return func() tea.Msg {
+		d, err := fetch(parent, env, key)
+		return objectMsg{req: req, detail: d, err: err}
+	}
+}
+
+// DefaultFetcher reads objects from the run's snapshot (and, live, with a GET).
+func DefaultFetcher(ctx context.Context, env *checks.Env, key kube.ObjectKey) (*kube.ObjectDetail, error) {
+	if env == nil || env.Snapshot == nil {
+		return nil, errNoCluster
+	}
+	return kube.FetchObject(ctx, env.Snapshot, key)
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errNoCluster = constError("no cluster to read objects from: no kubeconfig and no --snapshot")
+
+func expireNotice(id int, after time.Duration) tea.Cmd {
+	return tea.Tick(after, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
+}
+
+// userFromAccess reads the authenticated user name from api.access's evidence, which is more
+// precise than the kubeconfig's user entry (a token's real identity).
+func userFromAccess(res checks.Result) string {
+	for _, f := range res.Findings {
+		for _, e := range f.Evidence {
+			if name, ok := strings.CutPrefix(e, "username: "); ok {
+				return name
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,390 @@
+package ui
+
+import (
+	"sort"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
+)
+
+// noticeFor is how long a notice ("copied", "theme: light") stays in the hint bar.
+const noticeFor = 3 * time.Second
+
+// Update handles one message. It changes the model and returns commands; it never waits.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+	case tea.BackgroundColorMsg:
+		m.isDark = msg.IsDark()
+		m.restyle()
+	case runStartedMsg:
+		cmd = m.onRunStarted(msg)
+	case resultMsg:
+		cmd = m.onResult(msg)
+	case runDoneMsg:
+		cmd = m.onRunDone(msg.run)
+	case serverInfoMsg:
+		if msg.version != "" {
+			m.serverVersion = msg.version
+		}
+	case objectMsg:
+		m.onObject(msg)
+	case spinner.TickMsg:
+		if !m.busy() {
+			m.ticking = false
+			return m, nil
+		}
+		m.spinner, cmd = m.spinner.Update(msg)
+	case noticeExpiredMsg:
+		if msg.id == m.noticeID {
+			m.notice = ""
+		}
+	case tea.KeyPressMsg:
+		cmd = m.onKey(msg)
+	case tea.MouseClickMsg:
+		m.onClick(msg.Mouse())
+	case tea.MouseWheelMsg:
+		m.onWheel(msg.Mouse())
+	default:
+		if m.filtering {
+			m.filter, cmd = m.filter.Update(msg)
+		}
+	}
+	m.settle()
+	return m, cmd
+}
+
+func (m *Model) onRunStarted(msg runStartedMsg) tea.Cmd {
+	if !m.awaits(msg.run) {
+		return cancelRun(msg.cancel) // superseded before it started
+	}
+	m.runs[msg.run] = run{env: msg.env, cancel: msg.cancel, results: msg.results}
+	cmds := []tea.Cmd{waitResult(msg.run, msg.results)}
+	if msg.env != nil && msg.env.Snapshot != nil && !msg.env.Snapshot.Live() && m.serverVersion == "" {
+		cmds = append(cmds, fetchServerVersion(msg.run, msg.env, m.opts.RequestTimeout))
+	}
+	return tea.Batch(cmds...)
+}
+
+// awaits reports whether some check still waits for this run's result.
+func (m Model) awaits(run int) bool {
+	for _, r := range m.pending {
+		if r == run {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) onResult(msg resultMsg) tea.Cmd {
+	r, known := m.runs[msg.run]
+	if !known {
+		return nil // a cancelled run: stop listening to it
+	}
+	id := msg.res.CheckID
+	if m.pending[id] != msg.run {
+		// Stale: this check was re-run since; its newer result is the one that counts.
+		return m.rearm(msg.run)
+	}
+	res := msg.res
+	delete(m.pending, id)
+	m.results[id] = &res
+	m.resultOf[id] = msg.run
+	m.order[id] = causesFirst(res.Findings)
+	if id == m.selID {
+		m.visKey = visKey{} // the findings changed
+	}
+	if !m.running() {
+		m.finished = m.now()
+	}
+	cmds := []tea.Cmd{m.rearm(msg.run)}
+	m.pruneRuns()
+	switch id {
+	case "api.reachable":
+		m.unreachable = ""
+		switch res.Status {
+		case checks.StatusOK, checks.StatusWarn:
+			cmds = append(cmds, fetchServerVersion(msg.run, r.env, m.opts.RequestTimeout))
+		case checks.StatusFail, checks.StatusError:
+			m.unreachable = res.Summary
+		}
+	case "api.access":
+		if u := userFromAccess(res); u != "" {
+			m.user = u
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// rearm keeps listening to a run while it is known.
+func (m *Model) rearm(id int) tea.Cmd {
+	r, ok := m.runs[id]
+	if !ok || r.results == nil {
+		return nil
+	}
+	return waitResult(id, r.results)
+}
+
+func (m *Model) onRunDone(id int) tea.Cmd {
+	r, ok := m.runs[id]
+	if !ok {
+		return nil
+	}
+	// A run that closed its stream has reported every check; a check still waiting for it
+	// would wait forever, so say so rather than spin.
+	for cid, rid := range m.pending {
+		if rid == id {
+			delete(m.pending, cid)
+			res := checks.Errored("the run ended without a result for this check")
+			res.CheckID = cid
+			m.results[cid] = &res
+		}
+	}
+	if !m.running() && m.finished.IsZero() {
+		m.finished = m.now()
+	}
+	r.results = nil
+	m.runs[id] = r
+	m.pruneRuns()
+	return nil
+}
+
+// pruneRuns forgets the runs nothing refers to any more: no check waits for them and no shown
+// result came from them. A run's snapshot can hold a big cluster's objects; re-running all
+// must not keep the old ones alive.
+func (m *Model) pruneRuns() {
+	for id, r := range m.runs {
+		if r.results != nil || m.awaits(id) {
+			continue
+		}
+		used := false
+		for _, rid := range m.resultOf {
+			if rid == id {
+				used = true
+				break
+			}
+		}
+		if !used {
+			delete(m.runs, id)
+		}
+	}
+}
+
+// causesFirst orders findings for display: causes first (they explain the rest), then the
+// others, each group in the check's own order.
+func causesFirst(fs []checks.Finding) []int {
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return fs[idx[a]].Cause && !fs[idx[b]].Cause })
+	return idx
+}
+
+// onKey handles a key press: the filter input first when it is open, then overlays, the
+// drill-in, and the main screen.
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.filtering {
+		return m.onFilterKey(msg)
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		if m.overlay == overlayHelp {
+			m.overlay = overlayNone
+		} else {
+			m.overlay = overlayHelp
+		}
+		return nil
+	case key.Matches(msg, k.Theme):
+		return m.nextTheme()
+	}
+	switch m.overlay {
+	case overlayHelp:
+		if key.Matches(msg, k.Back) {
+			m.overlay = overlayNone
+		}
+		return nil
+	case overlayLearn:
+		return m.onLearnKey(msg)
+	}
+	if len(m.drill) > 0 {
+		return m.onDrillKey(msg)
+	}
+	return m.onMainKey(msg)
+}
+
+func (m *Model) quit() tea.Cmd {
+	cmds := []tea.Cmd{}
+	for _, r := range m.runs {
+		cmds = append(cmds, cancelRun(r.cancel))
+	}
+	return tea.Sequence(tea.Batch(cmds...), tea.Quit)
+}
+
+func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.move(-1)
+	case key.Matches(msg, k.Down):
+		m.move(1)
+	case key.Matches(msg, k.PageUp):
+		m.move(-m.pageSize())
+	case key.Matches(msg, k.PageDown):
+		m.move(m.pageSize())
+	case key.Matches(msg, k.Top):
+		m.move(-1 << 30)
+	case key.Matches(msg, k.Bottom):
+		m.move(1 << 30)
+	case key.Matches(msg, k.Pane):
+		if m.focus == paneChecks {
+			m.focus = paneFindings
+		} else {
+			m.focus = paneChecks
+		}
+	case key.Matches(msg, k.Open):
+		if m.focus == paneChecks {
+			m.focus = paneFindings
+			return nil
+		}
+		return m.openFinding()
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.focus == paneFindings:
+			m.focus = paneChecks
+		case m.query != "":
+			m.setQuery("")
+			m.filter.SetValue("")
+		}
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		return m.filter.Focus()
+	case key.Matches(msg, k.RerunAll):
+		return m.rerunAll()
+	case key.Matches(msg, k.Rerun):
+		if i, ok := m.byID[m.selID]; ok {
+			return m.startChecks([]checks.Check{m.list[i]})
+		}
+	case key.Matches(msg, k.Learn):
+		if _, ok := m.byID[m.selID]; ok {
+			m.overlay, m.learnOff = overlayLearn, 0
+		}
+	case key.Matches(msg, k.Copy):
+		return m.copyCommand()
+	}
+	return nil
+}
+
+// rerunAll starts a new run of every check. Runs still going are cancelled and their late
+// results dropped: each check now waits for the new run only.
+func (m *Model) rerunAll() tea.Cmd {
+	var cmds []tea.Cmd
+	for id, r := range m.runs {
+		if r.results != nil {
+			cmds = append(cmds, cancelRun(r.cancel))
+			r.results = nil
+			m.runs[id] = r
+		}
+	}
+	cmds = append(cmds, m.startChecks(m.list))
+	return tea.Batch(cmds...)
+}
+
+// move moves the selection of the focused pane by delta rows.
+func (m *Model) move(delta int) {
+	if m.focus == paneFindings {
+		m.findSel = clamp(m.findSel+delta, 0, len(m.visFind)-1)
+		return
+	}
+	ids := m.visibleChecks()
+	if len(ids) == 0 {
+		return
+	}
+	i := indexOf(ids, m.selID)
+	i = clamp(i+delta, 0, len(ids)-1)
+	m.selectCheck(ids[i])
+}
+
+func (m *Model) selectCheck(id string) {
+	if id == m.selID {
+		return
+	}
+	m.selID = id
+	m.findSel, m.findOff = 0, 0
+	m.visKey = visKey{}
+}
+
+func (m Model) pageSize() int {
+	l := m.layout()
+	if m.focus == paneFindings {
+		return max(1, l.findRows-1)
+	}
+	return max(1, l.listRows-1)
+}
+
+func (m *Model) copyCommand() tea.Cmd {
+	f := m.selectedFinding()
+	if f == nil || len(f.Commands) == 0 {
+		return m.flash("no kubectl command for this finding")
+	}
+	// Visible, never raw: a command built from a crafted name must not paste control characters
+	// into the guest's shell.
+	text := safetext.Visible(m.text.clean(f.Commands[0]))
+	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+text))
+}
+
+// flash shows a notice in the hint bar for a few seconds.
+func (m *Model) flash(s string) tea.Cmd {
+	m.noticeID++
+	m.notice = s
+	return expireNotice(m.noticeID, noticeFor)
+}
+
+func (m *Model) nextTheme() tea.Cmd {
+	m.themeIdx = (m.themeIdx + 1) % len(m.themeList)
+	m.restyle()
+	return m.flash("theme: " + m.themeList[m.themeIdx].Name)
+}
+
+func (m *Model) onLearnKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Learn):
+		m.overlay = overlayNone
+	case key.Matches(msg, k.Up):
+		m.learnOff--
+	case key.Matches(msg, k.Down):
+		m.learnOff++
+	case key.Matches(msg, k.PageUp):
+		m.learnOff -= m.pageSize()
+	case key.Matches(msg, k.PageDown):
+		m.learnOff += m.pageSize()
+	}
+	return nil
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return max(lo, min(v, hi))
+}
+
+func indexOf(ids []string, id string) int {
+	for i, v := range ids {
+		if v == id {
+			return i
+		}
+	}
+	return 0
+}
