@@ -258,7 +258,7 @@ func TestDNSProbeUnreachable(t *testing.T) {
 	start := time.Now()
 	r := runCheck(t, env, "dns.probe")
 	// No kubelet runs: the port-forward cannot reach the pod, and the check says so in time.
-	if r.Status != StatusSkip || r.SkipReason != SkipUnreachable || !strings.HasPrefix(r.Summary, "could not port-forward to kube-system/coredns-7c65d6cfc9-4xk2p: ") {
+	if r.Status != StatusSkip || r.SkipReason != SkipUnreachable || !strings.HasPrefix(r.Summary, "could not port-forward to kube-system/coredns-7c65d6cfc9-4xk2p:53: ") {
 		t.Errorf("got %v %s %q", r.Status, r.SkipReason, r.Summary)
 	}
 	t.Logf("the probe gave up after %s: %s", time.Since(start).Round(time.Millisecond), r.Summary)

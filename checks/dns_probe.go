@@ -68,7 +68,7 @@ func runDNSProbe(ctx context.Context, env *Env) Result {
 		if apierrors.IsForbidden(err) {
 			return Skipped(SkipForbidden, "forbidden: the probe needs \"create pods/portforward\" in kube-system: "+clipLine(err.Error(), 300))
 		}
-		return Skipped(SkipUnreachable, fmt.Sprintf("could not port-forward to %s/%s: %s", pod.Namespace, pod.Name, clipLine(err.Error(), 300)))
+		return Skipped(SkipUnreachable, "could not "+clipLine(err.Error(), 300))
 	}
 	defer tun.Close()
 

@@ -54,13 +54,14 @@ func (t *Tunnel) Errors() string { return strings.TrimSpace(t.errOut.String()) }
 // The request is a "create" of pods/portforward: the one write-like verb kockpit sends, and
 // only when active probes are allowed.
 func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port int, timeout time.Duration) (*Tunnel, error) {
+	what := fmt.Sprintf("port-forward to %s/%s:%d", namespace, pod, port)
 	target, err := portForwardURL(cfg, namespace, pod)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	dialer, err := fallbackDialer(cfg, target)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -73,7 +74,7 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 		[]string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)}, ready, io.Discard, errOut)
 	if err != nil {
 		stop()
-		return nil, fmt.Errorf("preparing the port-forward: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- fw.ForwardPorts() }()
@@ -84,7 +85,7 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 		ports, err := fw.GetPorts()
 		if err != nil || len(ports) == 0 {
 			t.Close()
-			return nil, fmt.Errorf("port-forward to %s/%s: no local port: %v", namespace, pod, err)
+			return nil, fmt.Errorf("%s: no local port: %v", what, err)
 		}
 		t.Addr = "127.0.0.1:" + strconv.Itoa(int(ports[0].Local))
 		return t, nil
@@ -95,10 +96,10 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 		} else if err == nil {
 			err = fmt.Errorf("stopped before it was ready")
 		}
-		return nil, fmt.Errorf("port-forward to %s/%s:%d: upgrading the connection: %w", namespace, pod, port, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	case <-ctx.Done():
 		t.Close()
-		return nil, fmt.Errorf("port-forward to %s/%s:%d: not ready after %s: %w", namespace, pod, port, timeout, ctx.Err())
+		return nil, fmt.Errorf("%s: not ready after %s: %w", what, timeout, ctx.Err())
 	}
 }
 
