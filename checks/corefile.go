@@ -29,9 +29,13 @@ var corefileDirectives = []string{
 // exist, so that even an import the sanitizer let through could find no file to read.
 const corefileName = "/nonexistent/kockpit/Corefile"
 
-// corefileMaxTokens bounds the tokens a Corefile may expand to through snippet imports: each
-// import copies the token list, so a small hostile ConfigMap could otherwise cost minutes.
-const corefileMaxTokens = 100_000
+// Bounds on what snippet imports may cost: each import copies the parser's whole token list, so
+// a small hostile ConfigMap could otherwise take minutes and gigabytes. Real Corefiles expand a
+// handful of snippets.
+const (
+	corefileMaxTokens = 1_000_000 // tokens once expanded
+	corefileMaxWork   = 5_000_000 // tokens × expansions
+)
 
 // corefile is a CoreDNS configuration read the way CoreDNS reads it, with CoreDNS's own parser,
 // except that kockpit never reads the files it imports nor expands environment variables.
@@ -91,8 +95,8 @@ func parseCorefile(text string) *corefile {
 	}
 	kept, dropped := dropFileImports(tokens)
 	cf.imports = dropped
-	if n := expandedTokens(kept); n > corefileMaxTokens {
-		cf.err = &corefileError{line: 1, msg: fmt.Sprintf("its snippet imports expand to more than %d words; kockpit does not check it", corefileMaxTokens)}
+	if size, expansions := snippetCost(kept); size > corefileMaxTokens || size*expansions > corefileMaxWork {
+		cf.err = &corefileError{line: 1, msg: fmt.Sprintf("its %d snippet imports expand to %d words; kockpit does not check a Corefile that large", expansions, size)}
 		return cf
 	}
 	src, restore := text, func(s string) string { return s }
@@ -177,8 +181,9 @@ func safeSnippetRef(s string) bool {
 	return s != "" && !hasEnvRef(s) && !strings.ContainsAny(s, `/\*?[`) && !strings.Contains(s, "..")
 }
 
-// expandedTokens estimates how many tokens the parser will hold once snippets are expanded.
-func expandedTokens(tokens []corefileToken) int {
+// snippetCost estimates what expanding the snippet imports costs the parser: how many tokens
+// it ends with, and how many imports it expands (each copies the whole token list).
+func snippetCost(tokens []corefileToken) (size, expansions int) {
 	bodies := map[string][]corefileToken{}
 	for i := 0; i+1 < len(tokens); i++ {
 		if isSnippetName(tokens[i].text) && tokens[i+1].text == "{" && newLineAt(tokens, i) {
@@ -197,28 +202,32 @@ func expandedTokens(tokens []corefileToken) int {
 			}
 		}
 	}
-	memo := map[string]int{}
-	var size func(ts []corefileToken, depth int) int
-	size = func(ts []corefileToken, depth int) int {
+	type cost struct{ size, expansions int }
+	memo := map[string]cost{}
+	var walk func(ts []corefileToken, depth int) cost
+	walk = func(ts []corefileToken, depth int) cost {
 		if depth > 32 {
-			return corefileMaxTokens + 1 // a cycle, or nesting no real Corefile has
+			return cost{corefileMaxTokens + 1, 1} // a cycle, or nesting no real Corefile has
 		}
-		n := len(ts)
-		for i := 0; i+1 < len(ts) && n <= corefileMaxTokens; i++ {
-			body, ok := bodies[ts[i+1].text]
+		c := cost{size: len(ts)}
+		for i := 0; i+1 < len(ts) && c.size <= corefileMaxTokens && c.expansions <= corefileMaxTokens; i++ {
+			name := ts[i+1].text
+			body, ok := bodies[name]
 			if ts[i].text != "import" || !ok {
 				continue
 			}
-			s, done := memo[ts[i+1].text]
+			sub, done := memo[name]
 			if !done {
-				s = size(body, depth+1)
-				memo[ts[i+1].text] = s
+				sub = walk(body, depth+1)
+				memo[name] = sub
 			}
-			n += s - 2
+			c.size += sub.size - 2
+			c.expansions += 1 + sub.expansions
 		}
-		return n
+		return c
 	}
-	return size(tokens, 0)
+	c := walk(tokens, 0)
+	return c.size, c.expansions
 }
 
 // rewriteCorefile writes the kept tokens back as text the parser reads into exactly those tokens,
