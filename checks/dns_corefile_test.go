@@ -130,4 +130,3 @@ func TestDNSCorefileDetails(t *testing.T) {
 		t.Errorf("a look-alike in a comment is a Warn: %+v", r.Findings)
 	}
 }
-

@@ -164,4 +164,3 @@ func TestDNSPolicyNothingReadable(t *testing.T) {
 		t.Errorf("with no workload or pod in the snapshot: %v %s %q", r.Status, r.SkipReason, r.Summary)
 	}
 }
-
