@@ -14,7 +14,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
@@ -70,7 +69,7 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	ready := make(chan struct{})
 	errOut := &syncBuffer{}
 	bounded := &boundedDialer{ctx: ctx, inner: dialer}
-	fw, err := portforward.NewOnAddressesWithContext(fwCtx, bounded,
+	fw, err := portforward.NewOnAddressesForStreamingWithContext(fwCtx, bounded,
 		[]string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)}, ready, io.Discard, errOut)
 	if err != nil {
 		stop()
@@ -117,38 +116,33 @@ func portForwardURL(cfg *rest.Config, namespace, pod string) (*url.URL, error) {
 
 // fallbackDialer tries WebSocket first and falls back to SPDY when the server does not upgrade,
 // the way kubectl port-forward does since Kubernetes 1.31.
-func fallbackDialer(cfg *rest.Config, target *url.URL) (httpstream.Dialer, error) {
+func fallbackDialer(cfg *rest.Config, target *url.URL) (streamhttp.Dialer, error) {
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("preparing SPDY: %w", err)
 	}
-	spdyDialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, target)
-	wsDialer, err := portforward.NewSPDYOverWebsocketDialer(target, cfg)
+	spdyDialer := spdy.NewDialerForStreaming(upgrader, &http.Client{Transport: transport}, http.MethodPost, target)
+	wsDialer, err := portforward.NewSPDYOverWebsocketDialerForStreaming(target, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("preparing WebSocket: %w", err)
 	}
-	return portforward.NewFallbackDialer(wsDialer, spdyDialer, shouldFallback), nil
+	return portforward.NewFallbackDialerForStreaming(wsDialer, spdyDialer, shouldFallback), nil
 }
 
 // shouldFallback says whether a WebSocket failure may succeed over SPDY: an old server that
 // does not tunnel, or a proxy the WebSocket client cannot use. A refusal (401, 403) would only
 // be repeated, so it is not retried.
 func shouldFallback(err error) bool {
-	if httpstream.IsHTTPSProxyError(err) {
+	if streamhttp.IsHTTPSProxyError(err) {
 		return true
 	}
 	cause, upgrade := upgradeCause(err)
 	return upgrade && !apierrors.IsForbidden(cause) && !apierrors.IsUnauthorized(cause)
 }
 
-// upgradeCause unwraps the upgrade failure client-go returns (of either of its two packages,
-// neither of which unwraps), so callers can tell a forbidden port-forward from an unreachable
-// kubelet.
+// upgradeCause unwraps the upgrade failure client-go returns (it does not unwrap), so callers
+// can tell a forbidden port-forward from an unreachable kubelet.
 func upgradeCause(err error) (error, bool) {
-	var old *httpstream.UpgradeFailureError
-	if errors.As(err, &old) {
-		return old.Cause, true
-	}
 	var cur *streamhttp.UpgradeFailureError
 	if errors.As(err, &cur) {
 		return cur.Cause, true
@@ -160,7 +154,7 @@ func upgradeCause(err error) (error, bool) {
 // ctx ends, and a connection that completes after that is closed as soon as it arrives.
 type boundedDialer struct {
 	ctx   context.Context
-	inner httpstream.Dialer
+	inner streamhttp.Dialer
 
 	mu  sync.Mutex
 	err error // the last Dial's error
@@ -172,7 +166,7 @@ func (d *boundedDialer) lastErr() error {
 	return d.err
 }
 
-func (d *boundedDialer) Dial(protocols ...string) (httpstream.Connection, string, error) {
+func (d *boundedDialer) Dial(protocols ...string) (streamhttp.Connection, string, error) {
 	c, p, err := d.dial(protocols...)
 	if cause, ok := upgradeCause(err); ok && cause != nil {
 		err = fmt.Errorf("the API server refused the upgrade: %w", cause)
@@ -184,12 +178,12 @@ func (d *boundedDialer) Dial(protocols ...string) (httpstream.Connection, string
 }
 
 type dialResult struct {
-	conn     httpstream.Connection
+	conn     streamhttp.Connection
 	protocol string
 	err      error
 }
 
-func (d *boundedDialer) dial(protocols ...string) (httpstream.Connection, string, error) {
+func (d *boundedDialer) dial(protocols ...string) (streamhttp.Connection, string, error) {
 	res := make(chan dialResult, 1)
 	go func() {
 		c, p, err := d.inner.Dial(protocols...)
