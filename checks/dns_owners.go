@@ -11,12 +11,10 @@ import (
 )
 
 // workloadIndex finds the workload that runs a pod, so findings about many replicas become one
-// finding about their Deployment, DaemonSet or StatefulSet. Built once per run: a map of
-// ReplicaSets to their Deployments and, per namespace, the workloads with their selectors.
+// finding about their Deployment, DaemonSet or StatefulSet. Built once per run: per namespace,
+// the workloads with their selectors. ReplicaSets need no list: the Deployment controller names
+// them NAME-HASH and labels their pods with the hash.
 type workloadIndex struct {
-	// replicaSets maps "namespace/name" of each listed ReplicaSet to its controller (a
-	// Deployment), or to itself when it has none.
-	replicaSets map[string]ObjectRef
 	// byNamespace holds the workloads of each namespace, for pods without owner references.
 	byNamespace map[string][]indexedWorkload
 }
@@ -26,15 +24,8 @@ type indexedWorkload struct {
 	selector labels.Selector
 }
 
-func newWorkloadIndex(deps []*appsv1.Deployment, dss []*appsv1.DaemonSet, sss []*appsv1.StatefulSet, rss []*appsv1.ReplicaSet) *workloadIndex {
-	ix := &workloadIndex{replicaSets: map[string]ObjectRef{}, byNamespace: map[string][]indexedWorkload{}}
-	for _, rs := range rss {
-		ref := ObjectRef{APIVersion: "apps/v1", Kind: "ReplicaSet", Namespace: rs.Namespace, Name: rs.Name}
-		if c := metav1.GetControllerOf(rs); c != nil && c.Kind == "Deployment" {
-			ref = ObjectRef{APIVersion: c.APIVersion, Kind: c.Kind, Namespace: rs.Namespace, Name: c.Name}
-		}
-		ix.replicaSets[rs.Namespace+"/"+rs.Name] = ref
-	}
+func newWorkloadIndex(deps []*appsv1.Deployment, dss []*appsv1.DaemonSet, sss []*appsv1.StatefulSet) *workloadIndex {
+	ix := &workloadIndex{byNamespace: map[string][]indexedWorkload{}}
 	add := func(ref ObjectRef, sel *metav1.LabelSelector) {
 		s, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil || s.Empty() {
@@ -67,8 +58,8 @@ func podRef(p *corev1.Pod) ObjectRef {
 	return ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 }
 
-// ownerOf returns the workload a pod belongs to: its controller, followed from a ReplicaSet to
-// its Deployment; the pod itself for bare and static pods. Pods without owner references
+// ownerOf returns the workload a pod belongs to: its controller, followed from a Deployment's
+// ReplicaSet to the Deployment; the pod itself for bare and static pods. Pods without owner references
 // (snapshot files, test fixtures) are matched to a workload of their namespace whose name
 // prefixes theirs and whose selector selects them, as the controllers would adopt them.
 func (ix *workloadIndex) ownerOf(p *corev1.Pod) ObjectRef {
@@ -83,10 +74,6 @@ func (ix *workloadIndex) ownerOf(p *corev1.Pod) ObjectRef {
 	case "Node":
 		return podRef(p) // a static pod's mirror: each is its own
 	case "ReplicaSet":
-		if ref, ok := ix.replicaSets[p.Namespace+"/"+c.Name]; ok {
-			return ref
-		}
-		// ReplicaSets not listed: a Deployment names its ReplicaSets NAME-HASH.
 		if hash := p.Labels[appsv1.DefaultDeploymentUniqueLabelKey]; hash != "" && strings.HasSuffix(c.Name, "-"+hash) {
 			return ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: p.Namespace, Name: strings.TrimSuffix(c.Name, "-"+hash)}
 		}

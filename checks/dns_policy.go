@@ -33,7 +33,7 @@ func init() {
 			"CNI agents on the host network do not need cluster DNS: they are not reported. Fix the pod " +
 			"template: remove dnsPolicy, or set ClusterFirstWithHostNet next to hostNetwork: true.",
 		Needs: NeedsObjects,
-		Reads: []kube.Resource{kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets, kube.ReplicaSets},
+		Reads: []kube.Resource{kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
 		Run:   runDNSPolicy,
 	})
 }
@@ -187,7 +187,6 @@ func runDNSPolicy(ctx context.Context, env *Env) Result {
 	deps, depsErr := kube.ListOf[*appsv1.Deployment](ctx, env.Snapshot, kube.Deployments)
 	dss, dssErr := kube.ListOf[*appsv1.DaemonSet](ctx, env.Snapshot, kube.DaemonSets)
 	sss, sssErr := kube.ListOf[*appsv1.StatefulSet](ctx, env.Snapshot, kube.StatefulSets)
-	rss, _ := kube.ListOf[*appsv1.ReplicaSet](ctx, env.Snapshot, kube.ReplicaSets) // only to name owners
 	if podsErr != nil && depsErr != nil && dssErr != nil && sssErr != nil {
 		return SkipOrError(podsErr)
 	}
@@ -223,7 +222,7 @@ func runDNSPolicy(ctx context.Context, env *Env) Result {
 	for _, s := range sss {
 		template("StatefulSet", &s.ObjectMeta, &s.Spec.Template)
 	}
-	ix := newWorkloadIndex(deps, dss, sss, rss)
+	ix := newWorkloadIndex(deps, dss, sss)
 	live := 0
 	for _, p := range pods {
 		if podFinished(p) {

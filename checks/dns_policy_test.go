@@ -69,20 +69,17 @@ func TestDNSPolicyNoneWithoutNameservers(t *testing.T) {
 func TestDNSPolicyOwners(t *testing.T) {
 	def := corev1.PodSpec{DNSPolicy: corev1.DNSDefault}
 	hash := map[string]string{"app": "web", "pod-template-hash": "5d7f8b9c6d"}
-	rs := &appsv1.ReplicaSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "ReplicaSet"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "web-5d7f8b9c6d", OwnerReferences: []metav1.OwnerReference{controller("apps/v1", "Deployment", "web")}},
-	}
 	var objs []runtime.Object
 	for i := range 5 {
 		objs = append(objs, pod("team-a", fmt.Sprintf("web-5d7f8b9c6d-%d", i), hash, def, controller("apps/v1", "ReplicaSet", "web-5d7f8b9c6d")))
 	}
-	// A Deployment's old ReplicaSet not listed: the name and hash still lead to the Deployment.
+	// A ReplicaSet named NAME-HASH with its pods' hash is Deployment NAME's; one without a hash
+	// (legacy) is no Deployment's and owns its pods itself.
 	objs = append(objs, pod("team-a", "api-6c8d9f7b5a-x", map[string]string{"pod-template-hash": "6c8d9f7b5a"}, def, controller("apps/v1", "ReplicaSet", "api-6c8d9f7b5a")),
 		pod("team-a", "nightly-29001-abcde", nil, def, controller("batch/v1", "Job", "nightly-29001")),
-		rs)
+		pod("team-a", "legacy-x1", nil, def, controller("apps/v1", "ReplicaSet", "legacy")))
 	r := runPolicy(t, objs...)
-	if len(r.Findings) != 3 {
+	if len(r.Findings) != 4 {
 		t.Fatalf("want one finding per owner, got %+v", r.Findings)
 	}
 	web := findingAbout(r, "Deployment", "team-a", "web")
@@ -95,11 +92,14 @@ func TestDNSPolicyOwners(t *testing.T) {
 	if api := findingAbout(r, "Deployment", "team-a", "api"); api == nil {
 		t.Errorf("api's pods belong to Deployment api: %+v", r.Findings)
 	}
+	if rs := findingAbout(r, "ReplicaSet", "team-a", "legacy"); rs == nil {
+		t.Errorf("a bare ReplicaSet is its pods' owner: %+v", r.Findings)
+	}
 	job := findingAbout(r, "Job", "team-a", "nightly-29001")
 	if job == nil || job.Commands[0] != "kubectl -n team-a get job nightly-29001 -o jsonpath='{.spec.template.spec.dnsPolicy}'" {
 		t.Errorf("job = %+v", job)
 	}
-	if !strings.HasPrefix(r.Summary, "3 workload(s) bypass or break cluster DNS: ") {
+	if !strings.HasPrefix(r.Summary, "4 workload(s) bypass or break cluster DNS: ") {
 		t.Errorf("summary = %q", r.Summary)
 	}
 }
@@ -162,5 +162,34 @@ func TestDNSPolicyNothingReadable(t *testing.T) {
 	r := runPolicy(t)
 	if r.Status != StatusSkip || r.SkipReason != SkipNotCollected {
 		t.Errorf("with no workload or pod in the snapshot: %v %s %q", r.Status, r.SkipReason, r.Summary)
+	}
+}
+
+// BenchmarkDNSPolicy100kPods: 100,000 pods of 1,000 Deployments, one Deployment in twenty on
+// dnsPolicy Default (5,000 flagged pods to fold into 50 findings).
+func BenchmarkDNSPolicy100kPods(b *testing.B) {
+	var objs []runtime.Object
+	for d := range 1000 {
+		spec := corev1.PodSpec{}
+		if d%20 == 0 {
+			spec.DNSPolicy = corev1.DNSDefault
+		}
+		name := fmt.Sprintf("app-%d", d)
+		objs = append(objs, deployment(fmt.Sprintf("ns-%d", d%50), name, spec))
+		for i := range 100 {
+			labels := map[string]string{"app": name, "pod-template-hash": "5d7f8b9c6d"}
+			objs = append(objs, pod(fmt.Sprintf("ns-%d", d%50), fmt.Sprintf("%s-5d7f8b9c6d-%05d", name, i), labels, spec))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		snap, err := kube.NewObjectSnapshot(b.Context(), objs...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := runDNSPolicy(b.Context(), &Env{Snapshot: snap})
+		if len(r.Findings) != 50 {
+			b.Fatalf("%d findings", len(r.Findings))
+		}
 	}
 }
