@@ -135,8 +135,9 @@ func TestDNSServiceCrashLoop(t *testing.T) {
 		t.Fatalf("status = %v (%s)", r.Status, r.Summary)
 	}
 	f := findingAbout(r, "Pod", "kube-system", "coredns-7c65d6cfc9-4xk2p")
-	if f == nil || f.Severity != StatusFail || !strings.Contains(f.Message, "crash-looping (9 restarts)") {
-		t.Fatalf("no crash-loop finding: %+v", r.Findings)
+	if f == nil || f.Severity != StatusFail || !strings.Contains(f.Message, "crash-looping (9 restarts)") ||
+		!f.Cause || len(f.Explains) != 1 || f.Explains[0].Name != "coredns" {
+		t.Fatalf("no crash-loop finding explaining the Deployment: %+v", r.Findings)
 	}
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), `last message: plugin/forward: not an IP address or file: "/etс/resolv.conf"`) ||
 		f.Commands[0] != "kubectl -n kube-system logs coredns-7c65d6cfc9-4xk2p --previous" {
@@ -205,7 +206,7 @@ func TestDNSCorefileOverrides(t *testing.T) {
 		tmpl.Evidence[0] != "line 7: template IN A shop.svc.cluster.local {" || tmpl.Evidence[3] != "line 10: }" {
 		t.Errorf("template = %+v", tmpl)
 	}
-	if hosts == nil || !strings.Contains(strings.Join(hosts.Evidence, "\n"), "line 12: 203.0.113.7 registry.k8s.io") {
+	if hosts == nil || len(hosts.Evidence) != 4 || hosts.Evidence[1] != "line 12: 203.0.113.7 registry.k8s.io" {
 		t.Errorf("hosts = %+v", hosts)
 	}
 	if rewrite == nil || rewrite.Evidence[0] != "line 15: rewrite name db.team-a.svc.cluster.local cache.team-a.svc.cluster.local" {

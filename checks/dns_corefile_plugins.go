@@ -128,13 +128,14 @@ func hostsFindings(cf *corefile, s *corefileSubject, b corefileBlock, p corefile
 		zones = normalizeZones(p.args[1:])
 	}
 	fallsThrough := false
-	var overriding []string
+	overriding := 0
+	var fromFile []string // entries of a hosts file mounted from the ConfigMap, for the evidence
 	for _, l := range p.body {
 		switch {
 		case l.words[0] == "fallthrough":
 			fallsThrough = true
 		case isIPAddress(l.words[0]) && !s.allNodes(l.words[1:]):
-			overriding = append(overriding, fmt.Sprintf("line %d: %s", l.line, strings.Join(l.words, " ")))
+			overriding++
 		}
 	}
 	// k3s mounts the hosts file from a key of the same ConfigMap (NodeHosts): read it there.
@@ -145,7 +146,8 @@ func hostsFindings(cf *corefile, s *corefileSubject, b corefileBlock, p corefile
 					line = line[:i]
 				}
 				if f := strings.Fields(line); len(f) > 1 && isIPAddress(f[0]) && !s.allNodes(f[1:]) {
-					overriding = append(overriding, fmt.Sprintf("%s: %s", key, strings.Join(f, " ")))
+					overriding++
+					fromFile = append(fromFile, fmt.Sprintf("%s: %s", key, strings.Join(f, " ")))
 				}
 			}
 		}
@@ -162,12 +164,12 @@ func hostsFindings(cf *corefile, s *corefileSubject, b corefileBlock, p corefile
 			Commands: []string{s.showCommand()},
 		})
 	}
-	if len(overriding) > 0 {
+	if overriding > 0 {
 		findings = append(findings, Finding{
 			Severity: StatusWarn, File: s.file(p.line, cf.column(p.line, "hosts")),
 			Message: fmt.Sprintf("hosts answers %s itself, before the kubernetes and forward plugins: check that no Service or registry name is hijacked",
-				plural(len(overriding), "a name", "names")),
-			Evidence: append(quote, overriding...),
+				plural(overriding, "a name", "names")),
+			Evidence: append(quote, compactNames(fromFile, corefileQuoteLines)...),
 			Hint:     "Remove the entries nobody needs; for a name of the cluster, a Service is the way to give it an address.",
 			Commands: []string{s.showCommand()},
 		})

@@ -283,7 +283,7 @@ func (j *dnsServiceJudge) workloadFindings(listed bool) []Finding {
 			Severity: StatusFail, Object: &ref, Cause: true, Explains: []ObjectRef{*j.svcRef()},
 			Message:  fmt.Sprintf("none of the %d pods of the %s Deployment is ready, so cluster DNS answers nothing", replicas, d.Name),
 			Evidence: evidence,
-			Hint:     "The pods' findings below say why; kubectl describe shows their events.",
+			Hint:     "The pods' findings say why; kubectl describe shows their events.",
 			Commands: append(cmds, fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", d.Namespace, dnsSelector(j.svc))),
 		}}
 	case ready < replicas:
@@ -291,7 +291,7 @@ func (j *dnsServiceJudge) workloadFindings(listed bool) []Finding {
 			Severity: StatusWarn, Object: &ref,
 			Message:  fmt.Sprintf("only %d of the %d pods of the %s Deployment are ready: cluster DNS runs with less capacity and no spare", ready, replicas, d.Name),
 			Evidence: evidence,
-			Hint:     "The pods' findings below say why; kubectl describe shows their events.",
+			Hint:     "The pods' findings say why; kubectl describe shows their events.",
 			Commands: append(cmds, fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", d.Namespace, dnsSelector(j.svc))),
 		}}
 	}
@@ -377,7 +377,7 @@ func (j *dnsServiceJudge) podFindings(pods []*corev1.Pod) []Finding {
 			switch w := cs.State.Waiting; {
 			case w != nil && w.Reason == "CrashLoopBackOff":
 				findings = append(findings, Finding{
-					Severity: StatusFail, Object: &ref,
+					Severity: StatusFail, Object: &ref, Cause: true, Explains: j.ownerOf(p),
 					Message:  fmt.Sprintf("the DNS pod %s is crash-looping (%d restarts), so it answers no query", p.Name, cs.RestartCount),
 					Evidence: evidence,
 					Hint: "Its previous log says why: a Corefile CoreDNS refuses, \"Loop ... detected\" (it forwards to itself), " +
@@ -386,7 +386,7 @@ func (j *dnsServiceJudge) podFindings(pods []*corev1.Pod) []Finding {
 				})
 			case w != nil && w.Reason != "" && w.Reason != "ContainerCreating" && w.Reason != "PodInitializing":
 				findings = append(findings, Finding{
-					Severity: StatusFail, Object: &ref,
+					Severity: StatusFail, Object: &ref, Cause: true, Explains: j.ownerOf(p),
 					Message:  fmt.Sprintf("the DNS pod %s cannot start its container %s (%s)", p.Name, cs.Name, w.Reason),
 					Evidence: evidence,
 					Hint:     "kubectl describe shows the events: a wrong image, a missing ConfigMap or volume.",
@@ -404,6 +404,17 @@ func (j *dnsServiceJudge) podFindings(pods []*corev1.Pod) []Finding {
 		}
 	}
 	return findings
+}
+
+// ownerOf names the DNS workload whose readiness a failing pod explains, when it owns the pod.
+func (j *dnsServiceJudge) ownerOf(p *corev1.Pod) []ObjectRef {
+	switch {
+	case j.dep != nil && ownedByDeployment(p, j.dep):
+		return []ObjectRef{workloadRef("Deployment", &j.dep.ObjectMeta)}
+	case j.ds != nil && j.ownsPod(p):
+		return []ObjectRef{workloadRef("DaemonSet", &j.ds.ObjectMeta)}
+	}
+	return nil
 }
 
 func containerEvidence(cs corev1.ContainerStatus) []string {
