@@ -117,71 +117,82 @@ func hasNodeLocalDNS(dss []*appsv1.DaemonSet) bool {
 	return false
 }
 
+// kubeletTally sorts the kubelets' answers: which nodes have which wrong clusterDNS, which
+// could not be read, and the cluster domains they use.
+type kubeletTally struct {
+	wrong      map[string][]string // clusterDNS as text → nodes
+	wrongOrder []string
+	failed     []string // "node NAME: why"
+	forbidden  int
+	read       int
+	domains    map[string][]string // clusterDomain → nodes
+}
+
+func tallyKubelets(answers []kubeletAnswer, want map[string]bool, nodeLocal bool) kubeletTally {
+	t := kubeletTally{wrong: map[string][]string{}, domains: map[string][]string{}}
+	for _, a := range answers {
+		if a.err != nil {
+			t.failed = append(t.failed, fmt.Sprintf("node %s: %s", a.node, clipLine(a.err.Error(), 200)))
+			if apierrors.IsForbidden(a.err) {
+				t.forbidden++
+			}
+			continue
+		}
+		t.read++
+		t.domains[a.cfg.ClusterDomain] = append(t.domains[a.cfg.ClusterDomain], a.node)
+		if clusterDNSFine(a.cfg.ClusterDNS, want, nodeLocal) {
+			continue
+		}
+		key := "[" + strings.Join(a.cfg.ClusterDNS, ", ") + "]"
+		if t.wrong[key] == nil {
+			t.wrongOrder = append(t.wrongOrder, key)
+		}
+		t.wrong[key] = append(t.wrong[key], a.node)
+	}
+	return t
+}
+
 func judgeKubeletClusterDNS(svc *corev1.Service, answers []kubeletAnswer, totalNodes int, nodeLocal bool) Result {
 	want := map[string]bool{svc.Spec.ClusterIP: true}
 	for _, ip := range svc.Spec.ClusterIPs {
 		want[ip] = true
 	}
-	wrong := map[string][]string{} // clusterDNS as text → nodes
-	var wrongOrder, failed []string
-	forbidden, read := 0, 0
-	domains := map[string][]string{}
-	for _, a := range answers {
-		if a.err != nil {
-			failed = append(failed, fmt.Sprintf("node %s: %s", a.node, clipLine(a.err.Error(), 200)))
-			if apierrors.IsForbidden(a.err) {
-				forbidden++
-			}
-			continue
-		}
-		read++
-		domains[a.cfg.ClusterDomain] = append(domains[a.cfg.ClusterDomain], a.node)
-		if clusterDNSFine(a.cfg.ClusterDNS, want, nodeLocal) {
-			continue
-		}
-		key := "[" + strings.Join(a.cfg.ClusterDNS, ", ") + "]"
-		if wrong[key] == nil {
-			wrongOrder = append(wrongOrder, key)
-		}
-		wrong[key] = append(wrong[key], a.node)
-	}
+	t := tallyKubelets(answers, want, nodeLocal)
 	capped := ""
 	if totalNodes > len(answers) {
 		capped = fmt.Sprintf(" (asked the first %d of %d nodes, by name)", len(answers), totalNodes)
 	}
-	if read == 0 {
-		if forbidden == len(answers) {
-			return Skipped(SkipForbidden, "forbidden: reading a kubelet's configuration needs \"get nodes/proxy\": "+failed[0])
+	if t.read == 0 {
+		if t.forbidden == len(answers) {
+			return Skipped(SkipForbidden, "forbidden: reading a kubelet's configuration needs \"get nodes/proxy\": "+t.failed[0])
 		}
-		return Skipped(SkipUnreachable, fmt.Sprintf("no kubelet answered through the API server's node proxy: %s%s", failed[0], capped))
+		return Skipped(SkipUnreachable, fmt.Sprintf("no kubelet answered through the API server's node proxy: %s%s", t.failed[0], capped))
 	}
 	var findings []Finding
-	for _, key := range wrongOrder {
-		findings = append(findings, clusterDNSFinding(svc, key, wrong[key]))
+	bad := 0
+	for _, key := range t.wrongOrder {
+		findings = append(findings, clusterDNSFinding(svc, key, t.wrong[key]))
+		bad += len(t.wrong[key])
 	}
-	if f, ok := clusterDomainFinding(domains); ok {
+	if f, ok := clusterDomainFinding(t.domains); ok {
 		findings = append(findings, f)
 	}
-	if len(failed) > 0 {
+	if len(t.failed) > 0 {
 		findings = append(findings, Finding{
 			Severity: StatusOK,
-			Message:  fmt.Sprintf("%d kubelet(s) did not answer, so their clusterDNS is not checked", len(failed)),
-			Evidence: compactNames(failed, kubeletGroupNames),
+			Message:  fmt.Sprintf("%d kubelet(s) did not answer, so their clusterDNS is not checked", len(t.failed)),
+			Evidence: compactNames(t.failed, kubeletGroupNames),
 			Hint:     "A kubelet the API server cannot reach is down or firewalled (port 10250); the node's Ready condition says more.",
 		})
 	}
 	r := Result{Status: Worst(findings), Findings: findings}
-	bad := 0
-	for _, ns := range wrong {
-		bad += len(ns)
-	}
 	if bad == 0 {
-		r.Summary = fmt.Sprintf("%d kubelet(s) give pods the kube-dns Service %s", read, svc.Spec.ClusterIP)
+		r.Summary = fmt.Sprintf("%d kubelet(s) give pods the kube-dns Service %s", t.read, svc.Spec.ClusterIP)
 	} else {
-		r.Summary = fmt.Sprintf("%d of %d kubelet(s) give pods another nameserver than the kube-dns Service %s", bad, read, svc.Spec.ClusterIP)
+		r.Summary = fmt.Sprintf("%d of %d kubelet(s) give pods another nameserver than the kube-dns Service %s", bad, t.read, svc.Spec.ClusterIP)
 	}
-	if len(failed) > 0 {
-		r.Summary += fmt.Sprintf("; %d did not answer", len(failed))
+	if len(t.failed) > 0 {
+		r.Summary += fmt.Sprintf("; %d did not answer", len(t.failed))
 	}
 	r.Summary += capped
 	return r

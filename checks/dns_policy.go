@@ -190,37 +190,15 @@ func runDNSPolicy(ctx context.Context, env *Env) Result {
 	if podsErr != nil && depsErr != nil && dssErr != nil && sssErr != nil {
 		return SkipOrError(podsErr)
 	}
-	groups := map[string]*policyGroup{}
-	var order []string
-	note := func(owner ObjectRef, p dnsPolicyProblem, pod string) {
-		key := owner.Kind + "/" + owner.Namespace + "/" + owner.Name + "/" + p.kind
-		g := groups[key]
-		if g == nil {
-			g = &policyGroup{owner: owner, problem: p}
-			groups[key] = g
-			order = append(order, key)
-		}
-		if pod == "" {
-			g.template = true
-		} else {
-			g.pods = append(g.pods, pod)
-		}
-	}
-	workloads := 0
-	template := func(kind string, m *metav1.ObjectMeta, spec *corev1.PodTemplateSpec) {
-		workloads++
-		for _, p := range judgePodDNS(&spec.Spec, m.Namespace, spec.Labels, m.Name) {
-			note(workloadRef(kind, m), p, "")
-		}
-	}
+	g := &policyGroups{byKey: map[string]*policyGroup{}}
 	for _, d := range deps {
-		template("Deployment", &d.ObjectMeta, &d.Spec.Template)
+		g.template("Deployment", &d.ObjectMeta, &d.Spec.Template)
 	}
 	for _, d := range dss {
-		template("DaemonSet", &d.ObjectMeta, &d.Spec.Template)
+		g.template("DaemonSet", &d.ObjectMeta, &d.Spec.Template)
 	}
 	for _, s := range sss {
-		template("StatefulSet", &s.ObjectMeta, &s.Spec.Template)
+		g.template("StatefulSet", &s.ObjectMeta, &s.Spec.Template)
 	}
 	ix := newWorkloadIndex(deps, dss, sss)
 	live := 0
@@ -231,17 +209,47 @@ func runDNSPolicy(ctx context.Context, env *Env) Result {
 		live++
 		owner := ix.ownerOf(p)
 		for _, prob := range judgePodDNS(&p.Spec, p.Namespace, p.Labels, owner.Name) {
-			note(owner, prob, p.Name)
+			g.note(owner, prob, p.Name)
 		}
 	}
-	findings := make([]Finding, 0, len(order))
-	for _, key := range order {
-		findings = append(findings, policyFinding(groups[key]))
+	findings := make([]Finding, 0, len(g.order))
+	for _, key := range g.order {
+		findings = append(findings, policyFinding(g.byKey[key]))
 	}
 	sortFindings(findings)
-	return policyResult(findings, workloads, live, map[string]error{
+	return policyResult(findings, g.workloads, live, map[string]error{
 		"pods": podsErr, "Deployments": depsErr, "DaemonSets": dssErr, "StatefulSets": sssErr,
 	})
+}
+
+// policyGroups gathers the problems of one run by workload and kind, in the order first seen.
+type policyGroups struct {
+	byKey     map[string]*policyGroup
+	order     []string
+	workloads int
+}
+
+// note records a problem of a workload's template (pod "") or of one of its running pods.
+func (g *policyGroups) note(owner ObjectRef, p dnsPolicyProblem, pod string) {
+	key := owner.Kind + "/" + owner.Namespace + "/" + owner.Name + "/" + p.kind
+	grp := g.byKey[key]
+	if grp == nil {
+		grp = &policyGroup{owner: owner, problem: p}
+		g.byKey[key] = grp
+		g.order = append(g.order, key)
+	}
+	if pod == "" {
+		grp.template = true
+	} else {
+		grp.pods = append(grp.pods, pod)
+	}
+}
+
+func (g *policyGroups) template(kind string, m *metav1.ObjectMeta, spec *corev1.PodTemplateSpec) {
+	g.workloads++
+	for _, p := range judgePodDNS(&spec.Spec, m.Namespace, spec.Labels, m.Name) {
+		g.note(workloadRef(kind, m), p, "")
+	}
 }
 
 func policyFinding(g *policyGroup) Finding {

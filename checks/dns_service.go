@@ -134,6 +134,13 @@ func (j *dnsServiceJudge) serviceFindings() []Finding {
 			Commands: []string{j.svcCommand()},
 		})
 	}
+	return append(findings, j.portFindings()...)
+}
+
+// portFindings reports a DNS Service without 53/UDP or 53/TCP, or whose target port leads where
+// CoreDNS does not listen.
+func (j *dnsServiceJudge) portFindings() []Finding {
+	var findings []Finding
 	ports := portsText(j.svc.Spec.Ports)
 	for _, want := range []struct {
 		proto    corev1.Protocol
@@ -255,6 +262,11 @@ func (j *dnsServiceJudge) workloadFindings(listed bool) []Finding {
 			Commands: []string{fmt.Sprintf("kubectl -n %s get deployments", dnsNamespace)},
 		}}
 	}
+	return j.deploymentFindings()
+}
+
+// deploymentFindings judges the replicas of the DNS Deployment.
+func (j *dnsServiceJudge) deploymentFindings() []Finding {
 	d := j.dep
 	ref := workloadRef("Deployment", &d.ObjectMeta)
 	cmds := []string{fmt.Sprintf("kubectl -n %s get deployment %s", d.Namespace, d.Name), fmt.Sprintf("kubectl -n %s describe deployment %s", d.Namespace, d.Name)}
