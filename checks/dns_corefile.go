@@ -258,42 +258,69 @@ func corefileSyntaxFinding(cf *corefile, s *corefileSubject) Finding {
 	}
 }
 
+// corefileLookalikeLines bounds the lines reported one by one: a Corefile commented in another
+// script would otherwise flood the report.
+const corefileLookalikeLines = 10
+
 // corefileLookalikes reports each line with characters outside ASCII: Fail outside comments,
 // where CoreDNS reads them as part of a name, path or zone; Warn in comments.
 func corefileLookalikes(cf *corefile, s *corefileSubject) []Finding {
+	cmd := fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.%s}' | grep -nP '[^\\x00-\\x7F]'", s.namespace, s.name, jsonpathKey(s.key))
 	chars := safetext.Suspicious(cf.text)
 	var findings []Finding
+	var more []int
 	for i := 0; i < len(chars); {
-		line := chars[i].Line
 		j := i
-		for j < len(chars) && chars[j].Line == line {
+		for j < len(chars) && chars[j].Line == chars[i].Line {
 			j++
 		}
-		onLine := chars[i:j]
+		if len(findings) < corefileLookalikeLines {
+			findings = append(findings, lookalikeLineFinding(cf, s, chars[i:j], cmd))
+		} else {
+			more = append(more, chars[i].Line)
+		}
 		i = j
-		text := ""
-		if line <= len(cf.lines) {
-			text = cf.lines[line-1]
-		}
-		inComment := commentStart(text) >= 0 && onLine[0].Offset-lineOffset(cf.text, line) > commentStart(text)
-		severity, where := StatusFail, "where CoreDNS reads it as part of a name, zone or path"
-		if inComment {
-			severity, where = StatusWarn, "in a comment"
-		}
-		evidence := []string{fmt.Sprintf("line %d: %s", line, strings.TrimSpace(text))}
-		for _, c := range onLine {
-			evidence = append(evidence, fmt.Sprintf("line %d, column %d: %s", c.Line, c.Column, c))
-		}
+	}
+	if len(more) > 0 {
 		findings = append(findings, Finding{
-			Severity: severity, File: s.file(line, onLine[0].Column),
-			Message: fmt.Sprintf("line %d of the Corefile has %s outside ASCII (%s) %s, so it names something other than what it seems",
-				line, plural(len(onLine), "a character", "characters"), onLine[0], where),
-			Evidence: evidence,
-			Hint:     "Retype the line in plain ASCII; a look-alike letter makes a path, zone or plugin name that does not exist.",
-			Commands: []string{fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.%s}' | grep -nP '[^\\x00-\\x7F]'", s.namespace, s.name, jsonpathKey(s.key))},
+			Severity: StatusWarn, File: s.file(more[0], 0),
+			Message:  fmt.Sprintf("%d more lines of the Corefile have characters outside ASCII", len(more)),
+			Evidence: []string{fmt.Sprintf("lines %d to %d", more[0], more[len(more)-1])},
+			Hint:     "Show them all with the command below.",
+			Commands: []string{cmd},
 		})
 	}
 	return findings
+}
+
+// lookalikeLineFinding reports the characters outside ASCII on one line.
+func lookalikeLineFinding(cf *corefile, s *corefileSubject, onLine []safetext.Char, cmd string) Finding {
+	line := onLine[0].Line
+	text := ""
+	if line <= len(cf.lines) {
+		text = cf.lines[line-1]
+	}
+	start, comment := lineOffset(cf.text, line), commentStart(text)
+	severity, where := StatusWarn, "in a comment"
+	for _, c := range onLine {
+		leadingBOM := c.Offset == 0 && c.Rune == '\uFEFF' // the lexer drops it, as CoreDNS does
+		if !leadingBOM && (comment < 0 || c.Offset-start < comment) {
+			severity, where = StatusFail, "where CoreDNS reads it as part of a name, zone or path"
+			break
+		}
+	}
+	evidence := []string{fmt.Sprintf("line %d: %s", line, strings.TrimSpace(text))}
+	for _, c := range onLine {
+		evidence = append(evidence, fmt.Sprintf("line %d, column %d: %s", c.Line, c.Column, c))
+	}
+	return Finding{
+		Severity: severity, File: s.file(line, onLine[0].Column),
+		Message: fmt.Sprintf("line %d of the Corefile has %s outside ASCII (%s) %s, so it names something other than what it seems",
+			line, plural(len(onLine), "a character", "characters"), onLine[0], where),
+		Evidence: evidence,
+		Hint:     "Retype the line in plain ASCII; a look-alike letter makes a path, zone or plugin name that does not exist.",
+		Commands: []string{cmd},
+	}
 }
 
 func plural(n int, one, many string) string {

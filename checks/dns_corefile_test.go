@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,5 +129,25 @@ func TestDNSCorefileDetails(t *testing.T) {
 	comment := findingAt(r, 1, StatusWarn)
 	if comment == nil || !strings.Contains(comment.Message, "in a comment") || !strings.Contains(comment.Evidence[1], "U+200B") {
 		t.Errorf("a look-alike in a comment is a Warn: %+v", r.Findings)
+	}
+}
+
+func TestDNSCorefileLookalikeLines(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\ufeff.:53 {\n    kubernetes cluster.local\n    forward . /etc/resolv.conf\n    loop\n")
+	for i := range 15 {
+		fmt.Fprintf(&b, "    # заметка %d\n", i)
+	}
+	b.WriteString("}\n")
+	r := runCorefile(t, corefileConfigMap("coredns", map[string]string{"Corefile": b.String()}))
+	if r.Status != StatusWarn || len(r.Findings) != corefileLookalikeLines+1 {
+		t.Fatalf("got %v with %d findings: %+v", r.Status, len(r.Findings), r.Findings)
+	}
+	if bom := r.Findings[0]; bom.File.Line != 1 || !strings.Contains(bom.Message, "U+FEFF") || bom.Severity != StatusWarn {
+		t.Errorf("a leading byte order mark is dropped by CoreDNS too: %+v", bom)
+	}
+	last := r.Findings[len(r.Findings)-1]
+	if last.Message != "6 more lines of the Corefile have characters outside ASCII" || last.Evidence[0] != "lines 14 to 19" {
+		t.Errorf("the rest is one finding: %+v", last)
 	}
 }
