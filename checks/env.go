@@ -29,6 +29,9 @@ type Env struct {
 	// Active allows checks that send traffic of their own (a DNS query through a
 	// port-forward) rather than only read; --no-active turns it off.
 	Active bool
+	// DNSProbeName is the name outside the cluster the DNS probe asks CoreDNS for
+	// (--dns-probe-name); empty means registry.k8s.io.
+	DNSProbeName string
 	// Registry is the set of checks of this run, for checks that reason about the others
 	// (which of them a restricted user degrades).
 	Registry []Check

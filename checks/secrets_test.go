@@ -7,14 +7,14 @@ import (
 
 func TestRedactSecrets(t *testing.T) {
 	cases := map[string]string{
-		`exec /usr/bin/kubectl.real --token=abc123 "$@"`:        `exec /usr/bin/kubectl.real --token=<redacted> "$@"`,
-		`kubectl --token abc123 get pods`:                         `kubectl --token <redacted> get pods`,
-		`export KUBE_TOKEN="s3cr3t"`:                              `export KUBE_TOKEN=<redacted>`,
-		`curl -H "Authorization: Bearer abc.def"`:                 `curl -H "Authorization: Bearer <redacted>`,
-		`password: hunter2`:                                       `password: <redacted>`,
+		`exec /usr/bin/kubectl.real --token=abc123 "$@"`:           `exec /usr/bin/kubectl.real --token=<redacted> "$@"`,
+		`kubectl --token abc123 get pods`:                          `kubectl --token <redacted> get pods`,
+		`export KUBE_TOKEN="s3cr3t"`:                               `export KUBE_TOKEN=<redacted>`,
+		`curl -H "Authorization: Bearer abc.def"`:                  `curl -H "Authorization: Bearer <redacted>`,
+		`password: hunter2`:                                        `password: <redacted>`,
 		`x eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl`: `x <redacted>`,
-		`#!/bin/sh`:                                               `#!/bin/sh`,
-		`exec kubectl.real "$@"`:                                  `exec kubectl.real "$@"`,
+		`#!/bin/sh`:              `#!/bin/sh`,
+		`exec kubectl.real "$@"`: `exec kubectl.real "$@"`,
 	}
 	for in, want := range cases {
 		if got := redactSecrets(in); got != want {

@@ -131,6 +131,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"malformed snapshot", []string{"--report", "--snapshot", badSnapshot}, []string{badSnapshot, ":5"}},
 		{"missing snapshot", []string{"--report", "--snapshot", filepath.Join(dir, "nope")}, []string{"nope"}},
 		{"demo and snapshot", []string{"--report", "--demo", "--snapshot", badSnapshot}, []string{"--demo"}},
+		{"bad DNS probe name", []string{"--report", "--demo", "--dns-probe-name", "registry..k8s.io"}, []string{"--dns-probe-name", `"registry..k8s.io"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -166,6 +167,13 @@ func TestDemoFindsTheBreakages(t *testing.T) {
 		"versions.nodes":    "fail",
 		"versions.runtime":  "warn",
 		"api.reachable":     "skip",
+		// The demo's Corefile forwards to /etс/resolv.conf (a Cyrillic "с"), and shop uses
+		// dnsPolicy Default.
+		"dns.corefile":           "fail",
+		"dns.policy":             "warn",
+		"dns.service":            "ok",
+		"dns.kubelet-clusterdns": "skip",
+		"dns.probe":              "skip",
 	} {
 		if st[id] != want {
 			t.Errorf("demo: %s is %q, want %q", id, st[id], want)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
 	"github.com/kockpit/kockpit/scenarios"
 )
@@ -57,6 +58,9 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	}
 	if o.checkTimeout <= 0 {
 		return usagef("--check-timeout must be positive, got %s (e.g. --check-timeout 30s)", o.checkTimeout)
+	}
+	if err := dnsprobe.ValidName(o.dnsProbeName); err != nil {
+		return usagef("--dns-probe-name: %v", err)
 	}
 	ctx, cancel := signalContext(parent)
 	defer cancel()
@@ -119,6 +123,8 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 	}
 	env.Cluster = cluster
 	env.Snapshot = kube.NewLiveSnapshot(ctx, cluster)
+	env.Active = !o.noActive
+	env.DNSProbeName = o.dnsProbeName
 	return env, report.Source{Kind: "live", Context: kc.Context, Server: serverHost(cluster.Server)}, nil
 }
 

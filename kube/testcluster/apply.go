@@ -101,6 +101,10 @@ func (c *Cluster) apply(ctx context.Context, files []string) ([]created, error) 
 	if err != nil {
 		return nil, err
 	}
+	return c.applyObjects(ctx, objs)
+}
+
+func (c *Cluster) applyObjects(ctx context.Context, objs []*unstructured.Unstructured) ([]created, error) {
 	api, err := c.clients()
 	if err != nil {
 		return nil, err
