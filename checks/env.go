@@ -1,8 +1,11 @@
 package checks
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,9 +63,28 @@ func SkipOrError(err error) Result {
 		return Skipped(SkipNotCollected, err.Error())
 	case errors.Is(err, kube.ErrNotInstalled):
 		return Skipped(SkipNotInstalled, err.Error())
+	case !isAPIStatus(err) && !errors.Is(err, context.Canceled):
+		// The request never got an answer: say so in api.reachable's words, not as a raw URL.
+		msg, _ := classifyConnError(err)
+		return Errored(fmt.Sprintf("%s: %s (see api.reachable)", failedStep(err), msg))
 	default:
 		return Errored(err.Error())
 	}
+}
+
+func isAPIStatus(err error) bool {
+	var status apierrors.APIStatus
+	return errors.As(err, &status)
+}
+
+// failedStep is what the check was doing when err happened: "listing pods", from the
+// snapshot's "listing pods: page 1: ..." wrapping.
+func failedStep(err error) string {
+	step, _, found := strings.Cut(err.Error(), ":")
+	if !found || len(step) > 80 {
+		return "asking the API server"
+	}
+	return step
 }
 
 // currentTime is Env.Now, or the wall clock when the Env sets no clock.

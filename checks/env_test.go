@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,5 +37,18 @@ func TestSkipOrErrorMapsSnapshotErrors(t *testing.T) {
 		if r.Status != c.status || r.SkipReason != c.reason || r.Summary == "" {
 			t.Errorf("%s: got %s (%q) %q, want %s (%q)", c.name, r.Status, r.SkipReason, r.Summary, c.status, c.reason)
 		}
+	}
+}
+
+func TestSkipOrErrorNamesAnUnansweredRequestPlainly(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: syscall.ECONNREFUSED}
+	err := fmt.Errorf("listing pods: page 1: %w", &url.Error{Op: "Get", URL: "https://127.0.0.1:1/api/v1/pods?limit=500", Err: dial})
+	r := SkipOrError(err)
+	if r.Status != StatusError {
+		t.Fatalf("status %s, want error: a check that could not look must not pass or skip quietly", r.Status)
+	}
+	if !strings.HasPrefix(r.Summary, "listing pods: ") || !strings.Contains(r.Summary, "refused") ||
+		!strings.Contains(r.Summary, "see api.reachable") || strings.Contains(r.Summary, "limit=500") {
+		t.Errorf("summary %q: want the step, the classified cause and no raw URL", r.Summary)
 	}
 }
