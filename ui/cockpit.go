@@ -116,8 +116,11 @@ type Model struct {
 	spinner       spinner.Model
 	ticking       bool
 
-	focus    pane
-	selID    string // the selected check, kept across filtering, re-runs and resizes
+	focus pane
+	selID string // the selected check, kept across filtering, re-runs and resizes
+	// chose is set once the guest moves the selection; until then it follows the gravest
+	// result, so the first thing on screen is the first thing to fix.
+	chose    bool
 	listOff  int
 	findSel  int // index into the visible findings of the selected check
 	findOff  int

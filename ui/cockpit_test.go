@@ -441,3 +441,24 @@ func TestLearn(t *testing.T) {
 		t.Error("esc closes learn")
 	}
 }
+
+func TestSelectionFollowsGravestUntilChosen(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m.chose = false // as New leaves it
+	m = withResults(t, m)
+	if m.selID != "api.control-plane" {
+		t.Fatalf("selection %q after the results, want the failing api.control-plane", m.selID)
+	}
+	// Once the guest moves, a graver result arriving later does not steal the selection.
+	m = keys(t, m, "k")
+	chosen := m.selID
+	late := checks.Result{CheckID: "api.reachable", Status: checks.StatusFail, Summary: "refused"}
+	m.pending["api.reachable"] = 1
+	m = update(t, m, resultMsg{run: 1, res: late})
+	if r := m.results["api.reachable"]; r == nil || r.Status != checks.StatusFail {
+		t.Fatalf("the late result was not applied: %+v", r)
+	}
+	if m.selID != chosen {
+		t.Errorf("selection jumped to %q after the guest chose %q", m.selID, chosen)
+	}
+}

@@ -91,6 +91,9 @@ func newModel(t testing.TB, width, height int, opts ...func(*Options)) (Model, *
 		f(&o)
 	}
 	m := New(o)
+	// The model tests and goldens drive the selection themselves; TestSelectionFollowsGravest
+	// covers the cockpit picking the first thing to fix.
+	m.chose = true
 	m = update(t, m, tea.WindowSizeMsg{Width: width, Height: height})
 	// Run the first run's start command as the program would.
 	msg := findMsg[runStartedMsg](t, m.initCmd)

@@ -21,6 +21,7 @@ func (m *Model) onClick(ms tea.Mouse) {
 		rows := m.checklistRows()
 		i := m.listOff + ms.Y - l.listY
 		if ms.Y >= l.listY && ms.Y < l.listY+l.listRows && i >= 0 && i < len(rows) && rows[i].id != "" {
+			m.chose = true
 			m.selectCheck(rows[i].id)
 		}
 	case l.right.contains(ms.X, ms.Y) && m.overlay == overlayNone:

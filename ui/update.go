@@ -98,6 +98,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	m.results[id] = &res
 	m.resultOf[id] = msg.run
 	m.order[id] = causesFirst(res.Findings)
+	m.followGravest(id)
 	if id == m.selID {
 		m.visKey = visKey{} // the findings changed
 	}
@@ -302,6 +303,7 @@ func (m *Model) rerunAll() tea.Cmd {
 
 // move moves the selection of the focused pane by delta rows.
 func (m *Model) move(delta int) {
+	m.chose = true
 	if m.focus == paneFindings {
 		m.findSel = clamp(m.findSel+delta, 0, len(m.visFind)-1)
 		return
@@ -313,6 +315,44 @@ func (m *Model) move(delta int) {
 	i := indexOf(ids, m.selID)
 	i = clamp(i+delta, 0, len(ids)-1)
 	m.selectCheck(ids[i])
+}
+
+// gravity ranks results for the first look: a Fail before an Error (the check could not look)
+// before a Warn.
+func gravity(r *checks.Result) int {
+	if r == nil {
+		return -1
+	}
+	switch r.Status {
+	case checks.StatusFail:
+		return 4
+	case checks.StatusError:
+		return 3
+	case checks.StatusWarn:
+		return 2
+	case checks.StatusOK:
+		return 1
+	}
+	return 0
+}
+
+// followGravest moves the selection to a check that just reported, when the guest has not
+// chosen one yet and it is graver than the selected one (or as grave and listed earlier).
+func (m *Model) followGravest(id string) {
+	if m.chose || id == m.selID || m.overlay != overlayNone {
+		return
+	}
+	got, cur := gravity(m.results[id]), gravity(m.results[m.selID])
+	if got < 2 || got < cur {
+		return
+	}
+	if got == cur {
+		ids := m.visibleChecks()
+		if i, j := indexOf(ids, id), indexOf(ids, m.selID); i < 0 || (j >= 0 && i > j) {
+			return
+		}
+	}
+	m.selectCheck(id)
 }
 
 func (m *Model) selectCheck(id string) {
