@@ -164,7 +164,9 @@ func lookalikeLine(n *nodeFS, p string, lines []string, chars []safetext.Char, t
 	}
 	line := ""
 	if first.Line-1 < len(lines) {
-		line = lines[first.Line-1]
+		// Kubeconfigs and environment files hold tokens and keys: the line is quoted on
+		// camera, so credentials go first, before the cut could hide their name.
+		line = redactSecrets(lines[first.Line-1])
 		if r := []rune(line); len(r) > 160 {
 			line = string(r[:160]) + "…"
 		}

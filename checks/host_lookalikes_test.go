@@ -50,6 +50,25 @@ func TestHostLookalikes(t *testing.T) {
 	}
 }
 
+// A look-alike on a credential's line must not put the credential on screen.
+func TestHostLookalikesRedactsCredentials(t *testing.T) {
+	tr := kubeadmNode(t, healthyKubeletConfig).
+		File("/root/.kube/config", "users:\n- name: admin\n  user:\n    token: s3cr3t-t0ken-\u200bvalue\n", 0o600)
+	r := runCheck(t, hostEnv(tr), "host.lookalikes")
+	f := requireFinding(t, r, tr, "/root/.kube/config", "U+200B ZERO WIDTH SPACE", StatusFail)
+	if f.File.Line != 4 {
+		t.Errorf("at line %d", f.File.Line)
+	}
+	for _, e := range f.Evidence {
+		if strings.Contains(e, "s3cr3t") || strings.Contains(e, "value") {
+			t.Errorf("evidence quotes the token: %q", e)
+		}
+	}
+	if !strings.Contains(f.Evidence[0], "token: <redacted>") {
+		t.Errorf("evidence %q", f.Evidence)
+	}
+}
+
 func TestHostLookalikesClean(t *testing.T) {
 	tr := kubeadmNode(t, healthyKubeletConfig).File("/etc/hosts", "127.0.0.1 localhost\n", 0o644)
 	r := runCheck(t, hostEnv(tr), "host.lookalikes")
