@@ -147,10 +147,8 @@ func kubeDNSServiceIP(ctx context.Context, n *nodeFS) string {
 	if err != nil {
 		return ""
 	}
-	for _, s := range svcs {
-		if s.Namespace == "kube-system" && s.Name == "kube-dns" && net.ParseIP(s.Spec.ClusterIP) != nil {
-			return s.Spec.ClusterIP
-		}
+	if s := findDNSService(svcs); s != nil && net.ParseIP(s.Spec.ClusterIP) != nil {
+		return s.Spec.ClusterIP
 	}
 	return ""
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // dnsTarget is where pods send their DNS queries once the kube-dns Service's address is
@@ -30,19 +29,16 @@ type dnsTarget struct {
 // findDNSTarget finds the cluster DNS pods: those the kube-dns Service in kube-system selects,
 // or, without that Service, the pods labelled k8s-app=kube-dns there.
 func findDNSTarget(idx *netPodIndex, services []*corev1.Service) *dnsTarget {
-	ns := idx.namespaces["kube-system"]
+	ns := idx.namespaces[dnsNamespace]
 	if ns == nil {
 		return nil
 	}
-	t := &dnsTarget{service: "kube-system/kube-dns", ns: ns, port: 53}
-	selector := map[string]string{"k8s-app": "kube-dns"}
-	var svc *corev1.Service
-	for _, s := range services {
-		if s.Namespace == "kube-system" && s.Name == "kube-dns" && len(s.Spec.Selector) > 0 {
-			svc, selector = s, s.Spec.Selector
-		}
+	t := &dnsTarget{service: dnsNamespace + "/" + dnsServiceName, ns: ns, port: 53}
+	svc := findDNSService(services)
+	if svc != nil {
+		t.service = svc.Namespace + "/" + svc.Name
 	}
-	sel := labels.SelectorFromSet(selector)
+	sel := dnsSelector(svc)
 	t.selector = sel.String()
 	ns.each(sel, func(g *podGroup) bool {
 		if !g.hostNetwork {
