@@ -4,6 +4,7 @@ package checks
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -204,4 +205,25 @@ func TestHostKubeletClusterDNSAgainstTheCluster(t *testing.T) {
 	env.Snapshot = snap
 	r := runCheck(t, env, "host.kubelet")
 	requireFinding(t, r, tr, "/var/lib/kubelet/config.yaml", "clusterDNS 10.96.0.53 is not the kube-dns Service's IP 10.96.0.10", StatusFail)
+}
+
+// A staticPodPath kockpit cannot look into is reported as unreadable, never as missing or empty.
+func TestHostKubeletStaticPodPathUnreadable(t *testing.T) {
+	tr := kubeadmNode(t, healthyKubeletConfig).
+		File("/etc/kubernetes/pki/ca.key", "k", 0o600)
+	if err := os.RemoveAll(tr.Path("/etc/kubernetes/manifests")); err != nil {
+		t.Fatal(err)
+	}
+	tr.Symlink("/etc/kubernetes/manifests", "/etc/kubernetes/loop").
+		Symlink("/etc/kubernetes/loop", "/etc/kubernetes/manifests")
+	r := runCheck(t, hostEnv(tr), "host.kubelet")
+	f := requireFinding(t, r, tr, "/etc/kubernetes/manifests", "could not be read", StatusWarn)
+	if strings.Contains(f.Message, "does not exist") {
+		t.Errorf("message %q", f.Message)
+	}
+	for _, f := range r.Findings {
+		if strings.Contains(f.Message, "does not exist") || strings.Contains(f.Message, "holds no manifests") {
+			t.Errorf("concluded from an unreadable directory: %s", f.Message)
+		}
+	}
 }

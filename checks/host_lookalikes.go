@@ -70,10 +70,12 @@ func lookalikeFiles(ctx context.Context, n *nodeFS) []string {
 		}
 	}
 	k, _ := loadKubelet(ctx, n)
-	add(manifestFiles(ctx, n, kubeadmManifests)...)
+	manifests, _ := manifestFiles(ctx, n, kubeadmManifests)
+	add(manifests...)
 	if k != nil {
 		if k.config.StaticPodPath != "" {
-			add(manifestFiles(ctx, n, k.config.StaticPodPath)...)
+			manifests, _ = manifestFiles(ctx, n, k.config.StaticPodPath)
+			add(manifests...)
 		}
 		add(k.path)
 	}

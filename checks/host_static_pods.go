@@ -29,7 +29,7 @@ type staticManifest struct {
 // staticPodFindings judges staticPodPath and the manifests it holds.
 func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Finding {
 	dir := k.config.StaticPodPath
-	stray := manifestFiles(ctx, n, kubeadmManifests)
+	stray, _ := manifestFiles(ctx, n, kubeadmManifests)
 	at := k.at(n, "staticPodPath")
 	evidence := []string{k.origin(n)}
 	if q := k.quote("staticPodPath"); q != "" {
@@ -45,6 +45,9 @@ func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Findin
 		return nil
 	}
 	e, err := n.Stat(ctx, dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotADirectory) {
+		return []Finding{n.unreadable(dir, err)}
+	}
 	if err != nil {
 		msg := fmt.Sprintf("staticPodPath %s does not exist: the kubelet runs no static pods", dir)
 		if len(stray) > 0 && path.Clean(dir) != kubeadmManifests {
@@ -56,7 +59,10 @@ func staticPodFindings(ctx context.Context, n *nodeFS, k *kubeletSetup) []Findin
 	}
 	var files []string
 	if e.IsDir() {
-		files = manifestFiles(ctx, n, dir)
+		// An unreadable directory is not an empty one: say so rather than conclude from nothing.
+		if files, err = manifestFiles(ctx, n, dir); err != nil {
+			return []Finding{n.unreadable(dir, err)}
+		}
 	} else {
 		files = []string{dir} // the kubelet also accepts a single manifest file
 	}
@@ -85,10 +91,11 @@ func emptyStaticPodDir(ctx context.Context, n *nodeFS, k *kubeletSetup, dir stri
 
 // manifestFiles lists what the kubelet would read in a directory: every regular file whose name
 // does not start with a dot, whatever its extension (a `.bak` copy is read too).
-func manifestFiles(ctx context.Context, n *nodeFS, dir string) []string {
-	l, ok, _ := n.listOptional(ctx, dir)
+// A directory that does not exist holds none; one that cannot be read returns the error.
+func manifestFiles(ctx context.Context, n *nodeFS, dir string) ([]string, error) {
+	l, ok, err := n.listOptional(ctx, dir)
 	if !ok {
-		return nil
+		return nil, err
 	}
 	var out []string
 	for _, e := range l.Entries {
@@ -96,7 +103,7 @@ func manifestFiles(ctx context.Context, n *nodeFS, dir string) []string {
 			out = append(out, e.Path)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // parseStaticPods parses each manifest as the kubelet would, and finds the pods two files both
