@@ -143,6 +143,16 @@ func judgeAdmission(in admissionInput) Result {
 		}
 		findings = append(findings, fs...)
 	}
+	if in.slicesErr != nil && len(in.webhooks) > 0 {
+		// Without endpoints, "reachable" would be a guess: say what was not looked at.
+		findings = append(findings, Finding{
+			Severity: StatusWarn,
+			Message:  "the webhooks' endpoints were not checked: EndpointSlices could not be read",
+			Evidence: []string{in.slicesErr.Error()},
+			Hint:     "Run with a user that may list endpointslices.discovery.k8s.io, or look at each webhook's Service by hand.",
+			Commands: []string{"kubectl auth can-i list endpointslices.discovery.k8s.io -A"},
+		})
+	}
 	r := Result{Status: Worst(findings), Findings: findings}
 	if len(bad) == 0 {
 		r.Summary = fmt.Sprintf("all %d admission webhooks reachable, none matching everything", len(in.webhooks))

@@ -1,9 +1,16 @@
 package checks
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kockpit/kockpit/kube"
 )
 
 func admissionWith(t *testing.T, file string) Result {
@@ -75,5 +82,41 @@ func TestAdmissionMutatingPods(t *testing.T) {
 	if !strings.Contains(joined, `rules[0]: operations [CREATE UPDATE], apiGroups [""], resources ["pods"]`) ||
 		strings.Contains(joined, "it applies in kube-system too") {
 		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestAdmissionSaysWhenEndpointsWereNotRead(t *testing.T) {
+	ctx := context.Background()
+	fail := admissionregistrationv1.Fail
+	cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: "guard"},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
+			Name: "pods.guard.example.com", FailurePolicy: &fail,
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "guard", Name: "guard"}},
+		}},
+	}
+	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "guard", Name: "guard"},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 443}}}}
+	// No EndpointSlices in the snapshot: the check cannot know whether the webhook answers.
+	noMutating := &admissionregistrationv1.MutatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "MutatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: "empty"},
+	}
+	snap, err := kube.NewObjectSnapshot(ctx, cfg, noMutating, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCheck(t, &Env{Snapshot: snap}, "api.admission")
+	if r.Status != StatusWarn && r.Status != StatusFail {
+		t.Fatalf("OK although the endpoints were never read: %+v", r)
+	}
+	found := false
+	for _, f := range r.Findings {
+		found = found || strings.Contains(f.Message, "endpoints were not checked")
+	}
+	if !found {
+		t.Errorf("no finding says the endpoints were not checked: %+v", r.Findings)
 	}
 }
