@@ -462,3 +462,33 @@ func TestSelectionFollowsGravestUntilChosen(t *testing.T) {
 		t.Errorf("selection jumped to %q after the guest chose %q", m.selID, chosen)
 	}
 }
+
+// TestDrillInNamesAreSafe: an object's name reaches the breadcrumbs (the pane's title) and the
+// loading line; a crafted one must be drawn visibly there too.
+func TestDrillInNamesAreSafe(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = withResults(t, m)
+	res := fixtureResults()[2]
+	res.Findings[0].Object.Name = "evil\x1b[2J\x1b[Hdn\u0441"
+	m, cmd := updateCmd(t, m, keyMsg("R"))
+	_ = cmd
+	m = keys(t, m, "j", "j")
+	m, cmd = updateCmd(t, m, keyMsg("R"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	m = update(t, m, resultMsg{run: m.lastRun, res: res})
+	m = keys(t, m, "tab", "enter")
+	if len(m.drill) != 1 || !m.drill[0].loading {
+		t.Fatalf("enter on the finding: %d frames", len(m.drill))
+	}
+	raw := m.View().Content
+	if strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x1b[H") {
+		t.Errorf("a crafted name reached the terminal raw:\n%q", raw)
+	}
+	s := screen(m)
+	if !strings.Contains(s, "› Service kube-system/evil␛[2J␛[Hdnс⟨U+0441⟩") {
+		t.Errorf("the breadcrumbs do not show the name visibly:\n%s", s)
+	}
+	if !strings.Contains(s, "reading Service kube-system/evil␛[2J") {
+		t.Errorf("the loading line does not show the name visibly:\n%s", s)
+	}
+}

@@ -83,19 +83,18 @@ func (m Model) render() string {
 func (m Model) renderBody(l layout) string {
 	switch {
 	case m.overlay == overlayHelp:
-		return m.box("keys", m.helpLines(l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
+		return m.box([]string{"keys"}, m.helpLines(l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	case len(m.drill) > 0:
 		fr := m.topFrame()
-		title := strings.Join(m.breadcrumbs(), " › ")
-		return m.box(title, m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
+		return m.box(m.breadcrumbs(), m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	}
-	left := m.box("checks", m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
+	left := m.box([]string{"checks"}, m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
 	var right string
 	if m.overlay == overlayLearn {
 		c, _, _ := m.selectedCheck()
-		right = m.box("learn · "+c.ID, m.renderLearn(l), l.right, l.pad, true)
+		right = m.box([]string{"learn · " + c.ID}, m.renderLearn(l), l.right, l.pad, true)
 	} else {
-		right = m.box("detail", m.renderDetail(l, l.innerWidth(l.right)), l.right, l.pad, m.focus == paneFindings)
+		right = m.box([]string{"detail"}, m.renderDetail(l, l.innerWidth(l.right)), l.right, l.pad, m.focus == paneFindings)
 	}
 	return joinColumns(left, right)
 }
@@ -117,9 +116,13 @@ func joinColumns(left, right string) string {
 	return b.String()
 }
 
-// box draws a pane: a rounded border with the title set in its top edge, and the lines inside,
-// each cut or padded to the pane's width.
-func (m Model) box(title string, lines []string, r rect, pad int, focused bool) string {
+// crumbSep separates the drill-in's breadcrumbs. It is ours, so it joins the crumbs after each
+// went through safe, which would flag it as a look-alike of ">".
+const crumbSep = " › "
+
+// box draws a pane: a rounded border with the title (breadcrumbs, joined by crumbSep) set in
+// its top edge, and the lines inside, each cut or padded to the pane's width.
+func (m Model) box(title []string, lines []string, r rect, pad int, focused bool) string {
 	st := m.styles
 	border := st.Pane
 	titleStyle := st.Muted.Bold(true)
@@ -133,15 +136,26 @@ func (m Model) box(title string, lines []string, r rect, pad int, focused bool) 
 		return ""
 	}
 	t := ""
-	if title != "" {
-		t = " " + title + " "
+	if len(title) > 0 {
+		// A title can carry cluster text (the drill-in's breadcrumbs name objects): safe.
+		parts := make([]string, len(title))
+		for i, c := range title {
+			if i == 0 {
+				c = " " + c
+			}
+			if i == len(title)-1 {
+				c += " "
+			}
+			parts[i] = safe(c, m.text, titleStyle, st.Suspicious)
+		}
+		t = strings.Join(parts, titleStyle.Render(crumbSep))
 		if cellWidth(t) > inner-2 {
-			t = fit(t, max(0, inner-2), lipgloss.NewStyle())
+			t = fit(t, max(0, inner-2), titleStyle)
 		}
 	}
 	topFill := inner - 1 - cellWidth(t)
 	var b strings.Builder
-	b.WriteString(bc.Render("╭─") + titleStyle.Render(t) + bc.Render(strings.Repeat("─", max(0, topFill))+"╮"))
+	b.WriteString(bc.Render("╭─") + t + bc.Render(strings.Repeat("─", max(0, topFill))+"╮"))
 	padS := strings.Repeat(" ", pad)
 	w := inner - 2*pad
 	for i := 0; i < r.h-2; i++ {
