@@ -492,3 +492,26 @@ func TestDrillInNamesAreSafe(t *testing.T) {
 		t.Errorf("the loading line does not show the name visibly:\n%s", s)
 	}
 }
+
+// TestFilterArrowsWithReboundKeys: while typing a filter, the arrows move the selection the way
+// they point, whatever the up and down actions are rebound to.
+func TestFilterArrowsWithReboundKeys(t *testing.T) {
+	f, err := themes.Parse("mine.yaml", []byte("keys:\n  up: [w]\n  down: [s]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := DefaultKeyMap().Rebind(f.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Keys = km })
+	m = withResults(t, m)
+	m = keys(t, m, "/", "down", "down")
+	if m.selID != "dns.service" {
+		t.Fatalf("down twice in the filter: selected %s", m.selID)
+	}
+	m = keys(t, m, "up")
+	if m.selID != "api.control-plane" {
+		t.Errorf("up in the filter: selected %s, want api.control-plane", m.selID)
+	}
+}
