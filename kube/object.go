@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -248,7 +249,8 @@ func pruneNulls(m map[string]any) {
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // objectYAML writes the object for a reader: managedFields and last-applied-configuration
-// folded into one comment line each, Secret values replaced by their size.
+// folded into one comment line each, Secret values and env values named like credentials
+// replaced by their size.
 func objectYAML(u *unstructured.Unstructured) (string, error) {
 	u = u.DeepCopy()
 	var notes []string
@@ -268,6 +270,9 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 		if n := RedactSecret(u.Object); n > 0 {
 			notes = append(notes, fmt.Sprintf("# %d Secret values redacted: kockpit never shows them", n))
 		}
+	}
+	if n := redactSecretEnv(u.Object); n > 0 {
+		notes = append(notes, fmt.Sprintf("# %d env values named like credentials redacted", n))
 	}
 	b, err := yaml.Marshal(u.Object)
 	if err != nil {
@@ -299,6 +304,50 @@ func RedactSecret(obj map[string]any) int {
 			m[k] = fmt.Sprintf("<redacted, about %d bytes>", size)
 			n++
 		}
+	}
+	return n
+}
+
+// secretEnvName matches env var names that say they hold a credential. Their literal values
+// are as secret as a Secret's (a guest who puts DB_PASSWORD in a Deployment on camera must not
+// leak it); valueFrom references stay, they name no value.
+var secretEnvName = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth)`)
+
+// redactSecretEnv replaces the literal value of every env var named like a credential, in any
+// container list of any kind (pods, their templates, jobs of cron jobs), with its size.
+func redactSecretEnv(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if list, ok := e.([]any); ok && k == "env" {
+				n += redactEnvList(list)
+				continue
+			}
+			n += redactSecretEnv(e)
+		}
+	case []any:
+		for _, e := range v {
+			n += redactSecretEnv(e)
+		}
+	}
+	return n
+}
+
+func redactEnvList(list []any) int {
+	n := 0
+	for _, e := range list {
+		ev, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _ := ev["name"].(string)
+		val, ok := ev["value"].(string)
+		if !ok || val == "" || !secretEnvName.MatchString(name) {
+			continue
+		}
+		ev["value"] = fmt.Sprintf("<redacted, %d bytes>", len(val))
+		n++
 	}
 	return n
 }

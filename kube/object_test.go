@@ -210,3 +210,34 @@ source: {component: kubelet}
 		t.Errorf("a kind found by discovery: %v", err)
 	}
 }
+
+func TestEnvValuesNamedLikeCredentialsAreRedacted(t *testing.T) {
+	container := func(env ...any) map[string]any { return map[string]any{"name": "app", "env": env} }
+	deploy := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web", "namespace": "team-a"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"initContainers": []any{container(map[string]any{"name": "GITHUB_TOKEN", "value": "ghp_abcdef"})},
+			"containers": []any{container(
+				map[string]any{"name": "DB_PASSWORD", "value": "hunter2"},
+				map[string]any{"name": "LOG_LEVEL", "value": "debug"},
+				map[string]any{"name": "API_KEY", "valueFrom": map[string]any{
+					"secretKeyRef": map[string]any{"name": "api", "key": "key"}}},
+			)},
+		}}},
+	}}
+	y, err := objectYAML(deploy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"hunter2", "ghp_abcdef"} {
+		if strings.Contains(y, bad) {
+			t.Errorf("the env value %q is shown:\n%s", bad, y)
+		}
+	}
+	for _, want := range []string{"value: debug", "name: api", "# 2 env values named like credentials redacted", "value: <redacted, 7 bytes>"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
+	}
+}
