@@ -515,3 +515,12 @@ func TestFilterArrowsWithReboundKeys(t *testing.T) {
 		t.Errorf("up in the filter: selected %s, want api.control-plane", m.selID)
 	}
 }
+
+func TestStaleServerVersionIsDropped(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = update(t, m, serverInfoMsg{run: 2, version: "v1.38.0"})
+	m = update(t, m, serverInfoMsg{run: 1, version: "v1.37.2"})
+	if m.serverVersion != "v1.38.0" {
+		t.Errorf("an older run's server version replaced a newer one's: %q", m.serverVersion)
+	}
+}

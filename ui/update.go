@@ -31,8 +31,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runDoneMsg:
 		cmd = m.onRunDone(msg.run)
 	case serverInfoMsg:
-		if msg.version != "" {
-			m.serverVersion = msg.version
+		// An older run's answer must not overwrite a newer one's (the server may have been
+		// upgraded or replaced in between, which is what a re-run is for).
+		if msg.version != "" && msg.run >= m.versionRun {
+			m.serverVersion, m.versionRun = msg.version, msg.run
 		}
 	case objectMsg:
 		m.onObject(msg)
