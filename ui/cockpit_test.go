@@ -362,7 +362,8 @@ func TestKeysRebindFromThemeFile(t *testing.T) {
 		t.Errorf("want a FileError naming the key, got %#v", err)
 	}
 	dup, _ := themes.Parse("mine.yaml", []byte("keys:\n  quit: [r]\n"))
-	if _, err := DefaultKeyMap().Rebind(dup.Keys); err == nil || !strings.Contains(err.Error(), `"r" is bound to both`) {
+	if _, err := DefaultKeyMap().Rebind(dup.Keys); err == nil || !strings.Contains(err.Error(), `"r" is bound to both`) ||
+		!strings.Contains(err.Error(), "mine.yaml:2:3") {
 		t.Errorf("a key bound twice: %v", err)
 	}
 }
