@@ -124,13 +124,10 @@ const crumbSep = " › "
 // its top edge, and the lines inside, each cut or padded to the pane's width.
 func (m Model) box(title []string, lines []string, r rect, pad int, focused bool) string {
 	st := m.styles
-	border := st.Pane
-	titleStyle := st.Muted.Bold(true)
+	bc, titleStyle := st.Border, st.PaneTitle
 	if focused {
-		border = st.PaneFocused
-		titleStyle = st.Title
+		bc, titleStyle = st.BorderFocused, st.Title
 	}
-	bc := lipgloss.NewStyle().Foreground(border.GetBorderTopForeground())
 	inner := r.w - 2
 	if inner < 1 || r.h < 2 {
 		return ""
