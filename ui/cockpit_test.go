@@ -430,6 +430,11 @@ func TestMouseSelects(t *testing.T) {
 	if m.focus != paneFindings || m.findSel != 1 {
 		t.Errorf("click on the second finding: focus %v, finding %d", m.focus, m.findSel)
 	}
+	m = keys(t, m, "?")
+	m = update(t, m, tea.MouseWheelMsg{X: 3, Y: l.listY, Button: tea.MouseWheelDown})
+	if m.selID != "api.control-plane" || m.findSel != 1 {
+		t.Errorf("the wheel over help moved what help hides: %q, finding %d", m.selID, m.findSel)
+	}
 }
 
 func TestLearn(t *testing.T) {
