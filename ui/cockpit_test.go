@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -408,9 +410,47 @@ func TestCopyUsesOSC52(t *testing.T) {
 	m = withResults(t, m)
 	m = keys(t, m, "j", "tab")
 	m, cmd := updateCmd(t, m, keyMsg("y"))
-	if cmd == nil || !strings.Contains(m.notice, "copied: kubectl -n kube-system logs kube-scheduler-cp1 --previous") {
+	const want = "kubectl -n kube-system logs kube-scheduler-cp1 --previous"
+	if cmd == nil || !strings.Contains(m.notice, "copied: "+want) {
 		t.Errorf("y: notice %q", m.notice)
 	}
+	if got := clipboardOf(t, cmd); got != want {
+		t.Errorf("y put %q on the clipboard, want %q", got, want)
+	}
+	// A crafted command is copied visible: no control character reaches the guest's shell.
+	f := m.selectedFinding()
+	f.Commands = []string{"kubectl get pod x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r"}
+	_, cmd = updateCmd(t, m, keyMsg("y"))
+	if got := clipboardOf(t, cmd); strings.ContainsAny(got, "\x1b\x07\r") {
+		t.Errorf("a control character reached the clipboard: %q", got)
+	}
+}
+
+// clipboardOf runs a command's batch and returns what it asks the terminal to copy (OSC 52).
+func clipboardOf(t *testing.T, cmd tea.Cmd) string {
+	t.Helper()
+	want := fmt.Sprintf("%T", tea.SetClipboard("")())
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			if b, ok := msg.(tea.BatchMsg); ok {
+				queue = append(queue, b...)
+			} else if fmt.Sprintf("%T", msg) == want {
+				return fmt.Sprint(msg)
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("no clipboard message from the command")
+	return ""
 }
 
 func TestMouseSelects(t *testing.T) {

@@ -380,9 +380,10 @@ func (m *Model) copyCommand() tea.Cmd {
 		return m.flash("no kubectl command for this finding")
 	}
 	// Visible, never raw: a command built from a crafted name must not paste control characters
-	// into the guest's shell.
-	text := safetext.Visible(m.text.clean(f.Commands[0]))
-	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+text))
+	// into the guest's shell. The clipboard gets the real addresses (a masked one would make
+	// the command useless); the notice on screen keeps them masked.
+	text := safetext.Visible(f.Commands[0])
+	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
 }
 
 // flash shows a notice in the hint bar for a few seconds.
