@@ -46,7 +46,7 @@ func (m Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "kockpit"
 	if m.opts.Source.Context != "" {
-		v.WindowTitle = "kockpit · " + plainTitle(m.opts.Source.Context)
+		v.WindowTitle = "kockpit · " + plainTitle(m.text.clean(m.opts.Source.Context))
 	}
 	return v
 }
@@ -334,7 +334,9 @@ func (m Model) helpLines(width, rows int) []string {
 	for _, s := range []checks.Status{checks.StatusOK, checks.StatusWarn, checks.StatusFail, checks.StatusError, checks.StatusSkip} {
 		out = append(out, st.status(s).Render(report.Mark(s))+" "+st.Text.Render(markMeaning[s]))
 	}
-	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: "+m.Theme()+" (t for the next)."),
+	// A theme file's name is the host's text: safe.
+	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: ")+
+		safe(m.Theme(), m.text, st.Muted, st.Suspicious)+st.Muted.Render(" (t for the next)."),
 		st.Muted.Render("Strings from the cluster are shown safe: ␛ is an escape character, ⟨U+0441⟩ a look-alike."))
 	return padLines(out, rows, width)
 }
