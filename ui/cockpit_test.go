@@ -570,3 +570,17 @@ func TestStaleServerVersionIsDropped(t *testing.T) {
 		t.Errorf("an older run's server version replaced a newer one's: %q", m.serverVersion)
 	}
 }
+
+// TestSelectionStaysWhileReading: reading the findings (tab) or a drill-in, without moving,
+// also keeps a later, graver result from taking the selection.
+func TestSelectionStaysWhileReading(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m.chose = false // as New leaves it
+	res := fixtureResults()
+	m = update(t, m, resultMsg{run: 1, res: res[2]}) // dns.service warns: selected
+	m = keys(t, m, "tab")
+	m = update(t, m, resultMsg{run: 1, res: res[1]}) // api.control-plane fails
+	if m.selID != "dns.service" {
+		t.Errorf("the selection left the findings the guest reads, for %q", m.selID)
+	}
+}

@@ -341,7 +341,8 @@ func gravity(r *checks.Result) int {
 // followGravest moves the selection to a check that just reported, when the guest has not
 // chosen one yet and it is graver than the selected one (or as grave and listed earlier).
 func (m *Model) followGravest(id string) {
-	if m.chose || id == m.selID || m.overlay != overlayNone {
+	// Reading a finding or its object counts as choosing: the check must not change under them.
+	if m.chose || id == m.selID || m.overlay != overlayNone || m.focus != paneChecks || len(m.drill) > 0 {
 		return
 	}
 	got, cur := gravity(m.results[id]), gravity(m.results[m.selID])
