@@ -267,6 +267,11 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 		notes = append(notes, "# "+lastApplied+": folded")
 	}
 	if u.GetKind() == "Secret" && u.GroupVersionKind().Group == "" {
+		// Some controllers copy the value into an annotation too (OpenShift's
+		// openshift.io/token-secret.value carries the token).
+		if n := redactCredentialAnnotations(u); n > 0 {
+			notes = append(notes, fmt.Sprintf("# %d annotations named like credentials redacted", n))
+		}
 		if n := RedactSecret(u.Object); n > 0 {
 			notes = append(notes, fmt.Sprintf("# %d Secret values redacted: kockpit never shows them", n))
 		}
@@ -308,7 +313,7 @@ func RedactSecret(obj map[string]any) int {
 	return n
 }
 
-// secretEnvName matches env var names that say they hold a credential. Their literal values
+// secretEnvName matches env var (and Secret annotation) names that say they hold a credential. Their literal values
 // are as secret as a Secret's (a guest who puts DB_PASSWORD in a Deployment on camera must not
 // leak it); valueFrom references stay, they name no value.
 var secretEnvName = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth)`)
@@ -330,6 +335,22 @@ func redactSecretEnv(v any) int {
 		for _, e := range v {
 			n += redactSecretEnv(e)
 		}
+	}
+	return n
+}
+
+// redactCredentialAnnotations replaces the values of annotations named like credentials.
+func redactCredentialAnnotations(u *unstructured.Unstructured) int {
+	ann := u.GetAnnotations()
+	n := 0
+	for k, v := range ann {
+		if v != "" && secretEnvName.MatchString(k) {
+			ann[k] = fmt.Sprintf("<redacted, %d bytes>", len(v))
+			n++
+		}
+	}
+	if n > 0 {
+		u.SetAnnotations(ann)
 	}
 	return n
 }

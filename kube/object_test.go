@@ -117,7 +117,8 @@ func TestSecretValuesAreRedacted(t *testing.T) {
 	secret := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
 		"metadata": map[string]any{"name": "db", "namespace": "team-a",
-			"annotations": map[string]any{lastApplied: `{"data":{"password":"aHVudGVyMg=="}}`}},
+			"annotations": map[string]any{lastApplied: `{"data":{"password":"aHVudGVyMg=="}}`,
+				"openshift.io/token-secret.value": "eyJhbGciOi.hunter3", "kubernetes.io/service-account.name": "builder"}},
 		"data":       map[string]any{"password": "aHVudGVyMg=="},
 		"stringData": map[string]any{"token": "hunter2"},
 	}}
@@ -125,12 +126,12 @@ func TestSecretValuesAreRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"aHVudGVyMg==", "hunter2"} {
+	for _, bad := range []string{"aHVudGVyMg==", "hunter2", "hunter3"} {
 		if strings.Contains(y, bad) {
 			t.Errorf("the Secret's value %q is shown:\n%s", bad, y)
 		}
 	}
-	for _, want := range []string{"password: <redacted, about 9 bytes>", "token: <redacted, about 7 bytes>", "2 Secret values redacted"} {
+	for _, want := range []string{"password: <redacted, about 9 bytes>", "token: <redacted, about 7 bytes>", "2 Secret values redacted", "service-account.name: builder"} {
 		if !strings.Contains(y, want) {
 			t.Errorf("YAML lacks %q:\n%s", want, y)
 		}
