@@ -584,3 +584,23 @@ func TestSelectionStaysWhileReading(t *testing.T) {
 		t.Errorf("the selection left the findings the guest reads, for %q", m.selID)
 	}
 }
+
+// TestHintsWhileTyping: while the filter has the keyboard, letters type; the hint bar offers
+// only the keys that still act.
+func TestHintsWhileTyping(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = keys(t, m, "/")
+	s := screen(m)
+	lines := strings.Split(s, "\n")
+	hints := lines[len(lines)-1]
+	for _, bad := range []string{"r re-run all", "? help", "q quit", "t theme", "↑/k"} {
+		if strings.Contains(hints, bad) {
+			t.Errorf("while typing the hint bar offers %q: %s", bad, hints)
+		}
+	}
+	for _, want := range []string{"esc clear filter", "ctrl+c quit"} {
+		if !strings.Contains(hints, want) {
+			t.Errorf("while typing the hint bar lacks %q: %s", want, hints)
+		}
+	}
+}

@@ -297,6 +297,14 @@ func (m Model) contextKeys() KeyMap {
 		}
 	}
 	switch {
+	case m.filtering:
+		// Typing: letters go to the filter; only these keys act (onFilterKey).
+		off(&k.Pane, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
+		k.Up.SetHelp("↑", k.Up.Help().Desc)
+		k.Down.SetHelp("↓", k.Down.Help().Desc)
+		k.Open.SetHelp("enter", "keep filter")
+		k.Back.SetHelp("esc", "clear filter")
+		k.Quit.SetHelp("ctrl+c", k.Quit.Help().Desc)
 	case m.overlay == overlayHelp:
 		off(&k.Up, &k.Down, &k.Pane, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
 	case m.overlay == overlayLearn:
