@@ -70,7 +70,7 @@ func (m *Model) onRunStarted(msg runStartedMsg) tea.Cmd {
 	m.runs[msg.run] = run{env: msg.env, cancel: msg.cancel, results: msg.results}
 	cmds := []tea.Cmd{waitResult(msg.run, msg.results)}
 	if msg.env != nil && msg.env.Snapshot != nil && !msg.env.Snapshot.Live() && m.serverVersion == "" {
-		cmds = append(cmds, fetchServerVersion(msg.run, msg.env, m.opts.RequestTimeout))
+		cmds = append(cmds, fetchServerVersion(m.opts.Context, msg.run, msg.env, m.opts.RequestTimeout))
 	}
 	return tea.Batch(cmds...)
 }
@@ -114,7 +114,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 		m.unreachable = ""
 		switch res.Status {
 		case checks.StatusOK, checks.StatusWarn:
-			cmds = append(cmds, fetchServerVersion(msg.run, r.env, m.opts.RequestTimeout))
+			cmds = append(cmds, fetchServerVersion(m.opts.Context, msg.run, r.env, m.opts.RequestTimeout))
 		case checks.StatusFail, checks.StatusError:
 			m.unreachable = res.Summary
 		}
