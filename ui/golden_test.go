@@ -106,13 +106,11 @@ func TestProgram(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("0 of 4 checks")) },
 		teatest.WithDuration(5*time.Second))
-	for len(runs.chans) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	ch := runs.waitChan(0)
 	for _, r := range fixtureResults() {
-		runs.chans[0] <- r
+		ch <- r
 	}
-	close(runs.chans[0])
+	close(ch)
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("4 of 4 checks")) },
 		teatest.WithDuration(5*time.Second))
 	tm.Send(keyMsg("q"))
