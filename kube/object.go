@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -373,18 +374,46 @@ func redactEnvList(list []any) int {
 	return n
 }
 
-// related lists the object's owners and, for a pod, its node.
+// related lists the object's owners and, for a pod, its node, each once. An owner of a kind
+// known to be cluster-scoped (a static pod's mirror is owned by its Node) has no namespace.
 func related(u *unstructured.Unstructured) []ObjectKey {
 	var out []ObjectKey
+	add := func(k ObjectKey) {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
 	for _, o := range u.GetOwnerReferences() {
-		out = append(out, ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: u.GetNamespace(), Name: o.Name})
+		k := ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: u.GetNamespace(), Name: o.Name}
+		if clusterScoped(k) {
+			k.Namespace = ""
+		}
+		add(k)
 	}
 	if u.GetKind() == "Pod" {
 		if node, _, _ := unstructured.NestedString(u.Object, "spec", "nodeName"); node != "" {
-			out = append(out, ObjectKey{APIVersion: "v1", Kind: "Node", Name: node})
+			add(ObjectKey{APIVersion: "v1", Kind: "Node", Name: node})
 		}
 	}
 	return out
+}
+
+// clusterScoped reports whether the key's kind is one kockpit knows to be cluster-scoped.
+func clusterScoped(k ObjectKey) bool {
+	gv, err := schema.ParseGroupVersion(k.APIVersion)
+	if err != nil {
+		return false
+	}
+	gk := schema.GroupKind{Group: gv.Group, Kind: k.Kind}
+	if r, ok := ResourceForGroupKind(gk); ok {
+		return !r.Namespaced
+	}
+	for _, r := range extraResources {
+		if r.GroupKind() == gk {
+			return !r.Namespaced
+		}
+	}
+	return false
 }
 
 // containerStates reads a pod's container statuses: init containers first, as they run.

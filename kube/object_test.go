@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,19 @@ func TestEnvValuesNamedLikeCredentialsAreRedacted(t *testing.T) {
 		if !strings.Contains(y, want) {
 			t.Errorf("YAML lacks %q:\n%s", want, y)
 		}
+	}
+}
+
+func TestRelatedOfAMirrorPod(t *testing.T) {
+	pod := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "etcd-cp1", "namespace": "kube-system",
+			"ownerReferences": []any{map[string]any{"apiVersion": "v1", "kind": "Node", "name": "cp1", "uid": "u"}}},
+		"spec": map[string]any{"nodeName": "cp1"},
+	}}
+	got := related(pod)
+	want := []ObjectKey{{APIVersion: "v1", Kind: "Node", Name: "cp1"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("related of a mirror pod: %v, want %v (the Node once, without a namespace)", got, want)
 	}
 }
