@@ -67,7 +67,7 @@ func (m Model) render() string {
 	var parts []string
 	parts = append(parts, m.renderHeader(m.width))
 	if m.opts.Presenter {
-		parts = append(parts, "")
+		parts = append(parts, strings.Repeat(" ", m.width))
 	}
 	if b := m.banner(); b != "" {
 		parts = append(parts, m.renderBanner(b))
