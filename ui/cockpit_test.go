@@ -604,3 +604,22 @@ func TestHintsWhileTyping(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyInDrillInCopiesItsFinding: after a re-run changes the findings behind the drill-in,
+// y copies the command the drill-in shows.
+func TestCopyInDrillInCopiesItsFinding(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab") // api.control-plane, the cause first: kube-scheduler-cp1
+	m, cmd := updateCmd(t, m, keyMsg("enter"))
+	m = update(t, m, findMsg[objectMsg](t, cmd))
+	m, cmd = updateCmd(t, m, keyMsg("r"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	res := fixtureResults()[1]
+	res.Findings = res.Findings[:1] // the scheduler recovered: only etcd's finding is left
+	m = update(t, m, resultMsg{run: m.lastRun, res: res})
+	_, cmd = updateCmd(t, m, keyMsg("y"))
+	if got, want := clipboardOf(t, cmd), "kubectl -n kube-system logs kube-scheduler-cp1 --previous"; got != want {
+		t.Errorf("y in the drill-in copied %q, want the drill-in's %q", got, want)
+	}
+}

@@ -154,7 +154,7 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Copy):
 		if fr.finding != nil && len(fr.finding.Commands) > 0 {
-			return m.copyCommand()
+			return m.copyCommand(fr.finding)
 		}
 	case key.Matches(msg, k.RerunAll):
 		return m.rerunAll()

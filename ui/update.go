@@ -283,7 +283,7 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.overlay, m.learnOff = overlayLearn, 0
 		}
 	case key.Matches(msg, k.Copy):
-		return m.copyCommand()
+		return m.copyCommand(m.selectedFinding())
 	}
 	return nil
 }
@@ -375,8 +375,9 @@ func (m Model) pageSize() int {
 	return max(1, l.listRows-1)
 }
 
-func (m *Model) copyCommand() tea.Cmd {
-	f := m.selectedFinding()
+// copyCommand copies f's first command: the selected finding's, or the drill-in's own (the
+// selection may have changed under it since, with a re-run).
+func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 	if f == nil || len(f.Commands) == 0 {
 		return m.flash("no kubectl command for this finding")
 	}
