@@ -3,6 +3,8 @@ package kube
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -248,7 +250,8 @@ func pruneNulls(m map[string]any) {
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // objectYAML writes the object for a reader: managedFields and last-applied-configuration
-// folded into one comment line each, Secret values replaced by their size.
+// folded into one comment line each, Secret values and env values named like credentials
+// replaced by their size.
 func objectYAML(u *unstructured.Unstructured) (string, error) {
 	u = u.DeepCopy()
 	var notes []string
@@ -265,9 +268,17 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 		notes = append(notes, "# "+lastApplied+": folded")
 	}
 	if u.GetKind() == "Secret" && u.GroupVersionKind().Group == "" {
+		// Some controllers copy the value into an annotation too (OpenShift's
+		// openshift.io/token-secret.value carries the token).
+		if n := redactCredentialAnnotations(u); n > 0 {
+			notes = append(notes, fmt.Sprintf("# %d annotations named like credentials redacted", n))
+		}
 		if n := RedactSecret(u.Object); n > 0 {
 			notes = append(notes, fmt.Sprintf("# %d Secret values redacted: kockpit never shows them", n))
 		}
+	}
+	if n := redactSecretEnv(u.Object); n > 0 {
+		notes = append(notes, fmt.Sprintf("# %d env values named like credentials redacted", n))
 	}
 	b, err := yaml.Marshal(u.Object)
 	if err != nil {
@@ -303,18 +314,106 @@ func RedactSecret(obj map[string]any) int {
 	return n
 }
 
-// related lists the object's owners and, for a pod, its node.
+// secretEnvName matches env var (and Secret annotation) names that say they hold a credential. Their literal values
+// are as secret as a Secret's (a guest who puts DB_PASSWORD in a Deployment on camera must not
+// leak it); valueFrom references stay, they name no value.
+var secretEnvName = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth)`)
+
+// redactSecretEnv replaces the literal value of every env var named like a credential, in any
+// container list of any kind (pods, their templates, jobs of cron jobs), with its size.
+func redactSecretEnv(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if list, ok := e.([]any); ok && k == "env" {
+				n += redactEnvList(list)
+				continue
+			}
+			n += redactSecretEnv(e)
+		}
+	case []any:
+		for _, e := range v {
+			n += redactSecretEnv(e)
+		}
+	}
+	return n
+}
+
+// redactCredentialAnnotations replaces the values of annotations named like credentials.
+func redactCredentialAnnotations(u *unstructured.Unstructured) int {
+	ann := u.GetAnnotations()
+	n := 0
+	for k, v := range ann {
+		if v != "" && secretEnvName.MatchString(k) {
+			ann[k] = fmt.Sprintf("<redacted, %d bytes>", len(v))
+			n++
+		}
+	}
+	if n > 0 {
+		u.SetAnnotations(ann)
+	}
+	return n
+}
+
+func redactEnvList(list []any) int {
+	n := 0
+	for _, e := range list {
+		ev, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _ := ev["name"].(string)
+		val, ok := ev["value"].(string)
+		if !ok || val == "" || !secretEnvName.MatchString(name) {
+			continue
+		}
+		ev["value"] = fmt.Sprintf("<redacted, %d bytes>", len(val))
+		n++
+	}
+	return n
+}
+
+// related lists the object's owners and, for a pod, its node, each once. An owner of a kind
+// known to be cluster-scoped (a static pod's mirror is owned by its Node) has no namespace.
 func related(u *unstructured.Unstructured) []ObjectKey {
 	var out []ObjectKey
+	add := func(k ObjectKey) {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
 	for _, o := range u.GetOwnerReferences() {
-		out = append(out, ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: u.GetNamespace(), Name: o.Name})
+		k := ObjectKey{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: u.GetNamespace(), Name: o.Name}
+		if clusterScoped(k) {
+			k.Namespace = ""
+		}
+		add(k)
 	}
 	if u.GetKind() == "Pod" {
 		if node, _, _ := unstructured.NestedString(u.Object, "spec", "nodeName"); node != "" {
-			out = append(out, ObjectKey{APIVersion: "v1", Kind: "Node", Name: node})
+			add(ObjectKey{APIVersion: "v1", Kind: "Node", Name: node})
 		}
 	}
 	return out
+}
+
+// clusterScoped reports whether the key's kind is one kockpit knows to be cluster-scoped.
+func clusterScoped(k ObjectKey) bool {
+	gv, err := schema.ParseGroupVersion(k.APIVersion)
+	if err != nil {
+		return false
+	}
+	gk := schema.GroupKind{Group: gv.Group, Kind: k.Kind}
+	if r, ok := ResourceForGroupKind(gk); ok {
+		return !r.Namespaced
+	}
+	for _, r := range extraResources {
+		if r.GroupKind() == gk {
+			return !r.Namespaced
+		}
+	}
+	return false
 }
 
 // containerStates reads a pod's container statuses: init containers first, as they run.

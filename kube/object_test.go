@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,8 @@ func TestSecretValuesAreRedacted(t *testing.T) {
 	secret := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
 		"metadata": map[string]any{"name": "db", "namespace": "team-a",
-			"annotations": map[string]any{lastApplied: `{"data":{"password":"aHVudGVyMg=="}}`}},
+			"annotations": map[string]any{lastApplied: `{"data":{"password":"aHVudGVyMg=="}}`,
+				"openshift.io/token-secret.value": "eyJhbGciOi.hunter3", "kubernetes.io/service-account.name": "builder"}},
 		"data":       map[string]any{"password": "aHVudGVyMg=="},
 		"stringData": map[string]any{"token": "hunter2"},
 	}}
@@ -125,12 +127,12 @@ func TestSecretValuesAreRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"aHVudGVyMg==", "hunter2"} {
+	for _, bad := range []string{"aHVudGVyMg==", "hunter2", "hunter3"} {
 		if strings.Contains(y, bad) {
 			t.Errorf("the Secret's value %q is shown:\n%s", bad, y)
 		}
 	}
-	for _, want := range []string{"password: <redacted, about 9 bytes>", "token: <redacted, about 7 bytes>", "2 Secret values redacted"} {
+	for _, want := range []string{"password: <redacted, about 9 bytes>", "token: <redacted, about 7 bytes>", "2 Secret values redacted", "service-account.name: builder"} {
 		if !strings.Contains(y, want) {
 			t.Errorf("YAML lacks %q:\n%s", want, y)
 		}
@@ -208,5 +210,50 @@ source: {component: kubelet}
 	// A kind known only through discovery.
 	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "scheduling.k8s.io/v1", Kind: "PriorityClass", Name: "system-node-critical"}); err != nil {
 		t.Errorf("a kind found by discovery: %v", err)
+	}
+}
+
+func TestEnvValuesNamedLikeCredentialsAreRedacted(t *testing.T) {
+	container := func(env ...any) map[string]any { return map[string]any{"name": "app", "env": env} }
+	deploy := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web", "namespace": "team-a"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"initContainers": []any{container(map[string]any{"name": "GITHUB_TOKEN", "value": "ghp_abcdef"})},
+			"containers": []any{container(
+				map[string]any{"name": "DB_PASSWORD", "value": "hunter2"},
+				map[string]any{"name": "LOG_LEVEL", "value": "debug"},
+				map[string]any{"name": "API_KEY", "valueFrom": map[string]any{
+					"secretKeyRef": map[string]any{"name": "api", "key": "key"}}},
+			)},
+		}}},
+	}}
+	y, err := objectYAML(deploy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"hunter2", "ghp_abcdef"} {
+		if strings.Contains(y, bad) {
+			t.Errorf("the env value %q is shown:\n%s", bad, y)
+		}
+	}
+	for _, want := range []string{"value: debug", "name: api", "# 2 env values named like credentials redacted", "value: <redacted, 7 bytes>"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
+	}
+}
+
+func TestRelatedOfAMirrorPod(t *testing.T) {
+	pod := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "etcd-cp1", "namespace": "kube-system",
+			"ownerReferences": []any{map[string]any{"apiVersion": "v1", "kind": "Node", "name": "cp1", "uid": "u"}}},
+		"spec": map[string]any{"nodeName": "cp1"},
+	}}
+	got := related(pod)
+	want := []ObjectKey{{APIVersion: "v1", Kind: "Node", Name: "cp1"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("related of a mirror pod: %v, want %v (the Node once, without a namespace)", got, want)
 	}
 }

@@ -102,6 +102,7 @@ type Model struct {
 
 	// Header facts learned during the run.
 	serverVersion string
+	versionRun    int // the run serverVersion came from
 	user          string
 	unreachable   string // api.reachable's failure, for the banner
 

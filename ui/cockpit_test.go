@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -362,7 +364,8 @@ func TestKeysRebindFromThemeFile(t *testing.T) {
 		t.Errorf("want a FileError naming the key, got %#v", err)
 	}
 	dup, _ := themes.Parse("mine.yaml", []byte("keys:\n  quit: [r]\n"))
-	if _, err := DefaultKeyMap().Rebind(dup.Keys); err == nil || !strings.Contains(err.Error(), `"r" is bound to both`) {
+	if _, err := DefaultKeyMap().Rebind(dup.Keys); err == nil || !strings.Contains(err.Error(), `"r" is bound to both`) ||
+		!strings.Contains(err.Error(), "mine.yaml:2:3") {
 		t.Errorf("a key bound twice: %v", err)
 	}
 }
@@ -407,9 +410,47 @@ func TestCopyUsesOSC52(t *testing.T) {
 	m = withResults(t, m)
 	m = keys(t, m, "j", "tab")
 	m, cmd := updateCmd(t, m, keyMsg("y"))
-	if cmd == nil || !strings.Contains(m.notice, "copied: kubectl -n kube-system logs kube-scheduler-cp1 --previous") {
+	const want = "kubectl -n kube-system logs kube-scheduler-cp1 --previous"
+	if cmd == nil || !strings.Contains(m.notice, "copied: "+want) {
 		t.Errorf("y: notice %q", m.notice)
 	}
+	if got := clipboardOf(t, cmd); got != want {
+		t.Errorf("y put %q on the clipboard, want %q", got, want)
+	}
+	// A crafted command is copied visible: no control character reaches the guest's shell.
+	f := m.selectedFinding()
+	f.Commands = []string{"kubectl get pod x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r"}
+	_, cmd = updateCmd(t, m, keyMsg("y"))
+	if got := clipboardOf(t, cmd); strings.ContainsAny(got, "\x1b\x07\r") {
+		t.Errorf("a control character reached the clipboard: %q", got)
+	}
+}
+
+// clipboardOf runs a command's batch and returns what it asks the terminal to copy (OSC 52).
+func clipboardOf(t *testing.T, cmd tea.Cmd) string {
+	t.Helper()
+	want := fmt.Sprintf("%T", tea.SetClipboard("")())
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			if b, ok := msg.(tea.BatchMsg); ok {
+				queue = append(queue, b...)
+			} else if fmt.Sprintf("%T", msg) == want {
+				return fmt.Sprint(msg)
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("no clipboard message from the command")
+	return ""
 }
 
 func TestMouseSelects(t *testing.T) {
@@ -428,6 +469,11 @@ func TestMouseSelects(t *testing.T) {
 	m = update(t, m, tea.MouseClickMsg{X: l.right.x + 3, Y: l.findY + 1, Button: tea.MouseLeft})
 	if m.focus != paneFindings || m.findSel != 1 {
 		t.Errorf("click on the second finding: focus %v, finding %d", m.focus, m.findSel)
+	}
+	m = keys(t, m, "?")
+	m = update(t, m, tea.MouseWheelMsg{X: 3, Y: l.listY, Button: tea.MouseWheelDown})
+	if m.selID != "api.control-plane" || m.findSel != 1 {
+		t.Errorf("the wheel over help moved what help hides: %q, finding %d", m.selID, m.findSel)
 	}
 }
 
@@ -460,5 +506,120 @@ func TestSelectionFollowsGravestUntilChosen(t *testing.T) {
 	}
 	if m.selID != chosen {
 		t.Errorf("selection jumped to %q after the guest chose %q", m.selID, chosen)
+	}
+}
+
+// TestDrillInNamesAreSafe: an object's name reaches the breadcrumbs (the pane's title) and the
+// loading line; a crafted one must be drawn visibly there too.
+func TestDrillInNamesAreSafe(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = withResults(t, m)
+	res := fixtureResults()[2]
+	res.Findings[0].Object.Name = "evil\x1b[2J\x1b[Hdn\u0441"
+	m, cmd := updateCmd(t, m, keyMsg("R"))
+	_ = cmd
+	m = keys(t, m, "j", "j")
+	m, cmd = updateCmd(t, m, keyMsg("R"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	m = update(t, m, resultMsg{run: m.lastRun, res: res})
+	m = keys(t, m, "tab", "enter")
+	if len(m.drill) != 1 || !m.drill[0].loading {
+		t.Fatalf("enter on the finding: %d frames", len(m.drill))
+	}
+	raw := m.View().Content
+	if strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x1b[H") {
+		t.Errorf("a crafted name reached the terminal raw:\n%q", raw)
+	}
+	s := screen(m)
+	if !strings.Contains(s, "› Service kube-system/evil␛[2J␛[Hdnс⟨U+0441⟩") {
+		t.Errorf("the breadcrumbs do not show the name visibly:\n%s", s)
+	}
+	if !strings.Contains(s, "reading Service kube-system/evil␛[2J") {
+		t.Errorf("the loading line does not show the name visibly:\n%s", s)
+	}
+}
+
+// TestFilterArrowsWithReboundKeys: while typing a filter, the arrows move the selection the way
+// they point, whatever the up and down actions are rebound to.
+func TestFilterArrowsWithReboundKeys(t *testing.T) {
+	f, err := themes.Parse("mine.yaml", []byte("keys:\n  up: [w]\n  down: [s]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := DefaultKeyMap().Rebind(f.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Keys = km })
+	m = withResults(t, m)
+	m = keys(t, m, "/", "down", "down")
+	if m.selID != "dns.service" {
+		t.Fatalf("down twice in the filter: selected %s", m.selID)
+	}
+	m = keys(t, m, "up")
+	if m.selID != "api.control-plane" {
+		t.Errorf("up in the filter: selected %s, want api.control-plane", m.selID)
+	}
+}
+
+func TestStaleServerVersionIsDropped(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = update(t, m, serverInfoMsg{run: 2, version: "v1.38.0"})
+	m = update(t, m, serverInfoMsg{run: 1, version: "v1.37.2"})
+	if m.serverVersion != "v1.38.0" {
+		t.Errorf("an older run's server version replaced a newer one's: %q", m.serverVersion)
+	}
+}
+
+// TestSelectionStaysWhileReading: reading the findings (tab) or a drill-in, without moving,
+// also keeps a later, graver result from taking the selection.
+func TestSelectionStaysWhileReading(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m.chose = false // as New leaves it
+	res := fixtureResults()
+	m = update(t, m, resultMsg{run: 1, res: res[2]}) // dns.service warns: selected
+	m = keys(t, m, "tab")
+	m = update(t, m, resultMsg{run: 1, res: res[1]}) // api.control-plane fails
+	if m.selID != "dns.service" {
+		t.Errorf("the selection left the findings the guest reads, for %q", m.selID)
+	}
+}
+
+// TestHintsWhileTyping: while the filter has the keyboard, letters type; the hint bar offers
+// only the keys that still act.
+func TestHintsWhileTyping(t *testing.T) {
+	m, _ := newModel(t, 120, 40)
+	m = keys(t, m, "/")
+	s := screen(m)
+	lines := strings.Split(s, "\n")
+	hints := lines[len(lines)-1]
+	for _, bad := range []string{"r re-run all", "? help", "q quit", "t theme", "↑/k"} {
+		if strings.Contains(hints, bad) {
+			t.Errorf("while typing the hint bar offers %q: %s", bad, hints)
+		}
+	}
+	for _, want := range []string{"esc clear filter", "ctrl+c quit"} {
+		if !strings.Contains(hints, want) {
+			t.Errorf("while typing the hint bar lacks %q: %s", want, hints)
+		}
+	}
+}
+
+// TestCopyInDrillInCopiesItsFinding: after a re-run changes the findings behind the drill-in,
+// y copies the command the drill-in shows.
+func TestCopyInDrillInCopiesItsFinding(t *testing.T) {
+	m, _ := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab") // api.control-plane, the cause first: kube-scheduler-cp1
+	m, cmd := updateCmd(t, m, keyMsg("enter"))
+	m = update(t, m, findMsg[objectMsg](t, cmd))
+	m, cmd = updateCmd(t, m, keyMsg("r"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	res := fixtureResults()[1]
+	res.Findings = res.Findings[:1] // the scheduler recovered: only etcd's finding is left
+	m = update(t, m, resultMsg{run: m.lastRun, res: res})
+	_, cmd = updateCmd(t, m, keyMsg("y"))
+	if got, want := clipboardOf(t, cmd), "kubectl -n kube-system logs kube-scheduler-cp1 --previous"; got != want {
+		t.Errorf("y in the drill-in copied %q, want the drill-in's %q", got, want)
 	}
 }

@@ -102,8 +102,7 @@ func (m Model) findingsLabel(c checks.Check, res *checks.Result, width int) stri
 	default:
 		right = fmt.Sprintf("%d of %d", m.findSel+1, len(m.visFind))
 		if len(m.visFind) != len(res.Findings) {
-			right += fmt.Sprintf(" (%d match)", len(m.visFind))
-			right = fmt.Sprintf("%d of %d matching", m.findSel+1, len(m.visFind))
+			right += " matching"
 		}
 	}
 	meta := "  " + st.Muted.Render(c.ID+" · "+string(c.Category))

@@ -61,8 +61,8 @@ const (
 	dStatus
 	dError
 	dLink
-	dSpinner
-	dNote // names a suspicious character on purpose: drawn as is, not flagged again
+	dSpinner // "reading <object> …" while the object loads; text is the object
+	dNote    // names a suspicious character on purpose: drawn as is, not flagged again
 )
 
 // openFinding drills into the selected finding.
@@ -154,7 +154,7 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Copy):
 		if fr.finding != nil && len(fr.finding.Commands) > 0 {
-			return m.copyCommand()
+			return m.copyCommand(fr.finding)
 		}
 	case key.Matches(msg, k.RerunAll):
 		return m.rerunAll()
@@ -228,7 +228,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 	}
 	switch {
 	case fr.loading:
-		out = append(out, dline{kind: dSpinner, text: "reading " + fr.key.String() + " …", link: -1})
+		out = append(out, dline{kind: dSpinner, text: fr.key.String(), link: -1})
 		return out, nil
 	case fr.err != nil:
 		add(dError, "✖ ", "could not read "+fr.key.String()+": "+fr.err.Error())
@@ -357,7 +357,7 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 		case dCommand:
 			s = st.Command.Render(l.prefix) + safe(l.text, m.text, st.Command, st.Suspicious)
 		case dComment:
-			s = st.Faint.Render(l.text)
+			s = safe(l.text, m.text, st.Faint, st.Suspicious) // a block scalar's line can start with #
 		case dYAMLKey:
 			s = yamlLine(l.text, st, m.text)
 		case dStatus:
@@ -373,7 +373,10 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 		case dNote:
 			s = st.Suspicious.Render(l.prefix + l.text)
 		case dSpinner:
-			s = st.Spinner.Render(spinnerFrame(m)+" ") + st.Muted.Render(l.text)
+			// The object's name is cluster text; the words around it are ours ("…" would be
+			// flagged as a look-alike).
+			s = st.Spinner.Render(spinnerFrame(m)+" ") + st.Muted.Render("reading ") +
+				safe(l.text, m.text, st.Muted, st.Suspicious) + st.Muted.Render(" …")
 		default:
 			s = st.Label.Render(l.prefix) + safe(l.text, m.text, st.Text, st.Suspicious)
 		}

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
@@ -34,12 +33,11 @@ func (m *Model) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+c":
 		return m.quit()
-	case "up", "down":
-		if key.Matches(msg, m.keys.Up) {
-			m.move(-1)
-		} else {
-			m.move(1)
-		}
+	case "up":
+		m.move(-1)
+		return nil
+	case "down":
+		m.move(1)
 		return nil
 	}
 	var cmd tea.Cmd

@@ -78,21 +78,28 @@ func ansi256(t *testing.T, s string) []byte {
 
 // TestViewSize checks every screen fills the terminal exactly, at the sizes a guest may have.
 func TestViewSize(t *testing.T) {
+	presenter := func(o *Options) { o.Presenter = true; o.Source = Source{Kind: "files", Path: "dump/"} }
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {100, 30}, {200, 60}, {60, 20}} {
 		for _, sc := range screens {
-			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
-				m, _ := newModel(t, size[0], size[1])
-				m = sc.prepare(t, m)
-				lines := strings.Split(screen(m), "\n")
-				if len(lines) != size[1] {
-					t.Errorf("%d lines, want %d", len(lines), size[1])
-				}
-				for i, l := range lines {
-					if w := cellWidth(l); w != size[0] {
-						t.Errorf("line %d is %d cells wide, want %d: %q", i, w, size[0], l)
+			for _, mode := range []string{"", "-presenter"} {
+				t.Run(fmt.Sprintf("%s-%dx%d%s", sc.name, size[0], size[1], mode), func(t *testing.T) {
+					var opts []func(*Options)
+					if mode != "" {
+						opts = append(opts, presenter)
 					}
-				}
-			})
+					m, _ := newModel(t, size[0], size[1], opts...)
+					m = sc.prepare(t, m)
+					lines := strings.Split(screen(m), "\n")
+					if len(lines) != size[1] {
+						t.Errorf("%d lines, want %d", len(lines), size[1])
+					}
+					for i, l := range lines {
+						if w := cellWidth(l); w != size[0] {
+							t.Errorf("line %d is %d cells wide, want %d: %q", i, w, size[0], l)
+						}
+					}
+				})
+			}
 		}
 	}
 }
@@ -106,13 +113,11 @@ func TestProgram(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("0 of 4 checks")) },
 		teatest.WithDuration(5*time.Second))
-	for len(runs.chans) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	ch := runs.waitChan(0)
 	for _, r := range fixtureResults() {
-		runs.chans[0] <- r
+		ch <- r
 	}
-	close(runs.chans[0])
+	close(ch)
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("4 of 4 checks")) },
 		teatest.WithDuration(5*time.Second))
 	tm.Send(keyMsg("q"))

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,8 +63,23 @@ func fixtureResults() []checks.Result {
 
 // fakeRuns is a Starter whose runs the test feeds by hand.
 type fakeRuns struct {
+	mu      sync.Mutex // start runs in a command's goroutine; TestProgram reads from another
 	started [][]string
 	chans   []chan checks.Result
+}
+
+// waitChan returns run i's channel once the program has started that run.
+func (f *fakeRuns) waitChan(i int) chan checks.Result {
+	for {
+		f.mu.Lock()
+		if len(f.chans) > i {
+			ch := f.chans[i]
+			f.mu.Unlock()
+			return ch
+		}
+		f.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (f *fakeRuns) start(_ context.Context, list []checks.Check) (*checks.Env, <-chan checks.Result) {
@@ -71,8 +87,10 @@ func (f *fakeRuns) start(_ context.Context, list []checks.Check) (*checks.Env, <
 	for _, c := range list {
 		ids = append(ids, c.ID)
 	}
-	f.started = append(f.started, ids)
 	ch := make(chan checks.Result, len(list))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, ids)
 	f.chans = append(f.chans, ch)
 	return &checks.Env{}, ch
 }

@@ -91,13 +91,28 @@ func (k KeyMap) Rebind(specs []themes.KeySpec) (KeyMap, error) {
 		b.SetKeys(s.Keys...)
 		b.SetHelp(keyLabel(s.Keys), b.Help().Desc)
 	}
+	// A key two actions share is the file's fault: say so at the line that rebinds one of them.
+	where := map[string]themes.KeySpec{}
+	for _, s := range specs {
+		where[s.Action] = s
+	}
 	owner := map[string]string{}
 	for _, a := range acts {
 		for _, kk := range a.b.Keys() {
-			if prev, dup := owner[kk]; dup {
-				return k, fmt.Errorf("keys: %q is bound to both %s and %s", kk, prev, a.name)
+			prev, dup := owner[kk]
+			if !dup {
+				owner[kk] = a.name
+				continue
 			}
-			owner[kk] = a.name
+			msg := fmt.Sprintf("keys: %q is bound to both %s and %s", kk, prev, a.name)
+			s, ok := where[a.name]
+			if !ok {
+				s, ok = where[prev]
+			}
+			if !ok {
+				return k, fmt.Errorf("%s", msg)
+			}
+			return k, &themes.FileError{Path: s.Path, Line: s.Line, Column: s.Column, Key: s.Action, Msg: msg}
 		}
 	}
 	return out, nil

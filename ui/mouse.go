@@ -44,6 +44,9 @@ func (m *Model) onWheel(ms tea.Mouse) {
 	default:
 		return
 	}
+	if m.overlay == overlayHelp {
+		return // help covers the panes: the wheel must not move what it hides
+	}
 	if fr := m.topFrame(); fr != nil {
 		fr.off += 3 * delta
 		return

@@ -81,12 +81,12 @@ func cancelRun(cancel context.CancelFunc) tea.Cmd {
 // fetchServerVersion asks the snapshot for the server's version once api.reachable said the
 // server answers (or offline, where it reads the kube-apiserver pod): never before, so a down
 // server costs the header nothing.
-func fetchServerVersion(run int, env *checks.Env, timeout time.Duration) tea.Cmd {
+func fetchServerVersion(parent context.Context, run int, env *checks.Env, timeout time.Duration) tea.Cmd {
 	if env == nil || env.Snapshot == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
 		v, err := env.Snapshot.ServerVersion(ctx)
 		if err != nil || v == nil {

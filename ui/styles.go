@@ -23,8 +23,9 @@ type Styles struct {
 	Label              lipgloss.Style // "evidence", "fix", "$"
 	Banner             lipgloss.Style
 	Suspicious         lipgloss.Style // escape sequences and look-alikes, shown by code point
-	Pane               lipgloss.Style // an unfocused pane's border
-	PaneFocused        lipgloss.Style
+	Border             lipgloss.Style // an unfocused pane's border
+	BorderFocused      lipgloss.Style
+	PaneTitle          lipgloss.Style // an unfocused pane's title; a focused one's is Title
 	Key                lipgloss.Style // key names in the hint bar and help
 	Notice             lipgloss.Style
 	Help               help.Styles
@@ -59,14 +60,13 @@ func NewStyles(t themes.Theme, isDark bool) Styles {
 		Label:   c(t.Muted).Bold(true),
 		Banner: base.Foreground(ld(t.BannerFg.Light, t.BannerFg.Dark)).
 			Background(ld(t.BannerBg.Light, t.BannerBg.Dark)).Bold(true),
-		Suspicious: base.Foreground(ld(t.Suspicious.Light, t.Suspicious.Dark)).Bold(true).Underline(true),
-		Pane: base.Border(lipgloss.RoundedBorder()).
-			BorderForeground(ld(t.Border.Light, t.Border.Dark)),
-		PaneFocused: base.Border(lipgloss.RoundedBorder()).
-			BorderForeground(ld(t.Accent.Light, t.Accent.Dark)),
-		Key:     c(t.Accent).Bold(true),
-		Notice:  c(t.Accent),
-		Spinner: c(t.Accent),
+		Suspicious:    base.Foreground(ld(t.Suspicious.Light, t.Suspicious.Dark)).Bold(true).Underline(true),
+		Border:        c(t.Border),
+		BorderFocused: c(t.Accent),
+		PaneTitle:     c(t.Muted).Bold(true),
+		Key:           c(t.Accent).Bold(true),
+		Notice:        c(t.Accent),
+		Spinner:       c(t.Accent),
 	}
 	s.Help = help.Styles{
 		ShortKey:       s.Key,

@@ -31,8 +31,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runDoneMsg:
 		cmd = m.onRunDone(msg.run)
 	case serverInfoMsg:
-		if msg.version != "" {
-			m.serverVersion = msg.version
+		// An older run's answer must not overwrite a newer one's (the server may have been
+		// upgraded or replaced in between, which is what a re-run is for).
+		if msg.version != "" && msg.run >= m.versionRun {
+			m.serverVersion, m.versionRun = msg.version, msg.run
 		}
 	case objectMsg:
 		m.onObject(msg)
@@ -68,7 +70,7 @@ func (m *Model) onRunStarted(msg runStartedMsg) tea.Cmd {
 	m.runs[msg.run] = run{env: msg.env, cancel: msg.cancel, results: msg.results}
 	cmds := []tea.Cmd{waitResult(msg.run, msg.results)}
 	if msg.env != nil && msg.env.Snapshot != nil && !msg.env.Snapshot.Live() && m.serverVersion == "" {
-		cmds = append(cmds, fetchServerVersion(msg.run, msg.env, m.opts.RequestTimeout))
+		cmds = append(cmds, fetchServerVersion(m.opts.Context, msg.run, msg.env, m.opts.RequestTimeout))
 	}
 	return tea.Batch(cmds...)
 }
@@ -112,7 +114,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 		m.unreachable = ""
 		switch res.Status {
 		case checks.StatusOK, checks.StatusWarn:
-			cmds = append(cmds, fetchServerVersion(msg.run, r.env, m.opts.RequestTimeout))
+			cmds = append(cmds, fetchServerVersion(m.opts.Context, msg.run, r.env, m.opts.RequestTimeout))
 		case checks.StatusFail, checks.StatusError:
 			m.unreachable = res.Summary
 		}
@@ -281,7 +283,7 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.overlay, m.learnOff = overlayLearn, 0
 		}
 	case key.Matches(msg, k.Copy):
-		return m.copyCommand()
+		return m.copyCommand(m.selectedFinding())
 	}
 	return nil
 }
@@ -339,7 +341,8 @@ func gravity(r *checks.Result) int {
 // followGravest moves the selection to a check that just reported, when the guest has not
 // chosen one yet and it is graver than the selected one (or as grave and listed earlier).
 func (m *Model) followGravest(id string) {
-	if m.chose || id == m.selID || m.overlay != overlayNone {
+	// Reading a finding or its object counts as choosing: the check must not change under them.
+	if m.chose || id == m.selID || m.overlay != overlayNone || m.focus != paneChecks || len(m.drill) > 0 {
 		return
 	}
 	got, cur := gravity(m.results[id]), gravity(m.results[m.selID])
@@ -372,15 +375,17 @@ func (m Model) pageSize() int {
 	return max(1, l.listRows-1)
 }
 
-func (m *Model) copyCommand() tea.Cmd {
-	f := m.selectedFinding()
+// copyCommand copies f's first command: the selected finding's, or the drill-in's own (the
+// selection may have changed under it since, with a re-run).
+func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 	if f == nil || len(f.Commands) == 0 {
 		return m.flash("no kubectl command for this finding")
 	}
 	// Visible, never raw: a command built from a crafted name must not paste control characters
-	// into the guest's shell.
-	text := safetext.Visible(m.text.clean(f.Commands[0]))
-	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+text))
+	// into the guest's shell. The clipboard gets the real addresses (a masked one would make
+	// the command useless); the notice on screen keeps them masked.
+	text := safetext.Visible(f.Commands[0])
+	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
 }
 
 // flash shows a notice in the hint bar for a few seconds.

@@ -46,7 +46,7 @@ func (m Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "kockpit"
 	if m.opts.Source.Context != "" {
-		v.WindowTitle = "kockpit · " + plainTitle(m.opts.Source.Context)
+		v.WindowTitle = "kockpit · " + plainTitle(m.text.clean(m.opts.Source.Context))
 	}
 	return v
 }
@@ -67,7 +67,7 @@ func (m Model) render() string {
 	var parts []string
 	parts = append(parts, m.renderHeader(m.width))
 	if m.opts.Presenter {
-		parts = append(parts, "")
+		parts = append(parts, strings.Repeat(" ", m.width))
 	}
 	if b := m.banner(); b != "" {
 		parts = append(parts, m.renderBanner(b))
@@ -83,19 +83,18 @@ func (m Model) render() string {
 func (m Model) renderBody(l layout) string {
 	switch {
 	case m.overlay == overlayHelp:
-		return m.box("keys", m.helpLines(l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
+		return m.box([]string{"keys"}, m.helpLines(l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	case len(m.drill) > 0:
 		fr := m.topFrame()
-		title := strings.Join(m.breadcrumbs(), " › ")
-		return m.box(title, m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
+		return m.box(m.breadcrumbs(), m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	}
-	left := m.box("checks", m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
+	left := m.box([]string{"checks"}, m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
 	var right string
 	if m.overlay == overlayLearn {
 		c, _, _ := m.selectedCheck()
-		right = m.box("learn · "+c.ID, m.renderLearn(l), l.right, l.pad, true)
+		right = m.box([]string{"learn · " + c.ID}, m.renderLearn(l), l.right, l.pad, true)
 	} else {
-		right = m.box("detail", m.renderDetail(l, l.innerWidth(l.right)), l.right, l.pad, m.focus == paneFindings)
+		right = m.box([]string{"detail"}, m.renderDetail(l, l.innerWidth(l.right)), l.right, l.pad, m.focus == paneFindings)
 	}
 	return joinColumns(left, right)
 }
@@ -117,31 +116,43 @@ func joinColumns(left, right string) string {
 	return b.String()
 }
 
-// box draws a pane: a rounded border with the title set in its top edge, and the lines inside,
-// each cut or padded to the pane's width.
-func (m Model) box(title string, lines []string, r rect, pad int, focused bool) string {
+// crumbSep separates the drill-in's breadcrumbs. It is ours, so it joins the crumbs after each
+// went through safe, which would flag it as a look-alike of ">".
+const crumbSep = " › "
+
+// box draws a pane: a rounded border with the title (breadcrumbs, joined by crumbSep) set in
+// its top edge, and the lines inside, each cut or padded to the pane's width.
+func (m Model) box(title []string, lines []string, r rect, pad int, focused bool) string {
 	st := m.styles
-	border := st.Pane
-	titleStyle := st.Muted.Bold(true)
+	bc, titleStyle := st.Border, st.PaneTitle
 	if focused {
-		border = st.PaneFocused
-		titleStyle = st.Title
+		bc, titleStyle = st.BorderFocused, st.Title
 	}
-	bc := lipgloss.NewStyle().Foreground(border.GetBorderTopForeground())
 	inner := r.w - 2
 	if inner < 1 || r.h < 2 {
 		return ""
 	}
 	t := ""
-	if title != "" {
-		t = " " + title + " "
+	if len(title) > 0 {
+		// A title can carry cluster text (the drill-in's breadcrumbs name objects): safe.
+		parts := make([]string, len(title))
+		for i, c := range title {
+			if i == 0 {
+				c = " " + c
+			}
+			if i == len(title)-1 {
+				c += " "
+			}
+			parts[i] = safe(c, m.text, titleStyle, st.Suspicious)
+		}
+		t = strings.Join(parts, titleStyle.Render(crumbSep))
 		if cellWidth(t) > inner-2 {
-			t = fit(t, max(0, inner-2), lipgloss.NewStyle())
+			t = fit(t, max(0, inner-2), titleStyle)
 		}
 	}
 	topFill := inner - 1 - cellWidth(t)
 	var b strings.Builder
-	b.WriteString(bc.Render("╭─") + titleStyle.Render(t) + bc.Render(strings.Repeat("─", max(0, topFill))+"╮"))
+	b.WriteString(bc.Render("╭─") + t + bc.Render(strings.Repeat("─", max(0, topFill))+"╮"))
 	padS := strings.Repeat(" ", pad)
 	w := inner - 2*pad
 	for i := 0; i < r.h-2; i++ {
@@ -286,6 +297,14 @@ func (m Model) contextKeys() KeyMap {
 		}
 	}
 	switch {
+	case m.filtering:
+		// Typing: letters go to the filter; only these keys act (onFilterKey).
+		off(&k.Pane, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
+		k.Up.SetHelp("↑", k.Up.Help().Desc)
+		k.Down.SetHelp("↓", k.Down.Help().Desc)
+		k.Open.SetHelp("enter", "keep filter")
+		k.Back.SetHelp("esc", "clear filter")
+		k.Quit.SetHelp("ctrl+c", k.Quit.Help().Desc)
 	case m.overlay == overlayHelp:
 		off(&k.Up, &k.Down, &k.Pane, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
 	case m.overlay == overlayLearn:
@@ -323,7 +342,9 @@ func (m Model) helpLines(width, rows int) []string {
 	for _, s := range []checks.Status{checks.StatusOK, checks.StatusWarn, checks.StatusFail, checks.StatusError, checks.StatusSkip} {
 		out = append(out, st.status(s).Render(report.Mark(s))+" "+st.Text.Render(markMeaning[s]))
 	}
-	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: "+m.Theme()+" (t for the next)."),
+	// A theme file's name is the host's text: safe.
+	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: ")+
+		safe(m.Theme(), m.text, st.Muted, st.Suspicious)+st.Muted.Render(" (t for the next)."),
 		st.Muted.Render("Strings from the cluster are shown safe: ␛ is an escape character, ⟨U+0441⟩ a look-alike."))
 	return padLines(out, rows, width)
 }
