@@ -239,7 +239,7 @@ func printableLines(b []byte, n int) []string {
 		if r := []rune(l); len(r) > 120 {
 			l = string(r[:120]) + "…"
 		}
-		out = append(out, safetext.Visible(redactSecrets(l)))
+		out = append(out, safetext.Visible(safetext.RedactSecrets(l)))
 	}
 	return out
 }

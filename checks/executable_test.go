@@ -117,3 +117,10 @@ func TestDynamicLoader(t *testing.T) {
 		t.Errorf("arm64 loader = %q", got)
 	}
 }
+
+func TestScriptQuoteRedactsTokens(t *testing.T) {
+	lines := printableLines([]byte("#!/bin/sh\nexec /usr/bin/kubectl.real --token=SUPERSECRET \"$@\"\n"), 5)
+	if joined := strings.Join(lines, "\n"); strings.Contains(joined, "SUPERSECRET") {
+		t.Errorf("a wrapper's token reached the quoted lines: %q", joined)
+	}
+}

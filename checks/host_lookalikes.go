@@ -168,7 +168,7 @@ func lookalikeLine(n *nodeFS, p string, lines []string, chars []safetext.Char, t
 	if first.Line-1 < len(lines) {
 		// Kubeconfigs and environment files hold tokens and keys: the line is quoted on
 		// camera, so credentials go first, before the cut could hide their name.
-		line = redactSecrets(lines[first.Line-1])
+		line = safetext.RedactSecrets(lines[first.Line-1])
 		if r := []rune(line); len(r) > 160 {
 			line = string(r[:160]) + "…"
 		}

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // ObjectKey names one object, as a finding points at it.
@@ -284,10 +286,12 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing %s as YAML: %w", u.GetKind(), err)
 	}
+	// What no field name gives away: a --token=... argument, a kubeconfig in a ConfigMap.
+	text := safetext.RedactSecrets(string(b))
 	if len(notes) == 0 {
-		return string(b), nil
+		return text, nil
 	}
-	return strings.Join(notes, "\n") + "\n" + string(b), nil
+	return strings.Join(notes, "\n") + "\n" + text, nil
 }
 
 // RedactSecret replaces every value of a Secret's data and stringData with its size, and
@@ -427,6 +431,7 @@ func containerStates(u *unstructured.Unstructured) []ContainerState {
 		for _, cs := range statuses {
 			c := ContainerState{Name: cs.Name, Init: init, Ready: cs.Ready, Restarts: cs.RestartCount}
 			c.State, c.Message = describeState(cs.State)
+			c.Message = safetext.RedactSecrets(c.Message)
 			if t := cs.LastTerminationState.Terminated; t != nil {
 				c.LastTermination = describeTermination(t)
 			}
@@ -485,7 +490,7 @@ func (s *Snapshot) eventsFor(ctx context.Context, key ObjectKey, uid types.UID) 
 			continue // an earlier object of the same name
 		}
 		out = append(out, EventLine{
-			Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count,
+			Type: e.Type, Reason: e.Reason, Message: safetext.RedactSecrets(e.Message), Count: e.Count,
 			Last: eventTime(e), Source: eventSource(e),
 		})
 	}

@@ -257,3 +257,33 @@ func TestRelatedOfAMirrorPod(t *testing.T) {
 		t.Errorf("related of a mirror pod: %v, want %v (the Node once, without a namespace)", got, want)
 	}
 }
+
+func TestCredentialsInArgsAndConfigMapsAreRedacted(t *testing.T) {
+	pod := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "sync", "namespace": "team-a"},
+		"spec": map[string]any{"containers": []any{map[string]any{
+			"name": "sync", "image": "example/sync:1",
+			"args": []any{"--token=eyJhbGciOiJSUzI1NiJ9.c2VjcmV0c2VjcmV0.c2ln", "--verbose"},
+		}}},
+	}}
+	cm := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "kubeconfig", "namespace": "team-a"},
+		"data": map[string]any{"config": "users:\n- name: ci\n  user:\n    token: s3cr3t-t0ken\n"},
+	}}
+	for _, obj := range []*unstructured.Unstructured{pod, cm} {
+		y, err := objectYAML(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"c2VjcmV0c2VjcmV0", "s3cr3t-t0ken"} {
+			if strings.Contains(y, bad) {
+				t.Errorf("%s shows %q:\n%s", obj.GetKind(), bad, y)
+			}
+		}
+		if !strings.Contains(y, "<redacted>") {
+			t.Errorf("%s: no redaction marker:\n%s", obj.GetKind(), y)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // Format names an output format of --format.
@@ -86,3 +87,7 @@ func (r *Report) ExitCode(bar FailOn) int {
 	}
 	return 0
 }
+
+// show is how every cluster or host string reaches a human-readable report: credentials
+// redacted, escape sequences visible, look-alikes flagged by code point.
+func show(s string) string { return safetext.Annotate(safetext.RedactSecrets(s)) }

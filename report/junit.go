@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // JUnit's XML, the subset CI systems read: one testsuite per category, one testcase per check.
@@ -59,7 +58,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 		suite := junitSuite{Name: string(cat)}
 		for _, c := range group {
 			tc := junitCase{Name: c.ID + " " + c.Title, Classname: "kockpit." + string(cat), Time: seconds(c.DurationMS)}
-			problem := &junitProblem{Message: safetext.Annotate(c.Summary), Type: c.Status.String(), Body: findingsText(c)}
+			problem := &junitProblem{Message: show(c.Summary), Type: c.Status.String(), Body: findingsText(c)}
 			switch c.Status {
 			case checks.StatusFail:
 				tc.Failure = problem
@@ -68,7 +67,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 				tc.Error = problem
 				suite.Errors++
 			case checks.StatusSkip:
-				tc.Skipped = &junitProblem{Message: safetext.Annotate(c.Summary)}
+				tc.Skipped = &junitProblem{Message: show(c.Summary)}
 				suite.Skipped++
 			default:
 				tc.SystemOut = problem.Body
@@ -101,15 +100,15 @@ func findingsText(c CheckReport) string {
 		if about != "" {
 			about += ": "
 		}
-		fmt.Fprintf(&b, "%s %s%s\n", f.Severity, safetext.Annotate(about), safetext.Annotate(f.Message))
+		fmt.Fprintf(&b, "%s %s%s\n", f.Severity, show(about), show(f.Message))
 		for _, e := range f.Evidence {
-			fmt.Fprintf(&b, "    %s\n", safetext.Annotate(e))
+			fmt.Fprintf(&b, "    %s\n", show(e))
 		}
 		if f.Hint != "" {
-			fmt.Fprintf(&b, "  fix: %s\n", safetext.Annotate(f.Hint))
+			fmt.Fprintf(&b, "  fix: %s\n", show(f.Hint))
 		}
 		for _, cmd := range f.Commands {
-			fmt.Fprintf(&b, "  $ %s\n", safetext.Annotate(cmd))
+			fmt.Fprintf(&b, "  $ %s\n", show(cmd))
 		}
 	}
 	return b.String()

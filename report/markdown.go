@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // writeMarkdown writes post-episode notes: a summary table, then every check with findings.
@@ -41,7 +40,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 				fence := codeFence(f.Commands)
 				fmt.Fprintf(&b, "\n  %ssh\n", fence)
 				for _, cmd := range f.Commands {
-					fmt.Fprintf(&b, "  %s\n", safetext.Annotate(cmd))
+					fmt.Fprintf(&b, "  %s\n", show(cmd))
 				}
 				fmt.Fprintf(&b, "  %s\n", fence)
 			}
@@ -54,7 +53,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 // mdText makes a cluster string safe as Markdown prose: terminal-safe, and no character that
 // would turn into markup or HTML.
 func mdText(s string) string {
-	s = safetext.Annotate(s)
+	s = show(s)
 	r := strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]",
 		"<", "&lt;", ">", "&gt;", "|", "\\|", "#", "\\#")
 	return r.Replace(s)
@@ -64,7 +63,7 @@ func mdCell(s string) string { return mdText(s) }
 
 // mdCode makes a string safe inside a single-backtick code span.
 func mdCode(s string) string {
-	return strings.ReplaceAll(safetext.Annotate(s), "`", "'")
+	return strings.ReplaceAll(show(s), "`", "'")
 }
 
 // codeFence is a backtick fence longer than any run of backticks in the lines, so a command

@@ -293,3 +293,19 @@ func TestWriteFileAtomicKeepsMode(t *testing.T) {
 		t.Errorf("mode %v after rewrite, want 0600 kept", fi.Mode().Perm())
 	}
 }
+
+func TestHumanFormatsRedactCredentials(t *testing.T) {
+	r := sample()
+	r.Checks[1].Findings[0].Evidence = append(r.Checks[1].Findings[0].Evidence, "--token=SUPERSECRET")
+	for _, f := range []Format{FormatText, FormatMarkdown, FormatJUnit} {
+		var buf bytes.Buffer
+		if err := Write(&buf, r, f, false); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.ReplaceAll(buf.String(), "&lt;", "<")
+		out = strings.ReplaceAll(out, "&gt;", ">")
+		if strings.Contains(out, "SUPERSECRET") || !strings.Contains(out, "--token=<redacted>") {
+			t.Errorf("%s shows a credential or hides that one was there:\n%s", f, buf.String())
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // Marks differ by shape as well as colour, so the report reads in monochrome and to the
@@ -84,7 +83,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 
 func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 	mark := st.status[c.Status].Render(Mark(c.Status))
-	summary := safetext.Annotate(c.Summary)
+	summary := show(c.Summary)
 	if c.Status == checks.StatusSkip && c.SkipReason != "" && !strings.Contains(summary, string(c.SkipReason)) {
 		summary = fmt.Sprintf("%s (%s)", summary, c.SkipReason)
 	}
@@ -99,15 +98,15 @@ func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 		if about != "" {
 			about += ": "
 		}
-		fmt.Fprintf(b, "      %s %s%s\n", fmark, safetext.Annotate(about), safetext.Annotate(f.Message))
+		fmt.Fprintf(b, "      %s %s%s\n", fmark, show(about), show(f.Message))
 		for _, e := range f.Evidence {
-			fmt.Fprintf(b, "          %s\n", st.faint.Render(safetext.Annotate(e)))
+			fmt.Fprintf(b, "          %s\n", st.faint.Render(show(e)))
 		}
 		if f.Hint != "" {
-			fmt.Fprintf(b, "        fix: %s\n", safetext.Annotate(f.Hint))
+			fmt.Fprintf(b, "        fix: %s\n", show(f.Hint))
 		}
 		for _, cmd := range f.Commands {
-			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+safetext.Annotate(cmd)))
+			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+show(cmd)))
 		}
 	}
 }
@@ -150,19 +149,19 @@ func sourceLine(s Source) string {
 	case "live":
 		parts := []string{"live"}
 		if s.Context != "" {
-			parts = append(parts, "context "+safetext.Annotate(s.Context))
+			parts = append(parts, "context "+show(s.Context))
 		}
 		if s.Server != "" {
-			parts = append(parts, "server "+safetext.Annotate(s.Server))
+			parts = append(parts, "server "+show(s.Server))
 		}
 		if s.ServerVersion != "" {
-			parts = append(parts, safetext.Annotate(s.ServerVersion))
+			parts = append(parts, show(s.ServerVersion))
 		}
 		return strings.Join(parts, " · ")
 	case "files":
-		return "offline snapshot " + safetext.Annotate(s.Path)
+		return "offline snapshot " + show(s.Path)
 	case "host":
-		return "node files under " + safetext.Annotate(s.Path)
+		return "node files under " + show(s.Path)
 	}
 	return "no cluster"
 }

@@ -32,9 +32,12 @@ func (o textOpts) clean(s string) string {
 	return s
 }
 
-// prepare redacts and makes a raw string visible: no control character survives it. Text is
+// prepare redacts (IPs when asked, credentials always) and makes a raw string visible: no control
+// character survives it. Text is
 // wrapped after prepare, so that widths are those drawn.
-func (o textOpts) prepare(s string) string { return safetext.Visible(o.clean(s)) }
+func (o textOpts) prepare(s string) string {
+	return safetext.Visible(safetext.RedactSecrets(o.clean(s)))
+}
 
 // safe renders one line of cluster text in base: control characters are drawn as their
 // visible stand-ins ("␛[31m") and, with look-alike and invisible characters, highlighted in

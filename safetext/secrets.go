@@ -1,0 +1,50 @@
+package safetext
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Patterns of credentials that text from a cluster or a node may carry: flags and assignments
+// named like secrets, bearer headers, JWTs, PEM private keys. Text quoted from files, commands,
+// object YAML or event messages goes through RedactSecrets before it can reach a screen.
+var secretPatterns = []*regexp.Regexp{
+	// The name must end in the secret word, so "secretName: db" or "tokenTTL: 1h" keep their value.
+	regexp.MustCompile(`(?i)((?:--|\b)[\w-]*(?:token|password|passwd|secret|api[-_]?key|client-key-data|private[-_]?key)\s*[=:]\s*|(?:--)[\w-]*(?:token|password|secret)\s+)("[^"]*"|'[^']*'|\S+)`),
+	regexp.MustCompile(`(?i)(\bbearer\s+)(\S+)`),
+	regexp.MustCompile(`()\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*`),
+}
+
+// pemKey is a private key block, possibly cut off: its base64 lines are the secret.
+var pemKey = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`)
+
+// RedactSecrets replaces the value of anything that looks like a credential with "<redacted>",
+// keeping the name so a reader still sees that a credential is there. Booleans and empty values
+// stay ("automountServiceAccountToken: false" hides nothing).
+func RedactSecrets(s string) string {
+	s = pemKey.ReplaceAllString(s, "<redacted private key>")
+	if strings.Contains(s, "\n") {
+		// Line by line, so a name at the end of one line never takes the next line as its value.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = redactLine(l)
+		}
+		return strings.Join(lines, "\n")
+	}
+	return redactLine(s)
+}
+
+func redactLine(s string) string {
+	for _, p := range secretPatterns {
+		s = p.ReplaceAllStringFunc(s, func(m string) string {
+			sub := p.FindStringSubmatch(m)
+			name, value := sub[1], m[len(sub[1]):]
+			switch v := strings.Trim(strings.ToLower(value), `"'`); {
+			case v == "true", v == "false", v == "", v == "null", v == "~", strings.HasPrefix(v, "<redacted"):
+				return m
+			}
+			return name + "<redacted>"
+		})
+	}
+	return s
+}
