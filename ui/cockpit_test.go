@@ -623,3 +623,21 @@ func TestCopyInDrillInCopiesItsFinding(t *testing.T) {
 		t.Errorf("y in the drill-in copied %q, want the drill-in's %q", got, want)
 	}
 }
+
+func TestRerunSelectedFromDrillIn(t *testing.T) {
+	m, runs := newModel(t, 80, 24)
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab", "enter")
+	if len(m.drill) != 1 {
+		t.Fatalf("not in the drill-in: %d frames", len(m.drill))
+	}
+	m, cmd := updateCmd(t, m, keyMsg("R"))
+	m = update(t, m, findMsg[runStartedMsg](t, cmd))
+	last := runs.started[len(runs.started)-1]
+	if len(last) != 1 || last[0] != "api.control-plane" {
+		t.Errorf("R in the drill-in started %v, want the drill-in's check alone", last)
+	}
+	if len(m.drill) != 1 {
+		t.Errorf("R left the drill-in: %d frames", len(m.drill))
+	}
+}

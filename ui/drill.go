@@ -158,6 +158,11 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.RerunAll):
 		return m.rerunAll()
+	case key.Matches(msg, k.Rerun):
+		// The check the drill-in came from: re-run it and stay on the object.
+		if i, ok := m.byID[fr.checkID]; ok {
+			return m.startChecks([]checks.Check{m.list[i]})
+		}
 	}
 	return nil
 }
