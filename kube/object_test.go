@@ -270,7 +270,7 @@ func TestCredentialsInArgsAndConfigMapsAreRedacted(t *testing.T) {
 	cm := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": map[string]any{"name": "kubeconfig", "namespace": "team-a"},
-		"data": map[string]any{"config": "users:\n- name: ci\n  user:\n    token: s3cr3t-t0ken\n"},
+		"data":     map[string]any{"config": "users:\n- name: ci\n  user:\n    token: s3cr3t-t0ken\n"},
 	}}
 	for _, obj := range []*unstructured.Unstructured{pod, cm} {
 		y, err := objectYAML(obj)
