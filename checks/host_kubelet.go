@@ -56,6 +56,9 @@ func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 			Commands: []string{"journalctl -u kubelet -n 20", "cat -A " + n.sh(k.path) + " | sed -n '1,40p'"}}}, "")
 	}
 	var findings []Finding
+	for _, u := range k.service.unreadable {
+		findings = append(findings, n.unreadable(u.path, u.err))
+	}
 	findings = append(findings, kubeletKindFindings(n, k)...)
 	findings = append(findings, staticPodFindings(ctx, n, k)...)
 	findings = append(findings, clusterDNSFindings(ctx, n, k)...)

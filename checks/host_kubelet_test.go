@@ -227,3 +227,15 @@ func TestHostKubeletStaticPodPathUnreadable(t *testing.T) {
 		}
 	}
 }
+
+func TestHostKubeletSaysWhichUnitFilesItCouldNotRead(t *testing.T) {
+	tr := kubeadmNode(t, healthyKubeletConfig)
+	// A drop-in dir that cannot be listed may hold the --config that matters.
+	tr.Symlink("/etc/systemd/system/kubelet.service.d", "/etc/systemd/system/loop").
+		Symlink("/etc/systemd/system/loop", "/etc/systemd/system/kubelet.service.d")
+	r := runCheck(t, hostEnv(tr), "host.kubelet")
+	requireFinding(t, r, tr, "/etc/systemd/system/kubelet.service.d", "could not be read", StatusWarn)
+	if r.Status == StatusOK {
+		t.Errorf("OK although a drop-in dir could not be read")
+	}
+}

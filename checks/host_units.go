@@ -25,6 +25,14 @@ type serviceFiles struct {
 	unit     string   // the unit file in effect, "" when there is none
 	dropIns  []string // in the order systemd applies them
 	envFiles []string // EnvironmentFile= files that exist
+	// unreadable are the files and drop-in dirs that exist but could not be read: what is
+	// concluded from the others may miss a flag they set.
+	unreadable []unreadableFile
+}
+
+type unreadableFile struct {
+	path string
+	err  error
 }
 
 // all lists every file, unit first.
@@ -49,7 +57,10 @@ func findService(ctx context.Context, n *nodeFS, name string) serviceFiles {
 		if s.unit == "" && n.exists(ctx, p) {
 			s.unit = p
 		}
-		l, ok, _ := n.listOptional(ctx, p+".d")
+		l, ok, err := n.listOptional(ctx, p+".d")
+		if err != nil {
+			s.unreadable = append(s.unreadable, unreadableFile{p + ".d", err})
+		}
 		if !ok {
 			continue
 		}
@@ -72,7 +83,10 @@ func findService(ctx context.Context, n *nodeFS, name string) serviceFiles {
 		if p == "" {
 			continue
 		}
-		f, ok, _ := n.readOptional(ctx, p)
+		f, ok, err := n.readOptional(ctx, p)
+		if err != nil {
+			s.unreadable = append(s.unreadable, unreadableFile{p, err})
+		}
 		if !ok {
 			continue
 		}
