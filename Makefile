@@ -47,7 +47,8 @@ fuzz:
 	  pkg=./$$(dirname "$${file#./}"); \
 	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$$file" | sed 's/^func //'); do \
 	    echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-	    go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) "$$pkg" >/dev/null; \
+	    out=$$(go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1) || \
+	      { echo "$$out" | tail -60; exit 1; }; \
 	  done; \
 	done
 

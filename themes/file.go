@@ -99,7 +99,7 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, &FileError{Path: path, Line: 1, Column: 1, Msg: "empty theme file"}
 	}
 	if len(f.Docs) > 1 {
-		return nil, errAt(path, f.Docs[1].GetToken(), "", "a theme file holds one YAML document")
+		return nil, errAt(path, documentToken(f.Docs[0], f.Docs[1]), "", "a theme file holds one YAML document")
 	}
 	root, ok := f.Docs[0].Body.(ast.MapNode)
 	if !ok {
@@ -267,6 +267,20 @@ func errAt(path string, tok *token.Token, key, msg string) *FileError {
 		e.Line, e.Column = tok.Position.Line, tok.Position.Column
 	}
 	return e
+}
+
+// documentToken is where the second document starts. goccy/go-yaml leaves Start nil when a
+// document has no "---" of its own, and DocumentNode.GetToken then panics, so look inside.
+func documentToken(first, second *ast.DocumentNode) *token.Token {
+	switch {
+	case second.Start != nil:
+		return second.Start
+	case second.Body != nil:
+		return second.Body.GetToken()
+	case first.End != nil:
+		return first.End
+	}
+	return nil
 }
 
 // syntaxError turns a YAML parse error into a FileError at its line.

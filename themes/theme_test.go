@@ -73,6 +73,8 @@ func TestBadThemeFilesSayWhere(t *testing.T) {
 		{"syntax", "colors:\n  ok: [\n", "t.yaml:", "", "YAML"},
 		{"not a mapping", "- a\n- b\n", "t.yaml:1:1", "", "a mapping"},
 		{"empty keys", "keys:\n  quit: []\n", "t.yaml:2:3", "quit", "a key or a list"},
+		{"two documents", "name: a\n---\nname: b\n", "t.yaml:2:1", "", "one YAML document"},
+		{"empty second document", "0\n---", "t.yaml:", "", "one YAML document"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
