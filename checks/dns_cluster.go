@@ -137,7 +137,7 @@ func clusterDomain(ctx context.Context, env *Env) (domain, source string) {
 	}
 	// A few nodes at once, so one kubelet that is down costs no more than one timeout.
 	asked := readyNodesFirst(nodes)[:min(len(nodes), 3)]
-	answers := askKubelets(ctx, env.Cluster, asked)
+	answers := askKubelets(ctx, env.Snapshot, asked)
 	for _, a := range answers {
 		if a.err == nil && a.cfg.ClusterDomain != "" {
 			return strings.TrimSuffix(strings.ToLower(a.cfg.ClusterDomain), "."), "from the kubelet of node " + a.node

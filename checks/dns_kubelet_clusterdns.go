@@ -74,7 +74,7 @@ func runKubeletClusterDNS(ctx context.Context, env *Env) Result {
 	}
 	sort.Strings(names)
 	asked := names[:min(len(names), kubeletConfigNodes)]
-	answers := askKubelets(ctx, env.Cluster, asked)
+	answers := askKubelets(ctx, env.Snapshot, asked)
 	if ctx.Err() != nil {
 		return Errored("stopped before every kubelet answered: " + ctx.Err().Error())
 	}
@@ -83,7 +83,7 @@ func runKubeletClusterDNS(ctx context.Context, env *Env) Result {
 
 // askKubelets reads the nodes' kubelet configurations, a few at a time, each within the
 // request timeout.
-func askKubelets(ctx context.Context, c *kube.Cluster, nodes []string) []kubeletAnswer {
+func askKubelets(ctx context.Context, snap *kube.Snapshot, nodes []string) []kubeletAnswer {
 	out := make([]kubeletAnswer, len(nodes))
 	slots := make(chan struct{}, kubeletConfigParallel)
 	var wg sync.WaitGroup
@@ -98,7 +98,7 @@ func askKubelets(ctx context.Context, c *kube.Cluster, nodes []string) []kubelet
 				out[i] = kubeletAnswer{node: n, err: ctx.Err()}
 				return
 			}
-			cfg, err := c.KubeletConfig(ctx, n)
+			cfg, err := snap.KubeletConfig(ctx, n)
 			out[i] = kubeletAnswer{node: n, cfg: cfg, err: err}
 		}()
 	}

@@ -92,6 +92,8 @@ type Snapshot struct {
 	entries map[Resource]*entry
 	stats   []ListStat
 	version *versionEntry // the server version, fetched on first ask
+	// kubelets holds each node's kubelet configuration, asked once per run.
+	kubelets map[string]*kubeletEntry
 }
 
 type entry struct {
