@@ -562,6 +562,41 @@ func TestFilterArrowsWithReboundKeys(t *testing.T) {
 	}
 }
 
+// TestFilterFollowsReboundKeys: while typing a filter, a non-printable key rebound to back or
+// quit acts, esc and ctrl+c still work, printable rebound keys stay text, and the hint bar
+// names the rebound key.
+func TestFilterFollowsReboundKeys(t *testing.T) {
+	f, err := themes.Parse("mine.yaml", []byte("keys:\n  back: [f2, x]\n  quit: [ctrl+g]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := DefaultKeyMap().Rebind(f.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Keys = km })
+	m = withResults(t, m)
+	m = keys(t, m, "/", "d", "x")
+	if !m.filtering || m.filter.Value() != "dx" {
+		t.Fatalf("a printable key bound to back did not type: filtering %v, %q", m.filtering, m.filter.Value())
+	}
+	lines := strings.Split(screen(m), "\n")
+	if hints := lines[len(lines)-1]; !strings.Contains(hints, "esc/f2 clear filter") || !strings.Contains(hints, "ctrl+c/ctrl+g quit") {
+		t.Errorf("the hint bar does not name the rebound keys: %s", hints)
+	}
+	m = keys(t, m, "f2")
+	if m.filtering || m.query != "" {
+		t.Errorf("f2 (back) did not clear the filter: filtering %v, query %q", m.filtering, m.query)
+	}
+	m = keys(t, m, "/", "d", "esc")
+	if m.filtering || m.query != "" {
+		t.Errorf("esc did not clear the filter with back rebound: filtering %v, query %q", m.filtering, m.query)
+	}
+	m = keys(t, m, "/")
+	_, cmd := updateCmd(t, m, keyMsg("ctrl+g"))
+	findMsg[tea.QuitMsg](t, cmd) // fails the test when ctrl+g (quit) does not quit
+}
+
 func TestStaleServerVersionIsDropped(t *testing.T) {
 	m, _ := newModel(t, 120, 40)
 	m = update(t, m, serverInfoMsg{run: 2, version: "v1.38.0"})

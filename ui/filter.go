@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
@@ -19,19 +21,48 @@ type visKey struct {
 	res   *checks.Result
 }
 
+// onFilterKey handles a key while the filter has the keyboard. Printable keys are text and the
+// text input's editing keys edit; esc, enter, ctrl+c and the arrows always act, and so does
+// any other key the keymap binds to back, open, quit, up or down (a rebound "back" on f2, say).
 func (m *Model) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	action := ""
 	switch msg.String() {
 	case "esc":
+		action = "back"
+	case "enter":
+		action = "open"
+	case "ctrl+c":
+		action = "quit"
+	case "up":
+		action = "up"
+	case "down":
+		action = "down"
+	default:
+		if m.filterCommandKey(msg.String(), msg.Text) {
+			for _, b := range []struct {
+				name string
+				b    key.Binding
+			}{{"back", k.Back}, {"open", k.Open}, {"quit", k.Quit}, {"up", k.Up}, {"down", k.Down}} {
+				if key.Matches(msg, b.b) {
+					action = b.name
+					break
+				}
+			}
+		}
+	}
+	switch action {
+	case "back":
 		m.filtering = false
 		m.filter.Blur()
 		m.filter.SetValue("")
 		m.setQuery("")
 		return nil
-	case "enter":
+	case "open":
 		m.filtering = false
 		m.filter.Blur()
 		return nil
-	case "ctrl+c":
+	case "quit":
 		return m.quit()
 	case "up":
 		m.move(-1)
@@ -44,6 +75,37 @@ func (m *Model) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.filter, cmd = m.filter.Update(msg)
 	m.setQuery(m.filter.Value())
 	return cmd
+}
+
+// filterCommandKey says whether a key may act as a command while the filter is typed into:
+// not a printable key (text) and not one the text input edits with.
+func (m *Model) filterCommandKey(k, text string) bool {
+	if text != "" || k == "space" || len([]rune(k)) == 1 {
+		return false
+	}
+	ed := m.filter.KeyMap
+	for _, b := range []key.Binding{
+		ed.CharacterForward, ed.CharacterBackward, ed.WordForward, ed.WordBackward,
+		ed.DeleteWordBackward, ed.DeleteWordForward, ed.DeleteAfterCursor, ed.DeleteBeforeCursor,
+		ed.DeleteCharacterBackward, ed.DeleteCharacterForward, ed.LineStart, ed.LineEnd, ed.Paste,
+		ed.AcceptSuggestion, ed.NextSuggestion, ed.PrevSuggestion,
+	} {
+		if slices.Contains(b.Keys(), k) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterKeyName is how the hint bar names an action's keys while typing: the fixed key
+// (label), and the binding's first other key that acts there, if any.
+func (m *Model) filterKeyName(b key.Binding, fixed, label string) string {
+	for _, k := range b.Keys() {
+		if k != fixed && m.filterCommandKey(k, "") {
+			return label + "/" + k
+		}
+	}
+	return label
 }
 
 func (m *Model) setQuery(q string) {

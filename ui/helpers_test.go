@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,6 +168,12 @@ func keyMsg(k string) tea.KeyPressMsg {
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
+	if rest, ok := strings.CutPrefix(k, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(rest)[0], Mod: tea.ModCtrl}
+	}
+	if k == "f2" {
+		return tea.KeyPressMsg{Code: tea.KeyF2}
+	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
@@ -193,6 +201,13 @@ func findMsg[T tea.Msg](t testing.TB, cmd tea.Cmd) T {
 			return v
 		case tea.BatchMsg:
 			queue = append(queue, v...)
+		default:
+			// tea.Sequence's message is an unexported []tea.Cmd.
+			if rv := reflect.ValueOf(msg); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
+				for i := range rv.Len() {
+					queue = append(queue, rv.Index(i).Interface().(tea.Cmd))
+				}
+			}
 		}
 	}
 	var zero T

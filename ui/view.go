@@ -300,11 +300,11 @@ func (m Model) contextKeys() KeyMap {
 	case m.filtering:
 		// Typing: letters go to the filter; only these keys act (onFilterKey).
 		off(&k.Pane, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
-		k.Up.SetHelp("↑", k.Up.Help().Desc)
-		k.Down.SetHelp("↓", k.Down.Help().Desc)
-		k.Open.SetHelp("enter", "keep filter")
-		k.Back.SetHelp("esc", "clear filter")
-		k.Quit.SetHelp("ctrl+c", k.Quit.Help().Desc)
+		k.Up.SetHelp(m.filterKeyName(k.Up, "up", "↑"), k.Up.Help().Desc)
+		k.Down.SetHelp(m.filterKeyName(k.Down, "down", "↓"), k.Down.Help().Desc)
+		k.Open.SetHelp(m.filterKeyName(k.Open, "enter", "enter"), "keep filter")
+		k.Back.SetHelp(m.filterKeyName(k.Back, "esc", "esc"), "clear filter")
+		k.Quit.SetHelp(m.filterKeyName(k.Quit, "ctrl+c", "ctrl+c"), k.Quit.Help().Desc)
 	case m.overlay == overlayHelp:
 		off(&k.Up, &k.Down, &k.Pane, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
 	case m.overlay == overlayLearn:
