@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/themes"
 )
 
@@ -674,5 +677,37 @@ func TestRerunSelectedFromDrillIn(t *testing.T) {
 	}
 	if len(m.drill) != 1 {
 		t.Errorf("R left the drill-in: %d frames", len(m.drill))
+	}
+}
+
+// TestClosingADrillInStopsItsFetch: esc on a frame still loading cancels its read, so a slow
+// API server does not keep requests going for objects nobody looks at.
+func TestClosingADrillInStopsItsFetch(t *testing.T) {
+	stopped := make(chan error, 1)
+	slow := func(ctx context.Context, _ *checks.Env, _ kube.ObjectKey) (*kube.ObjectDetail, error) {
+		<-ctx.Done()
+		stopped <- ctx.Err()
+		return nil, ctx.Err()
+	}
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Fetch = slow })
+	m = withResults(t, m)
+	m = keys(t, m, "j", "tab")
+	m, cmd := updateCmd(t, m, keyMsg("enter"))
+	if len(m.drill) != 1 || !m.drill[0].loading {
+		t.Fatalf("enter on the finding: %d frames", len(m.drill))
+	}
+	go runCmds(cmd) // the fetch, as the program would run it
+	m, cmd = updateCmd(t, m, keyMsg("esc"))
+	if len(m.drill) != 0 || cmd == nil {
+		t.Fatalf("esc: %d frames left, command %v", len(m.drill), cmd)
+	}
+	runCmds(cmd)
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the fetch ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fetch was still running 5 s after its frame closed")
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -25,7 +26,8 @@ type drillFrame struct {
 	key     *kube.ObjectKey
 	env     *checks.Env
 
-	req     int // the fetch this frame waits for
+	req     int                // the fetch this frame waits for
+	cancel  context.CancelFunc // stops that fetch when the frame closes first
 	loading bool
 	detail  *kube.ObjectDetail
 	err     error
@@ -92,7 +94,9 @@ func (m *Model) push(fr *drillFrame) tea.Cmd {
 	fr.env = m.runs[m.resultOf[fr.checkID]].env
 	m.nextReq++
 	fr.req, fr.loading = m.nextReq, true
-	cmds := []tea.Cmd{fetchObject(m.opts.Context, fr.req, m.fetch, fr.env, *fr.key)}
+	ctx, cancel := context.WithCancel(m.opts.Context)
+	fr.cancel = cancel
+	cmds := []tea.Cmd{fetchObject(ctx, fr.req, m.fetch, fr.env, *fr.key)}
 	if !m.ticking {
 		m.ticking = true
 		cmds = append(cmds, m.spinner.Tick)
@@ -127,6 +131,7 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		m.drill = m.drill[:len(m.drill)-1]
+		return cancelling(fr.cancel) // a fetch still running is for nobody now
 	case key.Matches(msg, k.Up):
 		fr.off--
 	case key.Matches(msg, k.Down):

@@ -196,23 +196,49 @@ func findMsg[T tea.Msg](t testing.TB, cmd tea.Cmd) T {
 		case <-time.After(50 * time.Millisecond):
 			continue // a tick or a wait: not what we look for
 		}
-		switch v := msg.(type) {
-		case T:
+		if v, ok := msg.(T); ok {
 			return v
-		case tea.BatchMsg:
-			queue = append(queue, v...)
-		default:
-			// tea.Sequence's message is an unexported []tea.Cmd.
-			if rv := reflect.ValueOf(msg); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
-				for i := range rv.Len() {
-					queue = append(queue, rv.Index(i).Interface().(tea.Cmd))
-				}
-			}
 		}
+		queue = append(queue, subCmds(msg)...)
 	}
 	var zero T
 	t.Fatalf("no %T from the command", zero)
 	return zero
+}
+
+// runCmds runs a command as the program would, batches and sequences included, and drops the
+// messages; a command still running after 50 ms is left to finish on its own.
+func runCmds(cmd tea.Cmd) {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			queue = append(queue, subCmds(msg)...)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// subCmds are the commands a batch or a sequence message holds.
+func subCmds(msg tea.Msg) []tea.Cmd {
+	if b, ok := msg.(tea.BatchMsg); ok {
+		return b
+	}
+	// tea.Sequence's message is an unexported []tea.Cmd.
+	var out []tea.Cmd
+	if rv := reflect.ValueOf(msg); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
+		for i := range rv.Len() {
+			out = append(out, rv.Index(i).Interface().(tea.Cmd))
+		}
+	}
+	return out
 }
 
 // screen is the view as plain text, styles stripped.

@@ -67,8 +67,8 @@ func waitResult(run int, results <-chan checks.Result) tea.Cmd {
 	}
 }
 
-// cancelRun stops a run nobody waits for any more.
-func cancelRun(cancel context.CancelFunc) tea.Cmd {
+// cancelling stops a run or a fetch nobody waits for any more.
+func cancelling(cancel context.CancelFunc) tea.Cmd {
 	if cancel == nil {
 		return nil
 	}

@@ -65,7 +65,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) onRunStarted(msg runStartedMsg) tea.Cmd {
 	if !m.awaits(msg.run) {
-		return cancelRun(msg.cancel) // superseded before it started
+		return cancelling(msg.cancel) // superseded before it started
 	}
 	m.runs[msg.run] = run{env: msg.env, cancel: msg.cancel, results: msg.results}
 	cmds := []tea.Cmd{waitResult(msg.run, msg.results)}
@@ -229,7 +229,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) quit() tea.Cmd {
 	cmds := []tea.Cmd{}
 	for _, r := range m.runs {
-		cmds = append(cmds, cancelRun(r.cancel))
+		cmds = append(cmds, cancelling(r.cancel))
 	}
 	return tea.Sequence(tea.Batch(cmds...), tea.Quit)
 }
@@ -294,7 +294,7 @@ func (m *Model) rerunAll() tea.Cmd {
 	var cmds []tea.Cmd
 	for id, r := range m.runs {
 		if r.results != nil {
-			cmds = append(cmds, cancelRun(r.cancel))
+			cmds = append(cmds, cancelling(r.cancel))
 			r.results = nil
 			m.runs[id] = r
 		}
