@@ -47,6 +47,10 @@ type Host struct {
 	Root string
 	// Since is how far back the timeline looks for changed files.
 	Since time.Duration
+	// Unpacked says the files were written just now from an embedded scenario (the demo's
+	// node): their timestamps, inode attributes and file system are this machine's, so the
+	// checks that read those skip rather than judge them.
+	Unpacked bool
 }
 
 // SkipOrError turns an error from the snapshot into the result a reader can act on: forbidden,

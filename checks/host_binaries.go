@@ -268,7 +268,7 @@ func recentBinaryFinding(n *nodeFS, b nodeBinary, joined time.Time, joinedFrom s
 	if b.entry.Mtime.After(changed) {
 		changed = b.entry.Mtime
 	}
-	if n.now.Sub(changed) > n.since || joined.IsZero() || changed.Sub(joined) <= time.Hour {
+	if n.env.Host.Unpacked || n.now.Sub(changed) > n.since || joined.IsZero() || changed.Sub(joined) <= time.Hour {
 		return Finding{}, false
 	}
 	return Finding{

@@ -21,7 +21,7 @@ func init() {
 			"apparent size (terabytes) fools tools and backups. `du -xh --max-depth=2 DIR | sort -h` finds " +
 			"what takes the space.",
 		Needs: NeedsHost,
-		Run:   hostRun(runHostDisk),
+		Run:   hostRun(onRealNode("file systems", runHostDisk)),
 	})
 }
 

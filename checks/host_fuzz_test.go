@@ -18,7 +18,7 @@ import (
 // the look-alike scan. None may panic, and every finding must name its file. Seeds are the
 // files of the fixture trees.
 func FuzzHostFileParsers(f *testing.F) {
-	for _, tree := range []string{"../testdata/hosts/broken", "../testdata/hosts/healthy"} {
+	for _, tree := range []string{"../scenarios/node", "../testdata/hosts/healthy"} {
 		filepath.WalkDir(tree, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				if data, err := os.ReadFile(p); err == nil && len(data) < 4096 {

@@ -20,7 +20,7 @@ func init() {
 			"every permission looks right. kockpit reads the flags as `lsattr` does on every path " +
 			"Kubernetes writes; the fix is `chattr -i -a FILE` (as root).",
 		Needs: NeedsHost,
-		Run:   hostRun(runHostImmutable),
+		Run:   hostRun(onRealNode("inode attributes", runHostImmutable)),
 	})
 }
 

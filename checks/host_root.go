@@ -51,6 +51,17 @@ func hostRun(run func(ctx context.Context, n *nodeFS) Result) func(context.Conte
 	}
 }
 
+// onRealNode adapts a host check that judges timestamps, inode attributes or the file system
+// itself: an unpacked scenario tree has none of the node's, so there it says why it skips.
+func onRealNode(what string, run func(ctx context.Context, n *nodeFS) Result) func(ctx context.Context, n *nodeFS) Result {
+	return func(ctx context.Context, n *nodeFS) Result {
+		if n.env.Host.Unpacked {
+			return Skipped(SkipNotApplicable, "not applicable: the scenario's node files were unpacked just now, so their "+what+" are this machine's, not the node's")
+		}
+		return run(ctx, n)
+	}
+}
+
 // ref names a node file for a finding, as reached from this machine.
 func (n *nodeFS) ref(p string, line, column int) *FileRef {
 	return &FileRef{Path: n.Display(p), Line: line, Column: column}

@@ -27,7 +27,7 @@ func init() {
 			"binary directories, /opt/cni/bin and the kubelet's config; `find DIR -xdev -cmin -MINUTES` " +
 			"shows the same.",
 		Needs: NeedsHost,
-		Run:   hostRun(runHostTimeline),
+		Run:   hostRun(onRealNode("timestamps", runHostTimeline)),
 	})
 }
 

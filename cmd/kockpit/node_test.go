@@ -14,11 +14,11 @@ import (
 )
 
 const (
-	brokenHost  = "../../testdata/hosts/broken"
+	brokenHost  = "../../scenarios/node"
 	healthyHost = "../../testdata/hosts/healthy"
 )
 
-// brokenHostFindings are what `kockpit node --report` must say about testdata/hosts/broken:
+// brokenHostFindings are what `kockpit node --report` must say about scenarios/node (the demo's node):
 // each line of the text report that names a breakage planted there.
 var brokenHostFindings = []string{
 	// host.binaries

@@ -53,6 +53,8 @@ type options struct {
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
+	// cleanups undo what the run set up on this machine; see cleanUp.
+	cleanups []func()
 }
 
 // execute runs the command line and returns the process exit code.

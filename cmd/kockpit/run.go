@@ -66,6 +66,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	defer cancel()
 
 	env, src, err := environment(ctx)
+	defer o.cleanUp()
 	if err != nil {
 		return err
 	}
@@ -94,6 +95,9 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 			return nil, report.Source{}, err
 		}
 		env.Snapshot = snap
+		if env.Host, err = o.unpackDemoNode(); err != nil {
+			return nil, report.Source{}, err
+		}
 		return env, report.Source{Kind: "files", Path: snap.Source()}, nil
 	case o.snapshot != "":
 		snap, err := kube.LoadSnapshot(ctx, o.snapshot)
@@ -126,6 +130,28 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 	env.Active = !o.noActive
 	env.DNSProbeName = o.dnsProbeName
 	return env, report.Source{Kind: "live", Context: kc.Context, Server: serverHost(cluster.Server)}, nil
+}
+
+// unpackDemoNode writes the demo's node files to a temporary directory, for the host checks
+// to read as they read a node; cleanUp removes it when the run ends.
+func (o *options) unpackDemoNode() (*checks.Host, error) {
+	dir, err := os.MkdirTemp("", "kockpit-demo-node-")
+	if err != nil {
+		return nil, fmt.Errorf("unpacking the demo's node files: %w", err)
+	}
+	o.cleanups = append(o.cleanups, func() { os.RemoveAll(dir) })
+	if err := scenarios.UnpackNode(dir); err != nil {
+		return nil, fmt.Errorf("unpacking the demo's node files into %s: %w", dir, err)
+	}
+	return &checks.Host{Root: dir, Since: checks.DefaultHostSince, Unpacked: true}, nil
+}
+
+// cleanUp undoes what the run set up on this machine (the demo's node files).
+func (o *options) cleanUp() {
+	for _, f := range o.cleanups {
+		f()
+	}
+	o.cleanups = nil
 }
 
 // kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2) or
