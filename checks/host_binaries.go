@@ -71,7 +71,7 @@ func runHostBinaries(ctx context.Context, n *nodeFS) Result {
 		Evidence: seen,
 		Commands: []string{"ls -lL " + strings.Join(shellPaths(n, found), " ")},
 	})
-	return hostResult(findings, fmt.Sprintf("%d programs are native, executable, and not writable by others", len(found)))
+	return n.result(findings, fmt.Sprintf("%d programs are native, executable, and not writable by others", len(found)))
 }
 
 // binDirs are the directories to look in, under the root, without duplicates (on merged-/usr

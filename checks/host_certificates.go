@@ -79,7 +79,7 @@ func runHostCertificates(ctx context.Context, n *nodeFS) Result {
 			Message:  fmt.Sprintf("%d certificates are valid for more than %d days", len(valid), int(certExpiringWithin.Hours()/24)),
 			Evidence: valid, Commands: []string{"kubeadm certs check-expiration"}})
 	}
-	return hostResult(findings, fmt.Sprintf("%d certificates valid, keys match", len(certs)))
+	return n.result(findings, fmt.Sprintf("%d certificates valid, keys match", len(certs)))
 }
 
 // certValidity judges a certificate's dates: expired or not yet valid (Fail), expiring soon

@@ -78,10 +78,10 @@ func runHostCNI(ctx context.Context, n *nodeFS) Result {
 			Message:  fmt.Sprintf("%s holds no network config: the node stays NotReady (\"cni plugin not initialized\")", cniConfDir),
 			Hint:     "Your CNI's pods write it when they run (kubectl -n kube-system get pods -o wide); check they run on this node.",
 			Commands: []string{"ls -la " + n.sh(cniConfDir), "journalctl -u containerd --since -10m | grep -i cni"}})
-		return hostResult(findings, "")
+		return n.result(findings, "")
 	}
 	findings = append(findings, cniConfigFindings(ctx, n, confs, plugins)...)
-	return hostResult(findings, fmt.Sprintf("%s is in use; its plugins are in %s", confs[0], cniBinDir))
+	return n.result(findings, fmt.Sprintf("%s is in use; its plugins are in %s", confs[0], cniBinDir))
 }
 
 // cniConfigFiles lists the configs the runtime considers, in the order it does.

@@ -70,7 +70,7 @@ func runHostDisk(ctx context.Context, n *nodeFS) Result {
 	if !n.IsSystemRoot() {
 		quiet = "no huge file (disk use is measured only on the node itself: --host-root /)"
 	}
-	return hostResult(findings, quiet)
+	return n.result(findings, quiet)
 }
 
 // diskUseFindings judges one file system's space and inodes.

@@ -97,7 +97,7 @@ func runHostImmutable(ctx context.Context, n *nodeFS) Result {
 	case known == 0 && len(findings) == 0:
 		return Skipped(SkipNotApplicable, fmt.Sprintf("the file system under %s does not report inode flags", n.Dir()))
 	}
-	return hostResult(findings, fmt.Sprintf("no immutable or append-only file among %d that Kubernetes writes", known))
+	return n.result(findings, fmt.Sprintf("no immutable or append-only file among %d that Kubernetes writes", known))
 }
 
 func immutableFinding(n *nodeFS, e host.Entry, who string) Finding {

@@ -50,7 +50,7 @@ func runHostKernel(ctx context.Context, n *nodeFS) Result {
 		findings = append(findings, sysctlFinding(n, "kernel.pid_max", strconv.FormatInt(v, 10), sev,
 			fmt.Sprintf("kernel.pid_max is %d, %s", v, what), "4194304"))
 	}
-	return hostResult(findings, "swap off, forwarding on, namespace and PID limits roomy")
+	return n.result(findings, "swap off, forwarding on, namespace and PID limits roomy")
 }
 
 // sysctlPath is where a sysctl lives under /proc/sys.

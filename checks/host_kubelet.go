@@ -36,20 +36,20 @@ func init() {
 func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 	k, err := loadKubelet(ctx, n)
 	if err != nil {
-		return hostResult([]Finding{n.unreadable(k.path, err)}, "")
+		return n.result([]Finding{n.unreadable(k.path, err)}, "")
 	}
 	if !k.exists {
 		if k.service.unit == "" && k.flagFile == "" {
 			return Skipped(SkipNotInstalled, fmt.Sprintf("no kubelet under %s: no kubelet.service and no %s", n.Dir(), defaultKubeletConfig))
 		}
-		return hostResult([]Finding{{Severity: StatusFail, File: n.ref(k.path, 0, 0), Cause: true,
+		return n.result([]Finding{{Severity: StatusFail, File: n.ref(k.path, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", k.path),
 			Evidence: []string{k.origin(n)},
 			Hint:     "Restore the file (kubeadm: `kubeadm init phase kubelet-start` or `kubeadm join phase kubelet-start`) or fix --config in the unit, then systemctl restart kubelet.",
 			Commands: []string{"systemctl cat kubelet", "journalctl -u kubelet -n 20"}}}, "")
 	}
 	if k.parseErr != nil {
-		return hostResult([]Finding{{Severity: StatusFail, File: n.ref(k.path, k.parseLine, k.parseCol), Cause: true,
+		return n.result([]Finding{{Severity: StatusFail, File: n.ref(k.path, k.parseLine, k.parseCol), Cause: true,
 			Message:  fmt.Sprintf("the kubelet's config does not parse: %s; the kubelet exits as it starts", k.parseErr),
 			Evidence: []string{k.origin(n)},
 			Hint:     "Fix the YAML at that line, then systemctl restart kubelet.",
@@ -72,7 +72,7 @@ func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 		Message:  "the kubelet's config",
 		Evidence: []string{k.origin(n), "node: " + m.String()},
 		Commands: []string{"systemctl cat kubelet", "cat " + n.sh(k.path)}})
-	return hostResult(findings, "the kubelet's config is sane: "+k.path)
+	return n.result(findings, "the kubelet's config is sane: "+k.path)
 }
 
 func kubeletKindFindings(n *nodeFS, k *kubeletSetup) []Finding {

@@ -54,7 +54,7 @@ func runHostLookalikes(ctx context.Context, n *nodeFS) Result {
 		return Finding{Severity: StatusWarn, Message: fmt.Sprintf("%d more lines with characters outside ASCII", more),
 			Commands: []string{"grep -rnP '[^\\x00-\\x7F]' " + n.sh("/etc/kubernetes")}}
 	})
-	return hostResult(findings, fmt.Sprintf("no character outside ASCII in %d config files", scanned))
+	return n.result(findings, fmt.Sprintf("no character outside ASCII in %d config files", scanned))
 }
 
 // lookalikeFiles lists what Kubernetes reads on a node that a person might edit by hand.

@@ -27,7 +27,7 @@ func runHostPreload(ctx context.Context, n *nodeFS) Result {
 	f, ok, err := n.readOptional(ctx, p)
 	switch {
 	case err != nil:
-		return hostResult([]Finding{n.unreadable(p, err)}, "")
+		return n.result([]Finding{n.unreadable(p, err)}, "")
 	case !ok:
 		return Result{Status: StatusOK, Summary: p + " does not exist: nothing is preloaded"}
 	}
@@ -48,5 +48,5 @@ func runHostPreload(ctx context.Context, n *nodeFS) Result {
 				Commands: []string{"cat " + n.sh(p), "file " + n.sh(lib)}})
 		}
 	}
-	return hostResult(findings, p+" exists but preloads nothing")
+	return n.result(findings, p+" exists but preloads nothing")
 }

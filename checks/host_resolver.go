@@ -66,7 +66,7 @@ func runHostResolver(ctx context.Context, n *nodeFS) Result {
 	if files == 0 && len(findings) == 0 {
 		return Skipped(SkipNotApplicable, "neither /etc/resolv.conf nor /etc/hosts exist under "+n.Dir())
 	}
-	return hostResult(findings, "resolv.conf has nameservers; /etc/hosts redirects no registry")
+	return n.result(findings, "resolv.conf has nameservers; /etc/hosts redirects no registry")
 }
 
 func uniqueStrings(s ...string) []string {

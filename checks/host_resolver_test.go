@@ -64,6 +64,10 @@ func TestHostPreload(t *testing.T) {
 		t.Errorf("at %d:%d, %q", f.File.Line, f.File.Column, f.Evidence)
 	}
 	requireFinding(t, r, tr, "/etc/ld.so.preload", "preloads /lib/gone.so, which does not exist", StatusWarn)
+	// The message names the node's file; the summary does not repeat it as reached from here.
+	if strings.Contains(r.Summary, tr.Path("/")) || !strings.HasPrefix(r.Summary, "/etc/ld.so.preload preloads") {
+		t.Errorf("summary %q", r.Summary)
+	}
 
 	noProblems(t, runCheck(t, hostEnv(hosttest.New(t).File("/etc/ld.so.preload", "# nothing\n", 0o644)), "host.preload"))
 	r = runCheck(t, hostEnv(hosttest.New(t).Mkdir("/etc")), "host.preload")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -124,9 +126,10 @@ func hostErrorText(err error) string {
 	return err.Error()
 }
 
-// hostResult closes a host check: the findings decide the status, the gravest finding leads
-// the summary, and the others are counted; quiet is the summary when nothing is wrong.
-func hostResult(findings []Finding, quiet string) Result {
+// result closes a host check: the findings decide the status, the gravest finding leads the
+// summary, and the others are counted; quiet is the summary when nothing is wrong. The lead
+// finding's file goes in front unless its message already names it, as on the node itself.
+func (n *nodeFS) result(findings []Finding, quiet string) Result {
 	sortFindings(findings)
 	r := Result{Status: Worst(findings), Findings: findings, Summary: quiet}
 	problems := 0
@@ -137,7 +140,7 @@ func hostResult(findings []Finding, quiet string) Result {
 	}
 	if problems > 0 {
 		r.Summary = findings[0].Message
-		if f := findings[0].File; f != nil && !strings.Contains(r.Summary, f.Path) {
+		if f := findings[0].File; f != nil && !strings.Contains(r.Summary, n.nodePath(f.Path)) {
 			r.Summary = fileRefText(f) + ": " + r.Summary
 		}
 		if problems > 1 {
@@ -145,6 +148,18 @@ func hostResult(findings []Finding, quiet string) Result {
 		}
 	}
 	return r
+}
+
+// nodePath is the path on the node of a file a finding names as reached from here.
+func (n *nodeFS) nodePath(display string) string {
+	if n.IsSystemRoot() {
+		return display
+	}
+	rel, err := filepath.Rel(n.Dir(), display)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return display
+	}
+	return path.Clean("/" + filepath.ToSlash(rel))
 }
 
 // fileRefText writes a file reference as editors and compilers do: path:line:column.

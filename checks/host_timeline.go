@@ -157,7 +157,7 @@ func runHostTimeline(ctx context.Context, n *nodeFS) Result {
 		return Skipped(SkipNotApplicable, "none of "+timelineDirNames()+" exist under "+n.Dir())
 	}
 	findings = append(findings, t.findings(n, walked, recentPackages(ctx, n))...)
-	return hostResult(findings, t.summary(n))
+	return n.result(findings, t.summary(n))
 }
 
 func timelineDirNames() string {
