@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kockpit/kockpit/host/hosttest"
@@ -33,6 +34,10 @@ func TestHostKernel(t *testing.T) {
 	f := requireFinding(t, r, tr, "/proc/swaps", "swap is on (1 devices): the kubelet refuses to start", StatusFail)
 	if f.Evidence[1] != "/swap.img file 4194300 0 -2" || f.Commands[0] != "swapon --show" {
 		t.Errorf("evidence %q commands %q", f.Evidence, f.Commands)
+	}
+	// The summary names the file as the node does; the finding, as reached from here.
+	if !strings.HasPrefix(r.Summary, "/proc/swaps: swap is on") || f.File.Path != tr.Path("/proc/swaps") {
+		t.Errorf("summary %q, finding on %s", r.Summary, f.File.Path)
 	}
 	f = requireFinding(t, r, tr, "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward is 0", StatusFail)
 	if f.Commands[0] != "cat "+tr.Path("/proc/sys/net/ipv4/ip_forward") || f.Evidence[0] != "net.ipv4.ip_forward = 0" {

@@ -128,7 +128,7 @@ func hostErrorText(err error) string {
 
 // result closes a host check: the findings decide the status, the gravest finding leads the
 // summary, and the others are counted; quiet is the summary when nothing is wrong. The lead
-// finding's file goes in front unless its message already names it, as on the node itself.
+// finding's file, as the node names it, goes in front unless its message already names it.
 func (n *nodeFS) result(findings []Finding, quiet string) Result {
 	sortFindings(findings)
 	r := Result{Status: Worst(findings), Findings: findings, Summary: quiet}
@@ -140,8 +140,11 @@ func (n *nodeFS) result(findings []Finding, quiet string) Result {
 	}
 	if problems > 0 {
 		r.Summary = findings[0].Message
-		if f := findings[0].File; f != nil && !strings.Contains(r.Summary, n.nodePath(f.Path)) {
-			r.Summary = fileRefText(f) + ": " + r.Summary
+		if f := findings[0].File; f != nil {
+			onNode := FileRef{Path: n.nodePath(f.Path), Line: f.Line, Column: f.Column}
+			if !strings.Contains(r.Summary, onNode.Path) {
+				r.Summary = fileRefText(&onNode) + ": " + r.Summary
+			}
 		}
 		if problems > 1 {
 			r.Summary += fmt.Sprintf(" (and %d more)", problems-1)
