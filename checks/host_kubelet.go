@@ -38,26 +38,32 @@ func runHostKubelet(ctx context.Context, n *nodeFS) Result {
 	if err != nil {
 		return n.result([]Finding{n.unreadable(k.path, err)}, "")
 	}
+	// Unit files it could not read may set the --config that matters: said first, whatever follows.
+	var findings []Finding
+	for _, u := range k.service.unreadable {
+		findings = append(findings, n.unreadable(u.path, u.err))
+	}
 	if !k.exists {
 		if k.service.unit == "" && k.flagFile == "" {
 			return Skipped(SkipNotInstalled, fmt.Sprintf("no kubelet under %s: no kubelet.service and no %s", n.Dir(), defaultKubeletConfig))
 		}
-		return n.result([]Finding{{Severity: StatusFail, File: n.ref(k.path, 0, 0), Cause: true,
+		missing := Finding{Severity: StatusFail, File: n.ref(k.path, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", k.path),
 			Evidence: []string{k.origin(n)},
 			Hint:     "Restore the file (kubeadm: `kubeadm init phase kubelet-start` or `kubeadm join phase kubelet-start`) or fix --config in the unit, then systemctl restart kubelet.",
-			Commands: []string{"systemctl cat kubelet", "journalctl -u kubelet -n 20"}}}, "")
+			Commands: []string{"systemctl cat kubelet", "journalctl -u kubelet -n 20"}}
+		if len(findings) > 0 {
+			missing.Severity, missing.Cause = StatusWarn, false
+			missing.Message = fmt.Sprintf("the kubelet's config %s does not exist, unless a unit file kockpit could not read gives another --config", k.path)
+		}
+		return n.result(append(findings, missing), "")
 	}
 	if k.parseErr != nil {
-		return n.result([]Finding{{Severity: StatusFail, File: n.ref(k.path, k.parseLine, k.parseCol), Cause: true,
+		return n.result(append(findings, Finding{Severity: StatusFail, File: n.ref(k.path, k.parseLine, k.parseCol), Cause: true,
 			Message:  fmt.Sprintf("the kubelet's config does not parse: %s; the kubelet exits as it starts", k.parseErr),
 			Evidence: []string{k.origin(n)},
 			Hint:     "Fix the YAML at that line, then systemctl restart kubelet.",
-			Commands: []string{"journalctl -u kubelet -n 20", "cat -A " + n.sh(k.path) + " | sed -n '1,40p'"}}}, "")
-	}
-	var findings []Finding
-	for _, u := range k.service.unreadable {
-		findings = append(findings, n.unreadable(u.path, u.err))
+			Commands: []string{"journalctl -u kubelet -n 20", "cat -A " + n.sh(k.path) + " | sed -n '1,40p'"}}), "")
 	}
 	findings = append(findings, kubeletKindFindings(n, k)...)
 	findings = append(findings, staticPodFindings(ctx, n, k)...)

@@ -239,3 +239,19 @@ func TestHostKubeletSaysWhichUnitFilesItCouldNotRead(t *testing.T) {
 		t.Errorf("OK although a drop-in dir could not be read")
 	}
 }
+
+// TestHostKubeletMissingConfigWithUnreadableUnitFiles: the --config that matters may be in the
+// file it could not read, so a missing default config is no proof the kubelet cannot start.
+func TestHostKubeletMissingConfigWithUnreadableUnitFiles(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/usr/lib/systemd/system/kubelet.service", kubeletUnit, 0o644).
+		File("/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", kubeadmDropIn, 0o644).
+		File("/etc/kubernetes/kubelet-custom.yaml", healthyKubeletConfig, 0o644).
+		Symlink("/etc/systemd/system/kubelet.service.d", "/etc/systemd/system/loop").
+		Symlink("/etc/systemd/system/loop", "/etc/systemd/system/kubelet.service.d")
+	r := runCheck(t, hostEnv(tr), "host.kubelet")
+	requireFinding(t, r, tr, "/etc/systemd/system/kubelet.service.d", "could not be read", StatusWarn)
+	if r.Status == StatusFail {
+		t.Errorf("Fail from what it could not read:\n%s", describeFindings(r))
+	}
+}

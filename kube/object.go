@@ -282,6 +282,9 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 	if n := redactSecretEnv(u.Object); n > 0 {
 		notes = append(notes, fmt.Sprintf("# %d env values named like credentials redacted", n))
 	}
+	// Each string first: the YAML writer folds long strings and writes multi-line ones as
+	// blocks, which can put a credential's name and its value on different lines.
+	redactStrings(u.Object)
 	b, err := yaml.Marshal(u.Object)
 	if err != nil {
 		return "", fmt.Errorf("writing %s as YAML: %w", u.GetKind(), err)
@@ -292,6 +295,33 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 		return text, nil
 	}
 	return strings.Join(notes, "\n") + "\n" + text, nil
+}
+
+// redactStrings runs every string of an object through safetext.RedactSecrets, and replaces a
+// multi-line value under a name RedactSecrets treats as a credential ("token: |") whole.
+func redactStrings(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			s, ok := e.(string)
+			switch {
+			case !ok:
+				redactStrings(e)
+			case strings.Contains(s, "\n") && safetext.RedactSecrets(k+": x") != k+": x":
+				v[k] = "<redacted>"
+			default:
+				v[k] = safetext.RedactSecrets(s)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if s, ok := e.(string); ok {
+				v[i] = safetext.RedactSecrets(s)
+			} else {
+				redactStrings(e)
+			}
+		}
+	}
 }
 
 // RedactSecret replaces every value of a Secret's data and stringData with its size, and

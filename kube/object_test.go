@@ -287,3 +287,29 @@ func TestCredentialsInArgsAndConfigMapsAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialsSplitByYAMLAreRedacted: the YAML writer folds long strings at about 80
+// columns and writes values with a newline as blocks, so a name and its value can land on
+// different lines of the drill-in.
+func TestCredentialsSplitByYAMLAreRedacted(t *testing.T) {
+	cm := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "sync", "namespace": "team-a"},
+		"data": map[string]any{
+			// kubectl create configmap --from-file=token: files end in a newline.
+			"token": "FILETOKEN\n",
+			// Folded after "--token" or after "Bearer".
+			"run.sh": strings.Repeat("a", 65) + " --token FOLDTOKEN x",
+			"curl":   strings.Repeat("x", 48) + " -H 'Authorization: Bearer FOLDBEARER' -o out",
+		},
+	}}
+	y, err := objectYAML(cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"FILETOKEN", "FOLDTOKEN", "FOLDBEARER"} {
+		if strings.Contains(y, bad) {
+			t.Errorf("the drill-in shows %q:\n%s", bad, y)
+		}
+	}
+}

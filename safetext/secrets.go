@@ -9,14 +9,19 @@ import (
 // named like secrets, bearer headers, JWTs, PEM private keys. Text quoted from files, commands,
 // object YAML or event messages goes through RedactSecrets before it can reach a screen.
 var secretPatterns = []*regexp.Regexp{
-	// The name must end in the secret word, so "secretName: db" or "tokenTTL: 1h" keep their value.
-	regexp.MustCompile(`(?i)((?:--|\b)[\w-]*(?:token|password|passwd|secret|api[-_]?key|client-key-data|private[-_]?key)\s*[=:]\s*|(?:--)[\w-]*(?:token|password|secret)\s+)("[^"]*"|'[^']*'|\S+)`),
-	regexp.MustCompile(`(?i)(\bbearer\s+)(\S+)`),
+	// The name must end in the secret word, so "secretName: db" or "tokenTTL: 1h" keep their value;
+	// a JSON key's closing quote may stand between the name and the colon.
+	regexp.MustCompile(`(?i)((?:--|\b)[\w-]*(?:token|password|passwd|secret|api[-_]?key|client-key-data|private[-_]?key|secret[\w-]*key)\\?["']?\s*[=:]\s*|(?:--)[\w-]*(?:token|password|secret)\s+)("[^"]*"|'[^']*'|\S+)`),
+	regexp.MustCompile(`(?i)(\bbearer\s+|\bauthorization\\?["']?\s*[=:]\s*["']?basic\s+)(\S+)`),
 	regexp.MustCompile(`()\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*`),
 }
 
 // pemKey is a private key block, possibly cut off: its base64 lines are the secret.
-var pemKey = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`)
+var pemKey = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)`)
+
+// urlPassword is the password of a URL's user info (a proxy's http://user:pass@host): the
+// user name and host stay.
+var urlPassword = regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@`)
 
 // RedactSecrets replaces the value of anything that looks like a credential with "<redacted>",
 // keeping the name so a reader still sees that a credential is there. Booleans and empty values
@@ -35,6 +40,7 @@ func RedactSecrets(s string) string {
 }
 
 func redactLine(s string) string {
+	s = urlPassword.ReplaceAllString(s, "${1}<redacted>@")
 	for _, p := range secretPatterns {
 		s = p.ReplaceAllStringFunc(s, func(m string) string {
 			sub := p.FindStringSubmatch(m)

@@ -35,3 +35,28 @@ func TestRedactSecretsMultiline(t *testing.T) {
 		t.Errorf("a value-less name took the next line:\n%s", got)
 	}
 }
+
+// TestRedactSecretsBeyondFlags: credentials as JSON keys, basic auth, URL passwords, names that
+// only start with the secret word, and PGP keys.
+func TestRedactSecretsBeyondFlags(t *testing.T) {
+	cases := map[string]string{
+		`{"token":"s3cr3t","user":"x"}`:                                                      `{"token":<redacted>,"user":"x"}`,
+		`{"password": "s3cr3t"}`:                                                             `{"password": <redacted>}`,
+		`"client-key-data": "LS0tLS1CRUdJTg=="`:                                              `"client-key-data": <redacted>`,
+		`curl -H 'Authorization: Basic dXNlcjpwYXNz' x`:                                      `curl -H 'Authorization: Basic <redacted> x`,
+		`AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI`:                                                `AWS_SECRET_ACCESS_KEY=<redacted>`,
+		`HTTPS_PROXY=http://proxy-user:hunter2@proxy:3128`:                                   `HTTPS_PROXY=http://proxy-user:<redacted>@proxy:3128`,
+		`server: https://admin:hunter2@10.0.0.1:6443/healthz`:                                `server: https://admin:<redacted>@10.0.0.1:6443/healthz`,
+		"-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----": "<redacted private key>",
+		// What stays: no credential, or a reference to one.
+		`secretKeyRef: {name: db}`:        `secretKeyRef: {name: db}`,
+		`https://10.0.0.1:6443/healthz`:   `https://10.0.0.1:6443/healthz`,
+		`basic checks pass`:               `basic checks pass`,
+		`image: registry.io:5000/app:1.2`: `image: registry.io:5000/app:1.2`,
+	}
+	for in, want := range cases {
+		if got := RedactSecrets(in); got != want {
+			t.Errorf("RedactSecrets(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
