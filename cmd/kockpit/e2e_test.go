@@ -186,3 +186,36 @@ func TestCockpitAPIServerDown(t *testing.T) {
 	tm.keys("q")
 	tm.waitText("kockpit exited 0")
 }
+
+// TestDemoCleansUpWhenTheTerminalCloses: the demo unpacks its node's files to a temporary
+// directory; closing the terminal (SIGHUP) mid-run still removes them, as q and ctrl+c do.
+func TestDemoCleansUpWhenTheTerminalCloses(t *testing.T) {
+	bin := buildKockpit(t)
+	tmp := t.TempDir()
+	for _, end := range []string{"q", "close the terminal"} {
+		t.Run(end, func(t *testing.T) {
+			tm := newTmux(t, "env TERM=xterm-256color TMPDIR="+tmp+" "+bin+` --demo; echo "kockpit exited $?"; sleep 600`, 120, 40)
+			tm.waitDone()
+			if left, _ := filepath.Glob(filepath.Join(tmp, "kockpit-demo-node-*")); len(left) != 1 {
+				t.Fatalf("while the demo runs, its node files should be unpacked once: %q", left)
+			}
+			if end == "q" {
+				tm.keys("q")
+				tm.waitText("kockpit exited 0")
+			} else {
+				tm.run("kill-server") // the pane's terminal hangs up: SIGHUP
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				left, _ := filepath.Glob(filepath.Join(tmp, "kockpit-demo-node-*"))
+				if len(left) == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after %s the demo left %q behind", end, left)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+}

@@ -129,10 +129,11 @@ func isFlagError(err error) bool {
 		strings.HasPrefix(msg, "invalid argument")
 }
 
-// signalContext is cancelled on the first SIGINT or SIGTERM, so a run stops cleanly.
+// signalContext is cancelled on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), so a
+// run stops cleanly and removes what it set up.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == nil {
 		parent = context.Background()
 	}
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
