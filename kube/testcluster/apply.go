@@ -142,7 +142,7 @@ func (c *Cluster) applyObjects(ctx context.Context, objs []*unstructured.Unstruc
 			}
 		}
 	}
-	return made, nil
+	return made, api.waitBindingsEffective(ctx, objs)
 }
 
 // create creates one object and writes its status. It returns nil for a namespace that
