@@ -98,6 +98,15 @@ func start(opts Options, binDir, etcd string) (_ *Cluster, err error) {
 	if err := c.waitAggregated(ctx, cs); err != nil {
 		return nil, err
 	}
+	// The authorizer sees the binding and the aggregated rules a moment after they exist.
+	api, err := c.clients()
+	if err != nil {
+		return nil, err
+	}
+	viewerMayList := map[string]any{"user": ViewerUser, "resourceAttributes": map[string]any{"resource": "pods", "verb": "list", "namespace": viewerNamespace}}
+	if err := api.waitAllowed(ctx, viewerMayList); err != nil {
+		return nil, fmt.Errorf("the viewer's binding: %w", err)
+	}
 	if len(opts.Fixtures) > 0 {
 		if _, err := c.apply(ctx, opts.Fixtures); err != nil {
 			return nil, fmt.Errorf("applying Options.Fixtures: %w", err)
