@@ -44,8 +44,8 @@ func Annotate(s string) string {
 		if size < 0 || c.Offset+size > len(s) {
 			size = 1
 		}
-		if strings.HasPrefix(s[c.Offset+size:], fmt.Sprintf(" U+%04X", c.Rune)) {
-			continue // already described by code point, as Char.String writes it
+		if Drawable(c.Rune) && Described(s[c.Offset+size:], c.Rune) {
+			continue // one that draws nothing or reorders the line is always replaced
 		}
 		b.WriteString(s[last:c.Offset])
 		if Drawable(c.Rune) {
@@ -56,4 +56,11 @@ func Annotate(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// Described reports whether the text after a flagged character names it by code point, as
+// Char.String writes it ("е U+0435 CYRILLIC SMALL LETTER IE"): a message that points at the
+// character on purpose needs no second marker.
+func Described(after string, r rune) bool {
+	return strings.HasPrefix(after, fmt.Sprintf(" U+%04X", r))
 }

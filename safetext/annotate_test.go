@@ -15,6 +15,11 @@ func TestAnnotate(t *testing.T) {
 		"zero\u200Bwidth":         "zero⟨U+200B⟩width",
 		"red \x1b[31mtext":        "red ␛[31mtext",
 		"/etс/resolv.conf\x1b[2J": "/etс⟨U+0441⟩/resolv.conf␛[2J",
+		// A message that names the character by code point needs no second marker...
+		"е U+0435 CYRILLIC SMALL LETTER IE": "е U+0435 CYRILLIC SMALL LETTER IE",
+		// ...unless it draws nothing or reorders the line: a crafted name cannot smuggle one.
+		"evil\u202E U+202E": "evil⟨U+202E⟩ U+202E",
+		"zero\u200B U+200B": "zero⟨U+200B⟩ U+200B",
 	}
 	for in, want := range cases {
 		if got := Annotate(in); got != want {
@@ -24,7 +29,7 @@ func TestAnnotate(t *testing.T) {
 }
 
 func FuzzAnnotate(f *testing.F) {
-	for _, s := range []string{"kube-dnс", "a\u202Eb", "\x1b[31m", "\xff\xfe", "café"} {
+	for _, s := range []string{"kube-dnс", "a\u202Eb", "\x1b[31m", "\xff\xfe", "café", "\u202E U+202E"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -10,6 +10,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
@@ -709,5 +711,21 @@ func TestClosingADrillInStopsItsFetch(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the fetch was still running 5 s after its frame closed")
+	}
+}
+
+// TestSafeMarksACharacterOnce: a finding that names a look-alike by code point shows it
+// highlighted but without a second marker; one that draws nothing or reorders the line is
+// always replaced by its code point, whatever follows it.
+func TestSafeMarksACharacterOnce(t *testing.T) {
+	plain := lipgloss.NewStyle()
+	for in, want := range map[string]string{
+		"е U+0435 CYRILLIC SMALL LETTER IE": "е U+0435 CYRILLIC SMALL LETTER IE",
+		"kube-apisеrver":                    "kube-apisе⟨U+0435⟩rver",
+		"evil\u202E U+202E":                 "evil⟨U+202E⟩ U+202E",
+	} {
+		if got := ansi.Strip(safe(in, textOpts{}, plain, plain)); got != want {
+			t.Errorf("safe(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

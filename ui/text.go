@@ -64,7 +64,9 @@ func safe(s string, o textOpts, base, mark lipgloss.Style) string {
 			b.WriteString(mark.Render(string(r)))
 		case flagged[i]:
 			flush()
-			if safetext.Drawable(r) {
+			if safetext.Drawable(r) && safetext.Described(s[i+size:], r) {
+				b.WriteString(mark.Render(string(r))) // the text names it by code point already
+			} else if safetext.Drawable(r) {
 				b.WriteString(mark.Render(fmt.Sprintf("%c⟨U+%04X⟩", r, r)))
 			} else {
 				b.WriteString(mark.Render(fmt.Sprintf("⟨U+%04X⟩", r)))
