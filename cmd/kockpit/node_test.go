@@ -14,11 +14,12 @@ import (
 )
 
 const (
-	brokenHost  = "../../scenarios/node"
+	brokenHost  = "../../testdata/hosts/broken"
 	healthyHost = "../../testdata/hosts/healthy"
 )
 
-// brokenHostFindings are what `kockpit node --report` must say about scenarios/node (the demo's node):
+// brokenHostFindings are what `kockpit node --report` must say about testdata/hosts/broken (a link to
+// scenarios/node, the demo's node):
 // each line of the text report that names a breakage planted there.
 var brokenHostFindings = []string{
 	// host.binaries

@@ -28,7 +28,11 @@ func New(t testing.TB) *Tree {
 func CopyOf(t testing.TB, src string) *Tree {
 	t.Helper()
 	tr := New(t)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	src, err := filepath.EvalSymlinks(src) // a link to a tree copies the tree (testdata/hosts/broken)
+	if err != nil {
+		t.Fatalf("copying %s: %v", src, err)
+	}
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
