@@ -193,6 +193,20 @@ func TestDemoFindsTheBreakages(t *testing.T) {
 	}
 }
 
+// TestDemoWithoutAWritableTempDir: the demo's cluster still runs when its node files cannot be
+// unpacked; stderr says why and how to fix it, and the host checks skip instead of failing.
+func TestDemoWithoutAWritableTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	code, out, errOut := kockpit(t, "--demo", "--report", "--format", "json")
+	if code != 1 || !strings.Contains(errOut, "the demo runs without its node") || !strings.Contains(errOut, "TMPDIR") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	st := statuses(parseReport(t, out))
+	if st["api.control-plane"] != "fail" || st["host.binaries"] != "skip" {
+		t.Errorf("api.control-plane %q, host.binaries %q", st["api.control-plane"], st["host.binaries"])
+	}
+}
+
 func TestReportToFileAndFormats(t *testing.T) {
 	dir := t.TempDir()
 	for _, format := range []string{"text", "json", "markdown", "junit"} {
