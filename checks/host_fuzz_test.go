@@ -14,8 +14,8 @@ import (
 )
 
 // FuzzHostFileParsers feeds arbitrary content to every parser of node files: the kubelet's
-// config and its judgments, resolv.conf, /etc/hosts, ld.so.preload, CNI configs, PEM files and
-// the look-alike scan. None may panic, and every finding must name its file. Seeds are the
+// config and its judgments, resolv.conf, /etc/hosts, ld.so.preload, CNI configs, PEM files,
+// the look-alike scan, shell start-up files and crontabs. None may panic, and every finding must name its file. Seeds are the
 // files of the fixture trees.
 func FuzzHostFileParsers(f *testing.F) {
 	for _, tree := range []string{"../scenarios/node", "../testdata/hosts/healthy"} {
@@ -41,11 +41,16 @@ func FuzzHostFileParsers(f *testing.F) {
 			File("/etc/kubernetes/pki/x.key", string(data), 0o600).
 			File("/etc/kubernetes/admin.conf", string(data), 0o600).
 			File("/etc/kubernetes/manifests/x.yaml", string(data), 0o600).
-			File("/proc/meminfo", string(data), 0o444)
+			File("/proc/meminfo", string(data), 0o444).
+			File("/root/.bashrc", string(data), 0o644).
+			File("/home/u/.zshrc", string(data), 0o644).
+			File("/etc/environment", string(data), 0o644).
+			File("/etc/crontab", string(data), 0o644).
+			File("/var/spool/cron/crontabs/u", string(data), 0o600)
 		env := hostEnv(tr)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		for _, id := range []string{"host.kubelet", "host.resolver", "host.preload", "host.cni", "host.certificates", "host.lookalikes"} {
+		for _, id := range []string{"host.kubelet", "host.resolver", "host.preload", "host.cni", "host.certificates", "host.lookalikes", "host.shell"} {
 			list, _ := Select(All(), []string{id}, nil)
 			for r := range Run(ctx, list, env, RunOptions{Timeout: 5 * time.Second}) {
 				if r.Status == StatusError {

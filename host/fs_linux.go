@@ -37,6 +37,22 @@ func (r *Root) Lstat(ctx context.Context, p string) (Entry, error) {
 	})
 }
 
+// Readlink returns the target of the symbolic link the node path p names, as written in the
+// link: "/dev/null" for a shell history sent nowhere.
+func (r *Root) Readlink(ctx context.Context, p string) (string, error) {
+	return guard(ctx, r, p, func() (string, error) {
+		rel, err := r.resolve(p, false)
+		if err != nil {
+			return "", err
+		}
+		target, err := r.root.Readlink(rel)
+		if err != nil {
+			return "", pathError("readlink", clean(p), err)
+		}
+		return target, nil
+	})
+}
+
 // Stat stats what the node path p names, following links (within the root).
 func (r *Root) Stat(ctx context.Context, p string) (Entry, error) {
 	return guard(ctx, r, p, func() (Entry, error) {

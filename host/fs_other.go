@@ -15,6 +15,9 @@ type Listing struct {
 // Lstat is supported on Linux only.
 func (r *Root) Lstat(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
 
+// Readlink is supported on Linux only.
+func (r *Root) Readlink(context.Context, string) (string, error) { return "", ErrUnsupported }
+
 // Stat is supported on Linux only.
 func (r *Root) Stat(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
 

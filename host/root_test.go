@@ -106,6 +106,16 @@ func TestLinksStayInsideTheRoot(t *testing.T) {
 	if e, err := r.Stat(ctx, "/etc/resolv.conf"); err != nil || !e.IsRegular() {
 		t.Errorf("Stat did not follow the link: %+v %v", e, err)
 	}
+	// Readlink reads the link itself, wherever it points, and only a link.
+	if got, err := r.Readlink(ctx, "/etc/dangling"); err != nil || got != "/nowhere" {
+		t.Errorf("Readlink(dangling) = %q, %v", got, err)
+	}
+	if got, err := r.Readlink(ctx, "/etc/resolv.conf"); err != nil || got != "/run/systemd/resolve/stub" {
+		t.Errorf("Readlink(resolv.conf) = %q, %v", got, err)
+	}
+	if _, err := r.Readlink(ctx, "/etc/passwd"); err == nil || !strings.Contains(err.Error(), "/etc/passwd") {
+		t.Errorf("Readlink of a file: %v", err)
+	}
 }
 
 func TestSpecialFilesAreNeverRead(t *testing.T) {

@@ -61,6 +61,12 @@ var brokenHostFindings = []string{
 	// host.resolver
 	"etc/hosts:4:10: /etc/hosts pins the registry registry.k8s.io to 10.6.6.6",
 	"etc/resolv.conf names no nameserver",
+	// host.shell
+	"etc/cron.d/sysstat-extra:4:16: cron runs `sed -i '/^nameserver/d' /etc/resolv.conf` every minute as root",
+	"etc/profile.d/01-motd.sh:3:1: PROMPT_COMMAND runs `chattr +i /etc/resolv.conf 2>/dev/null` before every prompt",
+	"root/.bashrc:6:7: alias k adds `--namespace=default` to every kubectl you type",
+	"root/.bashrc:7:8: KUBE_EDITOR=ed: `kubectl edit` opens `ed`",
+	"root/.bashrc:8:8: `HISTFILE=/dev/null`: shells that read this file keep no history",
 	// the run
 	"node files under " + brokenHost,
 }
@@ -92,6 +98,7 @@ func TestNodeReportOnBrokenHost(t *testing.T) {
 	want := map[string]string{
 		"host.binaries": "fail", "host.certificates": "fail", "host.cni": "fail", "host.kernel": "fail",
 		"host.kubelet": "fail", "host.lookalikes": "fail", "host.resolver": "fail", "host.preload": "warn",
+		"host.shell":    "warn",
 		"host.timeline": "ok", "host.disk": "ok", "host.immutable": "ok",
 	}
 	got := statuses(r)

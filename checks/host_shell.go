@@ -1,0 +1,824 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+func init() {
+	register(Check{
+		ID:       "host.shell",
+		Title:    "No shell start-up file or cron job changes what the commands you type do",
+		Category: CategoryHost,
+		Learn: "Before a guest types a single command, bash has read /etc/profile, /etc/bash.bashrc and " +
+			"~/.bashrc. An alias or a function there can make `kubectl` (or `k`) look at another " +
+			"namespace, `ls` hide files, or `systemctl` lie; PROMPT_COMMAND and `trap ... DEBUG` run code " +
+			"before every prompt or command; KUBE_EDITOR=ed turns `kubectl edit` into a puzzle; HISTFILE=" +
+			"/dev/null hides what was done. A cron job that runs every minute puts a breakage back after " +
+			"you fix it. kockpit parses those files as the shell does (mvdan.cc/sh) and reads the crontabs; " +
+			"`type -a kubectl`, `alias`, `trap -p` and `crontab -l` show the same from a shell, and " +
+			"`\\kubectl` or `command kubectl` runs the real binary whatever an alias says.",
+		Needs: NeedsHost,
+		Run:   hostRun(runHostShell),
+	})
+}
+
+// Files bash, sh and zsh read when a guest logs in or opens a shell.
+var (
+	systemShellFiles = []string{
+		"/etc/profile", "/etc/bash.bashrc", "/etc/bashrc",
+		"/etc/zsh/zshenv", "/etc/zsh/zprofile", "/etc/zsh/zshrc", "/etc/zshenv", "/etc/zprofile", "/etc/zshrc",
+	}
+	userShellFiles = []string{
+		".profile", ".bash_profile", ".bash_login", ".bashrc", ".bash_aliases", ".bash_logout",
+		".zshenv", ".zprofile", ".zshrc", ".zlogin", ".zlogout",
+	}
+	historyFiles = []string{".bash_history", ".zsh_history", ".histfile", ".sh_history"}
+)
+
+// maxHomes bounds how many home directories under /home are read.
+const maxHomes = 64
+
+// shadowable are commands a guest relies on to see the truth: an alias or function with their
+// name changes what they show. "k" is kubectl's usual short name.
+var shadowable = map[string]bool{
+	"kubectl": true, "k": true, "kubeadm": true, "kubelet": true, "crictl": true, "ctr": true, "nerdctl": true,
+	"containerd": true, "runc": true, "etcdctl": true, "helm": true, "cilium": true, "hubble": true, "calicoctl": true,
+	"systemctl": true, "journalctl": true, "service": true, "lsattr": true, "chattr": true, "chmod": true, "chown": true,
+	"stat": true, "file": true, "ls": true, "cat": true, "less": true, "grep": true, "find": true, "ps": true, "top": true,
+	"ss": true, "netstat": true, "ip": true, "iptables": true, "nft": true, "mount": true, "df": true, "du": true,
+	"sudo": true, "su": true, "cd": true, "which": true, "type": true, "command": true, "alias": true, "unalias": true,
+	"history": true, "crontab": true, "openssl": true, "curl": true, "dig": true, "nslookup": true, "ping": true,
+	"lsof": true, "tcpdump": true, "cp": true, "mv": true, "rm": true, "vi": true, "vim": true, "nano": true,
+	"tail": true, "head": true, "kockpit": true,
+}
+
+// knownEditors are editors a person can drive; anything else in KUBE_EDITOR or EDITOR is a trap
+// (ed, cat, true) or something to look at.
+var knownEditors = map[string]bool{
+	"vi": true, "vim": true, "nvim": true, "vim.basic": true, "vim.tiny": true, "view": true, "nano": true, "pico": true,
+	"emacs": true, "emacsclient": true, "mg": true, "micro": true, "hx": true, "helix": true, "kak": true, "joe": true,
+	"jed": true, "mcedit": true, "ne": true, "vis": true, "code": true, "codium": true, "subl": true, "gedit": true,
+	"editor": true, "sensible-editor": true,
+}
+
+// shellScript is one start-up file: the node path, the home whose ~ it expands, and its language.
+type shellScript struct {
+	path, home string
+	zsh        bool
+}
+
+// shellScan gathers what one run of the check saw.
+type shellScan struct {
+	n        *nodeFS
+	findings []Finding
+	scripts  int // start-up files read
+	tabs     int // crontabs read
+	jobs     int
+}
+
+func runHostShell(ctx context.Context, n *nodeFS) Result {
+	s := &shellScan{n: n}
+	scripts := []shellScript{}
+	for _, p := range systemShellFiles {
+		scripts = append(scripts, shellScript{path: p, zsh: strings.Contains(p, "zsh") || strings.HasPrefix(path.Base(p), "z")})
+	}
+	if l, ok, err := n.listOptional(ctx, "/etc/profile.d"); err != nil {
+		s.findings = append(s.findings, n.unreadable("/etc/profile.d", err))
+	} else if ok {
+		for _, e := range l.Entries {
+			if strings.HasSuffix(e.Name(), ".sh") {
+				scripts = append(scripts, shellScript{path: e.Path})
+			}
+		}
+	}
+	homes := s.homes(ctx)
+	for _, home := range homes {
+		for _, name := range userShellFiles {
+			scripts = append(scripts, shellScript{path: path.Join(home, name), home: home, zsh: strings.HasPrefix(name, ".z")})
+		}
+	}
+	for _, sc := range scripts {
+		s.script(ctx, sc)
+	}
+	s.environment(ctx)
+	for _, home := range homes {
+		s.history(ctx, home)
+	}
+	s.crontabs(ctx)
+	if ctx.Err() != nil {
+		return Errored("stopped before every file was read: " + ctx.Err().Error())
+	}
+	if s.scripts+s.tabs == 0 && len(s.findings) == 0 {
+		return Skipped(SkipNotApplicable, "no shell start-up file or crontab under "+n.Dir())
+	}
+	findings := capFindings(s.findings, maxFindingsPerCheck, func(more int) Finding {
+		return Finding{Severity: StatusWarn, Message: fmt.Sprintf("%d more findings not shown", more),
+			Commands: []string{"grep -n -E 'alias|PROMPT_COMMAND|trap|EDITOR|HIST' /etc/profile /etc/bash.bashrc ~/.bashrc"}}
+	})
+	return n.result(findings, fmt.Sprintf("%s and %s (%s) read: no alias, function, hook or job changes what you type",
+		plural(s.scripts, "1 shell start-up file", "shell start-up files"), plural(s.tabs, "1 crontab", "crontabs"), plural(s.jobs, "1 job", "jobs")))
+}
+
+// homes are /root and the directories under /home, as far as they can be read.
+func (s *shellScan) homes(ctx context.Context) []string {
+	homes := []string{"/root"}
+	l, ok, err := s.n.listOptional(ctx, "/home")
+	if err != nil {
+		s.findings = append(s.findings, s.n.unreadable("/home", err))
+	}
+	if !ok {
+		return homes
+	}
+	for _, e := range l.Entries {
+		if e.IsDir() && len(homes) <= maxHomes {
+			homes = append(homes, e.Path)
+		}
+	}
+	return homes
+}
+
+// readScript reads a file the shell may read; a missing file is no finding, an unreadable one is.
+func (s *shellScan) read(ctx context.Context, p string) ([]byte, bool) {
+	f, ok, err := s.n.readOptional(ctx, p)
+	switch {
+	case err != nil && errors.Is(err, fs.ErrPermission) && path.Dir(p) != "/etc":
+		// Without root the homes of others cannot be read; one finding per home says so.
+		if !s.said(path.Dir(p)) {
+			s.findings = append(s.findings, s.n.unreadable(path.Dir(p), err))
+		}
+		return nil, false
+	case err != nil:
+		s.findings = append(s.findings, s.n.unreadable(p, err))
+		return nil, false
+	}
+	return f.Data, ok
+}
+
+// said reports whether a finding already names the node path p.
+func (s *shellScan) said(p string) bool {
+	for _, f := range s.findings {
+		if f.File != nil && s.n.nodePath(f.File.Path) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// script parses one start-up file as its shell does and judges what it defines.
+func (s *shellScan) script(ctx context.Context, sc shellScript) {
+	data, ok := s.read(ctx, sc.path)
+	if !ok {
+		return
+	}
+	s.scripts++
+	lang, shell := syntax.LangBash, "bash"
+	if sc.zsh {
+		lang, shell = syntax.LangZsh, "zsh"
+	}
+	file, err := syntax.NewParser(syntax.Variant(lang)).Parse(bytes.NewReader(data), sc.path)
+	lines := strings.Split(string(data), "\n")
+	j := &shellJudge{ctx: ctx, scan: s, script: sc, lines: lines}
+	if err != nil {
+		j.parseError(err, shell)
+	}
+	if file != nil {
+		syntax.Walk(file, j.visit)
+	}
+}
+
+// environment reads /etc/environment, which pam_env reads as NAME=value lines for every login.
+func (s *shellScan) environment(ctx context.Context) {
+	const p = "/etc/environment"
+	data, ok := s.read(ctx, p)
+	if !ok {
+		return
+	}
+	s.scripts++
+	j := &shellJudge{ctx: ctx, scan: s, script: shellScript{path: p}, lines: strings.Split(string(data), "\n")}
+	for i, line := range j.lines {
+		text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+		name, value, ok := strings.Cut(text, "=")
+		if !ok || strings.HasPrefix(text, "#") {
+			continue
+		}
+		value = strings.Trim(value, `"'`)
+		j.assign(strings.TrimSpace(name), value, i+1, strings.Index(line, name)+1)
+	}
+}
+
+// shellJudge judges the definitions of one start-up file.
+type shellJudge struct {
+	ctx    context.Context
+	scan   *shellScan
+	script shellScript
+	lines  []string
+}
+
+func (j *shellJudge) visit(node syntax.Node) bool {
+	switch x := node.(type) {
+	case *syntax.CallExpr:
+		if len(x.Args) == 0 {
+			for _, a := range x.Assigns {
+				j.assignNode(a)
+			}
+			return true
+		}
+		j.call(x.Args)
+	case *syntax.DeclClause:
+		for _, a := range x.Args {
+			j.assignNode(a)
+		}
+	case *syntax.FuncDecl:
+		if x.Name != nil {
+			j.function(x.Name.Value, x.Pos())
+		}
+		for _, name := range x.Names {
+			j.function(name.Value, name.Pos())
+		}
+	}
+	return true
+}
+
+func (j *shellJudge) assignNode(a *syntax.Assign) {
+	if a.Name == nil || a.Naked {
+		return
+	}
+	value := ""
+	if a.Value != nil {
+		value = wordText(a.Value)
+	} else if a.Array != nil {
+		value = nodeSource(a.Array)
+	}
+	j.assign(a.Name.Value, value, int(a.Pos().Line()), int(a.Pos().Col()))
+}
+
+// call judges a simple command: alias, trap, unset, set and history change what the shell does.
+func (j *shellJudge) call(args []*syntax.Word) {
+	words := make([]string, len(args))
+	for i, w := range args {
+		words[i] = wordText(w)
+	}
+	for len(words) > 1 && (words[0] == "builtin" || words[0] == "command") {
+		words, args = words[1:], args[1:]
+	}
+	line, col := int(args[0].Pos().Line()), int(args[0].Pos().Col())
+	switch words[0] {
+	case "alias":
+		for i, w := range words[1:] {
+			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
+				j.alias(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+			}
+		}
+	case "export", "declare", "typeset", "readonly", "local":
+		for i, w := range words[1:] {
+			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
+				j.assign(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+			}
+		}
+	case "trap":
+		if len(words) >= 3 && words[1] != "-" && words[1] != "" {
+			for _, sig := range words[2:] {
+				if sig == "DEBUG" || sig == "RETURN" {
+					j.warn(line, col, fmt.Sprintf("trap runs `%s` before every command typed in these shells (%s trap)%s", words[1], sig, hookEffect(words[1])),
+						"`trap -p` shows it and `trap - "+sig+"` removes it from this shell; delete the line from the file.",
+						"trap -p "+sig)
+				}
+			}
+		}
+	case "unset":
+		for _, w := range words[1:] {
+			if w == "HISTFILE" {
+				j.historyOff(line, col, "unset HISTFILE")
+			}
+		}
+	case "set":
+		for i := 1; i+1 < len(words); i++ {
+			if words[i] == "+o" && words[i+1] == "history" {
+				j.historyOff(line, col, "set +o history")
+			}
+		}
+	case "history":
+		if len(words) > 1 && words[1] == "-c" {
+			j.warn(line, col, "`history -c` clears the shell's history: what was typed before is gone",
+				"Delete the line; history already cleared cannot come back, but the timeline of changed files (host.timeline) still shows what was touched.",
+				"grep -n 'history' "+j.scan.n.sh(j.script.path))
+		}
+	}
+}
+
+// alias judges `alias name=value`: an alias of a command a guest relies on must run that command.
+func (j *shellJudge) alias(name, value string, line, col int) {
+	if !shadowable[name] {
+		return
+	}
+	want := name
+	if name == "k" {
+		want = "kubectl"
+	}
+	words := strings.Fields(value)
+	for len(words) > 0 && (words[0] == "command" || words[0] == "builtin") {
+		words = words[1:]
+	}
+	n := j.scan.n
+	cmds := []string{fmt.Sprintf("grep -n 'alias %s=' %s", name, n.sh(j.script.path)), "type -a " + name}
+	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `command %s` runs the real %s, and `unalias %s` removes it from this shell.",
+		n.Display(j.script.path), want, want, want, name)
+	if len(words) == 0 || strings.TrimPrefix(path.Base(words[0]), `\`) != want || strings.ContainsAny(value, ";|&`<>") {
+		j.warn(line, col, fmt.Sprintf("alias %s runs `%s`, not %s: what you type as %s is not what runs", name, value, want, name), hint, cmds...)
+		return
+	}
+	var odd []string
+	for _, a := range words[1:] {
+		if !harmlessOption(want, a) {
+			odd = append(odd, a)
+		}
+	}
+	if len(odd) == 0 {
+		return
+	}
+	added := strings.Join(odd, " ")
+	msg := fmt.Sprintf("alias %s adds `%s` to every %s you type: it shows something other than what you asked for", name, added, name)
+	switch {
+	case want == "ls" && hidesFiles(odd):
+		msg = fmt.Sprintf("alias ls adds `%s`: ls hides the files that match, and so does everything you check with it", added)
+	case want == "kubectl":
+		msg = fmt.Sprintf("alias %s adds `%s` to every kubectl you type: it may look at another namespace, context, server or user than the one you think", name, added)
+	}
+	j.warn(line, col, msg, hint, cmds...)
+}
+
+// harmlessOption is an option an alias may add without changing what a command shows.
+func harmlessOption(cmd, opt string) bool {
+	switch {
+	case strings.HasPrefix(opt, "--color") || strings.HasPrefix(opt, "--colour"):
+		return true
+	case cmd == "ls":
+		return opt == "$LS_OPTIONS" || !strings.Contains(opt, "$") && !hidesFiles([]string{opt}) // Debian's root .bashrc
+	case cmd == "rm" || cmd == "cp" || cmd == "mv":
+		return opt == "-i" || opt == "-I" || opt == "-v"
+	case cmd == "grep":
+		return opt == "-n" || opt == "-i" || opt == "-E"
+	case cmd == "sudo":
+		return opt == "" // `alias sudo='sudo '` lets aliases follow sudo
+	}
+	return false
+}
+
+// hidesFiles reports whether ls options hide names (-I, --ignore, --hide).
+func hidesFiles(opts []string) bool {
+	for _, o := range opts {
+		if o == "-I" || strings.HasPrefix(o, "--ignore") || strings.HasPrefix(o, "--hide") ||
+			(strings.HasPrefix(o, "-") && !strings.HasPrefix(o, "--") && strings.Contains(o, "I")) {
+			return true
+		}
+	}
+	return false
+}
+
+// function judges a shell function: one named like a command runs instead of it.
+func (j *shellJudge) function(name string, pos syntax.Pos) {
+	line, col := int(pos.Line()), int(pos.Col())
+	n := j.scan.n
+	switch {
+	case shadowable[name]:
+		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
+			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
+			"type "+name, fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path)))
+	case name == "precmd" || name == "preexec":
+		j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every prompt or command: whatever it does happens each time you press enter", name),
+			fmt.Sprintf("Read it (`functions %s`), then delete it from %s.", name, n.Display(j.script.path)),
+			"functions "+name)
+	}
+}
+
+// assign judges a variable the shell (or pam_env) sets for every session.
+func (j *shellJudge) assign(name, value string, line, col int) {
+	n := j.scan.n
+	grep := fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path))
+	switch name {
+	case "PROMPT_COMMAND":
+		if strings.TrimSpace(value) == "" {
+			return
+		}
+		j.warn(line, col, fmt.Sprintf("PROMPT_COMMAND runs `%s` before every prompt%s", value, hookEffect(value)),
+			"`echo \"$PROMPT_COMMAND\"` shows it and `unset PROMPT_COMMAND` stops it in this shell; delete the line from the file.",
+			`echo "$PROMPT_COMMAND"`, grep)
+	case "KUBE_EDITOR", "EDITOR", "VISUAL":
+		editor := strings.Fields(value)
+		if len(editor) == 0 || strings.ContainsAny(value, "$`") || knownEditors[path.Base(editor[0])] {
+			return
+		}
+		what := "`kubectl edit` opens"
+		if name != "KUBE_EDITOR" {
+			what = "`kubectl edit` (when KUBE_EDITOR is unset), `crontab -e` and `systemctl edit` open"
+		}
+		j.warn(line, col, fmt.Sprintf("%s=%s: %s `%s`, not an editor you can drive on camera", name, value, what, value),
+			fmt.Sprintf("`export %s=vi` (or nano) in this shell; delete the line from the file.", name),
+			"echo \"$"+name+"\"", grep)
+	case "HISTFILE":
+		if v := strings.TrimSpace(value); v == "" || v == "/dev/null" {
+			j.historyOff(line, col, name+"="+v)
+		}
+	case "HISTSIZE", "HISTFILESIZE", "SAVEHIST":
+		if strings.TrimSpace(value) == "0" {
+			j.historyOff(line, col, name+"=0")
+		}
+	case "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT":
+		if strings.TrimSpace(value) == "" {
+			return
+		}
+		j.warn(line, col, fmt.Sprintf("%s=%s: every program started from these shells loads it, kubectl and ls included", name, value),
+			fmt.Sprintf("Look at what it names (`file`, `dpkg -S`); `unset %s` in this shell; delete the line from the file.", name),
+			"echo \"$"+name+"\"", grep)
+	case "BASH_ENV", "ENV":
+		if strings.TrimSpace(value) == "" {
+			return
+		}
+		j.warn(line, col, fmt.Sprintf("%s=%s: every non-interactive shell (every script) runs that file first", name, value),
+			fmt.Sprintf("Read the file it names; `unset %s`; delete the line.", name), "echo \"$"+name+"\"", grep)
+	case "PATH":
+		j.path(value, line, col, grep)
+	case "KUBECONFIG":
+		j.kubeconfig(value, line, col, grep)
+	}
+}
+
+// hookEffect ends the message about code the shell runs on every prompt or command.
+func hookEffect(cmd string) string {
+	if reasons := cronReasons(cmd); len(reasons) > 0 {
+		return ", and it " + strings.Join(reasons, ", ") + ": each time you press enter it happens again"
+	}
+	return ": whatever it does happens each time you press enter"
+}
+
+// path judges a PATH: the current directory or a world-writable temp dir in it lets anyone drop
+// a `kubectl` that runs instead of the real one.
+func (j *shellJudge) path(value string, line, col int, grep string) {
+	for _, dir := range strings.Split(value, ":") {
+		var why string
+		switch {
+		case strings.Contains(dir, "$"):
+			continue
+		case dir == "" || dir == "." || !strings.HasPrefix(dir, "/") && !strings.HasPrefix(dir, "~"):
+			why = fmt.Sprintf("the current directory (%q) is on PATH: a file named kubectl or ls wherever you cd runs instead of the real one", dir)
+		case underAny(dir, "/tmp", "/var/tmp", "/dev/shm"):
+			why = fmt.Sprintf("%s is on PATH: anyone can drop a kubectl or ls there that runs instead of the real one", dir)
+		default:
+			continue
+		}
+		j.warn(line, col, why, "Take it out of PATH (and look at what is in it: `ls -la "+quotePathForShell(dir)+"`); delete it from the line.",
+			"echo \"$PATH\"", "type -a kubectl", grep)
+	}
+}
+
+func underAny(dir string, roots ...string) bool {
+	for _, r := range roots {
+		if dir == r || strings.HasPrefix(dir, r+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// kubeconfig judges a KUBECONFIG set for every shell: files that do not exist leave kubectl with
+// no cluster ("connection to the server localhost:8080 was refused").
+func (j *shellJudge) kubeconfig(value string, line, col int, grep string) {
+	n := j.scan.n
+	for _, p := range strings.Split(value, ":") {
+		if j.script.home != "" {
+			for _, h := range []string{"~", "$HOME", "${HOME}"} {
+				if p == h || strings.HasPrefix(p, h+"/") {
+					p = j.script.home + strings.TrimPrefix(p, h)
+				}
+			}
+		}
+		if !strings.HasPrefix(p, "/") || strings.Contains(p, "$") {
+			continue
+		}
+		if _, err := n.Stat(j.ctx, p); err != nil {
+			j.finding(StatusWarn, line, col, fmt.Sprintf("KUBECONFIG names %s, which cannot be read here (%s): kubectl in these shells finds no cluster, or only the other files", p, hostErrorText(err)),
+				"Point KUBECONFIG at the admin kubeconfig (/etc/kubernetes/admin.conf on a control-plane node) or unset it to use ~/.kube/config.",
+				"echo \"$KUBECONFIG\"", "ls -l "+n.sh(p), grep)
+			continue
+		}
+		j.finding(StatusOK, line, col, fmt.Sprintf("every shell that reads this file uses the kubeconfig %s (api.kubeconfig judges the one kockpit runs with)", p), "",
+			"echo \"$KUBECONFIG\"", "kubectl config view --minify")
+	}
+}
+
+func (j *shellJudge) historyOff(line, col int, what string) {
+	j.warn(line, col, fmt.Sprintf("`%s`: shells that read this file keep no history, so what was typed on this node cannot be read back", what),
+		"Delete the line; the timeline of changed files (host.timeline) still shows what was touched.",
+		`echo "$HISTFILE $HISTSIZE"`, fmt.Sprintf("grep -n 'HIST' %s", j.scan.n.sh(j.script.path)))
+}
+
+func (j *shellJudge) parseError(err error, shell string) {
+	line, col := 0, 0
+	var pe syntax.ParseError
+	if errors.As(err, &pe) {
+		line, col = int(pe.Pos.Line()), int(pe.Pos.Col())
+		err = errors.New(pe.Text)
+	}
+	if shell == "zsh" {
+		// The parser's zsh is not all of zsh: say what was not read rather than warn.
+		j.finding(StatusOK, line, col, fmt.Sprintf("kockpit could not read this file as zsh past line %d (%v): the rest was not checked", line, err), "", "zsh -n "+j.scan.n.sh(j.script.path))
+		return
+	}
+	j.warn(line, col, fmt.Sprintf("bash cannot parse line %d (%v): every shell that reads this file prints an error there, and kockpit did not check the rest", line, err),
+		"Fix the line (`bash -n FILE` shows the same error).", "bash -n "+j.scan.n.sh(j.script.path))
+}
+
+func (j *shellJudge) warn(line, col int, msg, hint string, cmds ...string) {
+	j.finding(StatusWarn, line, col, msg, hint, cmds...)
+}
+
+// finding adds a finding at a line of the script, quoting the line; col is a byte column.
+func (j *shellJudge) finding(sev Severity, line, col int, msg, hint string, cmds ...string) {
+	var ev []string
+	if line >= 1 && line <= len(j.lines) {
+		text := j.lines[line-1]
+		ev = []string{fmt.Sprintf("line %d: %s", line, strings.TrimSpace(text))}
+		if col >= 1 && col-1 <= len(text) {
+			col = utf8.RuneCountInString(text[:col-1]) + 1
+		}
+	}
+	j.scan.findings = append(j.scan.findings, Finding{Severity: sev, File: j.scan.n.ref(j.script.path, line, col),
+		Message: msg, Evidence: ev, Hint: hint, Commands: cmds})
+}
+
+// history judges a home's shell history files: one sent to /dev/null keeps nothing, one emptied
+// within the timeline's window was wiped.
+func (s *shellScan) history(ctx context.Context, home string) {
+	n := s.n
+	for _, name := range historyFiles {
+		p := path.Join(home, name)
+		e, err := n.Lstat(ctx, p)
+		if err != nil {
+			continue
+		}
+		cmds := []string{"ls -la " + n.sh(p)}
+		hint := "Remove the link or device and let the shell write the file again (`rm " + n.sh(p) + "`, then log out and in); what was typed before is gone, but host.timeline shows what changed."
+		if e.Mode&fs.ModeSymlink != 0 {
+			if target, err := n.Readlink(ctx, p); err == nil && (target == "/dev/null" || strings.HasPrefix(target, "/dev/")) {
+				s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(p, 0, 0), Commands: cmds, Hint: hint,
+					Evidence: []string{name + " -> " + target},
+					Message:  fmt.Sprintf("%s is a link to %s: nothing typed in these shells is kept", p, target)})
+			}
+			continue
+		}
+		if e.Mode&fs.ModeDevice != 0 {
+			s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(p, 0, 0), Commands: cmds, Hint: hint,
+				Message: fmt.Sprintf("%s is a device, not a file: nothing typed in these shells is kept", p)})
+			continue
+		}
+		// An unpacked scenario's times are this machine's: "emptied just now" would be a lie.
+		if e.IsRegular() && e.Size == 0 && !n.env.Host.Unpacked && n.now.Sub(e.Mtime) < n.since && n.now.Sub(e.Mtime) >= 0 {
+			s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(p, 0, 0), Commands: append(cmds, "stat "+n.sh(p)),
+				Evidence: []string{"size 0, modified " + stamp(e.Mtime) + ", changed " + stamp(e.Ctime)},
+				Hint:     "Ask who was logged in (`last`, `journalctl _COMM=sshd`); host.timeline shows what else changed then.",
+				Message:  fmt.Sprintf("%s is empty and was written %s: the history was wiped, or nothing was typed", p, ago(n.now, e.Mtime))})
+		}
+	}
+}
+
+// Crontabs: the system's take a user field, the spool's are named after their user.
+var (
+	systemCrontabs    = []string{"/etc/crontab"}
+	systemCrontabDirs = []string{"/etc/cron.d"}
+	userCrontabDirs   = []string{"/var/spool/cron/crontabs", "/var/spool/cron"}
+)
+
+// crontabs reads every crontab and judges each job.
+func (s *shellScan) crontabs(ctx context.Context) {
+	n := s.n
+	for _, p := range systemCrontabs {
+		s.crontab(ctx, p, "")
+	}
+	for _, dir := range append(systemCrontabDirs, userCrontabDirs...) {
+		l, ok, err := n.listOptional(ctx, dir)
+		if err != nil {
+			s.findings = append(s.findings, n.unreadable(dir, err))
+			continue
+		}
+		if !ok {
+			continue
+		}
+		for _, e := range l.Entries {
+			if !e.IsRegular() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			user := ""
+			if containsString(userCrontabDirs, dir) {
+				user = e.Name()
+			}
+			s.crontab(ctx, e.Path, user)
+		}
+	}
+}
+
+// crontab judges the jobs of one crontab; user is its owner for a user crontab, "" when each
+// line names its user.
+func (s *shellScan) crontab(ctx context.Context, p, user string) {
+	data, ok := s.read(ctx, p)
+	if !ok {
+		return
+	}
+	s.tabs++
+	n := s.n
+	for i, line := range strings.Split(string(data), "\n") {
+		job, ok := parseCronLine(line, user == "")
+		if !ok {
+			continue
+		}
+		s.jobs++
+		if user != "" {
+			job.user = user
+		}
+		show := []string{"cat " + n.sh(p)}
+		if user != "" {
+			show = append(show, "crontab -l -u "+user)
+		}
+		ev := []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))}
+		col := strings.Index(line, job.command) + 1
+		reasons := cronReasons(job.command)
+		if len(reasons) == 0 {
+			s.findings = append(s.findings, Finding{Severity: StatusOK, File: n.ref(p, i+1, col), Evidence: ev, Commands: show,
+				Message: fmt.Sprintf("cron runs `%s` %s as %s", job.command, job.when(), job.user)})
+			continue
+		}
+		s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(p, i+1, col), Evidence: ev, Commands: show,
+			Message: fmt.Sprintf("cron runs `%s` %s as %s, and it %s: a job like this puts a breakage back after you fix it", job.command, job.when(), job.user, strings.Join(reasons, ", ")),
+			Hint:    fmt.Sprintf("Comment out line %d of %s (cron rereads it by itself), then undo what the job did.", i+1, n.Display(p))})
+	}
+}
+
+// cronJob is one line of a crontab.
+type cronJob struct {
+	schedule []string // five fields, or one @keyword
+	user     string
+	command  string
+}
+
+// when says how often a job runs, as a person would.
+func (c cronJob) when() string {
+	s := strings.Join(c.schedule, " ")
+	switch s {
+	case "* * * * *", "*/1 * * * *", "@minutely":
+		return "every minute"
+	case "@reboot":
+		return "at every boot"
+	}
+	return "on schedule `" + s + "`"
+}
+
+// parseCronLine reads a job line; comments, blank lines and VAR=value lines are not jobs.
+func parseCronLine(line string, withUser bool) (cronJob, bool) {
+	text := strings.TrimSpace(line)
+	if text == "" || strings.HasPrefix(text, "#") {
+		return cronJob{}, false
+	}
+	fields := strings.Fields(text)
+	nSchedule := 5
+	if strings.HasPrefix(fields[0], "@") {
+		nSchedule = 1
+	} else if eq := strings.Index(text, "="); eq > 0 && !strings.ContainsAny(text[:eq], " \t*/,") {
+		return cronJob{}, false // an environment line: SHELL=/bin/sh
+	}
+	need := nSchedule + 1
+	if withUser {
+		need++
+	}
+	if len(fields) < need {
+		return cronJob{}, false
+	}
+	job := cronJob{schedule: fields[:nSchedule]}
+	rest := fields[nSchedule:]
+	if withUser {
+		job.user, rest = rest[0], rest[1:]
+	}
+	// The command is the rest of the line as written, spacing and all.
+	for _, f := range fields[:len(fields)-len(rest)] {
+		text = strings.TrimLeftFunc(text, unicode.IsSpace)[len(f):]
+	}
+	job.command = strings.TrimSpace(text)
+	return job, job.command != ""
+}
+
+// cronReasons says what in a job's command is what people who break nodes do.
+func cronReasons(cmd string) []string {
+	var out []string
+	add := func(ok bool, why string) {
+		if ok {
+			out = append(out, why)
+		}
+	}
+	commands, words := commandWords(cmd)
+	has := func(names ...string) bool {
+		for _, c := range commands {
+			if containsString(names, c) {
+				return true
+			}
+		}
+		return false
+	}
+	touches := func(dirs ...string) bool {
+		for _, w := range words {
+			for _, d := range dirs {
+				if w == d || strings.HasPrefix(w, d+"/") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	add(touches("/tmp", "/var/tmp", "/dev/shm"), "runs from a world-writable directory")
+	add(has("curl", "wget") && has("sh", "bash", "zsh", "dash", "python", "python3", "perl"), "downloads code and runs it")
+	add(has("base64") && (strings.Contains(cmd, " -d") || strings.Contains(cmd, "--decode")), "decodes hidden base64")
+	add(has("chattr", "chmod", "chown", "setfacl"), "changes file attributes or modes")
+	add(has("kubectl", "kubeadm", "crictl", "ctr", "nerdctl", "etcdctl", "helm"), "drives the cluster or the runtime")
+	add(has("iptables", "ip6tables", "nft", "tc", "ip", "sysctl", "swapon", "modprobe", "rmmod"), "changes the network or the kernel")
+	add(has("systemctl") && (containsString(words, "stop") || containsString(words, "disable") || containsString(words, "mask") || containsString(words, "kill")),
+		"stops services")
+	add(touches("/etc/kubernetes", "/var/lib/kubelet", "/etc/cni", "/opt/cni", "/etc/containerd", "/var/lib/etcd",
+		"/etc/hosts", "/etc/resolv.conf", "/etc/ld.so.preload", "/usr/bin/kubectl", "/usr/bin/kubelet"), "touches files Kubernetes needs")
+	return out
+}
+
+// wordText is a shell word with its quotes removed, as the shell passes it on; expansions are
+// kept as written ("$HOME"), since kockpit does not run the shell.
+func wordText(w *syntax.Word) string {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch x := part.(type) {
+		case *syntax.Lit:
+			b.WriteString(x.Value)
+		case *syntax.SglQuoted:
+			b.WriteString(x.Value)
+		case *syntax.DblQuoted:
+			for _, in := range x.Parts {
+				if lit, ok := in.(*syntax.Lit); ok {
+					b.WriteString(lit.Value)
+				} else {
+					b.WriteString(nodeSource(in))
+				}
+			}
+		default:
+			b.WriteString(nodeSource(part))
+		}
+	}
+	return b.String()
+}
+
+// nodeSource prints a piece of shell syntax back as source.
+func nodeSource(node syntax.Node) string {
+	var b bytes.Buffer
+	if err := syntax.NewPrinter().Print(&b, node); err != nil {
+		return "…"
+	}
+	return b.String()
+}
+
+// commandWords parses a command line as the shell would: the names of the programs it runs
+// (through sudo, env and the like) and every word and redirection target it passes.
+func commandWords(cmd string) (commands, words []string) {
+	file, err := syntax.NewParser().Parse(strings.NewReader(cmd), "")
+	if err != nil {
+		// Not shell we can read: judge the words as they stand.
+		words = strings.FieldsFunc(cmd, func(r rune) bool { return strings.ContainsRune(" \t;|&()'\"<>`", r) })
+		for _, w := range words {
+			commands = append(commands, path.Base(w))
+		}
+		return commands, words
+	}
+	syntax.Walk(file, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.CallExpr:
+			wrapped := true
+			for _, a := range x.Args {
+				w := wordText(a)
+				words = append(words, w)
+				if wrapped && !strings.HasPrefix(w, "-") && !strings.Contains(w, "=") {
+					base := path.Base(w)
+					commands = append(commands, base)
+					wrapped = containsString([]string{"sudo", "env", "nohup", "exec", "command", "timeout", "nice", "ionice", "setsid", "xargs"}, base)
+				}
+			}
+		case *syntax.Redirect:
+			if x.Word != nil {
+				words = append(words, wordText(x.Word))
+			}
+		}
+		return true
+	})
+	return commands, words
+}
