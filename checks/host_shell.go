@@ -185,6 +185,15 @@ func (s *shellScan) script(ctx context.Context, sc shellScript) {
 	if sc.zsh {
 		lang, shell = syntax.LangZsh, "zsh"
 	}
+	// The parser recurses once per nesting level, and a Go stack overflow kills the process:
+	// a crafted file is not parsed at all.
+	if depth := shellNesting(data); depth > maxShellNesting {
+		j := &shellJudge{ctx: ctx, scan: s, script: sc}
+		j.warn(0, 0, fmt.Sprintf("it nests more than %d levels deep (no start-up file a person wrote does): kockpit did not parse it, so read it by hand", maxShellNesting),
+			"Look at what it runs (`less "+s.n.sh(sc.path)+"`) and restore it from the distribution's copy (/etc/skel for a ~/.bashrc).",
+			"wc -c "+s.n.sh(sc.path), "less "+s.n.sh(sc.path))
+		return
+	}
 	file, err := syntax.NewParser(syntax.Variant(lang)).Parse(bytes.NewReader(data), sc.path)
 	lines := strings.Split(string(data), "\n")
 	j := &shellJudge{ctx: ctx, scan: s, script: sc, lines: lines}
@@ -194,6 +203,77 @@ func (s *shellScan) script(ctx context.Context, sc shellScript) {
 	if file != nil {
 		syntax.Walk(file, j.visit)
 	}
+}
+
+// maxShellNesting bounds the nesting a start-up file may have to be parsed.
+const maxShellNesting = 256
+
+// shellNesting is how deep a shell text nests, counted from the outside in: brackets,
+// substitutions and compound commands. A closer only closes its own kind, and quotes are not
+// told apart, so it overestimates rather than under.
+func shellNesting(data []byte) int {
+	var open []byte // kinds: ( { [ ` and i (if…fi), c (case…esac), l (for/while/until/select…done)
+	deepest := 0
+	closeKind := func(kind byte) {
+		if n := len(open); n > 0 && open[n-1] == kind {
+			open = open[:n-1]
+		}
+	}
+	word := make([]byte, 0, 8)
+	endWord := func() {
+		switch string(word) {
+		case "if":
+			open = append(open, 'i')
+		case "case":
+			open = append(open, 'c')
+		case "for", "while", "until", "select":
+			open = append(open, 'l')
+		case "fi":
+			closeKind('i')
+		case "esac":
+			closeKind('c')
+		case "done":
+			closeKind('l')
+		}
+		word = word[:0]
+	}
+	comment, atWordStart := false, true
+	for _, c := range data {
+		if comment {
+			comment = c != '\n'
+			atWordStart = true
+			continue
+		}
+		switch {
+		case c == '#' && atWordStart:
+			comment = true
+		case c == '(' || c == '{' || c == '[':
+			open = append(open, c)
+		case c == ')':
+			closeKind('(')
+		case c == '}':
+			closeKind('{')
+		case c == ']':
+			closeKind('[')
+		case c == '`':
+			if n := len(open); n > 0 && open[n-1] == '`' {
+				open = open[:n-1]
+			} else {
+				open = append(open, '`')
+			}
+		case c >= 'a' && c <= 'z':
+			if len(word) < cap(word) {
+				word = append(word, c)
+			}
+			atWordStart = false
+			continue
+		}
+		endWord()
+		deepest = max(deepest, len(open))
+		atWordStart = c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '(' || c == '{' || c == '&' || c == '|'
+	}
+	endWord()
+	return max(deepest, len(open))
 }
 
 // environment reads /etc/environment, which pam_env reads as NAME=value lines for every login.
