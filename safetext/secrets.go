@@ -54,3 +54,23 @@ func redactLine(s string) string {
 	}
 	return s
 }
+
+// RedactSecretLines redacts like RedactSecrets but keeps one line out for each line in, so
+// numbered excerpts of a file stay true: each line of a private key block becomes
+// "<redacted private key>".
+func RedactSecretLines(lines []string) []string {
+	out := make([]string, len(lines))
+	copy(out, lines)
+	text := strings.Join(lines, "\n")
+	for _, span := range pemKey.FindAllStringIndex(text, -1) {
+		first := strings.Count(text[:span[0]], "\n")
+		last := first + strings.Count(text[span[0]:span[1]], "\n")
+		for i := first; i <= last && i < len(out); i++ {
+			out[i] = "<redacted private key>"
+		}
+	}
+	for i, l := range out {
+		out[i] = redactLine(l)
+	}
+	return out
+}

@@ -60,3 +60,15 @@ func TestRedactSecretsBeyondFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactSecretLinesKeepsLineNumbers(t *testing.T) {
+	in := []string{"a: 1", "key: |", "  -----BEGIN RSA PRIVATE KEY-----", "  MIIEpAIBAAKCAQEA", "  -----END RSA PRIVATE KEY-----", "token: abc", "-----BEGIN PRIVATE KEY-----", "cut off"}
+	want := []string{"a: 1", "key: |", "<redacted private key>", "<redacted private key>", "<redacted private key>", "token: <redacted>", "<redacted private key>", "<redacted private key>"}
+	got := RedactSecretLines(in)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if in[3] != "  MIIEpAIBAAKCAQEA" {
+		t.Errorf("the input was changed")
+	}
+}

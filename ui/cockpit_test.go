@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -727,5 +729,68 @@ func TestSafeMarksACharacterOnce(t *testing.T) {
 		if got := ansi.Strip(safe(in, textOpts{}, plain, plain)); got != want {
 			t.Errorf("safe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDrillInShowsTheNodesFile opens a finding about a line of a node's file: the drill-in reads
+// the lines around it under the run's host root, numbered, the line marked, credentials
+// redacted (a private key's body too, though its BEGIN line is above the excerpt) and cluster
+// text drawn safe.
+func TestDrillInShowsTheNodesFile(t *testing.T) {
+	root := t.TempDir()
+	lines := make([]string, 30)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("    - --flag-%d=x", i+1)
+	}
+	lines[9] = "-----BEGIN PRIVATE KEY-----"
+	lines[10], lines[11], lines[12] = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "SECRETBODYLINEONE", "SECRETBODYLINETWO"
+	lines[13] = "-----END PRIVATE KEY-----"
+	lines[15] = "    - --oidc-client-secret=hunter2"
+	lines[17] = "    image: registry.k8s.io/kube-apis\u0435rver:v1.37.2"
+	manifest := filepath.Join(root, "etc/kubernetes/manifests/kube-apiserver.yaml")
+	if err := os.MkdirAll(filepath.Dir(manifest), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runs := &fakeRuns{env: &checks.Env{Host: &checks.Host{Root: root}}}
+	m, _ := newModel(t, 100, 40, func(o *Options) { o.Start = runs.start })
+	res := checks.Result{CheckID: "api.control-plane", Status: checks.StatusFail, Summary: "look-alike", Findings: []checks.Finding{
+		{Severity: checks.StatusFail, Message: "a look-alike letter", File: &checks.FileRef{Path: manifest, Line: 18, Column: 37}},
+		{Severity: checks.StatusWarn, Message: "beyond the end", File: &checks.FileRef{Path: manifest, Line: 99}},
+		{Severity: checks.StatusWarn, Message: "not on the node", File: &checks.FileRef{Path: "/home/me/.kube/config", Line: 3}},
+	}}
+	m = update(t, m, resultMsg{run: 1, res: res})
+	m = keys(t, m, "j", "tab")
+	m, cmd := updateCmd(t, m, keyMsg("enter"))
+	if s := screen(m); len(m.drill) != 1 || !m.drill[0].loading || !strings.Contains(s, "reading /tmp/") {
+		t.Errorf("no spinner while the file is read:\n%s", s)
+	}
+	m = update(t, m, findMsg[excerptMsg](t, cmd))
+	s := ansi.Strip(screenAll(t, m))
+	for _, want := range []string{"FILE  lines 12–24", "▶ 18 │     image: registry.k8s.io/kube-apisе⟨U+0435⟩rver", "  16 │     - --oidc-client-secret=<redacted>", "  24 │     - --flag-24=x"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the drill-in lacks %q:\n%s", want, s)
+		}
+	}
+	for _, never := range []string{"hunter2", "SECRETBODY", "MIIEv", "flag-11=", "flag-25="} {
+		if strings.Contains(s, never) {
+			t.Errorf("the drill-in shows %q:\n%s", never, s)
+		}
+	}
+
+	m = keys(t, m, "esc", "j")
+	m, cmd = updateCmd(t, m, keyMsg("enter"))
+	m = update(t, m, findMsg[excerptMsg](t, cmd))
+	if s := ansi.Strip(screenAll(t, m)); !strings.Contains(s, "it has 30 lines now, not 99: it changed since the check read it") {
+		t.Errorf("a line past the end:\n%s", s)
+	}
+
+	// A kubeconfig on this machine is not the node's file: nothing is read.
+	m = keys(t, m, "esc", "j")
+	m, cmd = updateCmd(t, m, keyMsg("enter"))
+	if len(m.drill) != 1 || m.drill[0].loading || cmd != nil || strings.Contains(screenAll(t, m), "FILE") {
+		t.Errorf("a file outside the node's root was read")
 	}
 }

@@ -30,6 +30,7 @@ type drillFrame struct {
 	cancel  context.CancelFunc // stops that fetch when the frame closes first
 	loading bool
 	detail  *kube.ObjectDetail
+	excerpt *fileExcerpt // for a finding about a node's file: the lines around it
 	err     error
 
 	off  int // first line in view
@@ -63,8 +64,9 @@ const (
 	dStatus
 	dError
 	dLink
-	dSpinner // "reading <object> …" while the object loads; text is the object
-	dNote    // names a suspicious character on purpose: drawn as is, not flagged again
+	dSpinner     // "reading <object> …" while the object loads; text is the object
+	dNote        // names a suspicious character on purpose: drawn as is, not flagged again
+	dExcerptMark // the line of a node's file a finding points at
 )
 
 // openFinding drills into the selected finding.
@@ -85,18 +87,30 @@ func (m *Model) openFinding() tea.Cmd {
 	return m.push(fr)
 }
 
-// push opens a frame, and starts its fetch when it is about an object.
+// push opens a frame, and starts its fetch when it is about an object, or about a line of a
+// node's file.
 func (m *Model) push(fr *drillFrame) tea.Cmd {
 	m.drill = append(m.drill, fr)
-	if fr.key == nil {
+	fr.env = m.runs[m.resultOf[fr.checkID]].env
+	var fetch func(ctx context.Context, req int) tea.Cmd
+	switch root := nodeRoot(fr.env); {
+	case fr.key != nil:
+		key := *fr.key
+		fetch = func(ctx context.Context, req int) tea.Cmd { return fetchObject(ctx, req, m.fetch, fr.env, key) }
+	case fr.finding != nil && fr.finding.File != nil && fr.finding.File.Line > 0 && root != "":
+		if _, ok := excerptPath(root, fr.finding.File.Path); ok {
+			ref := *fr.finding.File
+			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, root, ref) }
+		}
+	}
+	if fetch == nil {
 		return nil
 	}
-	fr.env = m.runs[m.resultOf[fr.checkID]].env
 	m.nextReq++
 	fr.req, fr.loading = m.nextReq, true
 	ctx, cancel := context.WithCancel(m.opts.Context)
 	fr.cancel = cancel
-	cmds := []tea.Cmd{fetchObject(ctx, fr.req, m.fetch, fr.env, *fr.key)}
+	cmds := []tea.Cmd{fetch(ctx, fr.req)}
 	if !m.ticking {
 		m.ticking = true
 		cmds = append(cmds, m.spinner.Tick)
@@ -115,6 +129,24 @@ func (m *Model) onObject(msg objectMsg) {
 			}
 		}
 	}
+}
+
+// onExcerpt files the lines of a node's file into the frame that asked.
+func (m *Model) onExcerpt(msg excerptMsg) {
+	for _, fr := range m.drill {
+		if fr.req == msg.req && fr.loading {
+			fr.loading, fr.excerpt, fr.err = false, msg.excerpt, msg.err
+			fr.linesW = 0
+		}
+	}
+}
+
+// nodeRoot is the root of the node files a run's host checks read, "" without any.
+func nodeRoot(env *checks.Env) string {
+	if env == nil || env.Host == nil {
+		return ""
+	}
+	return env.Host.Root
 }
 
 func (m Model) topFrame() *drillFrame {
@@ -234,7 +266,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 		}
 	}
 	if fr.key == nil {
-		return out, nil
+		return append(out, m.excerptLines(fr, width)...), nil
 	}
 	switch {
 	case fr.loading:
@@ -310,6 +342,49 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 	return out, links
 }
 
+// excerptLines show the lines of the node's file around the finding's, numbered as an editor
+// does, the finding's line marked.
+func (m Model) excerptLines(fr *drillFrame, width int) []dline {
+	f := fr.finding
+	if f == nil || f.File == nil || !(fr.loading || fr.err != nil || fr.excerpt != nil) {
+		return nil
+	}
+	out := []dline{{link: -1}}
+	switch {
+	case fr.loading:
+		return append(out, dline{kind: dSpinner, text: f.File.Path, link: -1})
+	case fr.err != nil:
+		return append(out, dline{kind: dError, prefix: "✖ ", text: "could not read " + f.File.Path + ": " + fr.err.Error(), link: -1})
+	}
+	ex := fr.excerpt
+	out = append(out, dline{kind: dLabel, text: fmt.Sprintf("FILE  lines %d–%d", ex.first, ex.first+len(ex.lines)-1), link: -1})
+	numW := len(fmt.Sprint(ex.first + len(ex.lines) - 1))
+	for i, l := range ex.lines {
+		n := ex.first + i
+		mark := " "
+		if n == ex.mark {
+			mark = "▶"
+		}
+		prefix := fmt.Sprintf("%s %*d │ ", mark, numW, n)
+		pw := cellWidth(prefix)
+		// Indentation is meaning in YAML: kept on every wrapped part, which wrap would trim.
+		body := strings.TrimLeft(l, " ")
+		indent := strings.Repeat(" ", min(len(l)-len(body), max(0, width-pw-8)))
+		for j, part := range wrap(m.text.prepare(body), max(8, width-pw-len(indent))) {
+			p := strings.Repeat(" ", pw-2) + "│ " + indent
+			if j == 0 {
+				p = prefix + indent
+			}
+			kind := dText
+			if n == ex.mark {
+				kind = dExcerptMark
+			}
+			out = append(out, dline{kind: kind, prefix: p, text: part, link: -1})
+		}
+	}
+	return out
+}
+
 func containerLine(c kube.ContainerState) dline {
 	st := checks.StatusOK
 	switch {
@@ -382,6 +457,8 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 			s = st.Key.Inherit(base).Render(l.prefix) + safe(l.text, m.text, base, st.Suspicious.Inherit(base))
 		case dNote:
 			s = st.Suspicious.Render(l.prefix + l.text)
+		case dExcerptMark:
+			s = st.Key.Render(l.prefix) + safe(l.text, m.text, st.Title, st.Suspicious)
 		case dSpinner:
 			// The object's name is cluster text; the words around it are ours ("…" would be
 			// flagged as a look-alike).

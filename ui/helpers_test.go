@@ -68,6 +68,7 @@ type fakeRuns struct {
 	mu      sync.Mutex // start runs in a command's goroutine; TestProgram reads from another
 	started [][]string
 	chans   []chan checks.Result
+	env     *checks.Env // what runs read; an empty Env when nil
 }
 
 // waitChan returns run i's channel once the program has started that run.
@@ -94,6 +95,9 @@ func (f *fakeRuns) start(_ context.Context, list []checks.Check) (*checks.Env, <
 	defer f.mu.Unlock()
 	f.started = append(f.started, ids)
 	f.chans = append(f.chans, ch)
+	if f.env != nil {
+		return f.env, ch
+	}
 	return &checks.Env{}, ch
 }
 

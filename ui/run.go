@@ -2,13 +2,17 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/host"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // Starter starts a run of the given checks and returns the environment they read and the
@@ -41,6 +45,11 @@ type (
 		req    int
 		detail *kube.ObjectDetail
 		err    error
+	}
+	excerptMsg struct {
+		req     int
+		excerpt *fileExcerpt
+		err     error
 	}
 	noticeExpiredMsg struct{ id int }
 )
@@ -111,6 +120,66 @@ func DefaultFetcher(ctx context.Context, env *checks.Env, key kube.ObjectKey) (*
 	}
 	return kube.FetchObject(ctx, env.Snapshot, key)
 }
+
+// fileExcerpt is the part of a node's file around the line a finding points at.
+type fileExcerpt struct {
+	first int      // number of lines[0]
+	lines []string // credentials already redacted
+	mark  int      // the finding's line
+}
+
+// excerptContext is how many lines the drill-in shows on each side of a finding's line.
+const excerptContext = 6
+
+// excerptTimeout bounds reading a node's file: a hung mount must not leave a spinner forever.
+const excerptTimeout = 5 * time.Second
+
+// fetchExcerpt reads the lines around a finding's line from the node's file, as the check read
+// it: under the run's host root, never through a link out of it, never a FIFO.
+func fetchExcerpt(parent context.Context, req int, root string, ref checks.FileRef) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, excerptTimeout)
+		defer cancel()
+		ex, err := readExcerpt(ctx, root, ref)
+		return excerptMsg{req: req, excerpt: ex, err: err}
+	}
+}
+
+// excerptPath is the node path of a file a finding names as reached from here, when the file
+// lies under the host root (a kubeconfig on this machine does not).
+func excerptPath(root, display string) (string, bool) {
+	rel, err := filepath.Rel(root, display)
+	if root == "" || err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return "/" + filepath.ToSlash(rel), true
+}
+
+func readExcerpt(ctx context.Context, root string, ref checks.FileRef) (*fileExcerpt, error) {
+	p, ok := excerptPath(root, ref.Path)
+	if !ok {
+		return nil, errNotOnNode
+	}
+	r, err := host.Open(root, host.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.ReadFile(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	// Redacted whole, so a private key's body lines are caught with its BEGIN line.
+	lines := safetext.RedactSecretLines(strings.Split(strings.TrimSuffix(string(f.Data), "\n"), "\n"))
+	if ref.Line > len(lines) {
+		return nil, fmt.Errorf("it has %d lines now, not %d: it changed since the check read it", len(lines), ref.Line)
+	}
+	first := max(1, ref.Line-excerptContext)
+	last := min(len(lines), ref.Line+excerptContext)
+	return &fileExcerpt{first: first, lines: lines[first-1 : last], mark: ref.Line}, nil
+}
+
+const errNotOnNode = constError("the file is not under the node's root")
 
 type constError string
 

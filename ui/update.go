@@ -38,6 +38,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case objectMsg:
 		m.onObject(msg)
+	case excerptMsg:
+		m.onExcerpt(msg)
 	case spinner.TickMsg:
 		if !m.busy() {
 			m.ticking = false
