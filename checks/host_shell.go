@@ -239,11 +239,15 @@ func (j *shellJudge) visit(node syntax.Node) bool {
 			j.assignNode(a)
 		}
 	case *syntax.FuncDecl:
+		body := ""
+		if x.Body != nil {
+			body = nodeSource(x.Body)
+		}
 		if x.Name != nil {
-			j.function(x.Name.Value, x.Pos())
+			j.function(x.Name.Value, x.Pos(), body)
 		}
 		for _, name := range x.Names {
-			j.function(name.Value, name.Pos())
+			j.function(name.Value, name.Pos(), body)
 		}
 	}
 	return true
@@ -253,11 +257,18 @@ func (j *shellJudge) assignNode(a *syntax.Assign) {
 	if a.Name == nil || a.Naked {
 		return
 	}
+	if a.Array != nil {
+		// PROMPT_COMMAND=(a b) and PROMPT_COMMAND+=(c): bash runs each element.
+		for _, e := range a.Array.Elems {
+			if e.Value != nil {
+				j.assign(a.Name.Value, wordText(e.Value), int(e.Value.Pos().Line()), int(e.Value.Pos().Col()))
+			}
+		}
+		return
+	}
 	value := ""
 	if a.Value != nil {
 		value = wordText(a.Value)
-	} else if a.Array != nil {
-		value = nodeSource(a.Array)
 	}
 	j.assign(a.Name.Value, value, int(a.Pos().Line()), int(a.Pos().Col()))
 }
@@ -329,6 +340,9 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 	for len(words) > 0 && (words[0] == "command" || words[0] == "builtin") {
 		words = words[1:]
 	}
+	if stockAlias(name, value) {
+		return
+	}
 	n := j.scan.n
 	cmds := []string{fmt.Sprintf("grep -n 'alias %s=' %s", name, n.sh(j.script.path)), "type -a " + name}
 	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `command %s` runs the real %s, and `unalias %s` removes it from this shell.",
@@ -355,6 +369,63 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 		msg = fmt.Sprintf("alias %s adds `%s` to every kubectl you type: it may look at another namespace, context, server or user than the one you think", name, added)
 	}
 	j.warn(line, col, msg, hint, cmds...)
+}
+
+// stockAlias reports the aliases distributions ship for a shadowable name: RHEL's which, which
+// pipes the aliases and functions to the real which so that it can name them, and vi=vim.
+func stockAlias(name, value string) bool {
+	switch name {
+	case "which":
+		return stockWhich(value)
+	case "vi", "vim":
+		words := strings.Fields(value)
+		return len(words) == 1 && (knownEditors[path.Base(words[0])] || words[0] == "__vi_internal_vim_alias")
+	}
+	return false
+}
+
+// stockWhich reports whether shell code is RHEL's which wrapper: `(alias; declare -f) |
+// /usr/bin/which --read-alias --read-functions ...`, as alias or function. It lists what the shell
+// defines and lets the real which read it; anything else in it (a grep, a redirection) is not stock.
+func stockWhich(src string) bool {
+	file, err := syntax.NewParser().Parse(strings.NewReader(src), "")
+	if err != nil {
+		return false
+	}
+	ok, which := true, false
+	syntax.Walk(file, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.Redirect:
+			ok = false
+		case *syntax.CallExpr:
+			if len(x.Assigns) > 0 || len(x.Args) == 0 {
+				ok = false
+				return false
+			}
+			words := make([]string, len(x.Args))
+			for i, a := range x.Args {
+				words[i] = wordText(a)
+			}
+			switch words[0] {
+			case "alias":
+				ok = ok && len(words) == 1
+			case "declare", "typeset":
+				ok = ok && len(words) == 2 && (words[1] == "-f" || words[1] == "-F")
+			case "eval": // eval ${which_declare}: "declare -f" or "typeset -f"
+				ok = ok && len(words) == 2 && (words[1] == "${which_declare}" || words[1] == "$which_declare")
+			case "/usr/bin/which", "/bin/which":
+				which = true
+				for _, w := range words[1:] {
+					ok = ok && (strings.HasPrefix(w, "--") && !strings.ContainsAny(w, "$`") || w == "$@")
+				}
+			default:
+				ok = false
+			}
+			return false
+		}
+		return ok
+	})
+	return ok && which
 }
 
 // harmlessOption is an option an alias may add without changing what a command shows.
@@ -386,10 +457,16 @@ func hidesFiles(opts []string) bool {
 }
 
 // function judges a shell function: one named like a command runs instead of it.
-func (j *shellJudge) function(name string, pos syntax.Pos) {
+func (j *shellJudge) function(name string, pos syntax.Pos, body string) {
 	line, col := int(pos.Line()), int(pos.Col())
 	n := j.scan.n
 	switch {
+	case name == "which" && stockWhich(body):
+		// RHEL's which2.sh: the real which, told the shell's aliases and functions.
+	case stockPromptFunctions[name] && !strings.HasPrefix(path.Base(j.script.path), "vte"):
+		j.warn(line, col, fmt.Sprintf("a function named %s, which VTE terminals' stock PROMPT_COMMAND runs before every prompt, is defined here and not in vte.sh: whatever it does happens each time you press enter", name),
+			fmt.Sprintf("Read it (`declare -f %s`), then delete it from %s.", name, n.Display(j.script.path)),
+			"declare -f "+name, fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path)))
 	case shadowable[name]:
 		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
 			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
@@ -407,7 +484,7 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 	grep := fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path))
 	switch name {
 	case "PROMPT_COMMAND":
-		if strings.TrimSpace(value) == "" {
+		if strings.TrimSpace(value) == "" || j.stockPrompt(value) {
 			return
 		}
 		j.warn(line, col, fmt.Sprintf("PROMPT_COMMAND runs `%s` before every prompt%s", value, hookEffect(value)),
@@ -451,6 +528,41 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 	case "KUBECONFIG":
 		j.kubeconfig(value, line, col, grep)
 	}
+}
+
+// stockPromptFunctions are the functions vte.sh (vte-2.91.sh) defines and puts in PROMPT_COMMAND
+// (or zsh's precmd_functions) to set the terminal's title and directory.
+var stockPromptFunctions = map[string]bool{"__vte_prompt_command": true, "__vte_osc7": true}
+
+// stockPrompt reports the PROMPT_COMMANDs distributions set: RHEL's /etc/bashrc prints the
+// terminal's title with printf or runs /etc/sysconfig/bash-prompt-xterm when that file exists (no
+// package ships one: when it exists it is judged like any command), vte.sh runs its functions.
+func (j *shellJudge) stockPrompt(value string) bool {
+	v := strings.TrimSpace(value)
+	if strings.HasPrefix(v, "/etc/sysconfig/bash-prompt-") && !strings.ContainsAny(v, " \t;|&$`<>") {
+		_, err := j.scan.n.Stat(j.ctx, v)
+		return err != nil
+	}
+	file, err := syntax.NewParser().Parse(strings.NewReader(v), "")
+	if err != nil {
+		return false
+	}
+	ok := true
+	syntax.Walk(file, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.Redirect, *syntax.CmdSubst, *syntax.ProcSubst, *syntax.FuncDecl:
+			ok = false
+		case *syntax.CallExpr:
+			if len(x.Assigns) > 0 || len(x.Args) == 0 {
+				ok = false
+				break
+			}
+			name := wordText(x.Args[0])
+			ok = ok && (name == "printf" || name == "echo" || stockPromptFunctions[name] && len(x.Args) == 1)
+		}
+		return ok
+	})
+	return ok
 }
 
 // hookEffect ends the message about code the shell runs on every prompt or command.
