@@ -222,6 +222,39 @@ type shellJudge struct {
 	scan   *shellScan
 	script shellScript
 	lines  []string
+	// In code a line of the file hands to eval, findings are at that line: at is its place
+	// and depth how deep the evals go.
+	at    *[2]int
+	depth int
+}
+
+// maxNested bounds how deep kockpit follows code inside code (eval, sh -c).
+const maxNested = 4
+
+// where is the line and byte column of a node, or of the eval that holds it.
+func (j *shellJudge) where(p syntax.Pos) (int, int) {
+	if j.at != nil {
+		return j.at[0], j.at[1]
+	}
+	return int(p.Line()), int(p.Col())
+}
+
+// nested judges code the file runs from a string (eval 'alias k=...') as if it were written there.
+func (j *shellJudge) nested(src string, line, col int) {
+	if j.depth >= maxNested || strings.TrimSpace(src) == "" {
+		return
+	}
+	lang := syntax.LangBash
+	if j.script.zsh {
+		lang = syntax.LangZsh
+	}
+	file, err := syntax.NewParser(syntax.Variant(lang)).Parse(strings.NewReader(src), j.script.path)
+	if err != nil || file == nil {
+		return // the shell fails there too; the line is shown by what runs it
+	}
+	in := *j
+	in.at, in.depth = &[2]int{line, col}, j.depth+1
+	syntax.Walk(file, in.visit)
 }
 
 func (j *shellJudge) visit(node syntax.Node) bool {
@@ -244,10 +277,12 @@ func (j *shellJudge) visit(node syntax.Node) bool {
 			body = nodeSource(x.Body)
 		}
 		if x.Name != nil {
-			j.function(x.Name.Value, x.Pos(), body)
+			l, c := j.where(x.Pos())
+			j.function(x.Name.Value, l, c, body)
 		}
 		for _, name := range x.Names {
-			j.function(name.Value, name.Pos(), body)
+			l, c := j.where(name.Pos())
+			j.function(name.Value, l, c, body)
 		}
 	}
 	return true
@@ -261,7 +296,8 @@ func (j *shellJudge) assignNode(a *syntax.Assign) {
 		// PROMPT_COMMAND=(a b) and PROMPT_COMMAND+=(c): bash runs each element.
 		for _, e := range a.Array.Elems {
 			if e.Value != nil {
-				j.assign(a.Name.Value, wordText(e.Value), int(e.Value.Pos().Line()), int(e.Value.Pos().Col()))
+				l, c := j.where(e.Value.Pos())
+				j.assign(a.Name.Value, wordText(e.Value), l, c)
 			}
 		}
 		return
@@ -270,7 +306,8 @@ func (j *shellJudge) assignNode(a *syntax.Assign) {
 	if a.Value != nil {
 		value = wordText(a.Value)
 	}
-	j.assign(a.Name.Value, value, int(a.Pos().Line()), int(a.Pos().Col()))
+	l, c := j.where(a.Pos())
+	j.assign(a.Name.Value, value, l, c)
 }
 
 // call judges a simple command: alias, trap, unset, set and history change what the shell does.
@@ -282,25 +319,59 @@ func (j *shellJudge) call(args []*syntax.Word) {
 	for len(words) > 1 && (words[0] == "builtin" || words[0] == "command") {
 		words, args = words[1:], args[1:]
 	}
-	line, col := int(args[0].Pos().Line()), int(args[0].Pos().Col())
+	line, col := j.where(args[0].Pos())
 	switch words[0] {
 	case "alias":
 		for i, w := range words[1:] {
 			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
-				j.alias(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+				l, c := j.where(args[i+1].Pos())
+				j.alias(name, value, l, c)
 			}
 		}
 	case "export", "declare", "typeset", "readonly", "local":
 		for i, w := range words[1:] {
 			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
-				j.assign(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+				l, c := j.where(args[i+1].Pos())
+				j.assign(name, value, l, c)
+			}
+		}
+	case "eval":
+		j.nested(strings.Join(words[1:], " "), line, col)
+	case "hash":
+		// hash -p FILE NAME: typing NAME runs FILE, whatever PATH says.
+		for i := 1; i+2 < len(words); i++ {
+			if words[i] == "-p" {
+				for _, name := range words[i+2:] {
+					j.warn(line, col, fmt.Sprintf("`hash -p %s %s` makes %s run %s in every shell that reads this file, whatever PATH says", words[i+1], name, name, words[i+1]),
+						fmt.Sprintf("`hash -d %s` forgets it in this shell and `type -a %s` shows what runs; delete the line from the file.", name, name),
+						"type -a "+name, "hash -l", "grep -n 'hash' "+j.scan.n.sh(j.script.path))
+				}
+				break
+			}
+		}
+	case "enable":
+		// enable -f FILE NAME: a builtin loaded from FILE runs before any command named NAME.
+		for i := 1; i+2 < len(words); i++ {
+			if words[i] == "-f" {
+				for _, name := range words[i+2:] {
+					j.warn(line, col, fmt.Sprintf("`enable -f %s %s` loads a builtin named %s from %s: it runs instead of the %s command in every shell that reads this file", words[i+1], name, name, words[i+1], name),
+						fmt.Sprintf("`enable -d %s` unloads it from this shell; delete the line and look at %s.", name, words[i+1]),
+						"type -a "+name, "enable -a", "grep -n 'enable' "+j.scan.n.sh(j.script.path))
+				}
+				break
 			}
 		}
 	case "trap":
+		if len(words) > 1 && words[1] == "--" {
+			words = words[1:]
+		}
 		if len(words) >= 3 && words[1] != "-" && words[1] != "" {
 			for _, sig := range words[2:] {
-				if sig == "DEBUG" || sig == "RETURN" {
-					j.warn(line, col, fmt.Sprintf("trap runs `%s` before every command typed in these shells (%s trap)%s", words[1], sig, hookEffect(words[1])),
+				// bash takes signal names in any case, with or without SIG.
+				if sig = strings.TrimPrefix(strings.ToUpper(sig), "SIG"); sig == "DEBUG" || sig == "RETURN" || sig == "ERR" {
+					when := map[string]string{"DEBUG": "before every command typed", "ERR": "after every command that fails",
+						"RETURN": "each time a function or sourced file returns"}[sig]
+					j.warn(line, col, fmt.Sprintf("trap runs `%s` %s in these shells (%s trap)%s", words[1], when, sig, hookEffect(words[1])),
 						"`trap -p` shows it and `trap - "+sig+"` removes it from this shell; delete the line from the file.",
 						"trap -p "+sig)
 				}
@@ -457,8 +528,7 @@ func hidesFiles(opts []string) bool {
 }
 
 // function judges a shell function: one named like a command runs instead of it.
-func (j *shellJudge) function(name string, pos syntax.Pos, body string) {
-	line, col := int(pos.Line()), int(pos.Col())
+func (j *shellJudge) function(name string, line, col int, body string) {
 	n := j.scan.n
 	switch {
 	case name == "which" && stockWhich(body):
@@ -482,6 +552,11 @@ func (j *shellJudge) function(name string, pos syntax.Pos, body string) {
 func (j *shellJudge) assign(name, value string, line, col int) {
 	n := j.scan.n
 	grep := fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path))
+	if fn, ok := strings.CutPrefix(name, "BASH_FUNC_"); ok {
+		// bash turns BASH_FUNC_name%%=() { ... } in its environment into a function.
+		j.function(strings.TrimSuffix(strings.TrimSuffix(fn, "%%"), "()"), line, col, value)
+		return
+	}
 	switch name {
 	case "PROMPT_COMMAND":
 		if strings.TrimSpace(value) == "" || j.stockPrompt(value) {
@@ -761,8 +836,11 @@ func (s *shellScan) crontab(ctx context.Context, p, user string) {
 			show = append(show, "crontab -l -u "+user)
 		}
 		ev := []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))}
-		col := strings.Index(line, job.command) + 1
-		reasons := cronReasons(job.command)
+		col := 0
+		if at := strings.Index(line, job.command); at >= 0 {
+			col = utf8.RuneCountInString(line[:at]) + 1
+		}
+		reasons := cronReasons(cronShellText(job.command))
 		if len(reasons) == 0 {
 			s.findings = append(s.findings, Finding{Severity: StatusOK, File: n.ref(p, i+1, col), Evidence: ev, Commands: show,
 				Message: fmt.Sprintf("cron runs `%s` %s as %s", job.command, job.when(), job.user)})
@@ -784,10 +862,14 @@ type cronJob struct {
 // when says how often a job runs, as a person would.
 func (c cronJob) when() string {
 	s := strings.Join(c.schedule, " ")
-	switch s {
-	case "* * * * *", "*/1 * * * *", "@minutely":
+	everyMinute := len(c.schedule) == 5
+	for i, f := range c.schedule {
+		everyMinute = everyMinute && (f == "*" || f == "*/1" || i == 0 && (f == "0-59" || f == "0-59/1"))
+	}
+	switch {
+	case everyMinute || s == "@minutely":
 		return "every minute"
-	case "@reboot":
+	case s == "@reboot":
 		return "at every boot"
 	}
 	return "on schedule `" + s + "`"
@@ -803,8 +885,8 @@ func parseCronLine(line string, withUser bool) (cronJob, bool) {
 	nSchedule := 5
 	if strings.HasPrefix(fields[0], "@") {
 		nSchedule = 1
-	} else if eq := strings.Index(text, "="); eq > 0 && !strings.ContainsAny(text[:eq], " \t*/,") {
-		return cronJob{}, false // an environment line: SHELL=/bin/sh
+	} else if eq := strings.Index(text, "="); eq > 0 && !strings.ContainsAny(strings.TrimRight(text[:eq], " \t"), " \t*/,") {
+		return cronJob{}, false // an environment line: SHELL=/bin/sh, or NAME = value
 	}
 	need := nSchedule + 1
 	if withUser {
@@ -824,6 +906,25 @@ func parseCronLine(line string, withUser bool) (cronJob, bool) {
 	}
 	job.command = strings.TrimSpace(text)
 	return job, job.command != ""
+}
+
+// cronShellText is what cron hands the shell: an unescaped % ends the command and the rest goes to
+// its standard input, one line per %, and \% is a %. A shell reading that input (sh%kubectl ...)
+// runs it, so the lines are judged as commands too.
+func cronShellText(cmd string) string {
+	var b strings.Builder
+	for i := 0; i < len(cmd); i++ {
+		switch {
+		case cmd[i] == '\\' && i+1 < len(cmd) && cmd[i+1] == '%':
+			b.WriteByte('%')
+			i++
+		case cmd[i] == '%':
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(cmd[i])
+		}
+	}
+	return b.String()
 }
 
 // cronReasons says what in a job's command is what people who break nodes do.
@@ -873,13 +974,13 @@ func wordText(w *syntax.Word) string {
 	for _, part := range w.Parts {
 		switch x := part.(type) {
 		case *syntax.Lit:
-			b.WriteString(x.Value)
+			b.WriteString(unescape(x.Value, false))
 		case *syntax.SglQuoted:
 			b.WriteString(x.Value)
 		case *syntax.DblQuoted:
 			for _, in := range x.Parts {
 				if lit, ok := in.(*syntax.Lit); ok {
-					b.WriteString(lit.Value)
+					b.WriteString(unescape(lit.Value, true))
 				} else {
 					b.WriteString(nodeSource(in))
 				}
@@ -887,6 +988,26 @@ func wordText(w *syntax.Word) string {
 		default:
 			b.WriteString(nodeSource(part))
 		}
+	}
+	return b.String()
+}
+
+// unescape removes the backslashes the shell removes: before any character outside quotes
+// (\alias is alias), before $ ` " \ and a newline inside double quotes.
+func unescape(s string, quoted bool) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (!quoted || strings.IndexByte("$`\"\\\n", s[i+1]) >= 0) {
+			i++
+			if s[i] != '\n' {
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }
@@ -901,36 +1022,138 @@ func nodeSource(node syntax.Node) string {
 }
 
 // commandWords parses a command line as the shell would: the names of the programs it runs
-// (through sudo, env and the like) and every word and redirection target it passes.
+// (through sudo, env, timeout and the like, and inside sh -c '...' and eval) and every word and
+// redirection target it passes.
 func commandWords(cmd string) (commands, words []string) {
+	c := &cmdScan{}
+	c.scan(cmd, 0)
+	return c.commands, c.words
+}
+
+// cmdScan gathers the commands and words of a command line and of the code it hands on.
+type cmdScan struct{ commands, words []string }
+
+func (c *cmdScan) scan(cmd string, depth int) {
 	file, err := syntax.NewParser().Parse(strings.NewReader(cmd), "")
 	if err != nil {
 		// Not shell we can read: judge the words as they stand.
-		words = strings.FieldsFunc(cmd, func(r rune) bool { return strings.ContainsRune(" \t;|&()'\"<>`", r) })
-		for _, w := range words {
-			commands = append(commands, path.Base(w))
+		for _, w := range strings.FieldsFunc(cmd, func(r rune) bool { return strings.ContainsRune(" \t\n;|&()'\"<>`", r) }) {
+			c.words = append(c.words, w)
+			c.commands = append(c.commands, path.Base(w))
 		}
-		return commands, words
+		return
 	}
 	syntax.Walk(file, func(node syntax.Node) bool {
 		switch x := node.(type) {
 		case *syntax.CallExpr:
-			wrapped := true
-			for _, a := range x.Args {
-				w := wordText(a)
-				words = append(words, w)
-				if wrapped && !strings.HasPrefix(w, "-") && !strings.Contains(w, "=") {
-					base := path.Base(w)
-					commands = append(commands, base)
-					wrapped = containsString([]string{"sudo", "env", "nohup", "exec", "command", "timeout", "nice", "ionice", "setsid", "xargs"}, base)
-				}
+			ws := make([]string, len(x.Args))
+			for i, a := range x.Args {
+				ws[i] = wordText(a)
 			}
+			c.words = append(c.words, ws...)
+			c.call(ws, depth)
 		case *syntax.Redirect:
 			if x.Word != nil {
-				words = append(words, wordText(x.Word))
+				c.words = append(c.words, wordText(x.Word))
 			}
 		}
 		return true
 	})
-	return commands, words
+}
+
+// commandWrapper is a program that runs the command its arguments name: the options that take
+// a value, the options whose value is a command line, and how many operands come before the command.
+type commandWrapper struct {
+	valued, code string
+	operands     int
+}
+
+var commandWrappers = map[string]commandWrapper{
+	"sudo": {valued: "-u -g -C -D -h -p -r -t -U -T -R --user --group --chdir --host --prompt --role --type --other-user --command-timeout"},
+	"doas": {valued: "-u -C"}, "env": {valued: "-u -C --unset --chdir", code: "-S --split-string"},
+	"nohup": {}, "exec": {valued: "-a"}, "command": {}, "builtin": {}, "setsid": {}, "unshare": {}, "chronic": {}, "busybox": {},
+	"timeout": {valued: "-s -k --signal --kill-after", operands: 1}, "nice": {valued: "-n --adjustment"},
+	"ionice": {valued: "-c -n -p -P -u --class --classdata"}, "chrt": {valued: "-p", operands: 1}, "taskset": {operands: 1},
+	"xargs":  {valued: "-a -d -E -e -I -i -L -l -n -P -s --arg-file --delimiter --max-args --max-procs --max-lines --replace"},
+	"stdbuf": {valued: "-i -o -e"}, "chroot": {valued: "--userspec --groups", operands: 1},
+	"nsenter": {valued: "-t -S -G --target --setuid --setgid"}, "flock": {valued: "-w -E --timeout --conflict-exit-code", code: "-c --command", operands: 1},
+	"runuser": {valued: "-u -g -G -s --user --group --supp-group --shell", code: "-c --command"},
+	"su":      {valued: "-g -G -s --group --supp-group --shell", code: "-c --command"},
+	"watch":   {valued: "-n -d --interval", code: "-x --exec"}, "time": {valued: "-f -o --format --output"},
+	"systemd-run": {valued: "-p -u -E --unit --property --setenv --description --on-calendar --on-active --uid --gid --working-directory"},
+}
+
+// shells run the code after -c.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true}
+
+// call notes the programs one simple command runs.
+func (c *cmdScan) call(ws []string, depth int) {
+	nested := func(s string) {
+		if depth < maxNested {
+			c.scan(s, depth+1)
+		}
+	}
+	for i := 0; i < len(ws); {
+		base := path.Base(ws[i])
+		c.commands = append(c.commands, base)
+		i++
+		switch {
+		case shells[base]:
+			// sh -c 'code', bash -ec 'code': the first operand after the option is the code.
+			for k := i; k < len(ws); k++ {
+				if a := ws[k]; len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
+					for k++; k < len(ws) && strings.HasPrefix(ws[k], "-"); k++ {
+					}
+					if k < len(ws) {
+						nested(ws[k])
+					}
+					break
+				}
+			}
+			return
+		case base == "eval":
+			nested(strings.Join(ws[i:], " "))
+			return
+		}
+		w, ok := commandWrappers[base]
+		if !ok {
+			return
+		}
+		operands := w.operands
+	args:
+		for i < len(ws) {
+			a := ws[i]
+			name, value, attached := strings.Cut(a, "=")
+			switch {
+			case a == "--":
+				i++
+				break args
+			case strings.HasPrefix(a, "-") && len(a) > 1 && containsString(strings.Fields(w.code), name):
+				if attached {
+					nested(value)
+					i++
+				} else if i+1 < len(ws) {
+					nested(ws[i+1])
+					i += 2
+				} else {
+					i++
+				}
+				if base == "watch" {
+					break args // watch -x runs the rest as a command
+				}
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+				i++
+				if !attached && containsString(strings.Fields(w.valued), a) {
+					i++
+				}
+			case attached && !strings.ContainsAny(name, "/$ "):
+				i++ // env NAME=value
+			case operands > 0:
+				operands--
+				i++
+			default:
+				break args
+			}
+		}
+	}
 }

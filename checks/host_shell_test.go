@@ -169,6 +169,10 @@ func TestParseCronLine(t *testing.T) {
 		{"1 2 3 4", false, ""},
 		{"0 0 * * * FOO=1 run", false, "0 0 * * *||FOO=1 run"},
 		{"\t0\t0 * * *\troot\tcd / && ls", true, "0 0 * * *|root|cd / && ls"},
+		{"PATH = /a b c d e f", true, ""},
+		{"*/1\t*  *\t* *   root\tsudo  -u root x", true, "*/1 * * * *|root|sudo  -u root x"},
+		{"@reboot\troot\tx", true, "@reboot|root|x"},
+		{"* * * * * root é=1 x", true, "* * * * *|root|é=1 x"},
 	} {
 		job, ok := parseCronLine(c.line, c.withUser)
 		got := ""
@@ -193,6 +197,17 @@ func TestCronReasons(t *testing.T) {
 		"echo aGk= | base64 -d | sh":                                 "decodes hidden base64",
 		"/dev/shm/.x/run":                                            "runs from a world-writable directory",
 		"if [ (":                                                     "",
+		"sudo -u root chattr +i /etc/hosts":                          "changes file attributes or modes, touches files Kubernetes needs",
+		"timeout 10 kubectl delete ns x":                             "drives the cluster or the runtime",
+		"nice -n 5 ip link set eth0 down":                            "changes the network or the kernel",
+		"sh -c 'iptables -F'":                                        "changes the network or the kernel",
+		"env -i PATH=/bin bash -ec \"kubectl get po\"":               "drives the cluster or the runtime",
+		"su -c 'systemctl stop kubelet' root":                        "stops services",
+		"nsenter -t 1 -m -- rm -rf /etc/cni/net.d":                   "touches files Kubernetes needs",
+		"flock -w 5 /run/x.lock -c 'chmod 000 /usr/bin/kubelet'":     "changes file attributes or modes, touches files Kubernetes needs",
+		"eval \"$(echo Y2hhdHRy | base64 -d) +i /etc/hosts\"":        "decodes hidden base64, touches files Kubernetes needs",
+		"\\chattr +i /etc/hosts":                                     "changes file attributes or modes, touches files Kubernetes needs",
+		"command -v debian-sa1 > /dev/null && debian-sa1 1 1":        "",
 	} {
 		if got := strings.Join(cronReasons(cmd), ", "); got != want {
 			t.Errorf("cronReasons(%q) = %q, want %q", cmd, got, want)
@@ -1361,4 +1376,83 @@ func TestHostShellStockLookAlikes(t *testing.T) {
 		t.Errorf("vte's function reported: %s", f.Message)
 	}
 	requireFinding(t, r, tr, "/root/.bashrc", "a function named __vte_prompt_command, which VTE terminals' stock PROMPT_COMMAND runs", StatusWarn)
+}
+
+// Ways to write a trick so that a simple reading misses it.
+func TestHostShellBypasses(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/root/.bashrc", `alias kubectl="kubectl -n decoy"
+\alias k='kubectl -n decoy2'
+builtin alias ls='ls -I x1'
+'alias' ps='ps --pid 1'
+if true; then alias systemctl='echo ok'; fi
+setup() { alias journalctl='journalctl -n 1'; }
+kubeadm() { echo; }; export -f kubeadm
+function crictl { echo; }
+declare -x KUBE_EDITOR=ed
+typeset -x EDITOR=cat
+PROMPT_COMMAND+=('chattr +i /etc/hosts')
+eval "alias helm='helm -n x'"
+eval 'trap "iptables -F" DEBUG'
+trap -- 'echo hi' debug
+trap 'echo err' ERR
+hash -p /tmp/kubectl kubectl
+enable -f /tmp/x.so cat
+alias etcdctl=etcdctl\ --endpoints\ x
+`, 0o644).
+		File("/etc/environment", "BASH_FUNC_kubectl%%=() { echo; }\n", 0o644)
+	r := runCheck(t, hostEnv(tr), "host.shell")
+	for _, c := range []struct {
+		line int
+		msg  string
+	}{
+		{1, "alias kubectl adds `-n decoy` to every kubectl you type"},
+		{2, "alias k adds `-n decoy2` to every kubectl you type"},
+		{3, "alias ls adds `-I`: ls hides the files"},
+		{4, "alias ps adds `--pid 1`"},
+		{5, "alias systemctl runs `echo ok`, not systemctl"},
+		{6, "alias journalctl adds `-n 1`"},
+		{7, "a shell function named kubeadm runs instead"},
+		{8, "a shell function named crictl runs instead"},
+		{9, "KUBE_EDITOR=ed: `kubectl edit` opens `ed`"},
+		{10, "EDITOR=cat:"},
+		{11, "PROMPT_COMMAND runs `chattr +i /etc/hosts` before every prompt, and it changes file attributes or modes"},
+		{12, "alias helm adds `-n x`"},
+		{13, "trap runs `iptables -F` before every command typed in these shells (DEBUG trap), and it changes the network"},
+		{14, "trap runs `echo hi` before every command typed in these shells (DEBUG trap)"},
+		{15, "trap runs `echo err` after every command that fails in these shells (ERR trap)"},
+		{16, "`hash -p /tmp/kubectl kubectl` makes kubectl run /tmp/kubectl"},
+		{17, "`enable -f /tmp/x.so cat` loads a builtin named cat from /tmp/x.so"},
+		{18, "alias etcdctl adds `--endpoints x`"},
+	} {
+		f := findingOn(r, tr, "/root/.bashrc", c.msg)
+		if f == nil || f.Severity != StatusWarn || f.File.Line != c.line {
+			t.Errorf("line %d: no warning %q; got:\n%s", c.line, c.msg, describeFindings(r))
+		}
+	}
+	requireFinding(t, r, tr, "/etc/environment", "a shell function named kubectl runs instead of the kubectl command", StatusWarn)
+}
+
+func TestHostShellCronSpellings(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/etc/cron.d/spellings", "PATH = /usr/bin:/bin a b c d e f\n"+
+			"*/1\t*  *\t* *   root\t/bin/sh%iptables -F%\n"+
+			"0-59 * * * * root  sudo -u root chattr +i /etc/hosts\n"+
+			"57 0 * * 0 root if [ $(date +\\%d) -le 7 ]; then /usr/share/mdadm/checkarray --cron; fi\n"+
+			"5 * * * *\tné\tchattr -i /etc/resolv.conf\n", 0o644)
+	r := runCheck(t, hostEnv(tr), "host.shell")
+	f := requireFinding(t, r, tr, "/etc/cron.d/spellings", "cron runs `/bin/sh%iptables -F%` every minute as root, and it changes the network or the kernel", StatusWarn)
+	if f.File.Line != 2 || f.File.Column != 21 {
+		t.Errorf("at %d:%d", f.File.Line, f.File.Column)
+	}
+	requireFinding(t, r, tr, "/etc/cron.d/spellings", "cron runs `sudo -u root chattr +i /etc/hosts` every minute as root, and it changes file attributes or modes", StatusWarn)
+	requireFinding(t, r, tr, "/etc/cron.d/spellings", "/usr/share/mdadm/checkarray --cron; fi` on schedule `57 0 * * 0` as root", StatusOK)
+	// The column counts characters, not bytes.
+	f = requireFinding(t, r, tr, "/etc/cron.d/spellings", "cron runs `chattr -i /etc/resolv.conf` on schedule `5 * * * *` as né", StatusWarn)
+	if f.File.Line != 5 || f.File.Column != 14 {
+		t.Errorf("at %d:%d", f.File.Line, f.File.Column)
+	}
+	if findingOn(r, tr, "/etc/cron.d/spellings", "as =") != nil || findingOn(r, tr, "/etc/cron.d/spellings", "a b c") != nil {
+		t.Errorf("the environment line was read as a job:\n%s", describeFindings(r))
+	}
 }
