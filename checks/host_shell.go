@@ -272,9 +272,13 @@ func (j *shellJudge) visit(node syntax.Node) bool {
 			j.assignNode(a)
 		}
 	case *syntax.FuncDecl:
-		body := ""
-		if x.Body != nil {
-			body = nodeSource(x.Body)
+		// The body is printed only for the one name that needs it: printing every body of
+		// nested functions would take time squared in their depth.
+		body := func() string {
+			if x.Body == nil {
+				return ""
+			}
+			return nodeSource(x.Body)
 		}
 		if x.Name != nil {
 			l, c := j.where(x.Pos())
@@ -337,6 +341,10 @@ func (j *shellJudge) call(args []*syntax.Word) {
 		}
 	case "eval":
 		j.nested(strings.Join(words[1:], " "), line, col)
+	case "add-zsh-hook":
+		if len(words) >= 3 && (words[1] == "precmd" || words[1] == "preexec") {
+			j.zshHook(words[1], words[2], line, col)
+		}
 	case "hash":
 		// hash -p FILE NAME: typing NAME runs FILE, whatever PATH says.
 		for i := 1; i+2 < len(words); i++ {
@@ -528,10 +536,10 @@ func hidesFiles(opts []string) bool {
 }
 
 // function judges a shell function: one named like a command runs instead of it.
-func (j *shellJudge) function(name string, line, col int, body string) {
+func (j *shellJudge) function(name string, line, col int, body func() string) {
 	n := j.scan.n
 	switch {
-	case name == "which" && stockWhich(body):
+	case name == "which" && stockWhich(body()):
 		// RHEL's which2.sh: the real which, told the shell's aliases and functions.
 	case stockPromptFunctions[name] && !strings.HasPrefix(path.Base(j.script.path), "vte"):
 		j.warn(line, col, fmt.Sprintf("a function named %s, which VTE terminals' stock PROMPT_COMMAND runs before every prompt, is defined here and not in vte.sh: whatever it does happens each time you press enter", name),
@@ -541,11 +549,23 @@ func (j *shellJudge) function(name string, line, col int, body string) {
 		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
 			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
 			"type "+name, fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path)))
-	case name == "precmd" || name == "preexec":
+	case name == "precmd" || name == "preexec" || name == "TRAPDEBUG" || name == "TRAPZERR":
 		j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every prompt or command: whatever it does happens each time you press enter", name),
 			fmt.Sprintf("Read it (`functions %s`), then delete it from %s.", name, n.Display(j.script.path)),
 			"functions "+name)
 	}
+}
+
+// zshHook judges a function zsh runs before every prompt (precmd) or command (preexec), added with
+// precmd_functions+=(fn) or add-zsh-hook; vte.sh adds __vte_osc7, which only reports the directory.
+func (j *shellJudge) zshHook(hook, fn string, line, col int) {
+	if fn = strings.TrimSpace(fn); fn == "" || stockPromptFunctions[fn] {
+		return
+	}
+	j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every %s (%s hook): whatever it does happens each time you press enter", fn,
+		map[string]string{"precmd": "prompt", "preexec": "command"}[hook], hook),
+		fmt.Sprintf("Read it (`functions %s`), then take it out of %s (`add-zsh-hook -d %s %s`) and delete the line from %s.", fn, hook, hook, fn, j.scan.n.Display(j.script.path)),
+		"functions "+fn, "echo $"+hook+"_functions")
 }
 
 // assign judges a variable the shell (or pam_env) sets for every session.
@@ -554,10 +574,15 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 	grep := fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path))
 	if fn, ok := strings.CutPrefix(name, "BASH_FUNC_"); ok {
 		// bash turns BASH_FUNC_name%%=() { ... } in its environment into a function.
-		j.function(strings.TrimSuffix(strings.TrimSuffix(fn, "%%"), "()"), line, col, value)
+		j.function(strings.TrimSuffix(strings.TrimSuffix(fn, "%%"), "()"), line, col, func() string { return value })
 		return
 	}
 	switch name {
+	case "precmd_functions", "preexec_functions":
+		// zsh runs each function named in these arrays before every prompt or command.
+		j.zshHook(strings.TrimSuffix(name, "_functions"), value, line, col)
+	case "PS0", "PS1", "PS2", "PS4", "PROMPT", "RPROMPT":
+		j.prompt(name, value, line, col, grep)
 	case "PROMPT_COMMAND":
 		if strings.TrimSpace(value) == "" || j.stockPrompt(value) {
 			return
@@ -603,6 +628,39 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 	case "KUBECONFIG":
 		j.kubeconfig(value, line, col, grep)
 	}
+}
+
+// prompt judges a prompt string: bash expands $(...) in it each time it draws it (PS0 before every
+// command). A prompt that shows git's branch is common; one that changes the node is a trick.
+func (j *shellJudge) prompt(name, value string, line, col int, grep string) {
+	if !strings.Contains(value, "$(") && !strings.Contains(value, "`") {
+		return
+	}
+	word, err := syntax.NewParser().Document(strings.NewReader(value))
+	if err != nil || word == nil {
+		return
+	}
+	syntax.Walk(word, func(node syntax.Node) bool {
+		cs, ok := node.(*syntax.CmdSubst)
+		if !ok {
+			return true
+		}
+		var b strings.Builder
+		for i, st := range cs.Stmts {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(nodeSource(st))
+		}
+		code := b.String()
+		if name != "PS0" && len(cronReasons(code)) == 0 {
+			return false
+		}
+		j.warn(line, col, fmt.Sprintf("%s runs `%s` each time the shell draws it%s", name, code, hookEffect(code)),
+			fmt.Sprintf("`echo \"$%s\"` shows it; set it without $(...) in this shell and delete the line from the file.", name),
+			"echo \"$"+name+"\"", grep)
+		return false
+	})
 }
 
 // stockPromptFunctions are the functions vte.sh (vte-2.91.sh) defines and puts in PROMPT_COMMAND

@@ -1456,3 +1456,27 @@ func TestHostShellCronSpellings(t *testing.T) {
 		t.Errorf("the environment line was read as a job:\n%s", describeFindings(r))
 	}
 }
+
+func TestHostShellPromptsAndZshHooks(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/root/.bashrc", "PS1='\\u@\\h $(__git_ps1 \" (%s)\") \\$ '\nPS1='$(iptables -F)\\$ '\nPS0='$(date)'\nPS1=\"\\u \\w\\$ \"\n", 0o644).
+		File("/root/.zshrc", "precmd_functions+=(__vte_osc7 keep)\nautoload -Uz add-zsh-hook\nadd-zsh-hook preexec spy\nTRAPDEBUG() { :; }\n", 0o644)
+	r := runCheck(t, hostEnv(tr), "host.shell")
+	if f := findingOn(r, tr, "/root/.bashrc", "__git_ps1"); f != nil {
+		t.Errorf("a git prompt was reported: %s", f.Message)
+	}
+	f := requireFinding(t, r, tr, "/root/.bashrc", "PS1 runs `iptables -F` each time the shell draws it, and it changes the network or the kernel", StatusWarn)
+	if f.File.Line != 2 {
+		t.Errorf("PS1 at line %d", f.File.Line)
+	}
+	requireFinding(t, r, tr, "/root/.bashrc", "PS0 runs `date` each time the shell draws it", StatusWarn)
+	requireFinding(t, r, tr, "/root/.zshrc", "zsh runs the function keep before every prompt (precmd hook)", StatusWarn)
+	requireFinding(t, r, tr, "/root/.zshrc", "zsh runs the function spy before every command (preexec hook)", StatusWarn)
+	requireFinding(t, r, tr, "/root/.zshrc", "zsh runs the function TRAPDEBUG before every prompt or command", StatusWarn)
+	if f := findingOn(r, tr, "/root/.zshrc", "__vte_osc7"); f != nil {
+		t.Errorf("vte's hook reported: %s", f.Message)
+	}
+	if n := len(r.Findings); n != 5 {
+		t.Errorf("%d findings:\n%s", n, describeFindings(r))
+	}
+}
