@@ -228,6 +228,9 @@ type shellJudge struct {
 	depth int
 }
 
+// maxStockBody bounds the size of a function kockpit compares with a distribution's.
+const maxStockBody = 1024
+
 // maxNested bounds how deep kockpit follows code inside code (eval, sh -c).
 const maxNested = 4
 
@@ -272,10 +275,11 @@ func (j *shellJudge) visit(node syntax.Node) bool {
 			j.assignNode(a)
 		}
 	case *syntax.FuncDecl:
-		// The body is printed only for the one name that needs it: printing every body of
-		// nested functions would take time squared in their depth.
+		// The body is printed only for the one name that needs it, and only when it is short
+		// like RHEL's which: printing and parsing every body of nested functions would take
+		// time cubed in their depth.
 		body := func() string {
-			if x.Body == nil {
+			if x.Body == nil || x.Body.End().Offset()-x.Body.Pos().Offset() > maxStockBody {
 				return ""
 			}
 			return nodeSource(x.Body)

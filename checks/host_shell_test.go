@@ -1480,3 +1480,21 @@ func TestHostShellPromptsAndZshHooks(t *testing.T) {
 		t.Errorf("%d findings:\n%s", n, describeFindings(r))
 	}
 }
+
+// Deeply nested code stays quick to judge: nested functions named which (each would be compared
+// with RHEL's), evals of evals and sh -c inside sh -c.
+func TestHostShellDeepNesting(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/root/.bashrc", strings.Repeat("which() {\n", 3000)+strings.Repeat(":\n}\n", 3000), 0o644).
+		File("/root/.profile", strings.Repeat("eval ", 5000)+"alias k=x\n", 0o644).
+		File("/etc/crontab", "* * * * * root "+strings.Repeat("sh -c ", 5000)+"x\n", 0o644)
+	start := time.Now()
+	r := runCheck(t, hostEnv(tr), "host.shell")
+	if took := time.Since(start); took > 5*time.Second || r.Status != StatusWarn {
+		t.Fatalf("took %v: %v %s", took, r.Status, r.Summary)
+	}
+	f := requireFinding(t, r, tr, "/root/.bashrc", "a shell function named which runs instead of the which command", StatusWarn)
+	if f.File.Line != 1 {
+		t.Errorf("at line %d", f.File.Line)
+	}
+}
