@@ -302,6 +302,42 @@ type shellJudge struct {
 	scan   *shellScan
 	script shellScript
 	lines  []string
+	// In code a line of the file hands to eval, findings are at that line: at is its place
+	// and depth how deep the evals go.
+	at    *[2]int
+	depth int
+}
+
+// maxStockBody bounds the size of a function kockpit compares with a distribution's.
+const maxStockBody = 1024
+
+// maxNested bounds how deep kockpit follows code inside code (eval, sh -c).
+const maxNested = 4
+
+// where is the line and byte column of a node, or of the eval that holds it.
+func (j *shellJudge) where(p syntax.Pos) (int, int) {
+	if j.at != nil {
+		return j.at[0], j.at[1]
+	}
+	return int(p.Line()), int(p.Col())
+}
+
+// nested judges code the file runs from a string (eval 'alias k=...') as if it were written there.
+func (j *shellJudge) nested(src string, line, col int) {
+	if j.depth >= maxNested || strings.TrimSpace(src) == "" {
+		return
+	}
+	lang := syntax.LangBash
+	if j.script.zsh {
+		lang = syntax.LangZsh
+	}
+	file, err := syntax.NewParser(syntax.Variant(lang)).Parse(strings.NewReader(src), j.script.path)
+	if err != nil || file == nil {
+		return // the shell fails there too; the line is shown by what runs it
+	}
+	in := *j
+	in.at, in.depth = &[2]int{line, col}, j.depth+1
+	syntax.Walk(file, in.visit)
 }
 
 func (j *shellJudge) visit(node syntax.Node) bool {
@@ -319,11 +355,22 @@ func (j *shellJudge) visit(node syntax.Node) bool {
 			j.assignNode(a)
 		}
 	case *syntax.FuncDecl:
+		// The body is printed only for the one name that needs it, and only when it is short
+		// like RHEL's which: printing and parsing every body of nested functions would take
+		// time cubed in their depth.
+		body := func() string {
+			if x.Body == nil || x.Body.End().Offset()-x.Body.Pos().Offset() > maxStockBody {
+				return ""
+			}
+			return nodeSource(x.Body)
+		}
 		if x.Name != nil {
-			j.function(x.Name.Value, x.Pos())
+			l, c := j.where(x.Pos())
+			j.function(x.Name.Value, l, c, body)
 		}
 		for _, name := range x.Names {
-			j.function(name.Value, name.Pos())
+			l, c := j.where(name.Pos())
+			j.function(name.Value, l, c, body)
 		}
 	}
 	return true
@@ -333,13 +380,22 @@ func (j *shellJudge) assignNode(a *syntax.Assign) {
 	if a.Name == nil || a.Naked {
 		return
 	}
+	if a.Array != nil {
+		// PROMPT_COMMAND=(a b) and PROMPT_COMMAND+=(c): bash runs each element.
+		for _, e := range a.Array.Elems {
+			if e.Value != nil {
+				l, c := j.where(e.Value.Pos())
+				j.assign(a.Name.Value, wordText(e.Value), l, c)
+			}
+		}
+		return
+	}
 	value := ""
 	if a.Value != nil {
 		value = wordText(a.Value)
-	} else if a.Array != nil {
-		value = nodeSource(a.Array)
 	}
-	j.assign(a.Name.Value, value, int(a.Pos().Line()), int(a.Pos().Col()))
+	l, c := j.where(a.Pos())
+	j.assign(a.Name.Value, value, l, c)
 }
 
 // call judges a simple command: alias, trap, unset, set and history change what the shell does.
@@ -351,25 +407,63 @@ func (j *shellJudge) call(args []*syntax.Word) {
 	for len(words) > 1 && (words[0] == "builtin" || words[0] == "command") {
 		words, args = words[1:], args[1:]
 	}
-	line, col := int(args[0].Pos().Line()), int(args[0].Pos().Col())
+	line, col := j.where(args[0].Pos())
 	switch words[0] {
 	case "alias":
 		for i, w := range words[1:] {
 			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
-				j.alias(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+				l, c := j.where(args[i+1].Pos())
+				j.alias(name, value, l, c)
 			}
 		}
 	case "export", "declare", "typeset", "readonly", "local":
 		for i, w := range words[1:] {
 			if name, value, ok := strings.Cut(w, "="); ok && !strings.HasPrefix(w, "-") {
-				j.assign(name, value, int(args[i+1].Pos().Line()), int(args[i+1].Pos().Col()))
+				l, c := j.where(args[i+1].Pos())
+				j.assign(name, value, l, c)
+			}
+		}
+	case "eval":
+		j.nested(strings.Join(words[1:], " "), line, col)
+	case "add-zsh-hook":
+		if len(words) >= 3 && (words[1] == "precmd" || words[1] == "preexec") {
+			j.zshHook(words[1], words[2], line, col)
+		}
+	case "hash":
+		// hash -p FILE NAME: typing NAME runs FILE, whatever PATH says.
+		for i := 1; i+2 < len(words); i++ {
+			if words[i] == "-p" {
+				for _, name := range words[i+2:] {
+					j.warn(line, col, fmt.Sprintf("`hash -p %s %s` makes %s run %s in every shell that reads this file, whatever PATH says", words[i+1], name, name, words[i+1]),
+						fmt.Sprintf("`hash -d %s` forgets it in this shell and `type -a %s` shows what runs; delete the line from the file.", name, name),
+						"type -a "+name, "hash -l", "grep -n 'hash' "+j.scan.n.sh(j.script.path))
+				}
+				break
+			}
+		}
+	case "enable":
+		// enable -f FILE NAME: a builtin loaded from FILE runs before any command named NAME.
+		for i := 1; i+2 < len(words); i++ {
+			if words[i] == "-f" {
+				for _, name := range words[i+2:] {
+					j.warn(line, col, fmt.Sprintf("`enable -f %s %s` loads a builtin named %s from %s: it runs instead of the %s command in every shell that reads this file", words[i+1], name, name, words[i+1], name),
+						fmt.Sprintf("`enable -d %s` unloads it from this shell; delete the line and look at %s.", name, words[i+1]),
+						"type -a "+name, "enable -a", "grep -n 'enable' "+j.scan.n.sh(j.script.path))
+				}
+				break
 			}
 		}
 	case "trap":
+		if len(words) > 1 && words[1] == "--" {
+			words = words[1:]
+		}
 		if len(words) >= 3 && words[1] != "-" && words[1] != "" {
 			for _, sig := range words[2:] {
-				if sig == "DEBUG" || sig == "RETURN" {
-					j.warn(line, col, fmt.Sprintf("trap runs `%s` before every command typed in these shells (%s trap)%s", words[1], sig, hookEffect(words[1])),
+				// bash takes signal names in any case, with or without SIG.
+				if sig = strings.TrimPrefix(strings.ToUpper(sig), "SIG"); sig == "DEBUG" || sig == "RETURN" || sig == "ERR" {
+					when := map[string]string{"DEBUG": "before every command typed", "ERR": "after every command that fails",
+						"RETURN": "each time a function or sourced file returns"}[sig]
+					j.warn(line, col, fmt.Sprintf("trap runs `%s` %s in these shells (%s trap)%s", words[1], when, sig, hookEffect(words[1])),
 						"`trap -p` shows it and `trap - "+sig+"` removes it from this shell; delete the line from the file.",
 						"trap -p "+sig)
 				}
@@ -409,6 +503,9 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 	for len(words) > 0 && (words[0] == "command" || words[0] == "builtin") {
 		words = words[1:]
 	}
+	if stockAlias(name, value) {
+		return
+	}
 	n := j.scan.n
 	cmds := []string{fmt.Sprintf("grep -n 'alias %s=' %s", name, n.sh(j.script.path)), "type -a " + name}
 	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `command %s` runs the real %s, and `unalias %s` removes it from this shell.",
@@ -435,6 +532,63 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 		msg = fmt.Sprintf("alias %s adds `%s` to every kubectl you type: it may look at another namespace, context, server or user than the one you think", name, added)
 	}
 	j.warn(line, col, msg, hint, cmds...)
+}
+
+// stockAlias reports the aliases distributions ship for a shadowable name: RHEL's which, which
+// pipes the aliases and functions to the real which so that it can name them, and vi=vim.
+func stockAlias(name, value string) bool {
+	switch name {
+	case "which":
+		return stockWhich(value)
+	case "vi", "vim":
+		words := strings.Fields(value)
+		return len(words) == 1 && (knownEditors[path.Base(words[0])] || words[0] == "__vi_internal_vim_alias")
+	}
+	return false
+}
+
+// stockWhich reports whether shell code is RHEL's which wrapper: `(alias; declare -f) |
+// /usr/bin/which --read-alias --read-functions ...`, as alias or function. It lists what the shell
+// defines and lets the real which read it; anything else in it (a grep, a redirection) is not stock.
+func stockWhich(src string) bool {
+	file, err := syntax.NewParser().Parse(strings.NewReader(src), "")
+	if err != nil {
+		return false
+	}
+	ok, which := true, false
+	syntax.Walk(file, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.Redirect:
+			ok = false
+		case *syntax.CallExpr:
+			if len(x.Assigns) > 0 || len(x.Args) == 0 {
+				ok = false
+				return false
+			}
+			words := make([]string, len(x.Args))
+			for i, a := range x.Args {
+				words[i] = wordText(a)
+			}
+			switch words[0] {
+			case "alias":
+				ok = ok && len(words) == 1
+			case "declare", "typeset":
+				ok = ok && len(words) == 2 && (words[1] == "-f" || words[1] == "-F")
+			case "eval": // eval ${which_declare}: "declare -f" or "typeset -f"
+				ok = ok && len(words) == 2 && (words[1] == "${which_declare}" || words[1] == "$which_declare")
+			case "/usr/bin/which", "/bin/which":
+				which = true
+				for _, w := range words[1:] {
+					ok = ok && (strings.HasPrefix(w, "--") && !strings.ContainsAny(w, "$`") || w == "$@")
+				}
+			default:
+				ok = false
+			}
+			return false
+		}
+		return ok
+	})
+	return ok && which
 }
 
 // harmlessOption is an option an alias may add without changing what a command shows.
@@ -466,28 +620,55 @@ func hidesFiles(opts []string) bool {
 }
 
 // function judges a shell function: one named like a command runs instead of it.
-func (j *shellJudge) function(name string, pos syntax.Pos) {
-	line, col := int(pos.Line()), int(pos.Col())
+func (j *shellJudge) function(name string, line, col int, body func() string) {
 	n := j.scan.n
 	switch {
+	case name == "which" && stockWhich(body()):
+		// RHEL's which2.sh: the real which, told the shell's aliases and functions.
+	case stockPromptFunctions[name] && !strings.HasPrefix(path.Base(j.script.path), "vte"):
+		j.warn(line, col, fmt.Sprintf("a function named %s, which VTE terminals' stock PROMPT_COMMAND runs before every prompt, is defined here and not in vte.sh: whatever it does happens each time you press enter", name),
+			fmt.Sprintf("Read it (`declare -f %s`), then delete it from %s.", name, n.Display(j.script.path)),
+			"declare -f "+name, fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path)))
 	case shadowable[name]:
 		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
 			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
 			"type "+name, fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path)))
-	case name == "precmd" || name == "preexec":
+	case name == "precmd" || name == "preexec" || name == "TRAPDEBUG" || name == "TRAPZERR":
 		j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every prompt or command: whatever it does happens each time you press enter", name),
 			fmt.Sprintf("Read it (`functions %s`), then delete it from %s.", name, n.Display(j.script.path)),
 			"functions "+name)
 	}
 }
 
+// zshHook judges a function zsh runs before every prompt (precmd) or command (preexec), added with
+// precmd_functions+=(fn) or add-zsh-hook; vte.sh adds __vte_osc7, which only reports the directory.
+func (j *shellJudge) zshHook(hook, fn string, line, col int) {
+	if fn = strings.TrimSpace(fn); fn == "" || stockPromptFunctions[fn] {
+		return
+	}
+	j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every %s (%s hook): whatever it does happens each time you press enter", fn,
+		map[string]string{"precmd": "prompt", "preexec": "command"}[hook], hook),
+		fmt.Sprintf("Read it (`functions %s`), then take it out of %s (`add-zsh-hook -d %s %s`) and delete the line from %s.", fn, hook, hook, fn, j.scan.n.Display(j.script.path)),
+		"functions "+fn, "echo $"+hook+"_functions")
+}
+
 // assign judges a variable the shell (or pam_env) sets for every session.
 func (j *shellJudge) assign(name, value string, line, col int) {
 	n := j.scan.n
 	grep := fmt.Sprintf("grep -n '%s' %s", name, n.sh(j.script.path))
+	if fn, ok := strings.CutPrefix(name, "BASH_FUNC_"); ok {
+		// bash turns BASH_FUNC_name%%=() { ... } in its environment into a function.
+		j.function(strings.TrimSuffix(strings.TrimSuffix(fn, "%%"), "()"), line, col, func() string { return value })
+		return
+	}
 	switch name {
+	case "precmd_functions", "preexec_functions":
+		// zsh runs each function named in these arrays before every prompt or command.
+		j.zshHook(strings.TrimSuffix(name, "_functions"), value, line, col)
+	case "PS0", "PS1", "PS2", "PS4", "PROMPT", "RPROMPT":
+		j.prompt(name, value, line, col, grep)
 	case "PROMPT_COMMAND":
-		if strings.TrimSpace(value) == "" {
+		if strings.TrimSpace(value) == "" || j.stockPrompt(value) {
 			return
 		}
 		j.warn(line, col, fmt.Sprintf("PROMPT_COMMAND runs `%s` before every prompt%s", value, hookEffect(value)),
@@ -531,6 +712,74 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 	case "KUBECONFIG":
 		j.kubeconfig(value, line, col, grep)
 	}
+}
+
+// prompt judges a prompt string: bash expands $(...) in it each time it draws it (PS0 before every
+// command). A prompt that shows git's branch is common; one that changes the node is a trick.
+func (j *shellJudge) prompt(name, value string, line, col int, grep string) {
+	if !strings.Contains(value, "$(") && !strings.Contains(value, "`") {
+		return
+	}
+	word, err := syntax.NewParser().Document(strings.NewReader(value))
+	if err != nil || word == nil {
+		return
+	}
+	syntax.Walk(word, func(node syntax.Node) bool {
+		cs, ok := node.(*syntax.CmdSubst)
+		if !ok {
+			return true
+		}
+		var b strings.Builder
+		for i, st := range cs.Stmts {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(nodeSource(st))
+		}
+		code := b.String()
+		if name != "PS0" && len(cronReasons(code)) == 0 {
+			return false
+		}
+		j.warn(line, col, fmt.Sprintf("%s runs `%s` each time the shell draws it%s", name, code, hookEffect(code)),
+			fmt.Sprintf("`echo \"$%s\"` shows it; set it without $(...) in this shell and delete the line from the file.", name),
+			"echo \"$"+name+"\"", grep)
+		return false
+	})
+}
+
+// stockPromptFunctions are the functions vte.sh (vte-2.91.sh) defines and puts in PROMPT_COMMAND
+// (or zsh's precmd_functions) to set the terminal's title and directory.
+var stockPromptFunctions = map[string]bool{"__vte_prompt_command": true, "__vte_osc7": true}
+
+// stockPrompt reports the PROMPT_COMMANDs distributions set: RHEL's /etc/bashrc prints the
+// terminal's title with printf or runs /etc/sysconfig/bash-prompt-xterm when that file exists (no
+// package ships one: when it exists it is judged like any command), vte.sh runs its functions.
+func (j *shellJudge) stockPrompt(value string) bool {
+	v := strings.TrimSpace(value)
+	if strings.HasPrefix(v, "/etc/sysconfig/bash-prompt-") && !strings.ContainsAny(v, " \t;|&$`<>") {
+		_, err := j.scan.n.Stat(j.ctx, v)
+		return err != nil
+	}
+	file, err := syntax.NewParser().Parse(strings.NewReader(v), "")
+	if err != nil {
+		return false
+	}
+	ok := true
+	syntax.Walk(file, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.Redirect, *syntax.CmdSubst, *syntax.ProcSubst, *syntax.FuncDecl:
+			ok = false
+		case *syntax.CallExpr:
+			if len(x.Assigns) > 0 || len(x.Args) == 0 {
+				ok = false
+				break
+			}
+			name := wordText(x.Args[0])
+			ok = ok && (name == "printf" || name == "echo" || stockPromptFunctions[name] && len(x.Args) == 1)
+		}
+		return ok
+	})
+	return ok
 }
 
 // hookEffect ends the message about code the shell runs on every prompt or command.
@@ -729,8 +978,11 @@ func (s *shellScan) crontab(ctx context.Context, p, user string) {
 			show = append(show, "crontab -l -u "+user)
 		}
 		ev := []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))}
-		col := strings.Index(line, job.command) + 1
-		reasons := cronReasons(job.command)
+		col := 0
+		if at := strings.Index(line, job.command); at >= 0 {
+			col = utf8.RuneCountInString(line[:at]) + 1
+		}
+		reasons := cronReasons(cronShellText(job.command))
 		if len(reasons) == 0 {
 			s.findings = append(s.findings, Finding{Severity: StatusOK, File: n.ref(p, i+1, col), Evidence: ev, Commands: show,
 				Message: fmt.Sprintf("cron runs `%s` %s as %s", job.command, job.when(), job.user)})
@@ -752,10 +1004,14 @@ type cronJob struct {
 // when says how often a job runs, as a person would.
 func (c cronJob) when() string {
 	s := strings.Join(c.schedule, " ")
-	switch s {
-	case "* * * * *", "*/1 * * * *", "@minutely":
+	everyMinute := len(c.schedule) == 5
+	for i, f := range c.schedule {
+		everyMinute = everyMinute && (f == "*" || f == "*/1" || i == 0 && (f == "0-59" || f == "0-59/1"))
+	}
+	switch {
+	case everyMinute || s == "@minutely":
 		return "every minute"
-	case "@reboot":
+	case s == "@reboot":
 		return "at every boot"
 	}
 	return "on schedule `" + s + "`"
@@ -771,8 +1027,8 @@ func parseCronLine(line string, withUser bool) (cronJob, bool) {
 	nSchedule := 5
 	if strings.HasPrefix(fields[0], "@") {
 		nSchedule = 1
-	} else if eq := strings.Index(text, "="); eq > 0 && !strings.ContainsAny(text[:eq], " \t*/,") {
-		return cronJob{}, false // an environment line: SHELL=/bin/sh
+	} else if eq := strings.Index(text, "="); eq > 0 && !strings.ContainsAny(strings.TrimRight(text[:eq], " \t"), " \t*/,") {
+		return cronJob{}, false // an environment line: SHELL=/bin/sh, or NAME = value
 	}
 	need := nSchedule + 1
 	if withUser {
@@ -792,6 +1048,25 @@ func parseCronLine(line string, withUser bool) (cronJob, bool) {
 	}
 	job.command = strings.TrimSpace(text)
 	return job, job.command != ""
+}
+
+// cronShellText is what cron hands the shell: an unescaped % ends the command and the rest goes to
+// its standard input, one line per %, and \% is a %. A shell reading that input (sh%kubectl ...)
+// runs it, so the lines are judged as commands too.
+func cronShellText(cmd string) string {
+	var b strings.Builder
+	for i := 0; i < len(cmd); i++ {
+		switch {
+		case cmd[i] == '\\' && i+1 < len(cmd) && cmd[i+1] == '%':
+			b.WriteByte('%')
+			i++
+		case cmd[i] == '%':
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(cmd[i])
+		}
+	}
+	return b.String()
 }
 
 // cronReasons says what in a job's command is what people who break nodes do.
@@ -841,13 +1116,13 @@ func wordText(w *syntax.Word) string {
 	for _, part := range w.Parts {
 		switch x := part.(type) {
 		case *syntax.Lit:
-			b.WriteString(x.Value)
+			b.WriteString(unescape(x.Value, false))
 		case *syntax.SglQuoted:
 			b.WriteString(x.Value)
 		case *syntax.DblQuoted:
 			for _, in := range x.Parts {
 				if lit, ok := in.(*syntax.Lit); ok {
-					b.WriteString(lit.Value)
+					b.WriteString(unescape(lit.Value, true))
 				} else {
 					b.WriteString(nodeSource(in))
 				}
@@ -855,6 +1130,26 @@ func wordText(w *syntax.Word) string {
 		default:
 			b.WriteString(nodeSource(part))
 		}
+	}
+	return b.String()
+}
+
+// unescape removes the backslashes the shell removes: before any character outside quotes
+// (\alias is alias), before $ ` " \ and a newline inside double quotes.
+func unescape(s string, quoted bool) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (!quoted || strings.IndexByte("$`\"\\\n", s[i+1]) >= 0) {
+			i++
+			if s[i] != '\n' {
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }
@@ -869,36 +1164,138 @@ func nodeSource(node syntax.Node) string {
 }
 
 // commandWords parses a command line as the shell would: the names of the programs it runs
-// (through sudo, env and the like) and every word and redirection target it passes.
+// (through sudo, env, timeout and the like, and inside sh -c '...' and eval) and every word and
+// redirection target it passes.
 func commandWords(cmd string) (commands, words []string) {
+	c := &cmdScan{}
+	c.scan(cmd, 0)
+	return c.commands, c.words
+}
+
+// cmdScan gathers the commands and words of a command line and of the code it hands on.
+type cmdScan struct{ commands, words []string }
+
+func (c *cmdScan) scan(cmd string, depth int) {
 	file, err := syntax.NewParser().Parse(strings.NewReader(cmd), "")
 	if err != nil {
 		// Not shell we can read: judge the words as they stand.
-		words = strings.FieldsFunc(cmd, func(r rune) bool { return strings.ContainsRune(" \t;|&()'\"<>`", r) })
-		for _, w := range words {
-			commands = append(commands, path.Base(w))
+		for _, w := range strings.FieldsFunc(cmd, func(r rune) bool { return strings.ContainsRune(" \t\n;|&()'\"<>`", r) }) {
+			c.words = append(c.words, w)
+			c.commands = append(c.commands, path.Base(w))
 		}
-		return commands, words
+		return
 	}
 	syntax.Walk(file, func(node syntax.Node) bool {
 		switch x := node.(type) {
 		case *syntax.CallExpr:
-			wrapped := true
-			for _, a := range x.Args {
-				w := wordText(a)
-				words = append(words, w)
-				if wrapped && !strings.HasPrefix(w, "-") && !strings.Contains(w, "=") {
-					base := path.Base(w)
-					commands = append(commands, base)
-					wrapped = containsString([]string{"sudo", "env", "nohup", "exec", "command", "timeout", "nice", "ionice", "setsid", "xargs"}, base)
-				}
+			ws := make([]string, len(x.Args))
+			for i, a := range x.Args {
+				ws[i] = wordText(a)
 			}
+			c.words = append(c.words, ws...)
+			c.call(ws, depth)
 		case *syntax.Redirect:
 			if x.Word != nil {
-				words = append(words, wordText(x.Word))
+				c.words = append(c.words, wordText(x.Word))
 			}
 		}
 		return true
 	})
-	return commands, words
+}
+
+// commandWrapper is a program that runs the command its arguments name: the options that take
+// a value, the options whose value is a command line, and how many operands come before the command.
+type commandWrapper struct {
+	valued, code string
+	operands     int
+}
+
+var commandWrappers = map[string]commandWrapper{
+	"sudo": {valued: "-u -g -C -D -h -p -r -t -U -T -R --user --group --chdir --host --prompt --role --type --other-user --command-timeout"},
+	"doas": {valued: "-u -C"}, "env": {valued: "-u -C --unset --chdir", code: "-S --split-string"},
+	"nohup": {}, "exec": {valued: "-a"}, "command": {}, "builtin": {}, "setsid": {}, "unshare": {}, "chronic": {}, "busybox": {},
+	"timeout": {valued: "-s -k --signal --kill-after", operands: 1}, "nice": {valued: "-n --adjustment"},
+	"ionice": {valued: "-c -n -p -P -u --class --classdata"}, "chrt": {valued: "-p", operands: 1}, "taskset": {operands: 1},
+	"xargs":  {valued: "-a -d -E -e -I -i -L -l -n -P -s --arg-file --delimiter --max-args --max-procs --max-lines --replace"},
+	"stdbuf": {valued: "-i -o -e"}, "chroot": {valued: "--userspec --groups", operands: 1},
+	"nsenter": {valued: "-t -S -G --target --setuid --setgid"}, "flock": {valued: "-w -E --timeout --conflict-exit-code", code: "-c --command", operands: 1},
+	"runuser": {valued: "-u -g -G -s --user --group --supp-group --shell", code: "-c --command"},
+	"su":      {valued: "-g -G -s --group --supp-group --shell", code: "-c --command"},
+	"watch":   {valued: "-n -d --interval", code: "-x --exec"}, "time": {valued: "-f -o --format --output"},
+	"systemd-run": {valued: "-p -u -E --unit --property --setenv --description --on-calendar --on-active --uid --gid --working-directory"},
+}
+
+// shells run the code after -c.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true}
+
+// call notes the programs one simple command runs.
+func (c *cmdScan) call(ws []string, depth int) {
+	nested := func(s string) {
+		if depth < maxNested {
+			c.scan(s, depth+1)
+		}
+	}
+	for i := 0; i < len(ws); {
+		base := path.Base(ws[i])
+		c.commands = append(c.commands, base)
+		i++
+		switch {
+		case shells[base]:
+			// sh -c 'code', bash -ec 'code': the first operand after the option is the code.
+			for k := i; k < len(ws); k++ {
+				if a := ws[k]; len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
+					for k++; k < len(ws) && strings.HasPrefix(ws[k], "-"); k++ {
+					}
+					if k < len(ws) {
+						nested(ws[k])
+					}
+					break
+				}
+			}
+			return
+		case base == "eval":
+			nested(strings.Join(ws[i:], " "))
+			return
+		}
+		w, ok := commandWrappers[base]
+		if !ok {
+			return
+		}
+		operands := w.operands
+	args:
+		for i < len(ws) {
+			a := ws[i]
+			name, value, attached := strings.Cut(a, "=")
+			switch {
+			case a == "--":
+				i++
+				break args
+			case strings.HasPrefix(a, "-") && len(a) > 1 && containsString(strings.Fields(w.code), name):
+				if attached {
+					nested(value)
+					i++
+				} else if i+1 < len(ws) {
+					nested(ws[i+1])
+					i += 2
+				} else {
+					i++
+				}
+				if base == "watch" {
+					break args // watch -x runs the rest as a command
+				}
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+				i++
+				if !attached && containsString(strings.Fields(w.valued), a) {
+					i++
+				}
+			case attached && !strings.ContainsAny(name, "/$ "):
+				i++ // env NAME=value
+			case operands > 0:
+				operands--
+				i++
+			default:
+				break args
+			}
+		}
+	}
 }
