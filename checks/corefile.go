@@ -184,21 +184,30 @@ func safeSnippetRef(s string) bool {
 // snippetCost estimates what expanding the snippet imports costs the parser: how many tokens
 // it ends with, and how many imports it expands (each copies the whole token list).
 func snippetCost(tokens []corefileToken) (size, expansions int) {
+	// Where each brace closes, in one pass: scanning ahead from every snippet for its brace
+	// would take time quadratic in a file of nested snippet definitions.
+	closing := make(map[int]int) // index of a "{" → index of its "}"
+	var open []int
+	for i, t := range tokens {
+		switch t.text {
+		case "{":
+			open = append(open, i)
+		case "}":
+			if n := len(open); n > 0 {
+				closing[open[n-1]], open = i, open[:n-1]
+			}
+		}
+	}
 	bodies := map[string][]corefileToken{}
 	for i := 0; i+1 < len(tokens); i++ {
 		if isSnippetName(tokens[i].text) && tokens[i+1].text == "{" && newLineAt(tokens, i) {
-			depth, j := 1, i+2
-			for ; j < len(tokens) && depth > 0; j++ {
-				switch tokens[j].text {
-				case "{":
-					depth++
-				case "}":
-					depth--
-				}
+			end, ok := closing[i+1]
+			if !ok { // not closed: the rest of the file but its last word, as the parser reads it
+				end = max(len(tokens)-1, i+2)
 			}
 			name := tokens[i].text[1 : len(tokens[i].text)-1]
 			if _, dup := bodies[name]; !dup {
-				bodies[name] = tokens[i+2 : max(j-1, i+2)]
+				bodies[name] = tokens[i+2 : end]
 			}
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 const kubeadmCorefile = `.:53 {
@@ -138,6 +140,40 @@ func TestParseCorefileSnippetBomb(t *testing.T) {
 	cf := parseCorefile(b.String())
 	if cf.err == nil || !strings.Contains(cf.err.msg, "kockpit does not check a Corefile that large") {
 		t.Fatalf("a snippet bomb must not be expanded: %+v", cf.err)
+	}
+}
+
+// TestParseCorefileNestedSnippets: a ConfigMap's worth (1 MiB) of nested snippet definitions
+// is judged in linear time; finding each snippet's body by scanning ahead from it took time
+// quadratic in the nesting (a minute for this input, enough to stall the DNS checks).
+func TestParseCorefileNestedSnippets(t *testing.T) {
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	var closed strings.Builder
+	for i := 0; closed.Len() < 1<<19; i++ {
+		fmt.Fprintf(&closed, "(s%d) {\n", i)
+	}
+	n := strings.Count(closed.String(), "\n")
+	closed.WriteString(strings.Repeat("}\n", n))
+	for _, tc := range []struct {
+		name, text string
+		valid      bool
+	}{
+		{"unclosed", strings.Repeat("(a) {\n", 1<<20/6), false},
+		{"closed", closed.String(), true},
+		{"braces", ".:53 {\n  forward . 10.0.0.10 " + strings.Repeat("{\n", 1<<19) + "}\n", false},
+		{"server blocks", strings.Repeat("{ ", 1<<19), false},
+	} {
+		name, text := tc.name, tc.text
+		done := make(chan *corefile, 1)
+		go func() { done <- parseCorefile(text) }()
+		select {
+		case cf := <-done:
+			if (cf.err == nil) != tc.valid {
+				t.Errorf("%s: %d bytes of nesting: error %v", name, len(text), cf.err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: parsing %d bytes of nested snippets took more than 5 s", name, len(text))
+		}
 	}
 }
 

@@ -2,7 +2,9 @@ package checks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -17,10 +19,13 @@ type (
 	calicoAll    struct{}
 	calicoGlobal struct{}
 	calicoNot    struct{ x labelMatcher }
-	calicoAnd    struct{ l, r labelMatcher }
-	calicoOr     struct{ l, r labelMatcher }
-	calicoHas    struct{ key string }
-	calicoCmp    struct {
+	// calicoAnd and calicoOr hold a chain of operands side by side, not as a tree: a selector
+	// of many thousand "&& has(a)" would otherwise be a tree as deep, and matching it would
+	// recurse as deep.
+	calicoAnd []labelMatcher
+	calicoOr  []labelMatcher
+	calicoHas struct{ key string }
+	calicoCmp struct {
 		key, op string // op: == != contains "starts with" "ends with"
 		value   string
 	}
@@ -36,8 +41,22 @@ func (calicoAll) Matches(labels.Labels) bool { return true }
 // global() selects non-namespaced endpoints (host endpoints, network sets), never a pod.
 func (calicoGlobal) Matches(labels.Labels) bool  { return false }
 func (e calicoNot) Matches(l labels.Labels) bool { return !e.x.Matches(l) }
-func (e calicoAnd) Matches(l labels.Labels) bool { return e.l.Matches(l) && e.r.Matches(l) }
-func (e calicoOr) Matches(l labels.Labels) bool  { return e.l.Matches(l) || e.r.Matches(l) }
+func (e calicoAnd) Matches(l labels.Labels) bool {
+	for _, x := range e {
+		if !x.Matches(l) {
+			return false
+		}
+	}
+	return true
+}
+func (e calicoOr) Matches(l labels.Labels) bool {
+	for _, x := range e {
+		if x.Matches(l) {
+			return true
+		}
+	}
+	return false
+}
 func (e calicoHas) Matches(l labels.Labels) bool { return l.Has(e.key) }
 func (e calicoIn) Matches(l labels.Labels) bool {
 	in := l.Has(e.key) && e.values.Has(l.Get(e.key))
@@ -82,9 +101,10 @@ func parseCalicoSelector(src string) (labelMatcher, error) {
 	return e, nil
 }
 
-// calicoAsLabelSelector converts a conjunction of simple terms into a labels.Selector.
+// calicoAsLabelSelector converts a conjunction of simple terms into a labels.Selector. The
+// requirements are added at once: Add copies and sorts the selector each time it is called.
 func calicoAsLabelSelector(e labelMatcher) (labels.Selector, bool) {
-	sel := labels.NewSelector()
+	var reqs []labels.Requirement
 	var walk func(labelMatcher) bool
 	walk = func(e labelMatcher) bool {
 		var r *labels.Requirement
@@ -93,7 +113,12 @@ func calicoAsLabelSelector(e labelMatcher) (labels.Selector, bool) {
 		case calicoAll:
 			return true
 		case calicoAnd:
-			return walk(e.l) && walk(e.r)
+			for _, x := range e {
+				if !walk(x) {
+					return false
+				}
+			}
+			return true
 		case calicoHas:
 			r, err = labels.NewRequirement(e.key, selection.Exists, nil)
 		case calicoNot:
@@ -120,13 +145,13 @@ func calicoAsLabelSelector(e labelMatcher) (labels.Selector, bool) {
 		if err != nil {
 			return false // a key or value Kubernetes would not accept: keep Calico's own matcher
 		}
-		sel = sel.Add(*r)
+		reqs = append(reqs, *r)
 		return true
 	}
 	if !walk(e) {
 		return nil, false
 	}
-	return sel, true
+	return labels.NewSelector().Add(reqs...), true
 }
 
 // Token kinds of the selector language.
@@ -161,7 +186,23 @@ type calicoParser struct {
 }
 
 func (p *calicoParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("calico selector %q, column %d: %s", p.src, p.tok.pos+1, fmt.Sprintf(format, args...))
+	return fmt.Errorf("calico selector %s, column %d: %s", calicoQuote(p.src), p.tok.pos+1, fmt.Sprintf(format, args...))
+}
+
+// calicoQuoteMax bounds how much of a selector an error quotes: the error ends up in a
+// finding, and a hostile policy's selector can be megabytes long.
+const calicoQuoteMax = 200
+
+// calicoQuote quotes a selector for an error, its start only when it is long.
+func calicoQuote(src string) string {
+	if len(src) <= calicoQuoteMax {
+		return strconv.Quote(src)
+	}
+	n := calicoQuoteMax
+	for n > 0 && !utf8.RuneStart(src[n]) {
+		n--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", src[:n], len(src))
 }
 
 // next reads the next token into p.tok; a lexing error is kept in p.err and ends the input.
@@ -180,7 +221,7 @@ func (p *calicoParser) next() {
 		end := strings.IndexByte(p.src[p.pos+1:], c)
 		if end < 0 {
 			p.tok = calicoToken{kind: ctEOF, pos: start}
-			p.err = fmt.Errorf("calico selector %q, column %d: unterminated string", p.src, start+1)
+			p.err = fmt.Errorf("calico selector %s, column %d: unterminated string", calicoQuote(p.src), start+1)
 			p.pos = len(p.src)
 			return
 		}
@@ -200,7 +241,7 @@ func (p *calicoParser) next() {
 		p.tok = calicoToken{kind: ctIdent, text: p.src[start:p.pos], pos: start}
 	default:
 		p.tok = calicoToken{kind: ctEOF, pos: start}
-		p.err = fmt.Errorf("calico selector %q, column %d: unexpected character %q", p.src, start+1, rune(c))
+		p.err = fmt.Errorf("calico selector %s, column %d: unexpected character %q", calicoQuote(p.src), start+1, rune(c))
 		p.pos = len(p.src)
 	}
 }
@@ -221,27 +262,35 @@ func (p *calicoParser) expectOp(op string) error {
 }
 
 func (p *calicoParser) or(depth int) (labelMatcher, error) {
-	l, err := p.and(depth)
-	for err == nil && p.tok.kind == ctOp && p.tok.text == "||" {
-		p.next()
-		var r labelMatcher
-		if r, err = p.and(depth); err == nil {
-			l = calicoOr{l, r}
-		}
+	x, err := p.and(depth)
+	if err != nil || p.tok.kind != ctOp || p.tok.text != "||" {
+		return x, err
 	}
-	return l, err
+	xs := calicoOr{x}
+	for p.tok.kind == ctOp && p.tok.text == "||" {
+		p.next()
+		if x, err = p.and(depth); err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
 }
 
 func (p *calicoParser) and(depth int) (labelMatcher, error) {
-	l, err := p.unary(depth)
-	for err == nil && p.tok.kind == ctOp && p.tok.text == "&&" {
-		p.next()
-		var r labelMatcher
-		if r, err = p.unary(depth); err == nil {
-			l = calicoAnd{l, r}
-		}
+	x, err := p.unary(depth)
+	if err != nil || p.tok.kind != ctOp || p.tok.text != "&&" {
+		return x, err
 	}
-	return l, err
+	xs := calicoAnd{x}
+	for p.tok.kind == ctOp && p.tok.text == "&&" {
+		p.next()
+		if x, err = p.unary(depth); err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
 }
 
 func (p *calicoParser) unary(depth int) (labelMatcher, error) {

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -88,4 +89,41 @@ func FuzzCalicoSelector(f *testing.F) {
 		}
 		m.Matches(labels.Set{"a": "x", "app": "web"})
 	})
+}
+
+// TestCalicoSelectorLongChains: a hostile policy's selector of half a million terms parses in
+// linear time, and neither parsing, matching nor turning it into a labels.Selector recurses
+// once per term (which overflowed the stack, a crash recover cannot catch) or copies the
+// selector once per term.
+func TestCalicoSelectorLongChains(t *testing.T) {
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	const terms = 500_000
+	for _, tc := range []struct {
+		first, rest string
+		web, simple bool
+	}{
+		{"has(app)", " && has(app)", true, true},
+		{"app == 'web'", " && tier contains 'front'", true, false},
+		{"has(nope)", " || has(nope)", false, false},
+		{"has(nope)", " || !(app == 'db')", true, false},
+	} {
+		src := tc.first + strings.Repeat(tc.rest, terms)
+		m, err := parseCalicoSelector(src)
+		if err != nil {
+			t.Errorf("%s… (%d terms): %v", tc.first+tc.rest, terms, err)
+			continue
+		}
+		if got := m.Matches(labels.Set{"app": "web", "tier": "frontend"}); got != tc.web {
+			t.Errorf("%s… matches web = %v, want %v", tc.first+tc.rest, got, tc.web)
+		}
+		if _, ok := m.(labels.Selector); ok != tc.simple {
+			t.Errorf("%s… as a labels.Selector = %v, want %v", tc.first+tc.rest, ok, tc.simple)
+		}
+	}
+	// An error quotes the start of a long selector, not all of it.
+	_, err := parseCalicoSelector(strings.Repeat("has(a) && ", terms) + "app ==")
+	if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "bytes)") ||
+		!strings.Contains(err.Error(), "expected a quoted value") {
+		t.Errorf("error on a long selector: %.500v", err)
+	}
 }

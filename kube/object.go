@@ -255,6 +255,12 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 // folded into one comment line each, Secret values and env values named like credentials
 // replaced by their size.
 func objectYAML(u *unstructured.Unstructured) (string, error) {
+	if deeper(u.Object, maxYAMLDepth) {
+		key := ObjectKey{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+		return "", fmt.Errorf("%s nests more than %d levels deep, and objects nest a few dozen at most: kockpit does not write it as YAML, "+
+			"whose indentation grows with the square of the depth (50 KB nested 10000 deep is 100 MB of YAML); `kubectl get -o json` shows it",
+			key, maxYAMLDepth)
+	}
 	u = u.DeepCopy()
 	var notes []string
 	if mf := u.GetManagedFields(); len(mf) > 0 {
@@ -295,6 +301,44 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 		return text, nil
 	}
 	return strings.Join(notes, "\n") + "\n" + text, nil
+}
+
+// maxYAMLDepth bounds the nesting of an object written as YAML. The decoders stop at 10000
+// levels; CRD schemas, the deepest objects clusters hold, nest some tens.
+const maxYAMLDepth = 128
+
+// deeper reports whether maps and lists nest more than limit levels deep in v. It keeps its
+// own stack rather than recursing.
+func deeper(v any, limit int) bool {
+	type item struct {
+		v     any
+		depth int
+	}
+	stack := []item{{v, 0}}
+	push := func(e any, depth int) {
+		switch e.(type) {
+		case map[string]any, []any:
+			stack = append(stack, item{e, depth})
+		}
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.depth > limit {
+			return true
+		}
+		switch v := it.v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				push(e, it.depth+1)
+			}
+		case []any:
+			for _, e := range v {
+				push(e, it.depth+1)
+			}
+		}
+	}
+	return false
 }
 
 // redactStrings runs every string of an object through safetext.RedactSecrets, and replaces a

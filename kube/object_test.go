@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -111,6 +112,40 @@ func TestFetchObjectOffline(t *testing.T) {
 	}
 	if _, err := FetchObject(ctx, snap, ObjectKey{APIVersion: "example.com/v1", Kind: "Widget", Name: "w"}); err == nil {
 		t.Error("an unknown kind offline must be an error")
+	}
+}
+
+// TestFetchObjectTooDeep: an object nested thousands of levels deep (the decoders allow 10000)
+// is not written as YAML, whose indentation grows with the square of the depth: 50 KB nested
+// 9000 deep became 80 MB of YAML and took 10 s, for the cockpit to hold and draw.
+func TestFetchObjectTooDeep(t *testing.T) {
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	ctx := context.Background()
+	const depth = 9000
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(path, []byte("apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"+
+		"metadata: {name: deep, namespace: team-a}\nspec:\n  x: "+
+		strings.Repeat("{a: ", depth)+"1"+strings.Repeat("}", depth)+"\n"), 0o600)
+	snap, err := LoadSnapshot(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ObjectKey{APIVersion: "crd.projectcalico.org/v1", Kind: "NetworkPolicy", Namespace: "team-a", Name: "deep"}
+	start := time.Now()
+	d, err := FetchObject(ctx, snap, key)
+	if err == nil || !strings.Contains(err.Error(), "NetworkPolicy team-a/deep nests more than 128 levels deep") ||
+		!strings.Contains(err.Error(), "kubectl get -o json") {
+		n := 0
+		if d != nil {
+			n = len(d.YAML)
+		}
+		t.Errorf("error %.300v (YAML of %d bytes)", err, n)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if deeper(map[string]any{"a": []any{map[string]any{"b": 1}}}, 2) || !deeper(map[string]any{"a": []any{map[string]any{"b": 1}}}, 1) {
+		t.Error("deeper miscounts")
 	}
 }
 

@@ -3,12 +3,14 @@ package themes
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
@@ -82,15 +84,37 @@ func ColorKeys() []string {
 // Load reads a theme file. Any error names the file, line and column, and the bad key when
 // there is one; the caller falls back to the default theme.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading theme file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading theme file: %w", err)
 	}
 	return Parse(path, data)
 }
 
+// maxFileBytes bounds a theme file, which is a few hundred bytes: the YAML parser's time grows
+// faster than the file (1 MiB of "kN: v" lines took 23 s).
+const maxFileBytes = 64 << 10
+
+// maxNesting bounds how deep a theme file may nest to be parsed. A theme nests three deep
+// (colors, a colour, light and dark); the YAML parser recurses once per level and needs memory
+// that grows with the square of the depth (60 KB of "[" took 5 GB, 1 MiB ran out of memory),
+// and neither a Go stack overflow nor running out of memory is a panic: either ends kockpit.
+const maxNesting = 32
+
 // Parse reads a theme file's content; path is only for messages.
 func Parse(path string, data []byte) (*File, error) {
+	if len(data) > maxFileBytes {
+		return nil, &FileError{Path: path, Line: 1, Column: 1,
+			Msg: fmt.Sprintf("the file is larger than %d KiB, and a theme file is a few hundred bytes: kockpit did not parse it", maxFileBytes>>10)}
+	}
+	if tok := tooDeep(data); tok != nil {
+		return nil, errAt(path, tok, "", fmt.Sprintf("YAML nests more than %d levels deep here, and a theme nests three (colors, a colour, light and dark): kockpit did not parse it", maxNesting))
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, syntaxError(path, err)
@@ -279,6 +303,34 @@ func documentToken(first, second *ast.DocumentNode) *token.Token {
 		return second.Body.GetToken()
 	case first.End != nil:
 		return first.End
+	}
+	return nil
+}
+
+// tooDeep is the token where the YAML first nests deeper than maxNesting, or nil. The lexer does
+// not recurse. Depth is counted as the open flow collections ("[", "{") plus, outside them, the
+// block indicators ("- ", "? ", ": ") on the token's line: "- - - x" nests three deep on one
+// line. Nesting by indentation is not counted: the parser copes with it, and the size bound
+// keeps it to a few thousand levels.
+func tooDeep(data []byte) *token.Token {
+	flow, block, line := 0, 0, -1
+	for _, tk := range lexer.Tokenize(string(data)) {
+		if tk.Position != nil && tk.Position.Line != line {
+			block, line = 0, tk.Position.Line
+		}
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType, token.MappingKeyType, token.MappingValueType:
+			if flow == 0 {
+				block++
+			}
+		}
+		if flow+block > maxNesting {
+			return tk
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -102,6 +103,41 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml")); err == nil {
 		t.Error("a missing file must be an error")
+	}
+}
+
+// TestDeepOrHugeThemeFiles: a theme file nested deeper than a theme nests, or larger than one
+// is, is refused before the YAML parser sees it. The parser recursed once per level and took
+// memory growing with the square of the depth: 60 KB of "[" took 5 GB, a 1 MiB file ran
+// kockpit out of memory, and a Go stack overflow or out-of-memory is not a panic: it ends kockpit.
+func TestDeepOrHugeThemeFiles(t *testing.T) {
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	for _, c := range []struct {
+		name, yaml, where string
+	}{
+		{"flow sequences", strings.Repeat("[", 20_000), "t.yaml:1:33:"},
+		{"flow mappings", strings.Repeat("{a: ", 10_000), "t.yaml:1:129:"},
+		{"under a key", "colors:\n  ok: " + strings.Repeat("{light: ", 5_000), "t.yaml:2:"},
+		{"block sequences on one line", strings.Repeat("- ", 20_000), "t.yaml:1:65:"},
+		{"complex keys", strings.Repeat("? ", 20_000), "t.yaml:1:65:"},
+		{"anchored entries", strings.Repeat("- &a ", 10_000), "t.yaml:1:161:"},
+		{"a line each", strings.Repeat("[\n", 20_000), "t.yaml:33:1:"},
+	} {
+		_, err := Parse("t.yaml", []byte(c.yaml))
+		var fe *FileError
+		if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), c.where) || !strings.Contains(err.Error(), "nests more than 32 levels deep") {
+			t.Errorf("%s: error %.300v, want at %s saying it nests too deep", c.name, err, c.where)
+		}
+	}
+	// A theme's own nesting, and a flat theme of many keys, still parse.
+	if _, err := Parse("t.yaml", []byte("colors:\n  fail: {light: \"#cf222e\", dark: [1, 2]}\n- - - x\n")); err == nil ||
+		strings.Contains(err.Error(), "nests") {
+		t.Errorf("shallow nesting: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	os.WriteFile(path, []byte(strings.Repeat("[", 4<<20)), 0o600)
+	if _, err := Load(path); err == nil || !strings.HasPrefix(err.Error(), path+":1:1:") || !strings.Contains(err.Error(), "larger than 64 KiB") {
+		t.Errorf("a 4 MiB theme file: %.300v", err)
 	}
 }
 
