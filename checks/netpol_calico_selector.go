@@ -15,6 +15,10 @@ import (
 // two or three deep, and a recursive parser must not let a hostile one exhaust the stack.
 const calicoSelectorMaxDepth = 64
 
+// calicoSelectorMaxTerms bounds how many comparisons a selector may hold: real ones hold a few,
+// and matching costs a pass over them for every pod.
+const calicoSelectorMaxTerms = 10000
+
 type (
 	calicoAll    struct{}
 	calicoGlobal struct{}
@@ -179,10 +183,11 @@ func (t calicoToken) String() string {
 }
 
 type calicoParser struct {
-	src string
-	pos int
-	tok calicoToken
-	err error
+	src   string
+	pos   int
+	tok   calicoToken
+	err   error
+	terms int
 }
 
 func (p *calicoParser) errorf(format string, args ...any) error {
@@ -324,6 +329,9 @@ func (p *calicoParser) unary(depth int) (labelMatcher, error) {
 
 // term parses what starts with an identifier: a function call or a label comparison.
 func (p *calicoParser) term() (labelMatcher, error) {
+	if p.terms++; p.terms > calicoSelectorMaxTerms {
+		return nil, p.errorf("more than %d terms: kockpit does not match a selector this long against every pod", calicoSelectorMaxTerms)
+	}
 	word := p.tok.text
 	p.next()
 	if p.tok.kind == ctOp && p.tok.text == "(" {

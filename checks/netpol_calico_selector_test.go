@@ -66,6 +66,7 @@ func TestCalicoSelectorErrors(t *testing.T) {
 		"(app == 'a'":            `expected ")"`,
 		"app == 'a' app":         `unexpected "app"`,
 		strings.Repeat("!", 100): "nested more than 64 deep",
+		strings.Repeat("has(a) || ", 10000) + "has(b)": "more than 10000 terms",
 	} {
 		_, err := parseCalicoSelector(src)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -91,13 +92,13 @@ func FuzzCalicoSelector(f *testing.F) {
 	})
 }
 
-// TestCalicoSelectorLongChains: a hostile policy's selector of half a million terms parses in
-// linear time, and neither parsing, matching nor turning it into a labels.Selector recurses
-// once per term (which overflowed the stack, a crash recover cannot catch) or copies the
-// selector once per term.
+// TestCalicoSelectorLongChains: a selector as long as kockpit takes parses in linear time, and
+// neither parsing, matching nor turning it into a labels.Selector recurses once per term (half a
+// million terms overflowed the stack, a crash recover cannot catch) or copies the selector once
+// per term; a longer one is refused, quoted by its start only.
 func TestCalicoSelectorLongChains(t *testing.T) {
 	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
-	const terms = 500_000
+	const terms = calicoSelectorMaxTerms - 1
 	for _, tc := range []struct {
 		first, rest string
 		web, simple bool
@@ -125,5 +126,9 @@ func TestCalicoSelectorLongChains(t *testing.T) {
 	if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "bytes)") ||
 		!strings.Contains(err.Error(), "expected a quoted value") {
 		t.Errorf("error on a long selector: %.500v", err)
+	}
+	_, err = parseCalicoSelector(strings.Repeat("has(a) && ", 500_000) + "has(b)")
+	if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "more than 10000 terms") {
+		t.Errorf("error on a selector of half a million terms: %.500v", err)
 	}
 }
