@@ -219,3 +219,23 @@ func TestDemoCleansUpWhenTheTerminalCloses(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoDrillsIntoANodesFile: enter on a host finding shows the node's file around the line it
+// names, with the line marked, in the real binary and terminal.
+func TestDemoDrillsIntoANodesFile(t *testing.T) {
+	bin := buildKockpit(t)
+	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
+	tm.waitDone()
+	tm.keys("/")
+	tm.keys("-l", "host.shell")
+	tm.keys("Enter", "Tab", "Enter")
+	s := tm.waitText("FILE  lines 1–4")
+	for _, want := range []string{"checks › host.shell › ", "  3 │ PATH=/usr/local/sbin", "▶ 4 │ * * * * * root sed -i '/^nameserver/d' /etc/resolv.conf"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the drill-in lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("Escape")
+	tm.waitFor("the findings again", 10*time.Second, func(s string) bool { return !strings.Contains(s, "FILE  lines") })
+	tm.keys("q")
+}
