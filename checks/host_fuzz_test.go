@@ -15,7 +15,7 @@ import (
 
 // FuzzHostFileParsers feeds arbitrary content to every parser of node files: the kubelet's
 // config and its judgments, resolv.conf, /etc/hosts, ld.so.preload, CNI configs, PEM files,
-// the look-alike scan, shell start-up files and crontabs. None may panic, and every finding must name its file. Seeds are the
+// the look-alike scan, shell start-up files, crontabs and systemd timers. None may panic, and every finding must name its file. Seeds are the
 // files of the fixture trees.
 func FuzzHostFileParsers(f *testing.F) {
 	for _, tree := range []string{"../scenarios/node", "../testdata/hosts/healthy"} {
@@ -46,7 +46,9 @@ func FuzzHostFileParsers(f *testing.F) {
 			File("/home/u/.zshrc", string(data), 0o644).
 			File("/etc/environment", string(data), 0o644).
 			File("/etc/crontab", string(data), 0o644).
-			File("/var/spool/cron/crontabs/u", string(data), 0o600)
+			File("/var/spool/cron/crontabs/u", string(data), 0o600).
+			File("/etc/systemd/system/x.timer", string(data), 0o644).
+			File("/etc/systemd/system/x.service", string(data), 0o644)
 		env := hostEnv(tr)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()

@@ -24,8 +24,9 @@ func init() {
 			"namespace, `ls` hide files, or `systemctl` lie; PROMPT_COMMAND and `trap ... DEBUG` run code " +
 			"before every prompt or command; KUBE_EDITOR=ed turns `kubectl edit` into a puzzle; HISTFILE=" +
 			"/dev/null hides what was done. A cron job that runs every minute puts a breakage back after " +
-			"you fix it. kockpit parses those files as the shell does (mvdan.cc/sh) and reads the crontabs; " +
-			"`type -a kubectl`, `alias`, `trap -p` and `crontab -l` show the same from a shell, and " +
+			"you fix it, and so does a systemd timer an administrator added. kockpit parses those files " +
+			"as the shell does (mvdan.cc/sh) and reads the crontabs and the timers in /etc/systemd/system; " +
+			"`type -a kubectl`, `alias`, `trap -p`, `crontab -l` and `systemctl list-timers` show the same from a shell, and " +
 			"`\\kubectl` or `command kubectl` runs the real binary whatever an alias says.",
 		Needs: NeedsHost,
 		Run:   hostRun(runHostShell),
@@ -79,11 +80,12 @@ type shellScript struct {
 
 // shellScan gathers what one run of the check saw.
 type shellScan struct {
-	n        *nodeFS
-	findings []Finding
-	scripts  int // start-up files read
-	tabs     int // crontabs read
-	jobs     int
+	n          *nodeFS
+	findings   []Finding
+	scripts    int // start-up files read
+	tabs       int // crontabs read
+	timerCount int // systemd timers read
+	jobs       int
 }
 
 func runHostShell(ctx context.Context, n *nodeFS) Result {
@@ -115,18 +117,24 @@ func runHostShell(ctx context.Context, n *nodeFS) Result {
 		s.history(ctx, home)
 	}
 	s.crontabs(ctx)
+	s.timers(ctx)
 	if ctx.Err() != nil {
 		return Errored("stopped before every file was read: " + ctx.Err().Error())
 	}
-	if s.scripts+s.tabs == 0 && len(s.findings) == 0 {
-		return Skipped(SkipNotApplicable, "no shell start-up file or crontab under "+n.Dir())
+	if s.scripts+s.tabs+s.timerCount == 0 && len(s.findings) == 0 {
+		return Skipped(SkipNotApplicable, "no shell start-up file, crontab or systemd timer under "+n.Dir())
 	}
 	findings := capFindings(s.findings, maxFindingsPerCheck, func(more int) Finding {
 		return Finding{Severity: StatusWarn, Message: fmt.Sprintf("%d more findings not shown", more),
 			Commands: []string{"grep -n -E 'alias|PROMPT_COMMAND|trap|EDITOR|HIST' /etc/profile /etc/bash.bashrc ~/.bashrc"}}
 	})
-	return n.result(findings, fmt.Sprintf("%s and %s (%s) read: no alias, function, hook or job changes what you type",
-		plural(s.scripts, "1 shell start-up file", "shell start-up files"), plural(s.tabs, "1 crontab", "crontabs"), plural(s.jobs, "1 job", "jobs")))
+	jobs := plural(s.tabs, "1 crontab", "crontabs")
+	if s.timerCount > 0 {
+		jobs = fmt.Sprintf("%s, %s", plural(s.scripts, "1 shell start-up file", "shell start-up files"), jobs) + " and " + plural(s.timerCount, "1 systemd timer", "systemd timers")
+	} else {
+		jobs = plural(s.scripts, "1 shell start-up file", "shell start-up files") + " and " + jobs
+	}
+	return n.result(findings, fmt.Sprintf("%s (%s) read: no alias, function, hook or job changes what you type", jobs, plural(s.jobs, "1 job", "jobs")))
 }
 
 // homes are /root and the directories under /home, as far as they can be read.
