@@ -747,6 +747,7 @@ func TestDrillInShowsTheNodesFile(t *testing.T) {
 	lines[13] = "-----END PRIVATE KEY-----"
 	lines[15] = "    - --oidc-client-secret=hunter2"
 	lines[17] = "    image: registry.k8s.io/kube-apis\u0435rver:v1.37.2"
+	lines[19], lines[20] = "    - name: ETCD_PASSWORD", "      value: hunter3"
 	manifest := filepath.Join(root, "etc/kubernetes/manifests/kube-apiserver.yaml")
 	if err := os.MkdirAll(filepath.Dir(manifest), 0o755); err != nil {
 		t.Fatal(err)
@@ -774,7 +775,7 @@ func TestDrillInShowsTheNodesFile(t *testing.T) {
 			t.Errorf("the drill-in lacks %q:\n%s", want, s)
 		}
 	}
-	for _, never := range []string{"hunter2", "SECRETBODY", "MIIEv", "flag-11=", "flag-25="} {
+	for _, never := range []string{"hunter2", "hunter3", "SECRETBODY", "MIIEv", "flag-11=", "flag-25="} {
 		if strings.Contains(s, never) {
 			t.Errorf("the drill-in shows %q:\n%s", never, s)
 		}

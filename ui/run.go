@@ -169,14 +169,14 @@ func readExcerpt(ctx context.Context, root string, ref checks.FileRef) (*fileExc
 	if err != nil {
 		return nil, err
 	}
-	// Redacted whole, so a private key's body lines are caught with its BEGIN line.
-	lines := safetext.RedactSecretLines(strings.Split(strings.TrimSuffix(string(f.Data), "\n"), "\n"))
+	lines := strings.Split(strings.TrimSuffix(string(f.Data), "\n"), "\n")
 	if ref.Line > len(lines) {
 		return nil, fmt.Errorf("it has %d lines now, not %d: it changed since the check read it", len(lines), ref.Line)
 	}
 	first := max(1, ref.Line-excerptContext)
 	last := min(len(lines), ref.Line+excerptContext)
-	return &fileExcerpt{first: first, lines: lines[first-1 : last], mark: ref.Line}, nil
+	// The whole file is read for what spans lines: a private key's body with its BEGIN line.
+	return &fileExcerpt{first: first, lines: safetext.RedactSecretLines(lines, first-1, last), mark: ref.Line}, nil
 }
 
 const errNotOnNode = constError("the file is not under the node's root")
