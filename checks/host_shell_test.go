@@ -1589,3 +1589,18 @@ func TestUnitSettings(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestUnitSettingsLongContinuation: a unit file of a million lines each continued with a
+// backslash is joined in time linear in its size (joining by concatenation copied the setting
+// once per line: hours for 4 MiB, past the check's timeout).
+func TestUnitSettingsLongContinuation(t *testing.T) {
+	text := "[Service]\nExecStart=/bin/x \\\n" + strings.Repeat("a \\\n", 1<<20) + "end\n"
+	start := time.Now()
+	got := unitSettings(text, "Service")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if len(got) != 1 || got[0].line != 2 || !strings.HasPrefix(got[0].value, "/bin/x a a ") || !strings.HasSuffix(got[0].value, " a end") {
+		t.Errorf("got %d settings", len(got))
+	}
+}

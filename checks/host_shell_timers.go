@@ -121,9 +121,17 @@ func unitSettings(text, section string) []unitSetting {
 	for i := 0; i < len(lines); i++ {
 		raw := strings.TrimSpace(lines[i])
 		first := i + 1
-		for strings.HasSuffix(raw, `\`) && i+1 < len(lines) {
-			i++
-			raw = strings.TrimSpace(strings.TrimSuffix(raw, `\`)) + " " + strings.TrimSpace(lines[i])
+		if strings.HasSuffix(raw, `\`) && i+1 < len(lines) {
+			// Joined in a builder: joining by concatenation copies the setting once per line.
+			var b strings.Builder
+			for strings.HasSuffix(raw, `\`) && i+1 < len(lines) {
+				b.WriteString(strings.TrimSpace(strings.TrimSuffix(raw, `\`)))
+				b.WriteString(" ")
+				i++
+				raw = strings.TrimSpace(lines[i])
+			}
+			b.WriteString(raw)
+			raw = strings.TrimSpace(b.String())
 		}
 		switch {
 		case raw == "" || raw[0] == '#' || raw[0] == ';':
