@@ -951,7 +951,7 @@ func (s *shellScan) crontabs(ctx context.Context) {
 			continue
 		}
 		for _, e := range l.Entries {
-			if !e.IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			if !e.IsRegular() || strings.HasPrefix(e.Name(), ".") || packageLeftover(e.Name()) {
 				continue
 			}
 			user := ""
@@ -1000,6 +1000,17 @@ func (s *shellScan) crontab(ctx context.Context, p, user string) {
 			Message: fmt.Sprintf("cron runs `%s` %s as %s, and it %s: a job like this puts a breakage back after you fix it", job.command, job.when(), job.user, strings.Join(reasons, ", ")),
 			Hint:    fmt.Sprintf("Comment out line %d of %s (cron rereads it by itself), then undo what the job did.", i+1, n.Display(p))})
 	}
+}
+
+// packageLeftover is a file a package manager left beside a crontab it updated: cron does not
+// read it (Debian's reads no name with a dot at all, cronie skips these).
+func packageLeftover(name string) bool {
+	for _, suffix := range []string{"~", ".dpkg-old", ".dpkg-dist", ".dpkg-new", ".dpkg-tmp", ".dpkg-bak", ".ucf-old", ".ucf-dist", ".rpmsave", ".rpmnew", ".rpmorig", ".swp"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // cronJob is one line of a crontab.

@@ -157,6 +157,18 @@ func TestHostShellUnpackedHistoryIsNotJudged(t *testing.T) {
 	}
 }
 
+func TestHostShellCronSkipsPackageLeftovers(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/etc/cron.d/sysstat.dpkg-old", "* * * * * root chattr +i /etc/hosts\n", 0o644).
+		File("/etc/cron.d/job~", "* * * * * root chattr +i /etc/hosts\n", 0o644).
+		File("/etc/cron.d/keep", "* * * * * root chattr +i /etc/hosts\n", 0o644)
+	r := runCheck(t, hostEnv(tr), "host.shell")
+	requireFinding(t, r, tr, "/etc/cron.d/keep", "chattr", StatusWarn)
+	if len(r.Findings) != 1 {
+		t.Errorf("files cron does not read were judged:\n%s", describeFindings(r))
+	}
+}
+
 func TestParseCronLine(t *testing.T) {
 	for _, c := range []struct {
 		line     string
@@ -1556,6 +1568,14 @@ func TestHostShellSystemdTimers(t *testing.T) {
 		t.Errorf("a continued line is named by its first line: %d", f.File.Line)
 	}
 	requireFinding(t, r, tr, "/usr/lib/systemd/system/nightly.service", "the timer backup.timer runs `/usr/local/bin/backup.sh --to /srv/backup` on OnCalendar=daily", StatusOK)
+
+	// A drop-in's empty ExecStart= drops the unit's: only the drop-in's command runs.
+	tr.File("/etc/systemd/system/nightly.service.d/override.conf", "[Service]\nExecStart=\nExecStart=/usr/bin/chattr +i /etc/hosts\n", 0o644)
+	r2 := runCheck(t, hostEnv(tr), "host.shell")
+	requireFinding(t, r2, tr, "/etc/systemd/system/nightly.service.d/override.conf", "the timer backup.timer runs `/usr/bin/chattr +i /etc/hosts`", StatusWarn)
+	if f := findingOn(r2, tr, "/usr/lib/systemd/system/nightly.service", "backup.sh"); f != nil {
+		t.Errorf("a command a drop-in reset is judged: %s", f.Message)
+	}
 	requireFinding(t, r, tr, "/etc/systemd/system/orphan.timer", "starts orphan.service, which does not exist", StatusOK)
 	for _, fd := range r.Findings {
 		if strings.Contains(fd.Message, "apt") {

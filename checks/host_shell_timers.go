@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -72,6 +73,12 @@ func (s *shellScan) timer(ctx context.Context, p string) {
 			Commands: []string{"systemctl list-timers --all", "systemctl cat " + path.Base(p)}})
 		return
 	}
+	// The commands in effect: a drop-in's empty "ExecStart=" drops those set before it.
+	type execLine struct {
+		file string
+		kv   unitSetting
+	}
+	var execs []execLine
 	for _, f := range append([]string{svc.unit}, svc.dropIns...) {
 		text, ok := s.read(ctx, f)
 		if !ok {
@@ -81,28 +88,36 @@ func (s *shellScan) timer(ctx context.Context, p string) {
 			if kv.key != "ExecStart" && kv.key != "ExecStartPre" && kv.key != "ExecStartPost" {
 				continue
 			}
-			cmd := strings.TrimLeft(kv.value, "-@+!:|")
-			if cmd == "" {
-				continue // "ExecStart=" resets the list in a drop-in
-			}
-			s.jobs++
-			ev := []string{fmt.Sprintf("line %d: %s", kv.line, kv.text), fmt.Sprintf("%s: %s", path.Base(p), strings.Join(when, ", "))}
-			col := 0
-			if at := strings.Index(kv.text, cmd); at >= 0 {
-				col = utf8.RuneCountInString(kv.text[:at]) + 1
-			}
-			show := []string{"systemctl list-timers --all", "systemctl cat " + unit}
-			reasons := cronReasons(cmd)
-			if len(reasons) == 0 {
-				s.findings = append(s.findings, Finding{Severity: StatusOK, File: n.ref(f, kv.line, col), Evidence: ev, Commands: show,
-					Message: fmt.Sprintf("the timer %s runs `%s` %s", path.Base(p), cmd, schedule)})
+			if kv.value == "" {
+				execs = slices.DeleteFunc(execs, func(e execLine) bool { return e.kv.key == kv.key })
 				continue
 			}
-			s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(f, kv.line, col), Evidence: ev, Commands: show,
-				Message: fmt.Sprintf("the timer %s runs `%s` %s, and it %s: a job like this puts a breakage back after you fix it",
-					path.Base(p), cmd, schedule, strings.Join(reasons, ", ")),
-				Hint: fmt.Sprintf("`systemctl disable --now %s`, then undo what the job did and remove %s.", path.Base(p), n.Display(p))})
+			execs = append(execs, execLine{f, kv})
 		}
+	}
+	for _, e := range execs {
+		f, kv := e.file, e.kv
+		cmd := strings.TrimLeft(kv.value, "-@+!:|")
+		if cmd == "" {
+			continue
+		}
+		s.jobs++
+		ev := []string{fmt.Sprintf("line %d: %s", kv.line, kv.text), fmt.Sprintf("%s: %s", path.Base(p), strings.Join(when, ", "))}
+		col := 0
+		if at := strings.Index(kv.text, cmd); at >= 0 {
+			col = utf8.RuneCountInString(kv.text[:at]) + 1
+		}
+		show := []string{"systemctl list-timers --all", "systemctl cat " + unit}
+		reasons := cronReasons(cmd)
+		if len(reasons) == 0 {
+			s.findings = append(s.findings, Finding{Severity: StatusOK, File: n.ref(f, kv.line, col), Evidence: ev, Commands: show,
+				Message: fmt.Sprintf("the timer %s runs `%s` %s", path.Base(p), cmd, schedule)})
+			continue
+		}
+		s.findings = append(s.findings, Finding{Severity: StatusWarn, File: n.ref(f, kv.line, col), Evidence: ev, Commands: show,
+			Message: fmt.Sprintf("the timer %s runs `%s` %s, and it %s: a job like this puts a breakage back after you fix it",
+				path.Base(p), cmd, schedule, strings.Join(reasons, ", ")),
+			Hint: fmt.Sprintf("`systemctl disable --now %s`, then undo what the job did and remove %s.", path.Base(p), n.Display(p))})
 	}
 }
 

@@ -84,6 +84,10 @@ func ColorKeys() []string {
 // Load reads a theme file. Any error names the file, line and column, and the bad key when
 // there is one; the caller falls back to the default theme.
 func Load(path string) (*File, error) {
+	// Opening a FIFO waits for a writer: anything but a regular file is refused unopened.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, &FileError{Path: path, Line: 1, Column: 1, Msg: fmt.Sprintf("not a regular file (%s): give the path of a theme YAML file", fi.Mode().Type())}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading theme file: %w", err)
