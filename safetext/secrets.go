@@ -11,13 +11,17 @@ import (
 var secretPatterns = []*regexp.Regexp{
 	// The name must end in the secret word, so "secretName: db" or "tokenTTL: 1h" keep their value;
 	// a JSON key's closing quote may stand between the name and the colon.
-	regexp.MustCompile(`(?i)((?:--|\b)[\w-]*(?:token|password|passwd|secret|api[-_]?key|client-key-data|private[-_]?key|secret[\w-]*key)\\?["']?\s*[=:]\s*|(?:--)[\w-]*(?:token|password|secret)\s+)("[^"]*"|'[^']*'|\S+)`),
+	regexp.MustCompile(`(?i)((?:--|\b)[\w-]*(?:token|password|passwd|pass|pwd|secret|api[-_]?key|client-key-data|private[-_]?key|secret[\w-]*key)\\?["']?\s*[=:]\s*|(?:--)[\w-]*(?:token|password|secret)\s+)("[^"]*"|'[^']*'|\S+)`),
 	regexp.MustCompile(`(?i)(\bbearer\s+|\bauthorization\\?["']?\s*[=:]\s*["']?basic\s+)(\S+)`),
 	regexp.MustCompile(`()\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*`),
 }
 
 // pemKey is a private key block, possibly cut off: its base64 lines are the secret.
 var pemKey = regexp.MustCompile(`(?s)-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)`)
+
+// userPassword is curl's -u user:password (and --user=): the user stays, the password goes;
+// a numeric uid:gid (docker run -u 1000:1000) is not a credential.
+var userPassword = regexp.MustCompile(`((?:^|\s)(?:-u\s*|--user[=\s]+)["']?([^\s:"']+):)([^\s"']+)`)
 
 // urlPassword is the password of a URL's user info (a proxy's http://user:pass@host): the
 // user name and host stay.
@@ -41,6 +45,13 @@ func RedactSecrets(s string) string {
 
 func redactLine(s string) string {
 	s = urlPassword.ReplaceAllString(s, "${1}<redacted>@")
+	s = userPassword.ReplaceAllStringFunc(s, func(m string) string {
+		sub := userPassword.FindStringSubmatch(m)
+		if digits(sub[2]) && digits(sub[3]) || strings.HasPrefix(sub[3], "<redacted") {
+			return m
+		}
+		return sub[1] + "<redacted>"
+	})
 	for _, p := range secretPatterns {
 		s = p.ReplaceAllStringFunc(s, func(m string) string {
 			sub := p.FindStringSubmatch(m)
@@ -216,4 +227,8 @@ func siblingKeys(parsed []yamlLine, i int) []int {
 		out = append(out, j)
 	}
 	return out
+}
+
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }

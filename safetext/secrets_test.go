@@ -14,8 +14,13 @@ func TestRedactSecrets(t *testing.T) {
 		`curl -H "Authorization: Bearer abc.def"`:                  `curl -H "Authorization: Bearer <redacted>`,
 		`password: hunter2`:                                        `password: <redacted>`,
 		`x eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl`: `x <redacted>`,
-		`#!/bin/sh`:              `#!/bin/sh`,
-		`exec kubectl.real "$@"`: `exec kubectl.real "$@"`,
+		`export MYSQL_PWD=s3cr3t`:                                  `export MYSQL_PWD=<redacted>`,
+		`DB_PASS: "s3cr3t"`:                                        `DB_PASS: <redacted>`,
+		`curl -u admin:s3cr3t https://x`:                           `curl -u admin:<redacted> https://x`,
+		`curl --user=admin:s3cr3t https://x`:                       `curl --user=admin:<redacted> https://x`,
+		`cd "$PWD"`:                                                `cd "$PWD"`,
+		`#!/bin/sh`:                                                `#!/bin/sh`,
+		`exec kubectl.real "$@"`:                                   `exec kubectl.real "$@"`,
 	}
 	for in, want := range cases {
 		if got := RedactSecrets(in); got != want {
