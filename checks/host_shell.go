@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kockpit/kockpit/host"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -94,13 +95,9 @@ func runHostShell(ctx context.Context, n *nodeFS) Result {
 	for _, p := range systemShellFiles {
 		scripts = append(scripts, shellScript{path: p, zsh: strings.Contains(p, "zsh") || strings.HasPrefix(path.Base(p), "z")})
 	}
-	if l, ok, err := n.listOptional(ctx, "/etc/profile.d"); err != nil {
-		s.findings = append(s.findings, n.unreadable("/etc/profile.d", err))
-	} else if ok {
-		for _, e := range l.Entries {
-			if strings.HasSuffix(e.Name(), ".sh") {
-				scripts = append(scripts, shellScript{path: e.Path})
-			}
+	for _, e := range s.list(ctx, "/etc/profile.d") {
+		if strings.HasSuffix(e.Name(), ".sh") {
+			scripts = append(scripts, shellScript{path: e.Path})
 		}
 	}
 	homes := s.homes(ctx)
@@ -128,26 +125,17 @@ func runHostShell(ctx context.Context, n *nodeFS) Result {
 		return Finding{Severity: StatusWarn, Message: fmt.Sprintf("%d more findings not shown", more),
 			Commands: []string{"grep -n -E 'alias|PROMPT_COMMAND|trap|EDITOR|HIST' /etc/profile /etc/bash.bashrc ~/.bashrc"}}
 	})
-	jobs := plural(s.tabs, "1 crontab", "crontabs")
+	read := plural(s.scripts, "1 shell start-up file", "shell start-up files") + " and " + plural(s.tabs, "1 crontab", "crontabs")
 	if s.timerCount > 0 {
-		jobs = fmt.Sprintf("%s, %s", plural(s.scripts, "1 shell start-up file", "shell start-up files"), jobs) + " and " + plural(s.timerCount, "1 systemd timer", "systemd timers")
-	} else {
-		jobs = plural(s.scripts, "1 shell start-up file", "shell start-up files") + " and " + jobs
+		read = strings.Replace(read, " and ", ", ", 1) + " and " + plural(s.timerCount, "1 systemd timer", "systemd timers")
 	}
-	return n.result(findings, fmt.Sprintf("%s (%s) read: no alias, function, hook or job changes what you type", jobs, plural(s.jobs, "1 job", "jobs")))
+	return n.result(findings, fmt.Sprintf("%s (%s) read: no alias, function, hook or job changes what you type", read, plural(s.jobs, "1 job", "jobs")))
 }
 
 // homes are /root and the directories under /home, as far as they can be read.
 func (s *shellScan) homes(ctx context.Context) []string {
 	homes := []string{"/root"}
-	l, ok, err := s.n.listOptional(ctx, "/home")
-	if err != nil {
-		s.findings = append(s.findings, s.n.unreadable("/home", err))
-	}
-	if !ok {
-		return homes
-	}
-	for _, e := range l.Entries {
+	for _, e := range s.list(ctx, "/home") {
 		if e.IsDir() && len(homes) <= maxHomes {
 			homes = append(homes, e.Path)
 		}
@@ -155,7 +143,16 @@ func (s *shellScan) homes(ctx context.Context) []string {
 	return homes
 }
 
-// readScript reads a file the shell may read; a missing file is no finding, an unreadable one is.
+// list lists a directory that may not exist; one it cannot read becomes a finding.
+func (s *shellScan) list(ctx context.Context, dir string) []host.Entry {
+	l, _, err := s.n.listOptional(ctx, dir)
+	if err != nil {
+		s.findings = append(s.findings, s.n.unreadable(dir, err))
+	}
+	return l.Entries
+}
+
+// read reads a file the shell may read; a missing file is no finding, an unreadable one is.
 func (s *shellScan) read(ctx context.Context, p string) ([]byte, bool) {
 	f, ok, err := s.n.readOptional(ctx, p)
 	switch {
@@ -937,20 +934,11 @@ var (
 
 // crontabs reads every crontab and judges each job.
 func (s *shellScan) crontabs(ctx context.Context) {
-	n := s.n
 	for _, p := range systemCrontabs {
 		s.crontab(ctx, p, "")
 	}
 	for _, dir := range append(systemCrontabDirs, userCrontabDirs...) {
-		l, ok, err := n.listOptional(ctx, dir)
-		if err != nil {
-			s.findings = append(s.findings, n.unreadable(dir, err))
-			continue
-		}
-		if !ok {
-			continue
-		}
-		for _, e := range l.Entries {
+		for _, e := range s.list(ctx, dir) {
 			if !e.IsRegular() || strings.HasPrefix(e.Name(), ".") || packageLeftover(e.Name()) {
 				continue
 			}
@@ -1107,10 +1095,8 @@ func cronReasons(cmd string) []string {
 	}
 	touches := func(dirs ...string) bool {
 		for _, w := range words {
-			for _, d := range dirs {
-				if w == d || strings.HasPrefix(w, d+"/") {
-					return true
-				}
+			if underAny(w, dirs...) {
+				return true
 			}
 		}
 		return false

@@ -22,17 +22,8 @@ const maxTimers = 200
 
 // timers judges the commands that the services of administrator-written timers run.
 func (s *shellScan) timers(ctx context.Context) {
-	n := s.n
 	for _, dir := range adminUnitDirs {
-		l, ok, err := n.listOptional(ctx, dir)
-		if err != nil {
-			s.findings = append(s.findings, n.unreadable(dir, err))
-			continue
-		}
-		if !ok {
-			continue
-		}
-		for _, e := range l.Entries {
+		for _, e := range s.list(ctx, dir) {
 			if !e.IsRegular() || !strings.HasSuffix(e.Name(), ".timer") || s.timerCount >= maxTimers {
 				continue
 			}
