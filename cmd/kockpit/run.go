@@ -20,6 +20,11 @@ import (
 	"github.com/kockpit/kockpit/scenarios"
 )
 
+// clock is the wall clock of a report: its generatedAt and total duration, and the checks' Now
+// (certificate expiry, ages) when they read the demo, a snapshot or a cluster. A variable so
+// the golden report test (golden_test.go) can stop it.
+var clock = time.Now
+
 // run is the root command: complete the flags, gather the environment, run the checks and
 // render the results. On a machine that looks like a node, the host checks join in.
 func (o *options) run(parent context.Context) error {
@@ -87,7 +92,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 
 // environment builds what checks read: a snapshot from files, the demo, or a live cluster.
 func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, error) {
-	env := &checks.Env{Path: os.Getenv("PATH"), Now: time.Now}
+	env := &checks.Env{Path: os.Getenv("PATH"), Now: clock}
 	switch {
 	case o.demo:
 		snap, err := scenarios.Demo(ctx)
@@ -203,7 +208,7 @@ func serverHost(server string) string {
 
 // runChecks runs the checks and gathers the report, with progress on a terminal's stderr.
 func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Source, selected []checks.Check) (*report.Report, error) {
-	start := time.Now()
+	start := clock()
 	r := report.New(version, src, selected, start)
 	progress := o.progress(len(selected))
 	done := 0
@@ -223,7 +228,7 @@ func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Sou
 			r.Source.ServerVersion = serverVersion(ctx, env)
 		}
 	}
-	r.Finish(time.Since(start), stats)
+	r.Finish(clock().Sub(start), stats)
 	return r, nil
 }
 
