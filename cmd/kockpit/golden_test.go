@@ -1,0 +1,191 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Golden reports: `kockpit --report --format json` on the demo and on every snapshot in
+// testdata/snapshots, compared byte for byte with testdata/golden, so that a refactoring can
+// show it changed nothing a user or a program reading the report would see. A change that is
+// meant regenerates them:
+//
+//	go test ./cmd/kockpit -run TestReportGolden -update
+//
+// and the diff of testdata/golden is then the change in behaviour, to review like code.
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestReportGolden from this run")
+
+const (
+	goldenDir    = "testdata/golden"
+	snapshotsDir = "../../testdata/snapshots"
+	// goldenVersion stands for kockpitVersion, which a release build stamps.
+	goldenVersion = "golden"
+	// stubKubectlDir stands for the stub kubectl's temporary directory in the goldens.
+	stubKubectlDir = "/stub/bin"
+	// demoNodeDir stands for the demo's unpacked node ($TMPDIR/kockpit-demo-node-NNNN).
+	demoNodeDir = "/tmp/kockpit-demo-node"
+)
+
+// goldenNow is the clock of every golden run: just after the newest timestamp in the demo
+// and the snapshots (2026-11-25), so ages and expiries read as on a day near them.
+var goldenNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+
+// stubKubectl answers what versions.kubectl asks (`kubectl version --client -o json`) with
+// the demo server's release, and fails on anything else: the machine's own kubectl, if any,
+// stays out of the report. versions.kubectl reports the stub as a script (a Warn): that, too,
+// is the check's behaviour, and stays the same from run to run.
+const stubKubectl = `#!/bin/sh
+[ "$*" = "version --client -o json" ] || { echo "kubectl stub: unexpected arguments: $*" >&2; exit 1; }
+echo '{"clientVersion":{"major":"1","minor":"37","gitVersion":"v1.37.2","platform":"linux/amd64"}}'
+`
+
+var (
+	// durationMS is every durationMs: the checks' and the LISTs' are timed by the runner and
+	// the snapshot with the wall clock, which the test cannot stop.
+	durationMS = regexp.MustCompile(`("durationMs": )-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?`)
+	// fileStat is the stat line host.binaries quotes: the owner and times of the demo's node
+	// files are those of whoever unpacked them, and when (ctime cannot be set back).
+	fileStat = regexp.MustCompile(`owner uid [0-9]+, ([^,"]+), changed [^()"]+ \(ctime\), modified [^()"]+ \(mtime\)`)
+)
+
+func TestReportGolden(t *testing.T) {
+	// The host checks judge the demo node's binaries against this machine's system and
+	// architecture, and kubectl download URLs name them: the goldens are of linux/amd64.
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skipf("the golden reports are recorded on linux/amd64, this is %s/%s", runtime.GOOS, runtime.GOARCH)
+	}
+	defer func(c func() time.Time, v string) { clock, version = c, v }(clock, version)
+	clock = func() time.Time { return goldenNow }
+	version = goldenVersion
+
+	stubDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(stubDir, "kubectl"), []byte(stubKubectl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", stubDir) // only the stub: nothing else of this machine's PATH is looked up
+
+	type goldenCase struct{ name, snapshot string }
+	cases := []goldenCase{{name: "demo"}}
+	entries, err := os.ReadDir(snapshotsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries { // every snapshot, so a new one fails here until it has goldens
+		cases = append(cases, goldenCase{name: "snapshot-" + e.Name(), snapshot: filepath.Join(snapshotsDir, e.Name())})
+	}
+	// A golden whose case is gone (a snapshot removed or renamed) would never fail: no strays.
+	known := map[string]bool{}
+	for _, c := range cases {
+		known[c.name+".json"], known[c.name+".stderr"] = true, true
+	}
+	goldens, _ := os.ReadDir(goldenDir)
+	for _, g := range goldens {
+		switch path := filepath.Join(goldenDir, g.Name()); {
+		case known[g.Name()]:
+		case *update:
+			os.Remove(path)
+		default:
+			t.Errorf("%s belongs to no case: delete it, or run with -update", path)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp) // where the demo unpacks its node
+			args := []string{"--report", "--format", "json", "--demo"}
+			if c.snapshot != "" {
+				args = []string{"--report", "--format", "json", "--snapshot", c.snapshot}
+			}
+			code, stdout, stderr := kockpit(t, args...)
+
+			// Paths of this run's temporary directories become fixed names; nothing of them
+			// may be left after, or the golden would hold this one run's path.
+			demoNode := regexp.MustCompile(regexp.QuoteMeta(filepath.Join(tmp, "kockpit-demo-node-")) + `[0-9]+`)
+			stdout = demoNode.ReplaceAllLiteralString(stdout, demoNodeDir)
+			stdout = strings.ReplaceAll(stdout, stubDir, stubKubectlDir)
+			stdout = durationMS.ReplaceAllString(stdout, "${1}0")
+			stdout = fileStat.ReplaceAllString(stdout, "owner uid UID, ${1}, changed CTIME (ctime), modified MTIME (mtime)")
+			if strings.Contains(stdout, tmp) || strings.Contains(stdout, stubDir) {
+				t.Errorf("the report still names a temporary directory of this run (%s or %s): normalise it", tmp, stubDir)
+			}
+
+			// Bad input writes no report: its golden is the exit code and the message.
+			checkGolden(t, c.name+".json", stdout)
+			checkGolden(t, c.name+".stderr", fmt.Sprintf("exit %d\n%s", code, stderr))
+		})
+	}
+}
+
+// checkGolden compares got with testdata/golden/name, or writes it there under -update. An
+// empty got means no such golden file: bad input prints no report.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join(goldenDir, name)
+	if *update {
+		var err error
+		if got == "" {
+			err = os.Remove(path)
+			if os.IsNotExist(err) {
+				err = nil
+			}
+		} else if err = os.MkdirAll(goldenDir, 0o755); err == nil {
+			err = os.WriteFile(path, []byte(got), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	switch {
+	case os.IsNotExist(err) && got == "":
+		return
+	case os.IsNotExist(err):
+		t.Errorf("%s is missing: go test ./cmd/kockpit -run TestReportGolden -update writes it", path)
+		return
+	case err != nil:
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from this run at %s\n(if the change is meant: go test ./cmd/kockpit -run TestReportGolden -update, and review git diff cmd/kockpit/%s)",
+			path, firstDifference(string(want), got), goldenDir)
+	}
+}
+
+// firstDifference shows the first line where want and got part, with its number.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl || i >= len(w) || i >= len(g) {
+			return fmt.Sprintf("line %d:\n  golden: %q\n  now:    %q", i+1, wl, gl)
+		}
+	}
+	return "the end" // unreachable: the two differ
+}
+
+// goldenOnly says the run selects no test but TestReportGolden (-run TestReportGolden, with or
+// without ^ $ and a subtest part). TestMain then runs it without the test cluster, which it
+// does not need: it must not wait for the cluster to start, nor, when the cluster's binaries
+// are missing, be skipped with the rest of the package and let "ok" hide a changed report.
+func goldenOnly() bool {
+	flag.Parse()
+	run := flag.Lookup("test.run").Value.String()
+	top, _, _ := strings.Cut(run, "/")
+	top = strings.TrimSuffix(strings.TrimPrefix(top, "^"), "$")
+	return strings.HasPrefix(top, "TestReportGolden") && regexp.QuoteMeta(top) == top
+}
