@@ -35,9 +35,9 @@ type Env struct {
 	// DNSProbeName is the name outside the cluster the DNS probe asks CoreDNS for
 	// (--dns-probe-name); empty means registry.k8s.io.
 	DNSProbeName string
-	// Registry is the set of checks of this run, for checks that reason about the others
+	// Selected is the set of checks of this run, for checks that reason about the others
 	// (which of them a restricted user degrades).
-	Registry []Check
+	Selected []Check
 }
 
 // Host is a node's file system as host checks see it.
@@ -69,7 +69,7 @@ func SkipOrError(err error) Result {
 		return Skipped(SkipNotInstalled, err.Error())
 	case !isAPIStatus(err) && !errors.Is(err, context.Canceled):
 		// The request never got an answer: say so in api.reachable's words, not as a raw URL.
-		msg, _ := classifyConnError(err)
+		msg, _ := kube.ClassifyConnError(err)
 		return Errored(fmt.Sprintf("%s: %s (see api.reachable)", failedStep(err), msg))
 	default:
 		return Errored(err.Error())
@@ -92,7 +92,7 @@ func failedStep(err error) string {
 }
 
 // currentTime is Env.Now, or the wall clock when the Env sets no clock.
-func (e *Env) currentTime() time.Time {
+func (e *Env) CurrentTime() time.Time {
 	if e.Now != nil {
 		return e.Now()
 	}
@@ -100,7 +100,7 @@ func (e *Env) currentTime() time.Time {
 }
 
 // searchPath is Env.Path, or kockpit's own PATH when the Env sets none.
-func (e *Env) searchPath() string {
+func (e *Env) SearchPath() string {
 	if e.Path != "" {
 		return e.Path
 	}

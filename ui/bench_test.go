@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/catalog"
 )
 
 // manyFindings is a result of one check with n findings.
@@ -66,7 +67,7 @@ func BenchmarkKeypressToFrame(b *testing.B) {
 func BenchmarkFirstFrame(b *testing.B) {
 	runs := &fakeRuns{}
 	for b.Loop() {
-		m := New(Options{Checks: checks.All(), Start: runs.start})
+		m := New(Options{Checks: catalog.All(), Start: runs.start})
 		next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 		_ = next.(Model).View()
 	}

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/kockpit/kockpit/checks/catalog"
 	"github.com/spf13/cobra"
-
-	"github.com/kockpit/kockpit/checks"
 )
 
 // newChecksCommand lists the checks, for --only and --skip.
@@ -18,7 +17,7 @@ func newChecksCommand(o *options) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			w := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tCATEGORY\tTITLE")
-			for _, c := range checks.All() {
+			for _, c := range catalog.All() {
 				fmt.Fprintf(w, "%s\t%s\t%s\n", c.ID, c.Category, c.Title)
 			}
 			return w.Flush()

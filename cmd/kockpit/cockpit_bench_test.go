@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/catalog"
 	"github.com/kockpit/kockpit/ui"
 )
 
@@ -30,8 +30,8 @@ func BenchmarkStartToFirstFrame(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		selected := checks.All()
-		env.Registry = selected
+		selected := catalog.All()
+		env.Selected = selected
 		theme, file, keys, notice := o.cockpitTheme()
 		m := ui.New(o.cockpitOptions(ctx, env, src, selected, theme, file, keys, notice))
 		next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})

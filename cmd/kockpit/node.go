@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/catalog"
+	"github.com/kockpit/kockpit/internal/nodefs"
 	"github.com/kockpit/kockpit/report"
 )
 
@@ -42,7 +44,7 @@ cluster is down. It only reads.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&n.hostRoot, "host-root", "/", "the directory that holds the node's files (/host in a pod that mounts the node)")
-	f.DurationVar(&n.since, "since", checks.DefaultHostSince, "the timeline lists files changed within this long")
+	f.DurationVar(&n.since, "since", nodefs.DefaultHostSince, "the timeline lists files changed within this long")
 	f.BoolVar(&o.report, "report", false, "print a report instead of opening the cockpit")
 	f.StringVar(&o.format, "format", "text", "report format: text, json, markdown or junit")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
@@ -78,7 +80,7 @@ func (n *nodeOptions) run(parent context.Context) error {
 // hostChecks are the checks `kockpit node` runs.
 func hostChecks() []checks.Check {
 	var out []checks.Check
-	for _, c := range checks.All() {
+	for _, c := range catalog.All() {
 		if c.Category == checks.CategoryHost {
 			out = append(out, c)
 		}
@@ -94,7 +96,7 @@ var nodeMarkers = []string{"etc/kubernetes", "var/lib/kubelet"}
 func detectNode(root string) *checks.Host {
 	for _, m := range nodeMarkers {
 		if fi, err := os.Stat(filepath.Join(root, m)); err == nil && fi.IsDir() {
-			return &checks.Host{Root: root, Since: checks.DefaultHostSince}
+			return &checks.Host{Root: root, Since: nodefs.DefaultHostSince}
 		}
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/catalog"
+	"github.com/kockpit/kockpit/internal/nodefs"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
@@ -34,7 +36,7 @@ func (o *options) run(parent context.Context) error {
 	if o.demo && o.snapshot != "" {
 		return usagef("--demo and --snapshot both name the cluster to read: give one")
 	}
-	return o.runReport(parent, checks.All(), func(ctx context.Context) (*checks.Env, report.Source, error) {
+	return o.runReport(parent, catalog.All(), func(ctx context.Context) (*checks.Env, report.Source, error) {
 		env, src, err := o.environment(ctx)
 		if err == nil && !o.demo && o.snapshot == "" {
 			env.Host = detectNode("/")
@@ -75,7 +77,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err != nil {
 		return err
 	}
-	env.Registry = selected
+	env.Selected = selected
 	if o.wantsCockpit() {
 		return o.runCockpit(ctx, env, src, selected)
 	}
@@ -149,7 +151,7 @@ func (o *options) unpackDemoNode() (*checks.Host, error) {
 	if err := scenarios.UnpackNode(dir); err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files into %s: %w", dir, err)
 	}
-	return &checks.Host{Root: dir, Since: checks.DefaultHostSince, Unpacked: true}, nil
+	return &checks.Host{Root: dir, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
 }
 
 // cleanUp undoes what the run set up on this machine (the demo's node files).

@@ -1,0 +1,122 @@
+package network
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/checktest"
+	"github.com/kockpit/kockpit/internal/nearmiss"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestNetworkServicesHealthy(t *testing.T) {
+	r := checktest.RunLive(t, "network.services")
+	checktest.RequireNoProblems(t, r)
+	if r.Summary != "all 3 Services with a selector match pods and have ready endpoints" {
+		t.Errorf("summary = %q", r.Summary)
+	}
+}
+
+func servicesWith(t *testing.T, file string) checks.Result {
+	t.Helper()
+	checktest.Cluster(t).Apply(t, checktest.Fixture("net-services/"+file))
+	return checktest.RunLive(t, "network.services")
+}
+
+func TestNetworkServicesSelectorLookalike(t *testing.T) {
+	r := servicesWith(t, "lookalike.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "api",
+		"Service team-a/api selects no pod: its selector differs from the labels of api-v1-5c8d7f9b4-k2m7x by a look-alike character")
+	if !slices.Contains(f.Evidence, "app=api-vl: the pods have app=api-v1 (a look-alike character)") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestNetworkServicesSelectorCase(t *testing.T) {
+	r := servicesWith(t, "case.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "web-case", "differs from the labels of web-5d7f8b9c6d-q7m4n, web-5d7f8b9c6d-x2k9p by case")
+	if !slices.Contains(f.Evidence, "app=Web: the pods have app=web (case)") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestNetworkServicesSelectorOneEdit(t *testing.T) {
+	r := servicesWith(t, "one-edit.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "web-typo", "by one character")
+}
+
+func TestNetworkServicesSelectorMatchesNothing(t *testing.T) {
+	r := servicesWith(t, "no-match.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Service", "team-a", "web-frontend", "Service team-a/web-frontend selects no pod, so it has no endpoints")
+	if !slices.Contains(f.Evidence, "nearest pods: web-5d7f8b9c6d-q7m4n, web-5d7f8b9c6d-x2k9p, matching 1 of 2 selector labels") ||
+		!slices.Contains(f.Evidence, "tier=frontend: the pods have no such label") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestNetworkServicesPodsInAnotherNamespace(t *testing.T) {
+	r := servicesWith(t, "other-namespace.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-b", "web", "Service team-b/web selects no pod in its namespace; the pods it would select are in team-a")
+}
+
+func TestNetworkServicesNamedTargetPort(t *testing.T) {
+	r := servicesWith(t, "named-port.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "web-named-port", `targetPort "htpp" names no TCP container port of 2 of its 2 pods`)
+	if !strings.Contains(f.Hint, `The pods have "http", which differs by one character`) &&
+		!strings.Contains(f.Hint, `The pods have "http"`) {
+		t.Errorf("hint = %q", f.Hint)
+	}
+	if !slices.Contains(f.Evidence, "the pods declare: http 80/TCP") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestNetworkServicesRemappedTargetPort(t *testing.T) {
+	r := servicesWith(t, "remapped-port.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Service", "team-a", "web-remapped", "sends port 80 to targetPort 8081, which 2 of its 2 pods do not declare")
+}
+
+func TestNetworkServicesNoReadyEndpoints(t *testing.T) {
+	r := servicesWith(t, "not-ready.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "queue", "Service team-a/queue has no ready endpoints: its only pod is not ready")
+	if !slices.Contains(f.Evidence, "queue-6f8d9c7b5-p2x4k: container queue CrashLoopBackOff (14 restarts)") {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestNetworkServicesNoEndpointSlice(t *testing.T) {
+	r := servicesWith(t, "no-endpointslice.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "team-a", "web-no-slice", "has no EndpointSlice although 2 of its pods are ready")
+}
+
+// The API server refuses labels outside ASCII, but snapshot files (and the demo) carry them.
+func TestNetworkServicesCyrillicSelectorOffline(t *testing.T) {
+	pod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", Labels: map[string]string{"app": "web"}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning}}
+	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "wеb"}}}
+	r := runNetworkServices(t.Context(), checktest.OfflineEnv(t, pod, svc))
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Service", "shop", "web", "differs from the labels of web-1 by a look-alike character")
+	if !strings.Contains(strings.Join(f.Evidence, "\n"), `in "wеb" column 2: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`) {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+}
+
+func TestOneEdit(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"web", "web", false}, {"web", "wen", true}, {"web", "webb", true}, {"web", "eb", true},
+		{"web", "wbe", false}, {"wеb", "web", true}, {"", "a", true}, {"ab", "", false},
+	} {
+		if got := nearmiss.OneEdit(tc.a, tc.b); got != tc.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
