@@ -23,13 +23,13 @@ const accessReviewParallelism = 6
 
 // accessCheck is the api.access check.
 var accessCheck = checks.Check{
-		ID:       "api.access",
-		Title:    "Who you are, and which checks your permissions degrade",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.access"),
-		Needs: checks.NeedsLiveAPI,
-		Run:   runAPIAccess,
-	}
+	ID:       "api.access",
+	Title:    "Who you are, and which checks your permissions degrade",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.access"),
+	Needs:    checks.NeedsLiveAPI,
+	Run:      runAPIAccess,
+}
 
 // accessAnswer is what the API server said about listing one resource.
 type accessAnswer struct {

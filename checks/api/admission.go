@@ -24,14 +24,14 @@ import (
 
 // admissionCheck is the api.admission check.
 var admissionCheck = checks.Check{
-		ID:       "api.admission",
-		Title:    "Admission webhooks can be reached and do not reach too far",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.admission"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.ValidatingWebhooks, kube.MutatingWebhooks, kube.Services, kube.EndpointSlices, kube.Namespaces},
-		Run:   runAdmission,
-	}
+	ID:       "api.admission",
+	Title:    "Admission webhooks can be reached and do not reach too far",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.admission"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.ValidatingWebhooks, kube.MutatingWebhooks, kube.Services, kube.EndpointSlices, kube.Namespaces},
+	Run:      runAdmission,
+}
 
 // webhook is one webhook of a validating or a mutating configuration, in the fields both share.
 type webhook struct {

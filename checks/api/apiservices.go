@@ -16,14 +16,14 @@ import (
 
 // apiservicesCheck is the api.apiservices check.
 var apiservicesCheck = checks.Check{
-		ID:       "api.apiservices",
-		Title:    "Every API group is served",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.apiservices"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.APIServices},
-		Run:   runAPIServices,
-	}
+	ID:       "api.apiservices",
+	Title:    "Every API group is served",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.apiservices"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.APIServices},
+	Run:      runAPIServices,
+}
 
 // builtinGroups are the groups the API server serves itself: their APIServices are Local.
 var builtinGroups = map[string]bool{

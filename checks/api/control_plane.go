@@ -21,14 +21,14 @@ var kubeadmStaticComponents = []string{"kube-apiserver", "kube-controller-manage
 
 // controlPlaneCheck is the api.control-plane check.
 var controlPlaneCheck = checks.Check{
-		ID:       "api.control-plane",
-		Title:    "Control-plane pods run, are ready and have sane flags",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.control-plane"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Pods},
-		Run:   runControlPlane,
-	}
+	ID:       "api.control-plane",
+	Title:    "Control-plane pods run, are ready and have sane flags",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.control-plane"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Pods},
+	Run:      runControlPlane,
+}
 
 func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 	pods, err := kube.ListOf[*corev1.Pod](ctx, env.Snapshot, kube.Pods)

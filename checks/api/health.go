@@ -15,13 +15,13 @@ import (
 
 // healthCheck is the api.health check.
 var healthCheck = checks.Check{
-		ID:       "api.health",
-		Title:    "The API server's readiness and liveness checks pass",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.health"),
-		Needs: checks.NeedsLiveAPI,
-		Run:   runAPIHealth,
-	}
+	ID:       "api.health",
+	Title:    "The API server's readiness and liveness checks pass",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.health"),
+	Needs:    checks.NeedsLiveAPI,
+	Run:      runAPIHealth,
+}
 
 // healthLine is one line of a verbose /readyz or /livez answer.
 type healthLine struct {

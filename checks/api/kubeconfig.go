@@ -22,13 +22,13 @@ import (
 
 // kubeconfigCheck is the api.kubeconfig check.
 var kubeconfigCheck = checks.Check{
-		ID:       "api.kubeconfig",
-		Title:    "The kubeconfig names a real context, cluster and user with valid credentials",
-		Category: checks.CategoryAPI,
-		Learn: learn("api.kubeconfig"),
-		Needs: checks.NeedsKubeconfig,
-		Run:   runKubeconfig,
-	}
+	ID:       "api.kubeconfig",
+	Title:    "The kubeconfig names a real context, cluster and user with valid credentials",
+	Category: checks.CategoryAPI,
+	Learn:    learn("api.kubeconfig"),
+	Needs:    checks.NeedsKubeconfig,
+	Run:      runKubeconfig,
+}
 
 func runKubeconfig(_ context.Context, env *checks.Env) checks.Result {
 	kc := env.Kubeconfig

@@ -181,7 +181,6 @@ func RunCheck(t testing.TB, env *checks.Env, id string) checks.Result {
 	return got[0]
 }
 
-
 // runLive runs one check against the test cluster as admin.
 func RunLive(t *testing.T, id string) checks.Result {
 	t.Helper()

@@ -21,14 +21,14 @@ import (
 
 // corefileCheck is the dns.corefile check.
 var corefileCheck = checks.Check{
-		ID:       "dns.corefile",
-		Title:    "CoreDNS's Corefile parses and serves the cluster domain",
-		Category: checks.CategoryDNS,
-		Learn: learn("dns.corefile"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.ConfigMaps, kube.Deployments, kube.Nodes},
-		Run:   runDNSCorefile,
-	}
+	ID:       "dns.corefile",
+	Title:    "CoreDNS's Corefile parses and serves the cluster domain",
+	Category: checks.CategoryDNS,
+	Learn:    learn("dns.corefile"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.ConfigMaps, kube.Deployments, kube.Nodes},
+	Run:      runDNSCorefile,
+}
 
 // corefileQuoteLines bounds how many lines of a plugin's block a finding quotes.
 const corefileQuoteLines = 12

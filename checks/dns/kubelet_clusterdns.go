@@ -20,14 +20,14 @@ import (
 
 // kubeletClusterdnsCheck is the dns.kubelet-clusterdns check.
 var kubeletClusterdnsCheck = checks.Check{
-		ID:       "dns.kubelet-clusterdns",
-		Title:    "Every kubelet gives pods the kube-dns Service as their nameserver",
-		Category: checks.CategoryDNS,
-		Learn: learn("dns.kubelet-clusterdns"),
-		Needs: checks.NeedsLiveAPI | checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Nodes, kube.Services, kube.DaemonSets},
-		Run:   runKubeletClusterDNS,
-	}
+	ID:       "dns.kubelet-clusterdns",
+	Title:    "Every kubelet gives pods the kube-dns Service as their nameserver",
+	Category: checks.CategoryDNS,
+	Learn:    learn("dns.kubelet-clusterdns"),
+	Needs:    checks.NeedsLiveAPI | checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Nodes, kube.Services, kube.DaemonSets},
+	Run:      runKubeletClusterDNS,
+}
 
 const (
 	// kubeletConfigNodes caps how many kubelets one run asks: enough to catch a bad node in most

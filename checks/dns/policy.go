@@ -21,14 +21,14 @@ import (
 
 // policyCheck is the dns.policy check.
 var policyCheck = checks.Check{
-		ID:       "dns.policy",
-		Title:    "Pods resolve names through cluster DNS",
-		Category: checks.CategoryDNS,
-		Learn: learn("dns.policy"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
-		Run:   runDNSPolicy,
-	}
+	ID:       "dns.policy",
+	Title:    "Pods resolve names through cluster DNS",
+	Category: checks.CategoryDNS,
+	Learn:    learn("dns.policy"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
+	Run:      runDNSPolicy,
+}
 
 // maxNdots is the resolver's default (and the kubelet's for ClusterFirst pods); more is extreme.
 const maxNdots = 5

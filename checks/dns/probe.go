@@ -23,14 +23,14 @@ import (
 
 // probeCheck is the dns.probe check.
 var probeCheck = checks.Check{
-		ID:       "dns.probe",
-		Title:    "CoreDNS answers for a Service and for a name outside the cluster",
-		Category: checks.CategoryDNS,
-		Learn: learn("dns.probe"),
-		Needs: checks.NeedsLiveAPI | checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Pods, kube.Services, kube.Deployments, kube.Nodes},
-		Run:   runDNSProbe,
-	}
+	ID:       "dns.probe",
+	Title:    "CoreDNS answers for a Service and for a name outside the cluster",
+	Category: checks.CategoryDNS,
+	Learn:    learn("dns.probe"),
+	Needs:    checks.NeedsLiveAPI | checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Pods, kube.Services, kube.Deployments, kube.Nodes},
+	Run:      runDNSProbe,
+}
 
 // defaultProbeName is the external name asked when --dns-probe-name is not given: the registry
 // every cluster pulls its own images from.

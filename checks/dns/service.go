@@ -22,14 +22,14 @@ import (
 
 // serviceCheck is the dns.service check.
 var serviceCheck = checks.Check{
-		ID:       "dns.service",
-		Title:    "The cluster DNS Service has ready CoreDNS pods behind it",
-		Category: checks.CategoryDNS,
-		Learn: learn("dns.service"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Services, kube.EndpointSlices, kube.Deployments, kube.DaemonSets, kube.Pods},
-		Run:   runDNSService,
-	}
+	ID:       "dns.service",
+	Title:    "The cluster DNS Service has ready CoreDNS pods behind it",
+	Category: checks.CategoryDNS,
+	Learn:    learn("dns.service"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Services, kube.EndpointSlices, kube.Deployments, kube.DaemonSets, kube.Pods},
+	Run:      runDNSService,
+}
 
 // dnsPort is the port cluster DNS serves on.
 const dnsPort = 53

@@ -21,13 +21,13 @@ import (
 
 // binariesCheck is the host.binaries check.
 var binariesCheck = checks.Check{
-		ID:       "host.binaries",
-		Title:    "The node's Kubernetes and system tools are real programs that can run",
-		Category: checks.CategoryHost,
-		Learn: learn("host.binaries"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostBinaries),
-	}
+	ID:       "host.binaries",
+	Title:    "The node's Kubernetes and system tools are real programs that can run",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.binaries"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostBinaries),
+}
 
 // nodeBinaries are the programs a node and the person fixing it depend on.
 var nodeBinaries = []string{

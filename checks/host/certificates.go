@@ -24,13 +24,13 @@ import (
 
 // certificatesCheck is the host.certificates check.
 var certificatesCheck = checks.Check{
-		ID:       "host.certificates",
-		Title:    "The node's Kubernetes certificates are valid and match their keys",
-		Category: checks.CategoryHost,
-		Learn: learn("host.certificates"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostCertificates),
-	}
+	ID:       "host.certificates",
+	Title:    "The node's Kubernetes certificates are valid and match their keys",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.certificates"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostCertificates),
+}
 
 // certDirs hold the node's PEM certificates and keys.
 var certDirs = []string{"/etc/kubernetes/pki", "/var/lib/kubelet/pki"}

@@ -17,13 +17,13 @@ import (
 
 // cniCheck is the host.cni check.
 var cniCheck = checks.Check{
-		ID:       "host.cni",
-		Title:    "The node has CNI plugins and one network config that uses them",
-		Category: checks.CategoryHost,
-		Learn: learn("host.cni"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostCNI),
-	}
+	ID:       "host.cni",
+	Title:    "The node has CNI plugins and one network config that uses them",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.cni"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostCNI),
+}
 
 const (
 	cniBinDir  = "/opt/cni/bin"

@@ -13,13 +13,13 @@ import (
 
 // diskCheck is the host.disk check.
 var diskCheck = checks.Check{
-		ID:       "host.disk",
-		Title:    "The node's disks have room, and no huge file hides on them",
-		Category: checks.CategoryHost,
-		Learn: learn("host.disk"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(nodefs.OnRealNode("file systems", runHostDisk)),
-	}
+	ID:       "host.disk",
+	Title:    "The node's disks have room, and no huge file hides on them",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.disk"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(nodefs.OnRealNode("file systems", runHostDisk)),
+}
 
 // nodeDataDirs are the file systems whose room the node depends on.
 var nodeDataDirs = []string{"/", "/var/lib/kubelet", "/var/lib/containerd", "/var/lib/etcd"}

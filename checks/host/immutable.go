@@ -12,13 +12,13 @@ import (
 
 // immutableCheck is the host.immutable check.
 var immutableCheck = checks.Check{
-		ID:       "host.immutable",
-		Title:    "Nothing Kubernetes writes on the node is immutable or append-only",
-		Category: checks.CategoryHost,
-		Learn: learn("host.immutable"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(nodefs.OnRealNode("inode attributes", runHostImmutable)),
-	}
+	ID:       "host.immutable",
+	Title:    "Nothing Kubernetes writes on the node is immutable or append-only",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.immutable"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(nodefs.OnRealNode("inode attributes", runHostImmutable)),
+}
 
 // writtenTree is a place Kubernetes writes, how deep to look into it, and who suffers when it
 // cannot.

@@ -13,13 +13,13 @@ import (
 
 // kernelCheck is the host.kernel check.
 var kernelCheck = checks.Check{
-		ID:       "host.kernel",
-		Title:    "The kernel settings Kubernetes relies on: swap, forwarding, namespaces, PIDs",
-		Category: checks.CategoryHost,
-		Learn: learn("host.kernel"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostKernel),
-	}
+	ID:       "host.kernel",
+	Title:    "The kernel settings Kubernetes relies on: swap, forwarding, namespaces, PIDs",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.kernel"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostKernel),
+}
 
 // minNamespaces is below what a node's pods alone need of each kind (110 pods by default).
 const minNamespaces = 128

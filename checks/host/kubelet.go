@@ -22,14 +22,14 @@ import (
 
 // kubeletCheck is the host.kubelet check.
 var kubeletCheck = checks.Check{
-		ID:       "host.kubelet",
-		Title:    "The kubelet's config is sane and its static pods parse",
-		Category: checks.CategoryHost,
-		Learn: learn("host.kubelet"),
-		Needs: checks.NeedsHost,
-		Reads: []kube.Resource{kube.Services},
-		Run:   nodefs.Run(runHostKubelet),
-	}
+	ID:       "host.kubelet",
+	Title:    "The kubelet's config is sane and its static pods parse",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.kubelet"),
+	Needs:    checks.NeedsHost,
+	Reads:    []kube.Resource{kube.Services},
+	Run:      nodefs.Run(runHostKubelet),
+}
 
 func runHostKubelet(ctx context.Context, n *nodefs.FS) checks.Result {
 	k, err := kubeletconfig.Load(ctx, n)

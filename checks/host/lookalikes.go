@@ -16,13 +16,13 @@ import (
 
 // lookalikesCheck is the host.lookalikes check.
 var lookalikesCheck = checks.Check{
-		ID:       "host.lookalikes",
-		Title:    "The node's Kubernetes config files hold no look-alike or invisible characters",
-		Category: checks.CategoryHost,
-		Learn: learn("host.lookalikes"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostLookalikes),
-	}
+	ID:       "host.lookalikes",
+	Title:    "The node's Kubernetes config files hold no look-alike or invisible characters",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.lookalikes"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostLookalikes),
+}
 
 // maxLookalikeLines is how many lines of one file get a finding each; the rest are counted.
 const maxLookalikeLines = 20

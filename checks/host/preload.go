@@ -12,13 +12,13 @@ import (
 
 // preloadCheck is the host.preload check.
 var preloadCheck = checks.Check{
-		ID:       "host.preload",
-		Title:    "No library is preloaded into every program (/etc/ld.so.preload)",
-		Category: checks.CategoryHost,
-		Learn: learn("host.preload"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostPreload),
-	}
+	ID:       "host.preload",
+	Title:    "No library is preloaded into every program (/etc/ld.so.preload)",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.preload"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostPreload),
+}
 
 func runHostPreload(ctx context.Context, n *nodefs.FS) checks.Result {
 	const p = "/etc/ld.so.preload"

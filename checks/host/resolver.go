@@ -13,13 +13,13 @@ import (
 
 // resolverCheck is the host.resolver check.
 var resolverCheck = checks.Check{
-		ID:       "host.resolver",
-		Title:    "The node's /etc/resolv.conf and /etc/hosts resolve what Kubernetes needs",
-		Category: checks.CategoryHost,
-		Learn: learn("host.resolver"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostResolver),
-	}
+	ID:       "host.resolver",
+	Title:    "The node's /etc/resolv.conf and /etc/hosts resolve what Kubernetes needs",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.resolver"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostResolver),
+}
 
 // registryHosts are the registries Kubernetes images come from; an /etc/hosts entry for one of
 // them (or a host under it) redirects image pulls.

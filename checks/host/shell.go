@@ -20,13 +20,13 @@ import (
 
 // shellCheck is the host.shell check.
 var shellCheck = checks.Check{
-		ID:       "host.shell",
-		Title:    "No shell start-up file or cron job changes what the commands you type do",
-		Category: checks.CategoryHost,
-		Learn: learn("host.shell"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(runHostShell),
-	}
+	ID:       "host.shell",
+	Title:    "No shell start-up file or cron job changes what the commands you type do",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.shell"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(runHostShell),
+}
 
 // Files bash, sh and zsh read when a guest logs in or opens a shell.
 var (

@@ -18,13 +18,13 @@ import (
 
 // timelineCheck is the host.timeline check.
 var timelineCheck = checks.Check{
-		ID:       "host.timeline",
-		Title:    "What changed on the node lately, newest first",
-		Category: checks.CategoryHost,
-		Learn: learn("host.timeline"),
-		Needs: checks.NeedsHost,
-		Run:   nodefs.Run(nodefs.OnRealNode("timestamps", runHostTimeline)),
-	}
+	ID:       "host.timeline",
+	Title:    "What changed on the node lately, newest first",
+	Category: checks.CategoryHost,
+	Learn:    learn("host.timeline"),
+	Needs:    checks.NeedsHost,
+	Run:      nodefs.Run(nodefs.OnRealNode("timestamps", runHostTimeline)),
+}
 
 // timelineDirs are where a node is broken by editing files. descend limits a walk to some
 // subdirectories (the kubelet's directory holds pod volumes, which are not config).

@@ -18,14 +18,14 @@ import (
 
 // cniCheck is the network.cni check.
 var cniCheck = checks.Check{
-		ID:       "network.cni",
-		Title:    "The CNI and kube-proxy run on every node",
-		Category: checks.CategoryNetwork,
-		Learn: learn("network.cni"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Nodes, kube.DaemonSets, kube.Pods, kube.ConfigMaps},
-		Run:   runNetworkCNI,
-	}
+	ID:       "network.cni",
+	Title:    "The CNI and kube-proxy run on every node",
+	Category: checks.CategoryNetwork,
+	Learn:    learn("network.cni"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Nodes, kube.DaemonSets, kube.Pods, kube.ConfigMaps},
+	Run:      runNetworkCNI,
+}
 
 // cniInput is what the CNI check reads. Pods and ConfigMaps are optional: without them the
 // check says less, and its summary says why.

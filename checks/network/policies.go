@@ -19,15 +19,15 @@ import (
 
 // policiesCheck is the network.policies check.
 var policiesCheck = checks.Check{
-		ID:       "network.policies",
-		Title:    "Network policies of every flavour let pods resolve names",
-		Category: checks.CategoryNetwork,
-		Learn: learn("network.policies"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Pods, kube.Namespaces, kube.Services, kube.NetworkPolicies,
-			kube.CiliumNetworkPolicies, kube.CiliumClusterwideNetworkPolicies, kube.CalicoNetworkPolicies, kube.CalicoGlobalNetworkPolicies},
-		Run: runNetworkPolicies,
-	}
+	ID:       "network.policies",
+	Title:    "Network policies of every flavour let pods resolve names",
+	Category: checks.CategoryNetwork,
+	Learn:    learn("network.policies"),
+	Needs:    checks.NeedsObjects,
+	Reads: []kube.Resource{kube.Pods, kube.Namespaces, kube.Services, kube.NetworkPolicies,
+		kube.CiliumNetworkPolicies, kube.CiliumClusterwideNetworkPolicies, kube.CalicoNetworkPolicies, kube.CalicoGlobalNetworkPolicies},
+	Run: runNetworkPolicies,
+}
 
 // policyInput is what the check reads: the policies of every readable flavour, and why the
 // others could not be read.

@@ -21,14 +21,14 @@ import (
 
 // servicesCheck is the network.services check.
 var servicesCheck = checks.Check{
-		ID:       "network.services",
-		Title:    "Services select pods, name their ports, and have ready endpoints",
-		Category: checks.CategoryNetwork,
-		Learn: learn("network.services"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Services, kube.Pods, kube.EndpointSlices},
-		Run:   runNetworkServices,
-	}
+	ID:       "network.services",
+	Title:    "Services select pods, name their ports, and have ready endpoints",
+	Category: checks.CategoryNetwork,
+	Learn:    learn("network.services"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Services, kube.Pods, kube.EndpointSlices},
+	Run:      runNetworkServices,
+}
 
 func runNetworkServices(ctx context.Context, env *checks.Env) checks.Result {
 	services, err := kube.ListOf[*corev1.Service](ctx, env.Snapshot, kube.Services)

@@ -28,13 +28,13 @@ const kubectlTimeout = 3 * time.Second
 
 // kubectlCheck is the versions.kubectl check.
 var kubectlCheck = checks.Check{
-		ID:       "versions.kubectl",
-		Title:    "kubectl on PATH runs and is within one minor of the server",
-		Category: checks.CategoryVersions,
-		Learn: learn("versions.kubectl"),
-		Needs: checks.NeedsObjects,
-		Run:   runKubectlVersion,
-	}
+	ID:       "versions.kubectl",
+	Title:    "kubectl on PATH runs and is within one minor of the server",
+	Category: checks.CategoryVersions,
+	Learn:    learn("versions.kubectl"),
+	Needs:    checks.NeedsObjects,
+	Run:      runKubectlVersion,
+}
 
 func runKubectlVersion(ctx context.Context, env *checks.Env) checks.Result {
 	server, serverErr := serverKubeVersion(ctx, env)

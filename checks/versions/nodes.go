@@ -18,14 +18,14 @@ import (
 
 // nodesCheck is the versions.nodes check.
 var nodesCheck = checks.Check{
-		ID:       "versions.nodes",
-		Title:    "Kubelets, kube-proxies and control-plane components are within the version skew policy",
-		Category: checks.CategoryVersions,
-		Learn: learn("versions.nodes"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Nodes, kube.Pods},
-		Run:   runNodeVersions,
-	}
+	ID:       "versions.nodes",
+	Title:    "Kubelets, kube-proxies and control-plane components are within the version skew policy",
+	Category: checks.CategoryVersions,
+	Learn:    learn("versions.nodes"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Nodes, kube.Pods},
+	Run:      runNodeVersions,
+}
 
 const (
 	// skewGroupAbove is how many nodes with the same versions still get a finding each; more

@@ -16,14 +16,14 @@ import (
 
 // runtimeCheck is the versions.runtime check.
 var runtimeCheck = checks.Check{
-		ID:       "versions.runtime",
-		Title:    "Nodes run one container runtime, at one version",
-		Category: checks.CategoryVersions,
-		Learn: learn("versions.runtime"),
-		Needs: checks.NeedsObjects,
-		Reads: []kube.Resource{kube.Nodes},
-		Run:   runRuntimeVersions,
-	}
+	ID:       "versions.runtime",
+	Title:    "Nodes run one container runtime, at one version",
+	Category: checks.CategoryVersions,
+	Learn:    learn("versions.runtime"),
+	Needs:    checks.NeedsObjects,
+	Reads:    []kube.Resource{kube.Nodes},
+	Run:      runRuntimeVersions,
+}
 
 const runtimeColumnsCommand = "kubectl get nodes -o custom-columns=NAME:.metadata.name,RUNTIME:.status.nodeInfo.containerRuntimeVersion"
 
