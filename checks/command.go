@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// quotePathForShell quotes a path for a command a human will paste, only when it needs quoting.
+// ShellQuote quotes a path for a command a human will paste, only when it needs quoting.
 func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' ||

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// certExpiringWithin is how early a certificate about to expire is worth a warning.
+// ExpiringWithin is how early a certificate about to expire is worth a warning.
 const ExpiringWithin = 7 * 24 * time.Hour
 
 func FirstPEM(data []byte) (*x509.Certificate, error) {

@@ -6,7 +6,7 @@ import (
 	"github.com/kockpit/kockpit/safetext"
 )
 
-// nearness says how two different strings are close: "a look-alike character", "case", "one
+// Nearness says how two different strings are close: "a look-alike character", "case", "one
 // character", or otherwise fallback.
 func Nearness(want, have, fallback string) string {
 	switch {
@@ -20,7 +20,7 @@ func Nearness(want, have, fallback string) string {
 	return fallback
 }
 
-// oneEdit reports whether a and b differ by exactly one inserted, deleted or replaced character.
+// OneEdit reports whether a and b differ by exactly one inserted, deleted or replaced character.
 func OneEdit(a, b string) bool {
 	if a == b {
 		return false

@@ -59,7 +59,7 @@ func Ref(p *corev1.Pod) checks.ObjectRef {
 	return checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 }
 
-// ownerOf returns the workload a pod belongs to: its controller, followed from a Deployment's
+// OwnerOf returns the workload a pod belongs to: its controller, followed from a Deployment's
 // ReplicaSet to the Deployment; the pod itself for bare and static pods. Pods without owner references
 // (snapshot files, test fixtures) are matched to a workload of their namespace whose name
 // prefixes theirs and whose selector selects them, as the controllers would adopt them.
