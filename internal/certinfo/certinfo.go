@@ -1,3 +1,5 @@
+// Package certinfo reads certificates as checks judge them: the first PEM certificate of a blob,
+// and whether it expires within a window.
 package certinfo
 
 import (

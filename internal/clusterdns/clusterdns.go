@@ -1,3 +1,5 @@
+// Package clusterdns knows where cluster DNS lives: the kube-dns Service of kube-system and the
+// label its pods carry, for every area that follows DNS traffic.
 package clusterdns
 
 import (

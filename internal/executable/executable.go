@@ -1,3 +1,5 @@
+// Package executable tells what a file is from its first bytes: an ELF or Mach-O program for this
+// system or another, a script, or not a program at all.
 package executable
 
 import (

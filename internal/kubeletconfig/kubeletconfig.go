@@ -1,3 +1,5 @@
+// Package kubeletconfig is the kubelet's configuration as parsed from a node's files: the config
+// file, the flags of its systemd unit and drop-ins, with positions for findings.
 package kubeletconfig
 
 import (

@@ -1,3 +1,5 @@
+// Package nearmiss measures how near a value comes to the one wanted: one edit away, a case or
+// look-alike difference.
 package nearmiss
 
 import (

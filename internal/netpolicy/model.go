@@ -1,3 +1,6 @@
+// Package netpolicy evaluates network policies of every flavour (Kubernetes, Cilium, Calico) in one
+// model: which pods a policy selects, which traffic it allows or denies, and whether pods can reach
+// cluster DNS.
 package netpolicy
 
 import (

@@ -1,3 +1,5 @@
+// Package nodefs is a node's files as checks read them: the root, the names a person on the node
+// types, read errors turned into honest results, and systemd units.
 package nodefs
 
 import (

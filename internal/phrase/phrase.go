@@ -1,3 +1,5 @@
+// Package phrase words findings: lists that stop after a few names, counts with their nouns,
+// clipped lines, sizes and ages.
 package phrase
 
 import (

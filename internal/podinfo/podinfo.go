@@ -1,3 +1,5 @@
+// Package podinfo holds facts about pods and their owners: finished, ready, restarted lately, their
+// state in a word, and the workload that owns them.
 package podinfo
 
 import (

@@ -1,3 +1,4 @@
+// Package svcendpoints judges a Service's endpoints: pods exist but none is listed ready.
 package svcendpoints
 
 import (
