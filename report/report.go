@@ -64,6 +64,9 @@ type CheckReport struct {
 
 // FindingReport is one finding, with everything a program needs to act on it.
 type FindingReport struct {
+	// ID names the finding stably (the same input gives the same ID), for ExplainsFindings and
+	// for programs that compare runs; checks.FindingID documents its shape.
+	ID       string            `json:"id"`
 	Severity checks.Severity   `json:"severity"`
 	Message  string            `json:"message"`
 	Object   *checks.ObjectRef `json:"object,omitempty"`
@@ -74,9 +77,10 @@ type FindingReport struct {
 	Hint     string   `json:"hint"`
 	Commands []string `json:"commands"`
 	// Cause is true when this finding explains others; Explains lists the objects whose
-	// symptoms it explains.
-	Cause    bool               `json:"cause,omitempty"`
-	Explains []checks.ObjectRef `json:"explains,omitempty"`
+	// symptoms it explains, ExplainsFindings the findings it explains, by ID.
+	Cause            bool               `json:"cause,omitempty"`
+	Explains         []checks.ObjectRef `json:"explains,omitempty"`
+	ExplainsFindings []string           `json:"explainsFindings,omitempty"`
 }
 
 // ListReport is one LIST the run made (or read from files).
@@ -122,9 +126,9 @@ func (r *Report) Add(res checks.Result) {
 // a report is shown on camera and pasted into tickets. Names (objects, files) stay exact.
 func findingReport(f checks.Finding) FindingReport {
 	return FindingReport{
-		Severity: f.Severity, Message: safetext.RedactSecrets(f.Message), Object: f.Object, File: f.File,
+		ID: f.ID, Severity: f.Severity, Message: safetext.RedactSecrets(f.Message), Object: f.Object, File: f.File,
 		Evidence: redactAll(f.Evidence), Hint: safetext.RedactSecrets(f.Hint), Commands: redactAll(f.Commands),
-		Cause: f.Cause, Explains: f.Explains,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
 	}
 }
 
