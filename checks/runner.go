@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // RunOptions bound a run.
@@ -134,8 +136,9 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 }
 
 // finish stamps the result with its check and timing, makes the status honest (a check may
-// not report OK while one of its findings says Warn or Fail) and gives each finding its ID.
-// The findings are copied first: a check may keep the slice it returned.
+// not report OK while one of its findings says Warn or Fail), redacts the credentials it quotes
+// and gives each finding its ID. The findings are copied first: a check may keep the slice it
+// returned.
 func finish(c Check, r Result, start time.Time, env *Env) Result {
 	r.Findings = slices.Clone(r.Findings)
 	for i := range r.Findings {
@@ -152,8 +155,37 @@ func finish(c Check, r Result, start time.Time, env *Env) Result {
 	if r.Summary == "" {
 		r.Summary = r.Status.String()
 	}
+	redact(&r)
 	identify(c.ID, r.Findings, hostRoot(env))
 	return r
+}
+
+// redact replaces every credential the result quotes (a --token= flag, a Bearer header, a
+// URL's password, a private key, a value under a name like DB_PASSWORD) with "<redacted>", once,
+// as the result leaves the runner: every consumer (each report format, the cockpit, its
+// drill-in, the command y copies) then gets the same safe text, and none can forget to.
+// Names of objects and files stay exact. IDs are derived after, from the redacted message.
+func redact(r *Result) {
+	r.Summary = safetext.RedactSecrets(r.Summary)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Message = safetext.RedactSecrets(f.Message)
+		f.Evidence = redactAll(f.Evidence)
+		f.Hint = safetext.RedactSecrets(f.Hint)
+		f.Commands = redactAll(f.Commands)
+	}
+}
+
+// redactAll redacts each string into a new slice: the check's stays as it was.
+func redactAll(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = safetext.RedactSecrets(s)
+	}
+	return out
 }
 
 // hostRoot is the root of the node files a run reads, "" without any.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // APIVersion names the JSON schema; it changes when a field changes meaning or goes away.
@@ -111,7 +110,7 @@ func (r *Report) Add(res checks.Result) {
 			continue
 		}
 		c := &r.Checks[i]
-		c.Status, c.Summary, c.SkipReason = res.Status, safetext.RedactSecrets(res.Summary), res.SkipReason
+		c.Status, c.Summary, c.SkipReason = res.Status, res.Summary, res.SkipReason
 		c.DurationMS = res.Duration.Milliseconds()
 		c.Findings = make([]FindingReport, 0, len(res.Findings))
 		for _, f := range res.Findings {
@@ -121,24 +120,18 @@ func (r *Report) Add(res checks.Result) {
 	}
 }
 
-// findingReport copies a finding for every format. Credentials a finding quotes (a --token
-// flag, a Bearer header) are redacted here, once, so no format can print them, JSON included:
-// a report is shown on camera and pasted into tickets. Names (objects, files) stay exact.
+// findingReport copies a finding for every format. Its credentials were redacted as the
+// runner emitted the result (checks.Run), so no format prints them, JSON included.
 func findingReport(f checks.Finding) FindingReport {
+	commands := f.Commands
+	if commands == nil {
+		commands = []string{} // JSON has [] for none
+	}
 	return FindingReport{
-		ID: f.ID, Severity: f.Severity, Message: safetext.RedactSecrets(f.Message), Object: f.Object, File: f.File,
-		Evidence: redactAll(f.Evidence), Hint: safetext.RedactSecrets(f.Hint), Commands: redactAll(f.Commands),
+		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
+		Evidence: f.Evidence, Hint: f.Hint, Commands: commands,
 		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
 	}
-}
-
-// redactAll redacts each string into a new slice (never nil, so JSON has [] for none).
-func redactAll(in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = safetext.RedactSecrets(s)
-	}
-	return out
 }
 
 // Finish counts the statuses and records the run's duration and LIST statistics.
