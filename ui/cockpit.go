@@ -25,7 +25,8 @@ type Source struct {
 	Context string
 	// Server is the API server's host:port, no scheme or credentials.
 	Server string
-	// User is the kubeconfig's user entry; api.access's answer replaces it when it comes.
+	// User is the kubeconfig's user entry; the identity a result carries (checks.Identity)
+	// replaces it when it comes.
 	User string
 	// Path is the snapshot's files for kind "files", the node's root for "host".
 	Path string

@@ -23,7 +23,7 @@ var testClock = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // not change when a check is added to the registry.
 func fixtureChecks() []checks.Check {
 	return []checks.Check{
-		{ID: "api.reachable", Title: "The API server answers", Category: checks.CategoryAPI,
+		{ID: "api.reachable", Title: "The API server answers", Category: checks.CategoryAPI, Reachability: true,
 			Learn: "kockpit asks the API server for /version and times it. When that fails, the error says where the path broke."},
 		{ID: "api.control-plane", Title: "Control-plane pods run, are ready and have sane flags", Category: checks.CategoryAPI,
 			Learn: "The control plane runs as static pods on kubeadm clusters."},

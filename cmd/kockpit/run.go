@@ -226,7 +226,7 @@ func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Sou
 	var stats []kube.ListStat
 	if env.Snapshot != nil {
 		stats = env.Snapshot.Stats()
-		if src.Kind == "files" || reachable(r) {
+		if src.Kind == "files" || reachable(r, selected) {
 			r.Source.ServerVersion = serverVersion(ctx, env)
 		}
 	}
@@ -234,11 +234,15 @@ func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Sou
 	return r, nil
 }
 
-// reachable reports whether api.reachable ran and passed, so asking the server for more
-// cannot hang the end of a run on a server that is down.
-func reachable(r *report.Report) bool {
+// reachable reports whether the check that probes the API server's reachability ran and
+// passed, so asking the server for more cannot hang the end of a run on a server that is down.
+func reachable(r *report.Report, selected []checks.Check) bool {
+	probes := map[string]bool{}
+	for _, c := range selected {
+		probes[c.ID] = c.Reachability
+	}
 	for _, c := range r.Checks {
-		if c.ID == "api.reachable" {
+		if probes[c.ID] {
 			return c.Status == checks.StatusOK || c.Status == checks.StatusWarn
 		}
 	}
