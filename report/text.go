@@ -149,9 +149,9 @@ func aboutText(f FindingReport) string {
 // command line): it did not pass through the runner, so it is redacted here.
 func showSource(s string) string { return show(safetext.RedactSecrets(s)) }
 
-func sourceLine(s Source) string {
+func sourceLine(s checks.Source) string {
 	switch s.Kind {
-	case "live":
+	case checks.SourceLive:
 		parts := []string{"live"}
 		if s.Context != "" {
 			parts = append(parts, "context "+showSource(s.Context))
@@ -163,9 +163,9 @@ func sourceLine(s Source) string {
 			parts = append(parts, showSource(s.ServerVersion))
 		}
 		return strings.Join(parts, " · ")
-	case "files":
+	case checks.SourceFiles:
 		return "offline snapshot " + showSource(s.Path)
-	case "host":
+	case checks.SourceHost:
 		return "node files under " + showSource(s.Path)
 	}
 	return "no cluster"

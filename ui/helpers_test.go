@@ -108,7 +108,7 @@ func newModel(t testing.TB, width, height int, opts ...func(*Options)) (Model, *
 	runs := &fakeRuns{}
 	o := Options{
 		Checks: fixtureChecks(), Start: runs.start, Now: func() time.Time { return testClock },
-		Source: Source{Kind: "live", Context: "admin@klustered", Server: "10.0.0.1:6443", User: "admin"},
+		Source: checks.Source{Kind: checks.SourceLive, Context: "admin@klustered", Server: "10.0.0.1:6443", User: "admin"},
 		Fetch:  fixtureFetch,
 	}
 	for _, f := range opts {

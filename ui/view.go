@@ -183,11 +183,11 @@ func (m Model) renderHeader(width int) string {
 		parts = append(parts, s+safe(value, m.text, st.Text, st.Suspicious))
 	}
 	switch src.Kind {
-	case "files":
+	case checks.SourceFiles:
 		add("snapshot", src.Path)
-	case "host":
+	case checks.SourceHost:
 		add("node files under", src.Path)
-	case "none":
+	case checks.SourceNone:
 		parts = append(parts, st.Muted.Render("no cluster"))
 	default:
 		add("", src.Context)
@@ -231,9 +231,9 @@ func (m Model) banner() string {
 	switch {
 	case m.unreachable != "":
 		return "✖ API server unreachable: " + m.unreachable
-	case m.opts.Source.Kind == "files":
+	case m.opts.Source.Kind == checks.SourceFiles:
 		return "offline snapshot: " + m.opts.Source.Path + " · nothing here is live · checks that need an API server are skipped"
-	case m.opts.Source.Kind == "none":
+	case m.opts.Source.Kind == checks.SourceNone:
 		return "no cluster: no kubeconfig found · only checks that need none ran"
 	}
 	return ""
