@@ -87,6 +87,19 @@ func (s Status) String() string {
 	return statusNames[s]
 }
 
+// statusMarks differ by shape as well as colour, so a view reads in monochrome and to the
+// colour-blind.
+var statusMarks = [...]string{"–", "✔", "▲", "✖", "!"}
+
+// Mark is the status's one-character symbol, the same in every view: ✔ ok, ▲ warn, ✖ fail,
+// ! error (the check could not run), – skipped.
+func (s Status) Mark() string {
+	if s < 0 || int(s) >= len(statusMarks) {
+		return "?"
+	}
+	return statusMarks[s]
+}
+
 // MarshalText writes the status as its lower-case name, as the JSON report documents.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 

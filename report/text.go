@@ -11,19 +11,6 @@ import (
 	"github.com/kockpit/kockpit/safetext"
 )
 
-// Marks differ by shape as well as colour, so the report reads in monochrome and to the
-// colour-blind.
-var statusMarks = map[checks.Status]string{
-	checks.StatusOK:    "✔",
-	checks.StatusWarn:  "▲",
-	checks.StatusFail:  "✖",
-	checks.StatusError: "!",
-	checks.StatusSkip:  "–",
-}
-
-// Mark is the one-character symbol of a status.
-func Mark(s checks.Status) string { return statusMarks[s] }
-
 // textStyles are every style of the text report, derived in one place.
 type textStyles struct {
 	status   map[checks.Status]lipgloss.Style
@@ -83,7 +70,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 }
 
 func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
-	mark := st.status[c.Status].Render(Mark(c.Status))
+	mark := st.status[c.Status].Render(c.Status.Mark())
 	summary := show(c.Summary)
 	if c.Status == checks.StatusSkip && c.SkipReason != "" && !strings.Contains(summary, string(c.SkipReason)) {
 		summary = fmt.Sprintf("%s (%s)", summary, c.SkipReason)
@@ -94,7 +81,7 @@ func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 		if f.Severity == checks.StatusOK && c.Status != checks.StatusOK {
 			continue // informational evidence adds noise next to real problems
 		}
-		fmark := st.status[f.Severity].Render(Mark(f.Severity))
+		fmark := st.status[f.Severity].Render(f.Severity.Mark())
 		about := aboutText(f)
 		if about != "" {
 			about += ": "

@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/report"
 )
 
 // settle brings derived state in line after every message: the visible checks and findings,
@@ -340,7 +339,7 @@ func (m Model) helpLines(width, rows int) []string {
 	out = append(out, strings.Split(h.FullHelpView(m.keys.FullHelp()), "\n")...)
 	out = append(out, "", st.Title.Render("Marks"), "")
 	for _, s := range []checks.Status{checks.StatusOK, checks.StatusWarn, checks.StatusFail, checks.StatusError, checks.StatusSkip} {
-		out = append(out, st.status(s).Render(report.Mark(s))+" "+st.Text.Render(markMeaning[s]))
+		out = append(out, st.status(s).Render(s.Mark())+" "+st.Text.Render(markMeaning[s]))
 	}
 	// A theme file's name is the host's text: safe.
 	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: ")+
@@ -383,8 +382,6 @@ func (m Model) renderLearn(l layout) []string {
 	}
 	return padLines(out, rows, width)
 }
-
-func markOf(s checks.Status) string { return report.Mark(s) }
 
 func plural(n int, word string) string {
 	if n == 1 {
