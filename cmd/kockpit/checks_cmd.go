@@ -22,7 +22,7 @@ func newChecksCommand(o *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check: ID, category and title; --learn ID explains one",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if learn != "" {
 				return writeLearn(o.streams.Out, learn)

@@ -36,7 +36,7 @@ cluster is down. It only reads.`,
 		Example: `  sudo kockpit node                        # on the node itself
   kockpit node --host-root /host --report  # in a pod that mounts the node at /host
   kockpit node --since 6h --format json -o node.json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return n.run(cmd.Context())
 		},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -63,20 +62,42 @@ func execute(args []string, streams genericiooptions.IOStreams) int {
 	cmd := newRootCommand(o)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
-	switch {
+	switch code := exitCode(err); {
 	case err == nil:
 		return o.exit
-	case errors.Is(err, context.Canceled):
+	case code == exitCanceled:
 		fmt.Fprintln(streams.ErrOut, "kockpit: interrupted; nothing written")
-		return exitCanceled
+		return code
 	default:
 		fmt.Fprintf(streams.ErrOut, "kockpit: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) || isFlagError(err) {
-			return exitUsage
-		}
-		return exitFailed
+		return code
 	}
+}
+
+// exitCode is the exit code of a run that ended with err, told by the error's type: bad usage
+// (usageError: flags, arguments, input) is 2, an interruption 130, anything else 1. Cobra's
+// and pflag's errors are wrapped as usageError where they arise (SetFlagErrorFunc, noArgs),
+// never recognised by their wording.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitCanceled
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// noArgs refuses positional arguments as bad usage: cobra.NoArgs's error has no type of its
+// own ("unknown command ... for ...").
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 func newRootCommand(o *options) *cobra.Command {
@@ -93,13 +114,15 @@ that shows the same thing.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context())
 		},
 	}
 	cmd.SetOut(o.streams.Out)
 	cmd.SetErr(o.streams.ErrOut)
+	// Every flag error (unknown flag, missing or malformed value), of this command and its
+	// subcommands, which inherit the function, is bad usage.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	f := cmd.Flags()
 	f.BoolVar(&o.report, "report", false, "print a report instead of opening the cockpit")
@@ -120,13 +143,6 @@ that shows the same thing.`,
 	cmd.AddCommand(newChecksCommand(o))
 	cmd.AddCommand(newNodeCommand(o))
 	return cmd
-}
-
-func isFlagError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") ||
-		strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "flag needs an argument") ||
-		strings.HasPrefix(msg, "invalid argument")
 }
 
 // signalContext is cancelled on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), so a
