@@ -53,6 +53,11 @@ func (o *Output) Path() string { return o.given }
 // Target is the file that Write replaces or creates: the path with its links resolved.
 func (o *Output) Target() string { return filepath.Join(o.dir, o.base) }
 
+// Replaces says whether writing o would replace the file fi describes (the same inode).
+func (o *Output) Replaces(fi os.FileInfo) bool {
+	return o.old != nil && fi != nil && os.SameFile(o.old, fi)
+}
+
 // CheckOutput says whether path may be written as one file, following the rule above, without
 // writing anything. A refusal is an *OutputError.
 func CheckOutput(path string) (*Output, error) {

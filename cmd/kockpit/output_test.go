@@ -334,3 +334,41 @@ current-context: c
 		})
 	}
 }
+
+// TestOutputNeverReplacesTheInput: -o naming the file the run reads (the snapshot, directly or
+// through a link; the kubeconfig) is exit 2 before the run, and the input is untouched.
+func TestOutputNeverReplacesTheInput(t *testing.T) {
+	dir := t.TempDir()
+	snapshot := filepath.Join(dir, "dump.yaml")
+	writeMode(t, snapshot, "apiVersion: v1\nkind: List\nitems: []\n", 0o644)
+	link := filepath.Join(dir, "latest.yaml")
+	ok(t, os.Symlink("dump.yaml", link))
+	kubeconfig := filepath.Join(dir, "config")
+	writeMode(t, kubeconfig, "apiVersion: v1\nkind: Config\n", 0o600)
+	for _, c := range []struct {
+		name, input string
+		args        []string
+		want        string
+	}{
+		{"snapshot", snapshot, []string{"--report", "--snapshot", snapshot, "-o", snapshot}, "the --snapshot file"},
+		{"snapshot through a link", snapshot, []string{"--report", "--snapshot", snapshot, "-o", link}, "the --snapshot file"},
+		{"kubeconfig", kubeconfig, []string{"--report", "--kubeconfig", kubeconfig, "-o", kubeconfig}, "the kubeconfig " + kubeconfig},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := fileStateOf(t, c.input)
+			code, stdout, errOut := kockpit(t, c.args...)
+			if code != exitUsage || stdout != "" || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "does not replace its input") {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, errOut)
+			}
+			if after := fileStateOf(t, c.input); after != before {
+				t.Errorf("the input changed: %+v, was %+v", after, before)
+			}
+		})
+	}
+	// kockpit node reads no kubeconfig: -o may name a file that happens to be one.
+	t.Setenv("KUBECONFIG", kubeconfig)
+	code, _, errOut := kockpit(t, "node", "--report", "--host-root", t.TempDir(), "-o", kubeconfig)
+	if code == exitUsage {
+		t.Errorf("kockpit node refused a file it does not read: %s", errOut)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
+	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/scenarios"
 )
 
@@ -297,7 +298,33 @@ func (o *options) outputFile() (*report.Output, error) {
 	if err != nil {
 		return nil, outputError(err)
 	}
+	for _, in := range o.inputFiles() {
+		if fi, err := os.Stat(in.path); err == nil && out.Replaces(fi) {
+			return nil, usagef("-o %s: is %s, which this run reads; kockpit does not replace its input (name another file)", safetext.Visible(o.output), in.what)
+		}
+	}
 	return out, nil
+}
+
+// inputFile is a file a run reads, and how to name it in a message.
+type inputFile struct{ path, what string }
+
+// inputFiles are the files this run reads that -o must not replace: the snapshot, or the
+// kubeconfig files kubectl would load for these flags.
+func (o *options) inputFiles() []inputFile {
+	switch {
+	case o.demo || o.hostOnly:
+		return nil
+	case o.snapshot != "":
+		return []inputFile{{o.snapshot, "the --snapshot file"}}
+	case o.kube == nil:
+		return nil
+	}
+	var files []inputFile
+	for _, f := range o.kube.ToRawKubeConfigLoader().ConfigAccess().GetLoadingPrecedence() {
+		files = append(files, inputFile{f, "the kubeconfig " + safetext.Visible(f)})
+	}
+	return files
 }
 
 // outputError makes a refusal to write -o's path exit 2; other write errors stay exit 1.
