@@ -528,3 +528,24 @@ func TestOutputIntoUnwritableDirectory(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestOwnerKeptOrRefused: root keeps any owner; another user replaces only a file that is
+// theirs, in one of their groups, since the new file could have no other owner.
+func TestOwnerKeptOrRefused(t *testing.T) {
+	for _, c := range []struct {
+		uid, gid, euid, egid int
+		groups               []int
+		want                 string
+	}{
+		{uid: 4242, gid: 4343, euid: 0, egid: 0},
+		{uid: 1000, gid: 1000, euid: 1000, egid: 1000},
+		{uid: 1000, gid: 27, euid: 1000, egid: 1000, groups: []int{27}},
+		{uid: 0, gid: 1000, euid: 1000, egid: 1000, want: "belongs to uid 0; replacing it would make it yours"},
+		{uid: 1000, gid: 0, euid: 1000, egid: 1000, groups: []int{27}, want: "is in group 0, which is not one of yours"},
+	} {
+		err := ownerProblem(c.uid, c.gid, c.euid, c.egid, c.groups)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("file %d:%d, process %d:%d %v: got %v, want %q", c.uid, c.gid, c.euid, c.egid, c.groups, err, c.want)
+		}
+	}
+}

@@ -32,14 +32,21 @@ func owner(fi os.FileInfo) (uid, gid int, ok bool) {
 // may give it any, another user only their own uid and one of their groups.
 func canKeepOwner(fi os.FileInfo) error {
 	uid, gid, ok := owner(fi)
-	if !ok || os.Geteuid() == 0 {
+	if !ok {
 		return nil
 	}
-	if uid != os.Geteuid() {
-		return fmt.Errorf("belongs to uid %d; replacing it would make it yours (run as its owner or as root, or name another file)", uid)
-	}
 	groups, _ := os.Getgroups()
-	if gid != os.Getegid() && !slices.Contains(groups, gid) {
+	return ownerProblem(uid, gid, os.Geteuid(), os.Getegid(), groups)
+}
+
+// ownerProblem is canKeepOwner for a file of uid:gid and a process of euid:egid in groups.
+func ownerProblem(uid, gid, euid, egid int, groups []int) error {
+	switch {
+	case euid == 0:
+		return nil
+	case uid != euid:
+		return fmt.Errorf("belongs to uid %d; replacing it would make it yours (run as its owner or as root, or name another file)", uid)
+	case gid != egid && !slices.Contains(groups, gid):
 		return fmt.Errorf("is in group %d, which is not one of yours; replacing it would change its group (name another file)", gid)
 	}
 	return nil
