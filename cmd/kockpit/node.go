@@ -70,6 +70,7 @@ func (n *nodeOptions) run(parent context.Context) error {
 	case n.since <= 0:
 		return usagef("--since must be positive, got %s", n.since)
 	}
+	n.hostOnly = true
 	return n.runReport(parent, hostChecks(), func(context.Context) (*checks.Env, checks.Source, error) {
 		env := &checks.Env{Path: os.Getenv("PATH"), Now: time.Now, Host: &checks.Host{Root: root, Since: n.since}}
 		return env, checks.Source{Kind: checks.SourceHost, Path: root}, nil

@@ -49,6 +49,8 @@ type options struct {
 	noActive     bool
 	dnsProbeName string
 	cockpit      cockpitFlags
+	// hostOnly is kockpit node: it reads the node's files, never a kubeconfig.
+	hostOnly bool
 
 	// exit is the code the run asks for; execute returns it.
 	exit int

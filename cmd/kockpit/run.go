@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
+	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/scenarios"
 )
 
@@ -69,6 +71,10 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err := dnsprobe.ValidName(o.dnsProbeName); err != nil {
 		return usagef("--dns-probe-name: %v", err)
 	}
+	out, err := o.outputFile()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := signalContext(parent)
 	defer cancel()
 
@@ -85,7 +91,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err != nil {
 		return err
 	}
-	if err := o.writeReport(r, format); err != nil {
+	if err := o.writeReport(ctx, r, format, out); err != nil {
 		return err
 	}
 	o.exit = r.ExitCode(bar)
@@ -282,12 +288,61 @@ func (o *options) progress(total int) func(done int, last string) {
 	}
 }
 
-// writeReport renders the report to -o FILE atomically, or to stdout.
-func (o *options) writeReport(r *report.Report, format report.Format) error {
-	if o.output != "" && o.output != "-" {
-		return report.WriteFileAtomic(o.output, func(f *os.File) error {
+// outputFile checks -o before any work is done: kockpit writes only a regular file or a new
+// path (see report.CheckOutput), and anything else is bad input. Nil means stdout.
+func (o *options) outputFile() (*report.Output, error) {
+	if o.output == "" || o.output == "-" {
+		return nil, nil
+	}
+	out, err := report.CheckOutput(o.output)
+	if err != nil {
+		return nil, outputError(err)
+	}
+	for _, in := range o.inputFiles() {
+		if fi, err := os.Stat(in.path); err == nil && out.Replaces(fi) {
+			return nil, usagef("-o %s: is %s, which this run reads; kockpit does not replace its input (name another file)", safetext.Visible(o.output), in.what)
+		}
+	}
+	return out, nil
+}
+
+// inputFile is a file a run reads, and how to name it in a message.
+type inputFile struct{ path, what string }
+
+// inputFiles are the files this run reads that -o must not replace: the snapshot, or the
+// kubeconfig files kubectl would load for these flags.
+func (o *options) inputFiles() []inputFile {
+	switch {
+	case o.demo || o.hostOnly:
+		return nil
+	case o.snapshot != "":
+		return []inputFile{{o.snapshot, "the --snapshot file"}}
+	case o.kube == nil:
+		return nil
+	}
+	var files []inputFile
+	for _, f := range o.kube.ToRawKubeConfigLoader().ConfigAccess().GetLoadingPrecedence() {
+		files = append(files, inputFile{f, "the kubeconfig " + safetext.Visible(f)})
+	}
+	return files
+}
+
+// outputError makes a refusal to write -o's path exit 2; other write errors stay exit 1.
+func outputError(err error) error {
+	var oe *report.OutputError
+	if errors.As(err, &oe) {
+		return usagef("-o %v", err)
+	}
+	return err
+}
+
+// writeReport renders the report to out (-o FILE, checked again and replaced atomically), or
+// to stdout when out is nil. An interrupt while it writes leaves the old file as it was.
+func (o *options) writeReport(ctx context.Context, r *report.Report, format report.Format, out *report.Output) error {
+	if out != nil {
+		return outputError(out.Write(ctx, func(f *os.File) error {
 			return report.Write(f, r, format, false)
-		})
+		}))
 	}
 	return report.Write(o.streams.Out, r, format, o.colorful(o.streams.Out))
 }
