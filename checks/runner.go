@@ -3,7 +3,8 @@ package checks
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Resul
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- Errored(fmt.Sprintf("the check panicked: %v (at %s)", p, panicSite()))
+				done <- Errored(fmt.Sprintf("the check panicked: %v (at %s)", p, panicSite(c.Run)))
 			}
 		}()
 		done <- c.Run(checkCtx, env)
@@ -196,16 +197,38 @@ func hostRoot(env *Env) string {
 	return env.Host.Root
 }
 
-// panicSite names the first frame of the panicking check, for the Error summary.
-func panicSite() string {
-	lines := strings.Split(string(debug.Stack()), "\n")
-	// Skip the runtime's own frames and ours: the first frame under /checks/ that is not this file.
-	for i := 0; i+1 < len(lines); i++ {
-		fn := lines[i]
-		if strings.Contains(fn, "kockpit/checks.") && !strings.Contains(fn, "runOne") &&
-			!strings.Contains(fn, "panicSite") && i+1 < len(lines) {
-			return strings.TrimSpace(lines[i+1])
+// panicSite names where a check panicked, called from the deferred function that recovered:
+// the innermost frame of the panicking goroutine in the package of the check's Run, so a panic
+// inside a library or the runtime (a nil map, strings.Repeat of -1) names the check's line
+// that called it. The search stops at Run's own frame, found by its entry point: the runner's
+// frames lie above it. The package is the one Run's function belongs to: no path is written here.
+func panicSite(run func(context.Context, *Env) Result) string {
+	pcs := make([]uintptr, 128)
+	n := runtime.Callers(3, pcs) // skip runtime.Callers, panicSite and the deferred function
+	var runEntry uintptr
+	pkg := ""
+	if fn := runtime.FuncForPC(reflect.ValueOf(run).Pointer()); fn != nil {
+		runEntry, pkg = fn.Entry(), packageOf(fn.Name())
+	}
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		fr, more := frames.Next()
+		atRun := runEntry != 0 && fr.Entry == runEntry
+		if atRun || (pkg != "" && packageOf(fr.Function) == pkg) {
+			return fmt.Sprintf("%s:%d", fr.File, fr.Line)
+		}
+		if !more {
+			return "unknown site"
 		}
 	}
-	return "unknown site"
+}
+
+// packageOf is the import path of a function named as the runtime names it
+// ("example.com/a/b.(*T).m.func1" is in "example.com/a/b").
+func packageOf(function string) string {
+	slash := strings.LastIndexByte(function, '/') + 1
+	if dot := strings.IndexByte(function[slash:], '.'); dot >= 0 {
+		return function[:slash+dot]
+	}
+	return ""
 }
