@@ -123,9 +123,18 @@ func (r *Report) Add(res checks.Result) {
 func findingReport(f checks.Finding) FindingReport {
 	return FindingReport{
 		Severity: f.Severity, Message: safetext.RedactSecrets(f.Message), Object: f.Object, File: f.File,
-		Evidence: redactAll(f.Evidence), Hint: safetext.RedactSecrets(f.Hint), Commands: redactAll(f.Commands),
+		Evidence: redactAll(f.Evidence), Hint: safetext.RedactSecrets(f.Hint), Commands: redactAll(commandLines(f.Commands)),
 		Cause: f.Cause, Explains: f.Explains,
 	}
+}
+
+// commandLines renders each command as the shell line every format shows.
+func commandLines(cmds []checks.Command) []string {
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = c.String()
+	}
+	return out
 }
 
 // redactAll redacts each string into a new slice (never nil, so JSON has [] for none).

@@ -386,7 +386,7 @@ func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 	// Visible, never raw: a command built from a crafted name must not paste control characters
 	// into the guest's shell. The clipboard gets the real addresses (a masked one would make
 	// the command useless); the notice on screen keeps them masked.
-	text := safetext.Visible(f.Commands[0])
+	text := safetext.Visible(f.Commands[0].String())
 	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
 }
 

@@ -3,6 +3,9 @@ package checktest
 import (
 	"fmt"
 	"strings"
+	"testing"
+
+	"github.com/kockpit/kockpit/checks"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -130,4 +133,22 @@ func literalWord(w *syntax.Word) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// RequireLiteralCommands fails the test unless every command of every finding parses back, in
+// every shell, to exactly the words it was built from.
+func RequireLiteralCommands(t testing.TB, r checks.Result) {
+	t.Helper()
+	for _, f := range r.Findings {
+		for _, c := range f.Commands {
+			words, err := ShellWords(c.String())
+			if err != nil {
+				t.Errorf("finding %q: command %q does not read back as plain words: %v", f.Message, c.String(), err)
+				continue
+			}
+			if fmt.Sprintf("%q", words) != fmt.Sprintf("%q", c.Stages()) {
+				t.Errorf("finding %q: command %q reads back as %q, built from %q", f.Message, c.String(), words, c.Stages())
+			}
+		}
+	}
 }

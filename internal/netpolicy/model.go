@@ -62,7 +62,7 @@ type Policy struct {
 	Parts       []*Part
 	// unknown says why kockpit cannot evaluate the policy (a selector it cannot parse).
 	Unknown string
-	Command string // the kubectl command that shows it
+	Command checks.Command // the kubectl command that shows it
 }
 
 // display is how findings name the policy: "NetworkPolicy team-a/deny-all".
