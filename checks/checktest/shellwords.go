@@ -152,3 +152,12 @@ func RequireLiteralCommands(t testing.TB, r checks.Result) {
 		}
 	}
 }
+
+// Lines renders commands as the shell lines a report shows.
+func Lines(cmds []checks.Command) []string {
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = c.String()
+	}
+	return out
+}
