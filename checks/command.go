@@ -76,6 +76,13 @@ func (c Command) Glob(dir string, pattern shellSyntax) Command {
 	return c.clone().add(word{{text: dir}, {text: "/" + string(pattern), shell: true}})
 }
 
+// Sub adds one word that runs another command inside shell syntax from kockpit's source, such
+// as bash's process substitution: Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in",
+// key), ")") is <(openssl pkey -pubout -in KEY). The inner command quotes its own values.
+func (c Command) Sub(open shellSyntax, inner Command, close shellSyntax) Command {
+	return c.clone().add(word{{text: string(open) + inner.String() + string(close), shell: true}})
+}
+
 // Note adds a comment after the command, for the person reading it: text from kockpit's source
 // ("on a node"), then each value after a space ("on", node.Name), quoted when it needs it. A
 // line break would end the comment and start a command, so a value holding one is written

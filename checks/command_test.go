@@ -68,6 +68,9 @@ func TestCommandString(t *testing.T) {
 			"grep -n '^  name:' /etc/kubernetes/manifests/*"},
 		{checks.Cmd("grep", "-n", "^  name:").Glob("/etc/my manifests", "*.yaml"),
 			"grep -n '^  name:' '/etc/my manifests'/*.yaml"},
+		{checks.Cmd("diff").Sub("<(", checks.Cmd("openssl", "x509", "-noout", "-pubkey", "-in", "/etc/pki/a b.crt"), ")").
+			Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in", "/etc/pki/a.key"), ")"),
+			"diff <(openssl x509 -noout -pubkey -in '/etc/pki/a b.crt') <(openssl pkey -pubout -in /etc/pki/a.key)"},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on a node"), "ls /etc/cni/net.d   # on a node"},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on", "node-1"), "ls /etc/cni/net.d   # on node-1"},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on", "node 1$(x)"), "ls /etc/cni/net.d   # on 'node 1$(x)'"},
