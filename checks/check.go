@@ -129,6 +129,14 @@ type Severity = Status
 
 // Finding is one thing a check wants a human to look at.
 type Finding struct {
+	// ID names the finding within a run, stably: the same input gives the same ID, so that a
+	// finding can point at another (ExplainsFindings) and a later run can be compared with this
+	// one. The runner sets it (see FindingID for its shape); a check leaves it empty.
+	ID string
+	// Problem is a short kind of problem in lower-case words joined by hyphens
+	// ("no-ready-endpoints"), the last part of the ID. A check may set it; when it does not, the
+	// runner derives one from the message.
+	Problem  string
 	Severity Severity
 	Message  string
 	// Object or File says what the finding is about; at most one is set.
@@ -141,9 +149,12 @@ type Finding struct {
 	// argument lists; String renders each as a shell line.
 	Commands []Command
 	// Cause marks a finding that explains others; Explains names the objects whose symptoms it
-	// explains, so views can fold symptoms under their cause.
-	Cause    bool
-	Explains []ObjectRef
+	// explains, so views can fold symptoms under their cause. ExplainsFindings names the
+	// findings it explains by ID: a check may name findings of other checks; the runner adds
+	// the findings of the same result that are about an object in Explains.
+	Cause            bool
+	Explains         []ObjectRef
+	ExplainsFindings []string
 }
 
 // ObjectRef names a Kubernetes object.

@@ -91,7 +91,7 @@ func failedStep(err error) string {
 	return step
 }
 
-// currentTime is Env.Now, or the wall clock when the Env sets no clock.
+// CurrentTime is Env.Now, or the wall clock when the Env sets no clock.
 func (e *Env) CurrentTime() time.Time {
 	if e.Now != nil {
 		return e.Now()
@@ -99,7 +99,7 @@ func (e *Env) CurrentTime() time.Time {
 	return time.Now()
 }
 
-// searchPath is Env.Path, or kockpit's own PATH when the Env sets none.
+// SearchPath is Env.Path, or kockpit's own PATH when the Env sets none.
 func (e *Env) SearchPath() string {
 	if e.Path != "" {
 		return e.Path

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // RunOptions bound a run.
@@ -49,7 +52,7 @@ func Run(ctx context.Context, list []Check, env *Env, opts RunOptions) <-chan Re
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
 			case <-ctx.Done():
-				out <- finish(c, Errored("cancelled before it ran"), time.Now())
+				out <- finish(c, Errored("cancelled before it ran"), time.Now(), env)
 				return
 			}
 			out <- runOne(ctx, c, env, opts.Timeout)
@@ -66,10 +69,10 @@ func Run(ctx context.Context, list []Check, env *Env, opts RunOptions) <-chan Re
 func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Result {
 	start := time.Now()
 	if r, skip := unmetNeeds(c, env); skip {
-		return finish(c, r, start)
+		return finish(c, r, start, env)
 	}
 	if ctx.Err() != nil {
-		return finish(c, Errored("cancelled before it ran"), start)
+		return finish(c, Errored("cancelled before it ran"), start, env)
 	}
 	checkCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -90,9 +93,9 @@ func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Resul
 		case r = <-done:
 		case <-time.After(abandonGrace):
 			if ctx.Err() != nil {
-				return finish(c, Errored("cancelled while running"), start)
+				return finish(c, Errored("cancelled while running"), start, env)
 			}
-			return finish(c, Errored(fmt.Sprintf("timed out after %s and did not stop; abandoned", timeout)), start)
+			return finish(c, Errored(fmt.Sprintf("timed out after %s and did not stop; abandoned", timeout)), start, env)
 		}
 	}
 	// A check that returned after its deadline or the run's cancellation may have concluded
@@ -104,7 +107,7 @@ func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Resul
 	default:
 		r = Errored(fmt.Sprintf("timed out after %s: %s", timeout, r.Summary))
 	}
-	return finish(c, r, start)
+	return finish(c, r, start, env)
 }
 
 // unmetNeeds returns the Skip result of a check whose inputs this run lacks.
@@ -132,9 +135,15 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 	return Result{}, false
 }
 
-// finish stamps the result with its check and timing, and makes the status honest: a check
-// may not report OK while one of its findings says Warn or Fail.
-func finish(c Check, r Result, start time.Time) Result {
+// finish stamps the result with its check and timing, makes the status honest (a check may
+// not report OK while one of its findings says Warn or Fail), redacts the credentials it quotes
+// and gives each finding its ID. The findings are copied first: a check may keep the slice it
+// returned.
+func finish(c Check, r Result, start time.Time, env *Env) Result {
+	r.Findings = slices.Clone(r.Findings)
+	for i := range r.Findings {
+		r.Findings[i].ExplainsFindings = slices.Clone(r.Findings[i].ExplainsFindings)
+	}
 	r.CheckID = c.ID
 	r.Started = start
 	r.Duration = time.Since(start)
@@ -146,7 +155,45 @@ func finish(c Check, r Result, start time.Time) Result {
 	if r.Summary == "" {
 		r.Summary = r.Status.String()
 	}
+	redact(&r)
+	identify(c.ID, r.Findings, hostRoot(env))
 	return r
+}
+
+// redact replaces every credential the result quotes (a --token= flag, a Bearer header, a
+// URL's password, a private key, a value under a name like DB_PASSWORD) with "<redacted>", once,
+// as the result leaves the runner: every consumer (each report format, the cockpit, its
+// drill-in, the command y copies) then gets the same safe text, and none can forget to.
+// Names of objects and files stay exact. IDs are derived after, from the redacted message.
+func redact(r *Result) {
+	r.Summary = safetext.RedactSecrets(r.Summary)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Message = safetext.RedactSecrets(f.Message)
+		f.Evidence = redactAll(f.Evidence)
+		f.Hint = safetext.RedactSecrets(f.Hint)
+		f.Commands = redactAll(f.Commands)
+	}
+}
+
+// redactAll redacts each string into a new slice: the check's stays as it was.
+func redactAll(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = safetext.RedactSecrets(s)
+	}
+	return out
+}
+
+// hostRoot is the root of the node files a run reads, "" without any.
+func hostRoot(env *Env) string {
+	if env == nil || env.Host == nil {
+		return ""
+	}
+	return env.Host.Root
 }
 
 // panicSite names the first frame of the panicking check, for the Error summary.

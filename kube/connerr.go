@@ -15,7 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// classifyConnError turns the error of a request to the API server into what broke and what to
+// ClassifyConnError turns the error of a request to the API server into what broke and what to
 // do about it. Order matters: a TLS error also carries the network operation that failed, and
 // a deadline can hide behind any of them.
 func ClassifyConnError(err error) (message, hint string) {

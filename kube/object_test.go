@@ -19,12 +19,16 @@ import (
 	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
-// testCluster is the real API server the live drill-in tests read.
-var testCluster *testcluster.Cluster
+// sharedCluster is the real API server the live drill-in tests read, started on first use.
+var sharedCluster = testcluster.NewLazy(testcluster.Options{Fixtures: []string{"../testdata/fixtures/healthy"}})
 
-func TestMain(m *testing.M) {
-	testcluster.Main(m, testcluster.Options{Fixtures: []string{"../testdata/fixtures/healthy"}}, &testCluster)
+func testCluster(t testing.TB) *testcluster.Cluster {
+	t.Helper()
+	return sharedCluster.Get(t)
 }
+
+// TestMain checks, after the tests, that kockpit never wrote to the cluster (if one started).
+func TestMain(m *testing.M) { os.Exit(sharedCluster.Run(m)) }
 
 func crashingPod() *corev1.Pod {
 	t0 := metav1.NewTime(time.Date(2026, 11, 25, 9, 58, 0, 0, time.UTC))
@@ -180,7 +184,7 @@ func TestSecretValuesAreRedacted(t *testing.T) {
 func liveSnapshot(t *testing.T) *Snapshot {
 	t.Helper()
 	flags := genericclioptions.NewConfigFlags(true)
-	kc := testCluster.AdminKubeconfig
+	kc := testCluster(t).AdminKubeconfig
 	flags.KubeConfig = &kc
 	c, _, err := Connect(flags, "test")
 	if err != nil {
@@ -211,7 +215,7 @@ lastTimestamp: "2026-11-25T09:59:00Z"
 count: 4
 source: {component: kubelet}
 `), 0o600)
-	testCluster.Apply(t, file)
+	testCluster(t).Apply(t, file)
 	snap := liveSnapshot(t)
 	ctx := context.Background()
 

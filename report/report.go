@@ -7,7 +7,6 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // APIVersion names the JSON schema; it changes when a field changes meaning or goes away.
@@ -64,6 +63,9 @@ type CheckReport struct {
 
 // FindingReport is one finding, with everything a program needs to act on it.
 type FindingReport struct {
+	// ID names the finding stably (the same input gives the same ID), for ExplainsFindings and
+	// for programs that compare runs; checks.FindingID documents its shape.
+	ID       string            `json:"id"`
 	Severity checks.Severity   `json:"severity"`
 	Message  string            `json:"message"`
 	Object   *checks.ObjectRef `json:"object,omitempty"`
@@ -74,9 +76,10 @@ type FindingReport struct {
 	Hint     string   `json:"hint"`
 	Commands []string `json:"commands"`
 	// Cause is true when this finding explains others; Explains lists the objects whose
-	// symptoms it explains.
-	Cause    bool               `json:"cause,omitempty"`
-	Explains []checks.ObjectRef `json:"explains,omitempty"`
+	// symptoms it explains, ExplainsFindings the findings it explains, by ID.
+	Cause            bool               `json:"cause,omitempty"`
+	Explains         []checks.ObjectRef `json:"explains,omitempty"`
+	ExplainsFindings []string           `json:"explainsFindings,omitempty"`
 }
 
 // ListReport is one LIST the run made (or read from files).
@@ -107,7 +110,7 @@ func (r *Report) Add(res checks.Result) {
 			continue
 		}
 		c := &r.Checks[i]
-		c.Status, c.Summary, c.SkipReason = res.Status, safetext.RedactSecrets(res.Summary), res.SkipReason
+		c.Status, c.Summary, c.SkipReason = res.Status, res.Summary, res.SkipReason
 		c.DurationMS = res.Duration.Milliseconds()
 		c.Findings = make([]FindingReport, 0, len(res.Findings))
 		for _, f := range res.Findings {
@@ -117,33 +120,18 @@ func (r *Report) Add(res checks.Result) {
 	}
 }
 
-// findingReport copies a finding for every format. Credentials a finding quotes (a --token
-// flag, a Bearer header) are redacted here, once, so no format can print them, JSON included:
-// a report is shown on camera and pasted into tickets. Names (objects, files) stay exact.
+// findingReport copies a finding for every format. Its credentials were redacted as the
+// runner emitted the result (checks.Run), so no format prints them, JSON included.
 func findingReport(f checks.Finding) FindingReport {
+	commands := make([]string, len(f.Commands)) // JSON has [] for none
+	for i, c := range f.Commands {
+		commands[i] = c.String()
+	}
 	return FindingReport{
-		Severity: f.Severity, Message: safetext.RedactSecrets(f.Message), Object: f.Object, File: f.File,
-		Evidence: redactAll(f.Evidence), Hint: safetext.RedactSecrets(f.Hint), Commands: redactAll(commandLines(f.Commands)),
-		Cause: f.Cause, Explains: f.Explains,
+		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
+		Evidence: f.Evidence, Hint: f.Hint, Commands: commands,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
 	}
-}
-
-// commandLines renders each command as the shell line every format shows.
-func commandLines(cmds []checks.Command) []string {
-	out := make([]string, len(cmds))
-	for i, c := range cmds {
-		out[i] = c.String()
-	}
-	return out
-}
-
-// redactAll redacts each string into a new slice (never nil, so JSON has [] for none).
-func redactAll(in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = safetext.RedactSecrets(s)
-	}
-	return out
 }
 
 // Finish counts the statuses and records the run's duration and LIST statistics.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -295,17 +296,24 @@ func TestWriteFileAtomicKeepsMode(t *testing.T) {
 }
 
 // TestEveryFormatRedactsCredentials: a credential a check quotes (in its summary, a message,
-// evidence, a hint or a command) reaches no format, JSON included; the object's name does.
+// evidence, a hint or a command) reaches no format, JSON included, as the runner redacted it;
+// the object's name does.
 func TestEveryFormatRedactsCredentials(t *testing.T) {
-	r := New("v0.1.0", Source{Kind: "live"}, []checks.Check{{ID: "api.kubeconfig", Title: "Kubeconfig", Category: checks.CategoryAPI}}, time.Unix(0, 0))
-	r.Add(checks.Result{CheckID: "api.kubeconfig", Status: checks.StatusFail, Summary: "exec plugin args pass --token=SUPERSECRET1", Findings: []checks.Finding{{
-		Severity: checks.StatusFail,
-		Message:  "the pod runs with --token=SUPERSECRET2",
-		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ops", Name: "token-rotator"},
-		Evidence: []string{"--token=SUPERSECRET3", "Authorization: Bearer SUPERSECRET4"},
-		Hint:     "rotate it: kubectl --token=SUPERSECRET5 ...",
-		Commands: []checks.Command{checks.Cmd("curl", "-H", "Authorization: Bearer SUPERSECRET6", "https://10.0.0.1:6443/api")},
-	}}})
+	check := checks.Check{ID: "api.kubeconfig", Title: "Kubeconfig", Category: checks.CategoryAPI,
+		Run: func(context.Context, *checks.Env) checks.Result {
+			return checks.Result{Status: checks.StatusFail, Summary: "exec plugin args pass --token=SUPERSECRET1", Findings: []checks.Finding{{
+				Severity: checks.StatusFail,
+				Message:  "the pod runs with --token=SUPERSECRET2",
+				Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ops", Name: "token-rotator"},
+				Evidence: []string{"--token=SUPERSECRET3", "Authorization: Bearer SUPERSECRET4"},
+				Hint:     "rotate it: kubectl --token=SUPERSECRET5 ...",
+				Commands: []checks.Command{checks.Cmd("curl", "-H", "Authorization: Bearer SUPERSECRET6", "https://10.0.0.1:6443/api")},
+			}}}
+		}}
+	r := New("v0.1.0", Source{Kind: "live"}, []checks.Check{check}, time.Unix(0, 0))
+	for res := range checks.Run(context.Background(), []checks.Check{check}, &checks.Env{}, checks.RunOptions{}) {
+		r.Add(res)
+	}
 	r.Finish(time.Second, nil)
 	for _, f := range []Format{FormatText, FormatMarkdown, FormatJUnit, FormatJSON} {
 		var buf bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // Marks differ by shape as well as colour, so the report reads in monochrome and to the
@@ -144,24 +145,28 @@ func aboutText(f FindingReport) string {
 	return ""
 }
 
+// showSource shows a string of the run's source (a kubeconfig's context, a path given on the
+// command line): it did not pass through the runner, so it is redacted here.
+func showSource(s string) string { return show(safetext.RedactSecrets(s)) }
+
 func sourceLine(s Source) string {
 	switch s.Kind {
 	case "live":
 		parts := []string{"live"}
 		if s.Context != "" {
-			parts = append(parts, "context "+show(s.Context))
+			parts = append(parts, "context "+showSource(s.Context))
 		}
 		if s.Server != "" {
-			parts = append(parts, "server "+show(s.Server))
+			parts = append(parts, "server "+showSource(s.Server))
 		}
 		if s.ServerVersion != "" {
-			parts = append(parts, show(s.ServerVersion))
+			parts = append(parts, showSource(s.ServerVersion))
 		}
 		return strings.Join(parts, " · ")
 	case "files":
-		return "offline snapshot " + show(s.Path)
+		return "offline snapshot " + showSource(s.Path)
 	case "host":
-		return "node files under " + show(s.Path)
+		return "node files under " + showSource(s.Path)
 	}
 	return "no cluster"
 }

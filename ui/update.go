@@ -384,8 +384,9 @@ func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 		return m.flash("no kubectl command for this finding")
 	}
 	// Visible, never raw: a command built from a crafted name must not paste control characters
-	// into the guest's shell. The clipboard gets the real addresses (a masked one would make
-	// the command useless); the notice on screen keeps them masked.
+	// into the guest's shell. Its credentials were redacted as the runner emitted the result, so
+	// the clipboard gets the same command the screen shows, with the real addresses (a masked
+	// one would make the command useless); the notice on screen keeps them masked.
 	text := safetext.Visible(f.Commands[0].String())
 	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -161,26 +162,21 @@ func readResources(registry []checks.Check) []kube.Resource {
 func reviewList(ctx context.Context, env *checks.Env, resources []kube.Resource) map[kube.Resource]accessAnswer {
 	answers := make(map[kube.Resource]accessAnswer, len(resources))
 	var mu sync.Mutex
-	slots := make(chan struct{}, accessReviewParallelism)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(accessReviewParallelism)
 	for _, r := range resources {
-		wg.Go(func() {
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			case <-ctx.Done():
-				mu.Lock()
-				answers[r] = accessAnswer{err: ctx.Err()}
-				mu.Unlock()
-				return
+		g.Go(func() error {
+			a := accessAnswer{err: ctx.Err()} // cancelled while waiting for its turn
+			if a.err == nil {
+				a = reviewOne(ctx, env, r)
 			}
-			a := reviewOne(ctx, env, r)
 			mu.Lock()
 			answers[r] = a
 			mu.Unlock()
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the goroutines report their errors in answers
 	return answers
 }
 

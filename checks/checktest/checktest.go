@@ -29,7 +29,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 )
 
-// apiSnapshot is an offline snapshot of the objects, for the api.* checks' pure-logic tests.
+// Snapshot is an offline snapshot of the objects, for the api.* checks' pure-logic tests.
 func Snapshot(t *testing.T, objs ...runtime.Object) *kube.Snapshot {
 	t.Helper()
 	snap, err := kube.NewObjectSnapshot(t.Context(), objs...)
@@ -43,7 +43,7 @@ func PEMCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// testAuthority is a throw-away CA for certificates with chosen names and dates.
+// Authority is a throw-away CA for certificates with chosen names and dates.
 type Authority struct {
 	Cert *x509.Certificate
 	Key  *ecdsa.PrivateKey
@@ -75,7 +75,7 @@ func NewCA(t *testing.T) *Authority {
 	return &Authority{Cert: cert, Key: key}
 }
 
-// leafPair issues a serving certificate for the name (a DNS name or an IP) with the dates.
+// LeafPair issues a serving certificate for the name (a DNS name or an IP) with the dates.
 func (a *Authority) LeafPair(t *testing.T, cn string, notBefore, notAfter time.Time, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -111,7 +111,7 @@ func (a *Authority) Leaf(t *testing.T, cn string, notBefore, notAfter time.Time,
 	return c
 }
 
-// server starts a TLS server that answers /version with a certificate from this CA.
+// Server starts a TLS server that answers /version with a certificate from this CA.
 func (a *Authority) Server(t *testing.T, notBefore, notAfter time.Time, name string) *httptest.Server {
 	t.Helper()
 	cert, key := a.LeafPair(t, "kube-apiserver", notBefore, notAfter, name)
@@ -121,7 +121,7 @@ func (a *Authority) Server(t *testing.T, notBefore, notAfter time.Time, name str
 	return srv
 }
 
-// elfHeader builds the first 20 bytes of an ELF file.
+// ELFHeader builds the first 20 bytes of an ELF file.
 func ELFHeader(class elf.Class, data elf.Data, osabi elf.OSABI, typ elf.Type, machine elf.Machine) []byte {
 	b := make([]byte, 64)
 	copy(b, elf.ELFMAG)
@@ -135,7 +135,7 @@ func ELFHeader(class elf.Class, data elf.Data, osabi elf.OSABI, typ elf.Type, ma
 	return b
 }
 
-// machOHeader builds the first 8 bytes of a thin Mach-O file, as written on little-endian Macs.
+// MachOHeader builds the first 8 bytes of a thin Mach-O file, as written on little-endian Macs.
 func MachOHeader(cpu uint32) []byte {
 	b := make([]byte, 32)
 	binary.LittleEndian.PutUint32(b, 0xfeedfacf)
@@ -143,7 +143,7 @@ func MachOHeader(cpu uint32) []byte {
 	return b
 }
 
-// liveEnv connects to the test cluster with a kubeconfig, as kockpit's command line does, and
+// LiveEnv connects to the test cluster with a kubeconfig, as kockpit's command line does, and
 // returns the Env a run would give the checks.
 func LiveEnv(t testing.TB, kubeconfig string) *checks.Env {
 	t.Helper()
@@ -164,7 +164,7 @@ func LiveEnv(t testing.TB, kubeconfig string) *checks.Env {
 	}
 }
 
-// runCheck runs one registered check through the runner, as a real run does.
+// RunCheck runs one registered check through the runner, as a real run does.
 func RunCheck(t testing.TB, env *checks.Env, id string) checks.Result {
 	t.Helper()
 	list, err := checks.Select(area, []string{id}, nil)
@@ -181,13 +181,13 @@ func RunCheck(t testing.TB, env *checks.Env, id string) checks.Result {
 	return got[0]
 }
 
-// runLive runs one check against the test cluster as admin.
+// RunLive runs one check against the test cluster as admin.
 func RunLive(t *testing.T, id string) checks.Result {
 	t.Helper()
 	return RunCheck(t, LiveEnv(t, Cluster(t).AdminKubeconfig), id)
 }
 
-// liveWithout runs a check on what the test cluster holds, minus the objects drop matches: for
+// LiveWithout runs a check on what the test cluster holds, minus the objects drop matches: for
 // breakages that remove what the healthy fixture has (the cluster keeps it; fixtures only add).
 func LiveWithout(t *testing.T, id string, drop func(kind, namespace, name string) bool) checks.Result {
 	t.Helper()
@@ -241,7 +241,7 @@ func RequireObjectFinding(t *testing.T, r checks.Result, severity checks.Status,
 	return checks.Finding{}
 }
 
-// requireNoProblems fails unless the result is OK (or a Skip) with no Warn or Fail finding.
+// RequireNoProblems fails unless the result is OK (or a Skip) with no Warn or Fail finding.
 func RequireNoProblems(t *testing.T, r checks.Result) {
 	t.Helper()
 	if r.Status > checks.StatusOK {
@@ -270,7 +270,7 @@ func DescribeObjectFindings(r checks.Result) string {
 	return b.String()
 }
 
-// explainedNames returns the names of the objects a finding explains, sorted.
+// ExplainedNames returns the names of the objects a finding explains, sorted.
 func ExplainedNames(f checks.Finding) []string {
 	var out []string
 	for _, o := range f.Explains {
@@ -280,7 +280,7 @@ func ExplainedNames(f checks.Finding) []string {
 	return out
 }
 
-// findingWith returns the first finding whose message contains s.
+// FindingWith returns the first finding whose message contains s.
 func FindingWith(r checks.Result, s string) *checks.Finding {
 	for i := range r.Findings {
 		if strings.Contains(r.Findings[i].Message, s) {

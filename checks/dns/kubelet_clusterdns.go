@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
-	"sync"
 
+	"golang.org/x/sync/errgroup"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -80,24 +80,20 @@ func runKubeletClusterDNS(ctx context.Context, env *checks.Env) checks.Result {
 // request timeout.
 func askKubelets(ctx context.Context, snap *kube.Snapshot, nodes []string) []kubeletAnswer {
 	out := make([]kubeletAnswer, len(nodes))
-	slots := make(chan struct{}, kubeletConfigParallel)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(kubeletConfigParallel)
 	for i, n := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			case <-ctx.Done():
-				out[i] = kubeletAnswer{node: n, err: ctx.Err()}
-				return
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil { // cancelled while waiting for its turn
+				out[i] = kubeletAnswer{node: n, err: err}
+				return nil
 			}
 			cfg, err := snap.KubeletConfig(ctx, n)
 			out[i] = kubeletAnswer{node: n, cfg: cfg, err: err}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the goroutines report their errors in out
 	return out
 }
 

@@ -17,7 +17,7 @@ import (
 // API server unreachable: parse the flags, load the kubeconfig, build the environment and the
 // model, draw. No request is made before the first frame; api.reachable runs after it.
 func BenchmarkStartToFirstFrame(b *testing.B) {
-	kubeconfig := testCluster.KubeconfigWith(b, closedPort(b))
+	kubeconfig := testCluster(b).KubeconfigWith(b, closedPort(b))
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
 	for b.Loop() {
 		o := &options{streams: streams}

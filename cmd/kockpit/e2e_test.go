@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
 // The cockpit end to end: the real binary in a real terminal (tmux, 120×40) against the real
@@ -100,7 +102,7 @@ func buildKockpit(t *testing.T) string {
 
 // shellLine runs kockpit in the pane, then says how it exited and keeps the pane open.
 func shellLine(bin string, args ...string) string {
-	q := []string{"env", "TERM=xterm-256color", "PATH=" + testCluster.BinDir + ":" + os.Getenv("PATH"), bin}
+	q := []string{"env", "TERM=xterm-256color", "PATH=" + testcluster.BinDir() + ":" + os.Getenv("PATH"), bin}
 	for _, a := range args {
 		q = append(q, "'"+a+"'")
 	}
@@ -108,9 +110,9 @@ func shellLine(bin string, args ...string) string {
 }
 
 func TestCockpitEndToEnd(t *testing.T) {
-	testCluster.Apply(t, "../../testdata/fixtures/api-control-plane-broken", "../../testdata/fixtures/cockpit-escapes")
+	testCluster(t).Apply(t, "../../testdata/fixtures/api-control-plane-broken", "../../testdata/fixtures/cockpit-escapes")
 	bin := buildKockpit(t)
-	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster.AdminKubeconfig), 120, 40)
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster(t).AdminKubeconfig), 120, 40)
 
 	s := tm.waitDone()
 	for _, want := range []string{"✔ api.reachable", "✖ api.control-plane", "API", "VERSIONS", "? help", "q quit"} {
@@ -167,7 +169,7 @@ func TestCockpitEndToEnd(t *testing.T) {
 
 func TestCockpitAPIServerDown(t *testing.T) {
 	bin := buildKockpit(t)
-	kubeconfig := testCluster.KubeconfigWith(t, closedPort(t))
+	kubeconfig := testCluster(t).KubeconfigWith(t, closedPort(t))
 	start := time.Now()
 	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", "2s"), 120, 40)
 	tm.waitFor("the first frame", 20*time.Second, func(s string) bool { return strings.Contains(s, "╭─ checks") })

@@ -177,15 +177,3 @@ func firstDifference(want, got string) string {
 	}
 	return "the end" // unreachable: the two differ
 }
-
-// goldenOnly says the run selects no test but TestReportGolden (-run TestReportGolden, with or
-// without ^ $ and a subtest part). TestMain then runs it without the test cluster, which it
-// does not need: it must not wait for the cluster to start, nor, when the cluster's binaries
-// are missing, be skipped with the rest of the package and let "ok" hide a changed report.
-func goldenOnly() bool {
-	flag.Parse()
-	run := flag.Lookup("test.run").Value.String()
-	top, _, _ := strings.Cut(run, "/")
-	top = strings.TrimSuffix(strings.TrimPrefix(top, "^"), "$")
-	return strings.HasPrefix(top, "TestReportGolden") && regexp.QuoteMeta(top) == top
-}

@@ -16,14 +16,19 @@ import (
 	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
-var testCluster *testcluster.Cluster
+// sharedCluster is the real API server with the healthy fixtures, started by the first test
+// that asks for it: tests that need none (the golden reports, flag errors) run without it.
+var sharedCluster = testcluster.NewLazy(testcluster.Options{Fixtures: []string{"../../testdata/fixtures/healthy"}})
 
-func TestMain(m *testing.M) {
-	if goldenOnly() { // golden_test.go: reads files only
-		os.Exit(m.Run())
-	}
-	testcluster.Main(m, testcluster.Options{Fixtures: []string{"../../testdata/fixtures/healthy"}}, &testCluster)
+// testCluster is the package's test cluster; without the Kubernetes binaries the test skips,
+// or fails under KOCKPIT_REQUIRE_CLUSTER=1.
+func testCluster(t testing.TB) *testcluster.Cluster {
+	t.Helper()
+	return sharedCluster.Get(t)
 }
+
+// TestMain checks, after the tests, that kockpit never wrote to the cluster (if one started).
+func TestMain(m *testing.M) { os.Exit(sharedCluster.Run(m)) }
 
 // kockpit runs the command line in-process and returns its exit code, stdout and stderr.
 // Its User-Agent is kockpit/dev, which the read-only check of TestMain watches.
@@ -79,12 +84,12 @@ func statuses(r jsonReport) map[string]string {
 // withClusterKubectl puts the test cluster's own kubectl (same version as the server) first
 // on PATH, so versions.kubectl judges a kubectl that is in policy.
 func withClusterKubectl(t *testing.T) {
-	t.Setenv("PATH", testCluster.BinDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PATH", testCluster(t).BinDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 func TestHealthyClusterPasses(t *testing.T) {
 	withClusterKubectl(t)
-	code, out, errOut := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster.AdminKubeconfig)
+	code, out, errOut := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster(t).AdminKubeconfig)
 	r := parseReport(t, out)
 	for _, c := range r.Checks {
 		if c.Status == "fail" || c.Status == "warn" || c.Status == "error" {
@@ -123,14 +128,14 @@ func TestBadInputExitsTwo(t *testing.T) {
 		want []string
 	}{
 		{"malformed kubeconfig", []string{"--report", "--kubeconfig", broken}, []string{broken, "line"}},
-		{"unknown context", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--context", "nope"}, []string{`"nope"`, "get-contexts"}},
+		{"unknown context", []string{"--report", "--kubeconfig", testCluster(t).AdminKubeconfig, "--context", "nope"}, []string{`"nope"`, "get-contexts"}},
 		{"unknown format", []string{"--report", "--format", "yaml"}, []string{`"yaml"`, "json"}},
 		{"unknown fail-on", []string{"--report", "--fail-on", "maybe"}, []string{"maybe"}},
 		{"unknown check", []string{"--report", "--only", "dns.nope"}, []string{"dns.nope", "kockpit checks"}},
 		{"zero check timeout", []string{"--report", "--demo", "--check-timeout", "0s"}, []string{"--check-timeout"}},
 		{"unknown flag", []string{"--report", "--frobnicate"}, []string{"frobnicate"}},
-		{"malformed request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "soon"}, []string{"--request-timeout", `"soon"`}},
-		{"negative request timeout", []string{"--report", "--kubeconfig", testCluster.AdminKubeconfig, "--request-timeout", "-1s"}, []string{"--request-timeout", "negative"}},
+		{"malformed request timeout", []string{"--report", "--kubeconfig", testCluster(t).AdminKubeconfig, "--request-timeout", "soon"}, []string{"--request-timeout", `"soon"`}},
+		{"negative request timeout", []string{"--report", "--kubeconfig", testCluster(t).AdminKubeconfig, "--request-timeout", "-1s"}, []string{"--request-timeout", "negative"}},
 		{"malformed snapshot", []string{"--report", "--snapshot", badSnapshot}, []string{badSnapshot, ":5"}},
 		{"missing snapshot", []string{"--report", "--snapshot", filepath.Join(dir, "nope")}, []string{"nope"}},
 		{"demo and snapshot", []string{"--report", "--demo", "--snapshot", badSnapshot}, []string{"--demo"}},
@@ -253,7 +258,7 @@ func kubectlDump(t *testing.T, kubeconfig string) string {
 	t.Helper()
 	kinds := "nodes,pods,services,configmaps,namespaces,endpointslices,deployments,daemonsets,replicasets,statefulsets," +
 		"networkpolicies,storageclasses,csidrivers,validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,events"
-	cmd := exec.Command(filepath.Join(testCluster.BinDir, "kubectl"), "--kubeconfig", kubeconfig, "get", kinds, "-A", "-o", "yaml")
+	cmd := exec.Command(filepath.Join(testCluster(t).BinDir, "kubectl"), "--kubeconfig", kubeconfig, "get", kinds, "-A", "-o", "yaml")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -269,8 +274,8 @@ func kubectlDump(t *testing.T, kubeconfig string) string {
 
 func TestOfflineDumpMatchesLive(t *testing.T) {
 	withClusterKubectl(t)
-	dump := kubectlDump(t, testCluster.AdminKubeconfig)
-	_, liveOut, _ := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster.AdminKubeconfig)
+	dump := kubectlDump(t, testCluster(t).AdminKubeconfig)
+	_, liveOut, _ := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster(t).AdminKubeconfig)
 	_, fileOut, errOut := kockpit(t, "--report", "--format", "json", "--snapshot", dump)
 	live, offline := parseReport(t, liveOut), parseReport(t, fileOut)
 	if offline.Source.Kind != "files" {
@@ -299,7 +304,7 @@ func TestOfflineDumpMatchesLive(t *testing.T) {
 
 func TestUnreachableServerFailsFastAndPrecisely(t *testing.T) {
 	// A kubeconfig for a port nothing listens on.
-	kubeconfig := testCluster.KubeconfigWith(t, closedPort(t))
+	kubeconfig := testCluster(t).KubeconfigWith(t, closedPort(t))
 	code, out, _ := kockpit(t, "--report", "--format", "json", "--kubeconfig", kubeconfig, "--request-timeout", "2s")
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
@@ -326,7 +331,7 @@ func findingMessages[F any](fs []F) string {
 
 func TestRestrictedUserSkipsWithReasons(t *testing.T) {
 	withClusterKubectl(t)
-	_, out, errOut := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster.ViewerKubeconfig)
+	_, out, errOut := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster(t).ViewerKubeconfig)
 	r := parseReport(t, out)
 	forbidden := 0
 	for _, c := range r.Checks {
@@ -363,7 +368,7 @@ func TestKubeconfigListMergesFiles(t *testing.T) {
 	// The first file holds nothing usable; kubectl merges the list and so must kockpit.
 	empty := filepath.Join(t.TempDir(), "empty")
 	os.WriteFile(empty, []byte("apiVersion: v1\nkind: Config\npreferences: {}\n"), 0o600)
-	t.Setenv("KUBECONFIG", empty+string(os.PathListSeparator)+testCluster.AdminKubeconfig)
+	t.Setenv("KUBECONFIG", empty+string(os.PathListSeparator)+testCluster(t).AdminKubeconfig)
 	code, out, errOut := kockpit(t, "--report", "--format", "json", "--only", "api.reachable,versions.nodes")
 	r := parseReport(t, out)
 	if code != 0 || r.Source.Kind != "live" {

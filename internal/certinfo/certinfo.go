@@ -1,3 +1,5 @@
+// Package certinfo reads certificates as checks judge them: the first PEM certificate of a blob,
+// and whether it expires within a window.
 package certinfo
 
 import (
@@ -7,7 +9,7 @@ import (
 	"time"
 )
 
-// certExpiringWithin is how early a certificate about to expire is worth a warning.
+// ExpiringWithin is how early a certificate about to expire is worth a warning.
 const ExpiringWithin = 7 * 24 * time.Hour
 
 func FirstPEM(data []byte) (*x509.Certificate, error) {

@@ -1,3 +1,5 @@
+// Package clusterdns knows where cluster DNS lives: the kube-dns Service of kube-system and the
+// label its pods carry, for every area that follows DNS traffic.
 package clusterdns
 
 import (
@@ -17,7 +19,7 @@ const (
 	LabelValue  = "kube-dns"
 )
 
-// findDNSService returns the kube-dns Service of kube-system: by name, else the first (by name)
+// FindService returns the kube-dns Service of kube-system: by name, else the first (by name)
 // labelled k8s-app=kube-dns. Nil when there is none.
 func FindService(svcs []*corev1.Service) *corev1.Service {
 	var labelled []*corev1.Service
@@ -39,7 +41,7 @@ func FindService(svcs []*corev1.Service) *corev1.Service {
 	return labelled[0]
 }
 
-// dnsSelector is what picks the DNS pods: the Service's selector, or k8s-app=kube-dns when
+// Selector is what picks the DNS pods: the Service's selector, or k8s-app=kube-dns when
 // there is no Service (or it selects nothing).
 func Selector(svc *corev1.Service) labels.Selector {
 	if svc != nil && len(svc.Spec.Selector) > 0 {

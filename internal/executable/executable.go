@@ -1,3 +1,5 @@
+// Package executable tells what a file is from its first bytes: an ELF or Mach-O program for this
+// system or another, a script, or not a program at all.
 package executable
 
 import (
@@ -30,7 +32,7 @@ const (
 	FormatScript
 )
 
-// dynamicLoader is the path of the dynamic linker of glibc systems for an architecture.
+// DynamicLoader is the path of the dynamic linker of glibc systems for an architecture.
 func DynamicLoader(goarch string) string {
 	switch goarch {
 	case "amd64":
@@ -51,7 +53,7 @@ func DynamicLoader(goarch string) string {
 	return ""
 }
 
-// binaryHeader is what kockpit reads from the head of an executable.
+// Header is what kockpit reads from the head of an executable.
 type Header struct {
 	Format binaryFormat
 	head   []byte // up to the first 16 bytes, for evidence
@@ -71,7 +73,7 @@ type Header struct {
 	Lines       []string // the first lines, made safe to print
 }
 
-// readBinaryHeader classifies a file by its first bytes (a few KiB are enough).
+// ReadHeader classifies a file by its first bytes (a few KiB are enough).
 func ReadHeader(b []byte) Header {
 	h := Header{head: b[:min(len(b), 16)]}
 	switch {
@@ -152,7 +154,7 @@ func (h Header) elfArchName() string {
 	return fmt.Sprintf("%s (%s, %s)", h.machine, h.class, h.data)
 }
 
-// mismatch says what the file is when it cannot run on goos/goarch ("a macOS binary"), or ""
+// Mismatch says what the file is when it cannot run on goos/goarch ("a macOS binary"), or ""
 // when it can, as far as its header tells. A script is for the kernel to run, so it matches.
 func (h Header) Mismatch(goos, goarch string) string {
 	native := map[string]binaryFormat{"darwin": formatMachO, "windows": formatPE}[goos]
@@ -207,7 +209,7 @@ func (h Header) Mismatch(goos, goarch string) string {
 	return ""
 }
 
-// hexPrefix writes the first bytes as hex, the way od shows them.
+// HexPrefix writes the first bytes as hex, the way od shows them.
 func (h Header) HexPrefix() string {
 	parts := make([]string, len(h.head))
 	for i, c := range h.head {
@@ -226,7 +228,7 @@ func headLine(b []byte) []byte {
 	return b
 }
 
-// printableLines returns up to n non-empty lines of b, each shortened, stripped of credentials
+// PrintableLines returns up to n non-empty lines of b, each shortened, stripped of credentials
 // and made safe to print.
 func PrintableLines(b []byte, n int) []string {
 	var out []string

@@ -1,3 +1,5 @@
+// Package kubeletconfig is the kubelet's configuration as parsed from a node's files: the config
+// file, the flags of its systemd unit and drop-ins, with positions for findings.
 package kubeletconfig
 
 import (
@@ -15,7 +17,7 @@ import (
 	"github.com/kockpit/kockpit/internal/nodefs"
 )
 
-// defaultKubeletConfig is where kubeadm writes the kubelet's config, and where kockpit looks
+// DefaultPath is where kubeadm writes the kubelet's config, and where kockpit looks
 // when no unit names another.
 const DefaultPath = "/var/lib/kubelet/config.yaml"
 
@@ -35,19 +37,19 @@ type kubeletConfig struct {
 	FailSwapOn          *bool             `yaml:"failSwapOn"`
 }
 
-// kubeletSetup is how the kubelet on this node is configured: its service files, the config
+// Setup is how the kubelet on this node is configured: its service files, the config
 // file they name, and that file parsed.
 type Setup struct {
 	Service nodefs.ServiceFiles
-	// path is the config file; flagFile and flagLine say where --config named it (empty when
+	// Path is the config file; flagFile and flagLine say where --config named it (empty when
 	// the default is assumed).
 	Path     string
 	FlagFile string
 	flagLine int
-	// exists says whether the config file is there; raw is its content.
+	// Exists says whether the config file is there; raw is its content.
 	Exists bool
 	file   host.File
-	// config and doc are set when it parsed; parseErr says why not, at line (0: unknown).
+	// Config and doc are set when it parsed; parseErr says why not, at line (0: unknown).
 	Config    kubeletConfig
 	doc       *yaml.Node
 	ParseErr  error
@@ -55,7 +57,7 @@ type Setup struct {
 	ParseCol  int
 }
 
-// loadKubelet finds and parses the kubelet's config. A read error (not a missing file) is
+// Load finds and parses the kubelet's config. A read error (not a missing file) is
 // returned; a parse error is kept in the setup for the check to report.
 func Load(ctx context.Context, n *nodefs.FS) (*Setup, error) {
 	k := &Setup{Service: nodefs.FindService(ctx, n, "kubelet.service"), Path: DefaultPath}
@@ -110,7 +112,7 @@ func (k *Setup) setParseError(err error) {
 	k.ParseErr = errors.New(msg)
 }
 
-// at is where a field of the config is (its value's line and column), or the file itself.
+// At is where a field of the config is (its value's line and column), or the file itself.
 func (k *Setup) At(n *nodefs.FS, keys ...string) *checks.FileRef {
 	node := yamlField(k.doc, keys...)
 	if node == nil {
@@ -119,7 +121,7 @@ func (k *Setup) At(n *nodefs.FS, keys ...string) *checks.FileRef {
 	return n.Ref(k.Path, node.Line, node.Column)
 }
 
-// quote is the field's line as written, for evidence.
+// Quote is the field's line as written, for evidence.
 func (k *Setup) Quote(keys ...string) string {
 	node := yamlField(k.doc, keys...)
 	if node == nil {
@@ -149,7 +151,7 @@ func yamlField(m *yaml.Node, keys ...string) *yaml.Node {
 	return m
 }
 
-// origin says where the config path came from, for evidence.
+// Origin says where the config path came from, for evidence.
 func (k *Setup) Origin(n *nodefs.FS) string {
 	if k.FlagFile == "" {
 		return fmt.Sprintf("no --config in the kubelet's unit: the kubeadm default %s", k.Path)

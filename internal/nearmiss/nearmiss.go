@@ -1,3 +1,5 @@
+// Package nearmiss measures how near a value comes to the one wanted: one edit away, a case or
+// look-alike difference.
 package nearmiss
 
 import (
@@ -6,7 +8,7 @@ import (
 	"github.com/kockpit/kockpit/safetext"
 )
 
-// nearness says how two different strings are close: "a look-alike character", "case", "one
+// Nearness says how two different strings are close: "a look-alike character", "case", "one
 // character", or otherwise fallback.
 func Nearness(want, have, fallback string) string {
 	switch {
@@ -20,7 +22,7 @@ func Nearness(want, have, fallback string) string {
 	return fallback
 }
 
-// oneEdit reports whether a and b differ by exactly one inserted, deleted or replaced character.
+// OneEdit reports whether a and b differ by exactly one inserted, deleted or replaced character.
 func OneEdit(a, b string) bool {
 	if a == b {
 		return false

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// calicoPolicy reads a Calico NetworkPolicy or GlobalNetworkPolicy (crd.projectcalico.org/v1,
+// CalicoPolicy reads a Calico NetworkPolicy or GlobalNetworkPolicy (crd.projectcalico.org/v1,
 // the same spec as projectcalico.org/v3): a selector in Calico's language, types (defaulting to
 // Ingress, plus Egress when it has egress rules), an order, and rules that each carry an action
 // and apply in order. Policies for host endpoints only (preDNAT, doNotTrack) are left out.

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// ciliumPolicy reads a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy: its spec and specs
+// CiliumPolicy reads a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy: its spec and specs
 // rules, each selecting endpoints by labels (a namespaced policy only in its namespace). A rule
 // that has an ingress or egress section (or a deny one) puts the endpoints it selects in default
 // deny for that direction, unless enableDefaultDeny turns that off. Host policies (nodeSelector)

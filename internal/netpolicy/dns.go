@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// dnsTarget is where pods send their DNS queries once the kube-dns Service's address is
+// DNSTarget is where pods send their DNS queries once the kube-dns Service's address is
 // translated: the cluster DNS pods, on the port the Service targets. Network policies see that
 // pod and port, never the ClusterIP.
 type DNSTarget struct {
@@ -23,12 +23,12 @@ type DNSTarget struct {
 	clusterIP net.IP
 	Port      int32    // the UDP port the pods listen on
 	Names     []string // the names of that container port
-	// nsLabelsPartial: the namespaces' labels are not known (only their names), so a
+	// NsLabelsPartial: the namespaces' labels are not known (only their names), so a
 	// namespace selector that misses kube-system may be wrong.
 	NsLabelsPartial bool
 }
 
-// findDNSTarget finds the cluster DNS pods: those the kube-dns Service in kube-system selects,
+// FindDNSTarget finds the cluster DNS pods: those the kube-dns Service in kube-system selects,
 // or, without that Service, the pods labelled k8s-app=kube-dns there.
 func FindDNSTarget(idx *PodIndex, services []*corev1.Service) *DNSTarget {
 	ns := idx.Namespaces[clusterdns.Namespace]
@@ -95,7 +95,7 @@ func (t *DNSTarget) IsDNSGroup(g *PodGroup) bool {
 	return false
 }
 
-// describe is the evidence line that says what DNS is, for a reader checking kockpit's reasoning.
+// Describe is the evidence line that says what DNS is, for a reader checking kockpit's reasoning.
 func (t *DNSTarget) Describe() string {
 	return fmt.Sprintf("cluster DNS: %s → pods %s (%s), port %d/UDP", t.service, podinfo.Names(GroupPods(t.Groups), 2), t.Selector, t.Port)
 }
@@ -249,7 +249,7 @@ func portsText(ports []npPort) string {
 	return strings.Join(s, ", ")
 }
 
-// dnsVerdict is what one policy part says about the DNS queries of the pods it selects.
+// DNSVerdict is what one policy part says about the DNS queries of the pods it selects.
 type DNSVerdict struct {
 	Kind    string // "allow", "deny", "none" (isolates without allowing DNS), "unknown", "" (no say)
 	Order   float64
@@ -257,7 +257,7 @@ type DNSVerdict struct {
 	Reasons []string // per rule, why it does not allow DNS
 }
 
-// egressDNSVerdict evaluates a part's egress for DNS. Calico rules apply in order and the first
+// EgressDNSVerdict evaluates a part's egress for DNS. Calico rules apply in order and the first
 // that matches decides; Kubernetes and Cilium allow rules add up, and Cilium deny rules win.
 func (t *DNSTarget) EgressDNSVerdict(part *Part) DNSVerdict {
 	d := part.Egress

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// kubernetesPolicy reads a Kubernetes NetworkPolicy: its podSelector in its namespace, isolation
+// KubernetesPolicy reads a Kubernetes NetworkPolicy: its podSelector in its namespace, isolation
 // from policyTypes (Ingress always, Egress when it has egress rules, when policyTypes is unset),
 // and its rules; a rule without peers allows every peer, without ports every port.
 func KubernetesPolicy(np *networkingv1.NetworkPolicy) *Policy {

@@ -1,3 +1,6 @@
+// Package netpolicy evaluates network policies of every flavour (Kubernetes, Cilium, Calico) in one
+// model: which pods a policy selects, which traffic it allows or denies, and whether pods can reach
+// cluster DNS.
 package netpolicy
 
 import (
@@ -15,7 +18,7 @@ import (
 	"github.com/kockpit/kockpit/kube"
 )
 
-// npFlavour is a kind of network policy: Kubernetes' own, or a CNI's.
+// Flavour is a kind of network policy: Kubernetes' own, or a CNI's.
 type Flavour int
 
 const (
@@ -26,7 +29,7 @@ const (
 	FlavourCalicoGlobal
 )
 
-// npFlavours are the flavours in report order, with the resource each is read from.
+// Flavours are the flavours in report order, with the resource each is read from.
 var Flavours = []struct {
 	name string
 	Res  kube.Resource
@@ -50,7 +53,7 @@ var (
 	OrderLast      = math.Inf(1)
 )
 
-// netPolicy is one policy of any flavour, in the terms kockpit evaluates.
+// Policy is one policy of any flavour, in the terms kockpit evaluates.
 type Policy struct {
 	Flavour     Flavour
 	Ref         checks.ObjectRef
@@ -60,12 +63,12 @@ type Policy struct {
 	Description string // Cilium's spec.description
 	order       float64
 	Parts       []*Part
-	// unknown says why kockpit cannot evaluate the policy (a selector it cannot parse).
+	// Unknown says why kockpit cannot evaluate the policy (a selector it cannot parse).
 	Unknown string
 	Command checks.Command // the kubectl command that shows it
 }
 
-// display is how findings name the policy: "NetworkPolicy team-a/deny-all".
+// Display is how findings name the policy: "NetworkPolicy team-a/deny-all".
 func (p *Policy) Display() string {
 	if p.Namespace == "" {
 		return p.Flavour.String() + " " + p.Name
@@ -73,7 +76,7 @@ func (p *Policy) Display() string {
 	return p.Flavour.String() + " " + p.Namespace + "/" + p.Name
 }
 
-// npPart is one rule set of a policy with its own pod selection: a Cilium policy with "specs"
+// Part is one rule set of a policy with its own pod selection: a Cilium policy with "specs"
 // has several, the others one.
 type Part struct {
 	Policy  *Policy
@@ -83,19 +86,19 @@ type Part struct {
 	Egress  Direction
 }
 
-// npDirection is what a part says about one direction of traffic.
+// Direction is what a part says about one direction of traffic.
 type Direction struct {
-	// isolates says the selected pods lose their default allow in this direction: only what some
+	// Isolates says the selected pods lose their default allow in this direction: only what some
 	// policy allows gets through.
 	Isolates bool
-	// allow are its rules in order (Calico rules carry their own action), deny its Cilium deny rules.
+	// Allow are its rules in order (Calico rules carry their own action), deny its Cilium deny rules.
 	Allow []Rule
 	Deny  []Rule
-	// quote says how the isolation was declared: "policyTypes: [Egress]".
+	// Quote says how the isolation was declared: "policyTypes: [Egress]".
 	Quote string
 }
 
-// npRule is one rule: traffic to (egress) or from (ingress) its peers on its ports.
+// Rule is one rule: traffic to (egress) or from (ingress) its peers on its ports.
 type Rule struct {
 	Path    string // "spec.egress[0]"
 	Text    string // the rule as JSON, for evidence
@@ -108,9 +111,9 @@ type Rule struct {
 	notPorts []npPort
 	notPods  *podSelection
 	notNets  []*net.IPNet
-	// nothing marks Cilium's empty rule {}, which allows nothing.
+	// Nothing marks Cilium's empty rule {}, which allows nothing.
 	Nothing bool
-	// unknown says what kockpit cannot evaluate in the rule.
+	// Unknown says what kockpit cannot evaluate in the rule.
 	Unknown string
 }
 
@@ -197,7 +200,7 @@ func (s podSelection) Matches(g *PodGroup, ns *Namespace) bool {
 	return s.namespaceMatches(ns) && s.pods.Matches(g.Labels)
 }
 
-// everywhere says the selection takes every pod of every namespace.
+// Everywhere says the selection takes every pod of every namespace.
 func (s podSelection) Everywhere() bool {
 	if s.namespace != "" || s.names != nil {
 		return false
@@ -216,7 +219,7 @@ func isEverything(m labelMatcher) bool {
 	return all
 }
 
-// eachSelected calls fn for each group the selection takes, until fn returns false.
+// EachSelected calls fn for each group the selection takes, until fn returns false.
 func (idx *PodIndex) EachSelected(s podSelection, fn func(*PodGroup) bool) {
 	visit := func(ns *Namespace) bool {
 		if ns == nil || !s.namespaceMatches(ns) {
@@ -338,5 +341,5 @@ func compactJSON(v any) string {
 // allowWord finds "allow" or "permit" at the start of a word ("allow-frontend", "default.permit").
 var allowWord = regexp.MustCompile(`(?i)(^|[^a-z])(allow|permit)`)
 
-// suggestsAllow says whether a name or text promises to let traffic through.
+// SuggestsAllow says whether a name or text promises to let traffic through.
 func SuggestsAllow(s string) bool { return allowWord.MatchString(s) }

@@ -29,21 +29,21 @@ type labelMatcher interface {
 	Matches(labels.Labels) bool
 }
 
-// podGroup is the pods of one namespace that share their labels and how they reach the network.
+// PodGroup is the pods of one namespace that share their labels and how they reach the network.
 // Replicas of one workload share their labels, so a cluster of 100k pods has far fewer groups,
 // and a selector is evaluated once per group, never once per pod.
 type PodGroup struct {
 	Namespace string
 	Labels    labels.Set
 	Pods      []*corev1.Pod
-	// hostNetwork pods share the node's network: pod network policies do not apply to them.
+	// HostNetwork pods share the node's network: pod network policies do not apply to them.
 	HostNetwork bool
-	// clusterDNS pods resolve names through the cluster DNS Service (dnsPolicy ClusterFirst, or
+	// ClusterDNS pods resolve names through the cluster DNS Service (dnsPolicy ClusterFirst, or
 	// ClusterFirstWithHostNet on the host network).
 	ClusterDNS bool
 }
 
-// netNamespace is one namespace's pod groups, indexed by label.
+// Namespace is one namespace's pod groups, indexed by label.
 type Namespace struct {
 	name   string
 	labels labels.Set
@@ -54,7 +54,7 @@ type Namespace struct {
 
 type labelPair struct{ key, value string }
 
-// netPodIndex holds the running pods of a cluster by namespace and label group, with an
+// PodIndex holds the running pods of a cluster by namespace and label group, with an
 // inverted index from labels to groups: a selector is answered from its narrowest requirement
 // rather than by walking every pod.
 type PodIndex struct {
@@ -64,7 +64,7 @@ type PodIndex struct {
 	pods       int
 }
 
-// newNetPodIndex indexes the pods that still run (not Succeeded or Failed). Namespace labels
+// NewPodIndex indexes the pods that still run (not Succeeded or Failed). Namespace labels
 // come from namespaces; a namespace known only from its pods gets the label every namespace
 // carries, kubernetes.io/metadata.name. With endpointLabels, each group also carries the labels
 // Cilium and Calico derive for its endpoints.
@@ -190,7 +190,7 @@ func (ns *Namespace) add(g *PodGroup) {
 	}
 }
 
-// each calls fn for every group of the namespace the selector matches, until fn returns false.
+// Each calls fn for every group of the namespace the selector matches, until fn returns false.
 // It reads the candidates from the narrowest requirement that needs a label (=, in, exists)
 // and checks the whole selector only on those.
 func (ns *Namespace) Each(m labelMatcher, fn func(*PodGroup) bool) {
@@ -253,7 +253,7 @@ func (ns *Namespace) Each(m labelMatcher, fn func(*PodGroup) bool) {
 	}
 }
 
-// podCount is the number of pods in the groups.
+// PodCount is the number of pods in the groups.
 func PodCount(groups []*PodGroup) int {
 	n := 0
 	for _, g := range groups {

@@ -1,3 +1,5 @@
+// Package nodefs is a node's files as checks read them: the root, the names a person on the node
+// types, read errors turned into honest results, and systemd units.
 package nodefs
 
 import (
@@ -23,7 +25,7 @@ import (
 // DefaultHostSince is how far back the timeline looks when the run does not say.
 const DefaultHostSince = 48 * time.Hour
 
-// nodeFS is a host check's view of the node: the root, the clock and the timeline window.
+// FS is a host check's view of the node: the root, the clock and the timeline window.
 type FS struct {
 	*host.Root
 	Env   *checks.Env
@@ -31,7 +33,7 @@ type FS struct {
 	Since time.Duration
 }
 
-// hostRun adapts a host check to the runner: it opens the node's root for the check and
+// Run adapts a host check to the runner: it opens the node's root for the check and
 // closes it after.
 func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Context, *checks.Env) checks.Result {
 	return func(ctx context.Context, env *checks.Env) checks.Result {
@@ -54,7 +56,7 @@ func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Contex
 	}
 }
 
-// onRealNode adapts a host check that judges timestamps, inode attributes or the file system
+// OnRealNode adapts a host check that judges timestamps, inode attributes or the file system
 // itself: an unpacked scenario tree has none of the node's, so there it says why it skips.
 func OnRealNode(what string, run func(ctx context.Context, n *FS) checks.Result) func(ctx context.Context, n *FS) checks.Result {
 	return func(ctx context.Context, n *FS) checks.Result {
@@ -65,15 +67,15 @@ func OnRealNode(what string, run func(ctx context.Context, n *FS) checks.Result)
 	}
 }
 
-// ref names a node file for a finding, as reached from this machine.
+// Ref names a node file for a finding, as reached from this machine.
 func (n *FS) Ref(p string, line, column int) *checks.FileRef {
 	return &checks.FileRef{Path: n.Display(p), Line: line, Column: column}
 }
 
-// sh is a node path ready to paste into a shell command on this machine.
+// Sh is a node path ready to paste into a shell command on this machine.
 func (n *FS) Sh(p string) string { return checks.ShellQuote(n.Display(p)) }
 
-// readOptional reads a file that may well not exist: (file, false, nil) when it does not.
+// ReadOptional reads a file that may well not exist: (file, false, nil) when it does not.
 func (n *FS) ReadOptional(ctx context.Context, p string) (host.File, bool, error) {
 	f, err := n.ReadFile(ctx, p)
 	switch {
@@ -85,7 +87,7 @@ func (n *FS) ReadOptional(ctx context.Context, p string) (host.File, bool, error
 	return f, false, err
 }
 
-// listOptional lists a directory that may not exist.
+// ListOptional lists a directory that may not exist.
 func (n *FS) ListOptional(ctx context.Context, p string) (host.Listing, bool, error) {
 	l, err := n.ReadDir(ctx, p)
 	switch {
@@ -97,13 +99,13 @@ func (n *FS) ListOptional(ctx context.Context, p string) (host.Listing, bool, er
 	return l, false, err
 }
 
-// exists reports whether the node path exists (following links).
+// Exists reports whether the node path exists (following links).
 func (n *FS) Exists(ctx context.Context, p string) bool {
 	_, err := n.Stat(ctx, p)
 	return err == nil
 }
 
-// unreadable is the finding for a file a check needed and could not read: the check says so
+// Unreadable is the finding for a file a check needed and could not read: the check says so
 // rather than concluding from nothing.
 func (n *FS) Unreadable(p string, err error) checks.Finding {
 	return checks.Finding{
@@ -115,7 +117,7 @@ func (n *FS) Unreadable(p string, err error) checks.Finding {
 	}
 }
 
-// hostErrorText is an error from the node without the path the finding already names.
+// ErrorText is an error from the node without the path the finding already names.
 func ErrorText(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -127,7 +129,7 @@ func ErrorText(err error) string {
 	return err.Error()
 }
 
-// result closes a host check: the findings decide the status, the gravest finding leads the
+// Result closes a host check: the findings decide the status, the gravest finding leads the
 // summary, and the others are counted; quiet is the summary when nothing is wrong. The lead
 // finding's file, as the node names it, goes in front unless its message already names it.
 func (n *FS) Result(findings []checks.Finding, quiet string) checks.Result {
@@ -154,7 +156,7 @@ func (n *FS) Result(findings []checks.Finding, quiet string) checks.Result {
 	return r
 }
 
-// nodePath is the path on the node of a file a finding names as reached from here.
+// NodePath is the path on the node of a file a finding names as reached from here.
 func (n *FS) NodePath(display string) string {
 	if n.IsSystemRoot() {
 		return display
@@ -198,14 +200,14 @@ func sortFindings(fs []checks.Finding) {
 	})
 }
 
-// errNotADirectory is what reading "a/b" returns when "a" is a file.
+// ErrNotADirectory is what reading "a/b" returns when "a" is a file.
 var ErrNotADirectory = syscall.ENOTDIR
 
-// maxFindingsPerCheck keeps a check on a badly broken node readable: past it, one finding
+// MaxFindings keeps a check on a badly broken node readable: past it, one finding
 // says how many more there are.
 const MaxFindings = 50
 
-// capFindings keeps the first max findings (gravest first) and sums up the rest in one.
+// CapFindings keeps the first max findings (gravest first) and sums up the rest in one.
 func CapFindings(findings []checks.Finding, max int, more func(n int) checks.Finding) []checks.Finding {
 	if len(findings) <= max {
 		return findings

@@ -20,12 +20,12 @@ var systemdUnitDirs = []string{
 	"/usr/lib/systemd/system", "/lib/systemd/system",
 }
 
-// serviceFiles are the files that define how a service starts.
+// ServiceFiles are the files that define how a service starts.
 type ServiceFiles struct {
 	Unit     string   // the unit file in effect, "" when there is none
 	DropIns  []string // in the order systemd applies them
 	envFiles []string // EnvironmentFile= files that exist
-	// unreadable are the files and drop-in dirs that exist but could not be read: what is
+	// Unreadable are the files and drop-in dirs that exist but could not be read: what is
 	// concluded from the others may miss a flag they set.
 	Unreadable []unreadableFile
 }
@@ -35,7 +35,7 @@ type unreadableFile struct {
 	Err  error
 }
 
-// all lists every file, unit first.
+// All lists every file, unit first.
 func (s ServiceFiles) All() []string {
 	var out []string
 	if s.Unit != "" {
@@ -47,7 +47,7 @@ func (s ServiceFiles) All() []string {
 
 var environmentFileRE = regexp.MustCompile(`(?m)^\s*EnvironmentFile\s*=\s*-?\s*(\S+)`)
 
-// findService locates the files of a service ("kubelet.service") under the root.
+// FindService locates the files of a service ("kubelet.service") under the root.
 func FindService(ctx context.Context, n *FS, name string) ServiceFiles {
 	var s ServiceFiles
 	byName := map[string]string{}
@@ -101,7 +101,7 @@ func FindService(ctx context.Context, n *FS, name string) ServiceFiles {
 	return s
 }
 
-// flagValue finds the last `--name=value` or `--name value` across the files, as the last one
+// FlagValue finds the last `--name=value` or `--name value` across the files, as the last one
 // given wins on a command line; it returns the value and where it was (file and line).
 func FlagValue(ctx context.Context, n *FS, files []string, name string) (value, file string, line int) {
 	re := regexp.MustCompile(`(?:^|[\s"'=])--` + regexp.QuoteMeta(name) + `(?:=|\s+)["']?([^\s"']+)`)

@@ -1,3 +1,5 @@
+// Package phrase words findings: lists that stop after a few names, counts with their nouns,
+// clipped lines, sizes and ages.
 package phrase
 
 import (
@@ -7,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// lastNonEmptyLines returns the last n non-empty lines of s, joined by " | ".
+// LastLines returns the last n non-empty lines of s, joined by " | ".
 func LastLines(s string, n int) string {
 	var keep []string
 	lines := strings.Split(s, "\n")
@@ -19,7 +21,7 @@ func LastLines(s string, n int) string {
 	return strings.Join(keep, " | ")
 }
 
-// clipLine returns the first line of s, cut to at most n bytes on a character boundary.
+// Clip returns the first line of s, cut to at most n bytes on a character boundary.
 func Clip(s string, n int) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
@@ -40,7 +42,7 @@ func Plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// humanBytes writes a size the way `ls -lh` and `df -h` do.
+// Bytes writes a size the way `ls -lh` and `df -h` do.
 func Bytes(b int64) string {
 	const unit = 1024
 	if b < unit {
@@ -54,7 +56,7 @@ func Bytes(b int64) string {
 	return fmt.Sprintf("%.1f%ci", float64(b)/float64(div), "KMGTPE"[exp])
 }
 
-// ago says how long before now a time was, roughly: "just now", "12m ago", "26h ago", "3d ago".
+// Ago says how long before now a time was, roughly: "just now", "12m ago", "26h ago", "3d ago".
 func Ago(now, t time.Time) string {
 	d := now.Sub(t)
 	switch {
@@ -66,7 +68,7 @@ func Ago(now, t time.Time) string {
 	return Duration(d) + " ago"
 }
 
-// roughDuration writes a duration to the precision a person needs: 12m, 3h5m, 26h, 3d, 3d4h.
+// Duration writes a duration to the precision a person needs: 12m, 3h5m, 26h, 3d, 3d4h.
 func Duration(d time.Duration) string {
 	d = d.Round(time.Minute)
 	switch {
@@ -82,10 +84,10 @@ func Duration(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// stamp writes a file time as `stat` does, in UTC so reports compare across machines.
+// Stamp writes a file time as `stat` does, in UTC so reports compare across machines.
 func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
 
-// countNoun writes "1 policy", "2 policies".
+// Count writes "1 policy", "2 policies".
 func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -93,7 +95,7 @@ func Count(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// namesWithMore lists up to n names and counts the rest: "a, b, c and 7 more".
+// List lists up to n names and counts the rest: "a, b, c and 7 more".
 func List(names []string, n int) string {
 	if len(names) <= n {
 		return strings.Join(names, ", ")

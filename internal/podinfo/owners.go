@@ -11,11 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// workloadIndex finds the workload that runs a pod, so findings about many replicas become one
+// WorkloadIndex finds the workload that runs a pod, so findings about many replicas become one
 // finding about their Deployment, DaemonSet or StatefulSet. Built once per run: per namespace,
 // the workloads with their selectors. ReplicaSets need no list: the Deployment controller names
 // them NAME-HASH and labels their pods with the hash.
-type workloadIndex struct {
+type WorkloadIndex struct {
 	// byNamespace holds the workloads of each namespace, for pods without owner references.
 	byNamespace map[string][]indexedWorkload
 }
@@ -25,8 +25,8 @@ type indexedWorkload struct {
 	selector labels.Selector
 }
 
-func NewWorkloadIndex(deps []*appsv1.Deployment, dss []*appsv1.DaemonSet, sss []*appsv1.StatefulSet) *workloadIndex {
-	ix := &workloadIndex{byNamespace: map[string][]indexedWorkload{}}
+func NewWorkloadIndex(deps []*appsv1.Deployment, dss []*appsv1.DaemonSet, sss []*appsv1.StatefulSet) *WorkloadIndex {
+	ix := &WorkloadIndex{byNamespace: map[string][]indexedWorkload{}}
 	add := func(ref checks.ObjectRef, sel *metav1.LabelSelector) {
 		s, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil || s.Empty() {
@@ -59,11 +59,11 @@ func Ref(p *corev1.Pod) checks.ObjectRef {
 	return checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 }
 
-// ownerOf returns the workload a pod belongs to: its controller, followed from a Deployment's
+// OwnerOf returns the workload a pod belongs to: its controller, followed from a Deployment's
 // ReplicaSet to the Deployment; the pod itself for bare and static pods. Pods without owner references
 // (snapshot files, test fixtures) are matched to a workload of their namespace whose name
 // prefixes theirs and whose selector selects them, as the controllers would adopt them.
-func (ix *workloadIndex) OwnerOf(p *corev1.Pod) checks.ObjectRef {
+func (ix *WorkloadIndex) OwnerOf(p *corev1.Pod) checks.ObjectRef {
 	c := metav1.GetControllerOf(p)
 	if c == nil && len(p.OwnerReferences) > 0 {
 		c = &p.OwnerReferences[0]
@@ -82,7 +82,7 @@ func (ix *workloadIndex) OwnerOf(p *corev1.Pod) checks.ObjectRef {
 	return checks.ObjectRef{APIVersion: c.APIVersion, Kind: c.Kind, Namespace: p.Namespace, Name: c.Name}
 }
 
-func (ix *workloadIndex) adopter(p *corev1.Pod) checks.ObjectRef {
+func (ix *WorkloadIndex) adopter(p *corev1.Pod) checks.ObjectRef {
 	set := labels.Set(p.Labels)
 	for _, w := range ix.byNamespace[p.Namespace] {
 		if strings.HasPrefix(p.Name, w.ref.Name+"-") && w.selector.Matches(set) {

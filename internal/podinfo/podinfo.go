@@ -1,3 +1,5 @@
+// Package podinfo holds facts about pods and their owners: finished, ready, restarted lately, their
+// state in a word, and the workload that owns them.
 package podinfo
 
 import (
@@ -9,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// recentRestart is how far back a restart still says "this component is unstable now".
+// RecentRestart is how far back a restart still says "this component is unstable now".
 const RecentRestart = time.Hour
 
 func Ready(p *corev1.Pod) bool {
@@ -21,7 +23,7 @@ func Ready(p *corev1.Pod) bool {
 	return false
 }
 
-// podState says in a few words why a pod is not ready: "CrashLoopBackOff (12 restarts)".
+// State says in a few words why a pod is not ready: "CrashLoopBackOff (12 restarts)".
 func State(p *corev1.Pod) string {
 	for _, cs := range append(append([]corev1.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
 		switch {

@@ -1,3 +1,4 @@
+// Package svcendpoints judges a Service's endpoints: pods exist but none is listed ready.
 package svcendpoints
 
 import (
@@ -11,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// endpointFindings reports a Service whose pods exist but whose EndpointSlices list none ready.
+// Findings reports a Service whose pods exist but whose EndpointSlices list none ready.
 func Findings(svc *corev1.Service, groups []*netpolicy.PodGroup, slices []*discoveryv1.EndpointSlice) []checks.Finding {
 	ready, listed := 0, 0
 	for _, s := range slices {

@@ -27,8 +27,8 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %s}]
 		if err != nil {
 			t.Fatal(err)
 		}
-		cluster.Apply(t, file)
-		cfg := rest.CopyConfig(cluster.AdminConfig)
+		shared.Get(t).Apply(t, file)
+		cfg := rest.CopyConfig(shared.Get(t).AdminConfig)
 		cfg.Impersonate.UserName = user
 		cs := clientForConfig(t, cfg, "testcluster-test")
 		if _, err := cs.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{Limit: 1}); err != nil {

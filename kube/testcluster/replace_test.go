@@ -15,8 +15,8 @@ import (
 // created and removed.
 func TestReplace(t *testing.T) {
 	ctx := context.Background()
-	cs := clientForConfig(t, cluster.AdminConfig, "testcluster-test")
-	cluster.Apply(t, filepath.Join(healthy, "dns.yaml"))
+	cs := clientForConfig(t, shared.Get(t).AdminConfig, "testcluster-test")
+	shared.Get(t).Apply(t, filepath.Join(healthy, "dns.yaml"))
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	err := os.WriteFile(broken, []byte(`apiVersion: v1
 kind: ConfigMap
@@ -44,7 +44,7 @@ data: {x: "1"}
 		t.Fatal(err)
 	}
 	t.Run("replaced", func(t *testing.T) {
-		cluster.Replace(t, broken)
+		shared.Get(t).Replace(t, broken)
 		cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
 		if err != nil || cm.Data["Corefile"] != "broken" {
 			t.Fatalf("ConfigMap not replaced: %v %v", err, cm.Data)

@@ -22,9 +22,10 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-var cluster *Cluster
+// shared is the cluster the package's tests use, started by the first that needs it.
+var shared = NewLazy(Options{})
 
-func TestMain(m *testing.M) { Main(m, Options{}, &cluster) }
+func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
 
 var healthy = filepath.Join("..", "..", "testdata", "fixtures", "healthy")
 
@@ -52,9 +53,9 @@ func clientForConfig(t *testing.T, cfg *rest.Config, userAgent string) kubernete
 
 func TestHealthyFixturesKeepTheirStatus(t *testing.T) {
 	ctx := context.Background()
-	cs := clientForConfig(t, cluster.AdminConfig, "testcluster-test")
+	cs := clientForConfig(t, shared.Get(t).AdminConfig, "testcluster-test")
 	t.Run("applied", func(t *testing.T) {
-		cluster.Apply(t, healthy)
+		shared.Get(t).Apply(t, healthy)
 
 		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -124,16 +125,16 @@ func nodeReady(n *corev1.Node) bool {
 }
 
 func TestViewerReadsOnlyItsNamespace(t *testing.T) {
-	cluster.Apply(t, filepath.Join(healthy, "team-a.yaml"))
+	shared.Get(t).Apply(t, filepath.Join(healthy, "team-a.yaml"))
 	ctx := context.Background()
-	viewer := clientFor(t, cluster.ViewerKubeconfig, "testcluster-test")
+	viewer := clientFor(t, shared.Get(t).ViewerKubeconfig, "testcluster-test")
 
-	pods, err := viewer.CoreV1().Pods(cluster.ViewerNamespace).List(ctx, metav1.ListOptions{})
+	pods, err := viewer.CoreV1().Pods(shared.Get(t).ViewerNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		t.Fatalf("viewer listing pods in %s: %v", cluster.ViewerNamespace, err)
+		t.Fatalf("viewer listing pods in %s: %v", shared.Get(t).ViewerNamespace, err)
 	}
 	if len(pods.Items) != 2 {
-		t.Errorf("viewer sees %d pods in %s, want 2", len(pods.Items), cluster.ViewerNamespace)
+		t.Errorf("viewer sees %d pods in %s, want 2", len(pods.Items), shared.Get(t).ViewerNamespace)
 	}
 	if _, err := viewer.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("viewer listing nodes: %v, want Forbidden", err)
@@ -147,7 +148,7 @@ func TestViewerReadsOnlyItsNamespace(t *testing.T) {
 }
 
 func TestViewRoleIsAggregated(t *testing.T) {
-	cs := clientForConfig(t, cluster.AdminConfig, "testcluster-test")
+	cs := clientForConfig(t, shared.Get(t).AdminConfig, "testcluster-test")
 	role, err := cs.RbacV1().ClusterRoles().Get(context.Background(), "view", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +160,11 @@ func TestViewRoleIsAggregated(t *testing.T) {
 
 func TestAuditEventsSeeARequest(t *testing.T) {
 	agent := "testcluster-test/audit-" + randomSuffix(t)
-	cs := clientForConfig(t, cluster.AdminConfig, agent)
+	cs := clientForConfig(t, shared.Get(t).AdminConfig, agent)
 	if _, err := cs.CoreV1().ConfigMaps("kube-system").Get(context.Background(), "no-such-map", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("getting a missing ConfigMap: %v", err)
 	}
-	events, err := cluster.AuditEvents()
+	events, err := shared.Get(t).AuditEvents()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,14 +247,14 @@ func TestKubeconfigWith(t *testing.T) {
 		_, err := clientFor(t, kubeconfig, "testcluster-test").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 		return err
 	}
-	if err := list(cluster.KubeconfigWith(t, nil)); err != nil {
+	if err := list(shared.Get(t).KubeconfigWith(t, nil)); err != nil {
 		t.Fatalf("unchanged admin kubeconfig: %v", err)
 	}
-	if err := list(cluster.AdminKubeconfig); err != nil {
+	if err := list(shared.Get(t).AdminKubeconfig); err != nil {
 		t.Fatalf("AdminKubeconfig: %v", err)
 	}
 
-	unknownToken := cluster.KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
+	unknownToken := shared.Get(t).KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
 		cfg.AuthInfos[AdminUser].Token = "not-a-token"
 	})
 	if err := list(unknownToken); !apierrors.IsUnauthorized(err) {
@@ -264,15 +265,15 @@ func TestKubeconfigWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrongCA := cluster.KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
+	wrongCA := shared.Get(t).KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
 		cfg.Clusters[ClusterName].CertificateAuthorityData = other.caPEM
 	})
 	if err := list(wrongCA); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("wrong CA: %v, want a certificate error", err)
 	}
 
-	localhost := cluster.KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
-		cfg.Clusters[ClusterName].Server = strings.Replace(cluster.Server, "127.0.0.1", "localhost", 1)
+	localhost := shared.Get(t).KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
+		cfg.Clusters[ClusterName].Server = strings.Replace(shared.Get(t).Server, "127.0.0.1", "localhost", 1)
 	})
 	if err := list(localhost); err != nil {
 		t.Errorf("server URL by name (localhost is in the certificate): %v", err)
@@ -280,15 +281,15 @@ func TestKubeconfigWith(t *testing.T) {
 }
 
 func TestKubectlDumpsTheCluster(t *testing.T) {
-	kubectl := filepath.Join(cluster.BinDir, "kubectl")
+	kubectl := filepath.Join(shared.Get(t).BinDir, "kubectl")
 	if !isExecutable(kubectl) {
 		if os.Getenv("KOCKPIT_REQUIRE_CLUSTER") == "1" {
 			t.Fatalf("%s missing: run hack/kube-binaries.sh", kubectl)
 		}
 		t.Skipf("%s missing: run hack/kube-binaries.sh", kubectl)
 	}
-	cluster.Apply(t, filepath.Join(healthy, "nodes.yaml"))
-	out, err := exec.Command(kubectl, "--kubeconfig", cluster.AdminKubeconfig, "get", "nodes,pods", "-A", "-o", "yaml").CombinedOutput()
+	shared.Get(t).Apply(t, filepath.Join(healthy, "nodes.yaml"))
+	out, err := exec.Command(kubectl, "--kubeconfig", shared.Get(t).AdminKubeconfig, "get", "nodes,pods", "-A", "-o", "yaml").CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl get: %v\n%s", err, out)
 	}

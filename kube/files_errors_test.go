@@ -1,0 +1,104 @@
+// Tests of errors in snapshot files: where each problem is reported and how InputError reads.
+
+package kube
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+func TestLoadBrokenFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		line  int
+		words []string
+	}{
+		{"bad-syntax.yaml", 6, []string{"YAML syntax error"}},
+		{"bad-syntax.json", 6, []string{"JSON syntax error"}},
+		{"no-kind.yaml", 6, []string{"no kind", "fix: "}},
+		{"bad-field.yaml", 16, []string{`Pod "default/web"`, "spec.containers must be a list, not number", "kubectl explain pod.spec.containers"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join(snapshots, tc.file)
+			_, err := LoadSnapshot(context.Background(), path)
+			wantInputError(t, err, path, tc.line, tc.words...)
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		file, data string
+		line       int
+		words      []string
+	}{
+		"no apiVersion":                    {"a.yaml", "kind: Pod\nmetadata: {name: p}\n", 1, []string{"Pod has no apiVersion"}},
+		"JSON without kind":                {"a.json", "{\"apiVersion\":\"v1\",\n \"items\": [],\n \"metadata\": {}}\n", 1, []string{"no kind"}},
+		"bad field in JSON":                {"a.json", "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[\n{\"metadata\":{\"name\":\"a\"}},\n{\"metadata\":{\"name\":\"b\"},\n \"spec\":{\"containers\":3}}]}\n", 4, []string{`Pod "b"`, "spec.containers must be a list"}},
+		"bad field in a List item":         {"a.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n  spec:\n    replicas: many\n", 8, []string{"spec.replicas must be an integer, not string"}},
+		"bad quantity":                     {"a.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus:\n  capacity: {cpu: lots}\n", 1, []string{`Node "n"`, "quantities must match"}},
+		"truncated JSON":                   {"a.json", "{\"kind\":\"PodList\",\n\"items\":[{\"metadata\":", 2, []string{"truncated"}},
+		"kind not a string":                {"a.yaml", "apiVersion: v1\nkind: [Pod]\n", 2, []string{"kind must be a string"}},
+		"JSON kind not a string":           {"a.json", "{\"apiVersion\":\"v1\",\n\"kind\":3}", 2, []string{"kind must be a string"}},
+		"scalar document":                  {"a.yaml", "just some text\n", 1, []string{"expected an object", "just some text"}},
+		"JSON array":                       {"a.json", "\n[1,2]", 2, []string{"expected a JSON object", "found a list"}},
+		"list item not an object":          {"a.yaml", "apiVersion: v1\nkind: List\nitems:\n- 3\n", 4, []string{"items of a List must be objects"}},
+		"JSON list item scalar":            {"a.json", "{\"kind\":\"List\",\"apiVersion\":\"v1\",\n\"items\":[\n\"x\"]}", 3, []string{"items of a List must be objects"}},
+		"bad apiVersion":                   {"a.yaml", "apiVersion: a/b/c\nkind: Thing\n", 1, []string{`apiVersion "a/b/c"`}},
+		"old version of a kind":            {"a.yaml", "apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\n", 1, []string{"kockpit reads discovery.k8s.io/v1"}},
+		"duplicate YAML key":               {"a.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {}\nspec: {}\n", 5, []string{"already defined"}},
+		"CRD metadata not object":          {"a.yaml", "apiVersion: x.io/v1\nkind: Thing\nmetadata: 3\n", 1, []string{"metadata must be an object"}},
+		"NaN":                              {"a.yaml", "apiVersion: x.io/v1\nkind: Thing\nspec: {a: .nan}\n", 1, []string{"cannot be written as JSON"}},
+		"bad indentation, second document": {"a.yaml", "apiVersion: v1\nkind: Node\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: default\n spec:\n  containers: []\n", 9, []string{"did not find expected key"}},
+		"flow mapping not closed":          {"a.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {a: b\n", 6, []string{"did not find expected ',' or '}'"}},
+		"tab indentation":                  {"a.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n\tname: a\n", 4, []string{"found character that cannot start any token"}},
+		"unknown anchor":                   {"a.yaml", "apiVersion: v1\nkind: Pod\nx: *nope\n", 3, []string{"unknown anchor"}},
+		"JSON missing colon":               {"a.json", `{"apiVersion" "v1"}`, 1, []string{"expected ':'"}},
+		"JSON missing comma":               {"a.json", "{\"apiVersion\":\"v1\"\n \"kind\":\"Node\"}", 2, []string{"expected ',' or '}'"}},
+		"JSON trailing garbage":            {"a.json", "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"a\"}}\n]", 2, []string{"expected a JSON object"}},
+		"JSON list metadata broken":        {"a.json", "{\"kind\":\"List\",\"apiVersion\":\"v1\",\n\"metadata\":{\"x\":,},\n\"items\":[]}", 2, []string{"JSON syntax error"}},
+		"JSON syntax error in item":        {"a.json", "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[\n{\"metadata\":{\"name\":\"a\"},\n\"spec\":{\"priority\":01}}]}", 3, []string{"JSON syntax error"}},
+		"JSON syntax error in CRD":         {"a.json", "{\"kind\":\"Thing\",\"apiVersion\":\"x.io/v1\",\n\"spec\":{\"a\":tru}}", 2, []string{"JSON syntax error"}},
+		"JSON unterminated string":         {"a.json", "{\"kind\":\"Node\",\"apiVersion\":\"v1\",\n\"metadata\":{\"name\":\"a", 2, []string{"truncated"}},
+		"JSON escaped kind":                {"a.json", `{"kind":"No\u0064e","apiVersion":"v1","metadata":{"name":"n"},"spec":{"podCIDR":3}}`, 1, []string{`Node "n"`, "spec.podCIDR must be a string"}},
+		"JSON empty List broken":           {"a.json", "{\"kind\":\"List\",\"apiVersion\":\"v1\",\n\"x\":tru}", 2, []string{"JSON syntax error"}},
+		"alias bomb":                       {"a.yaml", aliasBomb, 1, []string{"excessive aliasing"}},
+		"only empty documents":             {"a.yaml", "---\n# nothing\n---\n", 0, []string{"no Kubernetes objects"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := loadBytes(t, tc.file, tc.data)
+			wantInputError(t, err, tc.file, tc.line, tc.words...)
+		})
+	}
+}
+
+// aliasBomb would expand to 9^9 strings.
+const aliasBomb = `apiVersion: x.io/v1
+kind: Bomb
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+`
+
+func TestInputErrorFormat(t *testing.T) {
+	for _, tc := range []struct {
+		e    InputError
+		want string
+	}{
+		{InputError{File: "f.yaml", Line: 3, Column: 7, Msg: "bad", Fix: "fix it"}, "f.yaml:3:7: bad (fix: fix it)"},
+		{InputError{File: "f.yaml", Line: 3, Msg: "bad"}, "f.yaml:3: bad"},
+		{InputError{File: "f.yaml", Column: 7, Msg: "bad"}, "f.yaml: bad"},
+		{InputError{Msg: "bad", Fix: "fix it"}, "bad (fix: fix it)"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,318 @@
+// JSON snapshot files: the walker that finds each object, its apiVersion, kind and items
+// without decoding it.
+
+package kube
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// jsonWalker steps through a JSON file's structure without decoding it: it reads apiVersion,
+// kind and the items of lists, and keeps each object as a slice of the file, so a bad object's
+// line is known. It skips values by matching brackets and leaves validation to the decoders,
+// which check every object they decode: the file is scanned once before the typed decode.
+type jsonWalker struct {
+	data []byte
+	pos  int
+}
+
+func (l *loader) loadJSON() error {
+	w := &jsonWalker{data: l.data}
+	for {
+		d, err := w.object(0)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return l.jsonError(err)
+		}
+		l.docs++
+		if err := l.add(d); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *jsonWalker) skipSpace() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\r', '\n':
+			w.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek is the next byte after white space, 0 at the end.
+func (w *jsonWalker) peek() byte {
+	w.skipSpace()
+	if w.pos < len(w.data) {
+		return w.data[w.pos]
+	}
+	return 0
+}
+
+func (w *jsonWalker) fail(msg string) error {
+	if w.pos >= len(w.data) {
+		return io.ErrUnexpectedEOF
+	}
+	return &docError{off: w.pos, msg: "JSON syntax error: " + msg}
+}
+
+// expect consumes one of the bytes, after white space, and says which.
+func (w *jsonWalker) expect(what string, bs ...byte) (byte, error) {
+	c := w.peek()
+	if slices.Contains(bs, c) && c != 0 {
+		w.pos++
+		return c, nil
+	}
+	return 0, w.fail("expected " + what + ", found " + jsonValueName(c))
+}
+
+// object reads one object; io.EOF when the input has no more values at the top level.
+func (w *jsonWalker) object(depth int) (*doc, error) {
+	c := w.peek()
+	if c == 0 && depth == 0 {
+		return nil, io.EOF
+	}
+	if c != '{' {
+		return nil, w.failObject(c)
+	}
+	d := &doc{off: w.pos}
+	w.pos++
+	if w.peek() == '}' {
+		w.pos++
+		d.raw = w.data[d.off:w.pos]
+		return d, nil
+	}
+	for {
+		if err := w.member(d, depth); err != nil {
+			return nil, err
+		}
+		c, err := w.expect("',' or '}'", ',', '}')
+		if err != nil {
+			return nil, err
+		}
+		if c == '}' {
+			d.raw = w.data[d.off:w.pos]
+			return d, nil
+		}
+	}
+}
+
+func (w *jsonWalker) failObject(c byte) error {
+	if c == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return &docError{off: w.pos, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
+}
+
+func jsonValueName(c byte) string {
+	switch c {
+	case '[':
+		return "a list"
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	case 0:
+		return "the end"
+	}
+	return strconv.QuoteRune(rune(c))
+}
+
+func (w *jsonWalker) member(d *doc, depth int) error {
+	if w.peek() != '"' {
+		return w.fail("expected a string key, found " + jsonValueName(w.peek()))
+	}
+	key, err := w.str()
+	if err != nil {
+		return err
+	}
+	if _, err := w.expect("':'", ':'); err != nil {
+		return err
+	}
+	switch key {
+	case "kind":
+		return w.stringValue(&d.kind, "kind")
+	case "apiVersion":
+		return w.stringValue(&d.apiVersion, "apiVersion")
+	case "items":
+		switch w.peek() {
+		case '[':
+			d.hasItems = true
+			return w.items(d, depth)
+		case 'n': // "items": null, as kubectl writes an empty list
+			d.hasItems = true
+		}
+	}
+	start := w.pos
+	if err := w.skipValue(); err != nil {
+		return err
+	}
+	// A list's own members are never decoded, so never validated; keep them to check.
+	d.unchecked = append(d.unchecked, [2]int{start, w.pos})
+	return nil
+}
+
+// str reads a string; only strings with escapes need the JSON decoder.
+func (w *jsonWalker) str() (string, error) {
+	start := w.pos
+	if err := w.skipString(); err != nil {
+		return "", err
+	}
+	raw := w.data[start:w.pos]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		w.pos = start
+		return "", w.fail("bad string: " + strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return s, nil
+}
+
+func (w *jsonWalker) stringValue(dst *string, name string) error {
+	switch w.peek() {
+	case '"':
+		s, err := w.str()
+		*dst = s
+		return err
+	case 'n': // "kind": null says no kind
+		if bytes.HasPrefix(w.data[w.pos:], []byte("null")) {
+			w.pos += len("null")
+			return nil
+		}
+	}
+	return &docError{off: w.pos, msg: name + " must be a string"}
+}
+
+// items reads a list's elements. An element that is not an object is an error only if the
+// document turns out to be a list: kind comes after items in kubectl's sorted output.
+func (w *jsonWalker) items(d *doc, depth int) error {
+	if depth >= maxListDepth {
+		return &docError{off: w.pos, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+	}
+	start := w.pos
+	w.pos++ // '['
+	if w.peek() == ']' {
+		w.pos++
+		return nil
+	}
+	for {
+		if c := w.peek(); c != '{' {
+			if c == 0 {
+				return io.ErrUnexpectedEOF
+			}
+			d.itemsErr = &docError{off: w.pos, msg: "found " + jsonValueName(c)}
+			d.items = nil
+			w.pos = start
+			return w.skipValue()
+		}
+		it, err := w.object(depth + 1)
+		if err != nil {
+			return err
+		}
+		d.items = append(d.items, it)
+		if c, err := w.expect("',' or ']'", ',', ']'); err != nil || c == ']' {
+			return err
+		}
+	}
+}
+
+// skipValue steps over one value by its brackets and quotes, without validating it.
+func (w *jsonWalker) skipValue() error {
+	switch w.peek() {
+	case 0:
+		return io.ErrUnexpectedEOF
+	case '"':
+		return w.skipString()
+	case '{', '[':
+		return w.skipNested()
+	}
+	start := w.pos
+	for w.pos < len(w.data) && !endsLiteral(w.data[w.pos]) {
+		w.pos++
+	}
+	if w.pos == start {
+		return w.fail("expected a value, found " + jsonValueName(w.data[w.pos]))
+	}
+	return nil
+}
+
+// endsLiteral: a number, true, false or null runs until one of these.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', ':', '}', ']', ' ', '\t', '\r', '\n', '{', '[', '"':
+		return true
+	}
+	return false
+}
+
+func (w *jsonWalker) skipNested() error {
+	depth := 0
+	for w.pos < len(w.data) {
+		i := bytes.IndexAny(w.data[w.pos:], `"{}[]`)
+		if i < 0 {
+			break
+		}
+		w.pos += i
+		switch w.data[w.pos] {
+		case '"':
+			if err := w.skipString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			depth++
+		default:
+			depth--
+		}
+		w.pos++
+		if depth == 0 {
+			return nil
+		}
+	}
+	w.pos = len(w.data)
+	return io.ErrUnexpectedEOF
+}
+
+// skipString steps over a string, pos at its opening quote.
+func (w *jsonWalker) skipString() error {
+	i := w.pos + 1
+	for {
+		j := bytes.IndexAny(w.data[i:], `"\`)
+		if j < 0 {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+		i += j
+		if w.data[i] == '"' {
+			w.pos = i + 1
+			return nil
+		}
+		i += 2 // a backslash and the byte it escapes
+		if i >= len(w.data) {
+			w.pos = len(w.data)
+			return io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// checkUnchecked validates the members of a list that were stepped over, not decoded.
+func (l *loader) checkUnchecked(d *doc) error {
+	for _, span := range d.unchecked {
+		if v := l.data[span[0]:span[1]]; !json.Valid(v) {
+			return l.jsonSyntaxError(span[0], json.Unmarshal(v, new(any)))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+// YAML snapshot files: documents as nodes, their apiVersion, kind and items (aliases and merge
+// keys resolved), and a node turned into the JSON the decoders read.
+
+package kube
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func (l *loader) loadYAML() error {
+	dec := yaml.NewDecoder(bytes.NewReader(l.data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return l.yamlSyntaxError(err)
+		}
+		root := documentContent(&n)
+		if root == nil { // an empty document: "---" twice, or only comments
+			continue
+		}
+		d, err := yamlDoc(root, 0)
+		if err != nil {
+			return l.errorAt(err.(*docError), &doc{node: root}, err.Error(), "")
+		}
+		l.docs++
+		if err := l.add(d); err != nil {
+			return err
+		}
+	}
+}
+
+func documentContent(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return nil
+	}
+	c := resolveAlias(n.Content[0])
+	if c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" {
+		return nil
+	}
+	return c
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// yamlDoc reads apiVersion, kind and items from a mapping node; the rest is decoded later.
+func yamlDoc(n *yaml.Node, depth int) (*doc, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, &docError{node: n, msg: "expected an object with apiVersion and kind, found " + yamlNodeName(n)}
+	}
+	d := &doc{node: n}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
+		var err error
+		switch {
+		case key.ShortTag() == "!!merge":
+			merges = append(merges, val)
+		case key.Value == "kind":
+			d.kind, err = yamlString(val, "kind")
+		case key.Value == "apiVersion":
+			d.apiVersion, err = yamlString(val, "apiVersion")
+		case key.Value == "items":
+			err = yamlItems(d, val, depth)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range merges {
+		mergeKind(d, m)
+	}
+	return d, nil
+}
+
+// mergeKind takes apiVersion and kind from the mappings of a merge key (`<<: *base`) where the
+// object does not set them itself: go-yaml's decoding merges them into the object too.
+func mergeKind(d *doc, n *yaml.Node) {
+	maps := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		maps = n.Content
+	}
+	for _, m := range maps {
+		m = resolveAlias(m)
+		if m.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			val := resolveAlias(m.Content[i+1])
+			dst := map[string]*string{"kind": &d.kind, "apiVersion": &d.apiVersion}[m.Content[i].Value]
+			if dst != nil && *dst == "" && val.Kind == yaml.ScalarNode && val.ShortTag() == "!!str" {
+				*dst = val.Value
+			}
+		}
+	}
+}
+
+func yamlString(n *yaml.Node, name string) (string, error) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+		return n.Value, nil
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		return "", nil
+	}
+	return "", &docError{node: n, msg: name + " must be a string"}
+}
+
+func yamlItems(d *doc, n *yaml.Node, depth int) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		d.hasItems = true
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil // not a list's items; the object is decoded as a whole
+	}
+	if depth >= maxListDepth {
+		return &docError{node: n, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
+	}
+	d.hasItems = true
+	for _, c := range n.Content {
+		c = resolveAlias(c)
+		if c.Kind != yaml.MappingNode {
+			d.itemsErr = &docError{node: c, msg: "found " + yamlNodeName(c)}
+			return nil
+		}
+		it, err := yamlDoc(c, depth+1)
+		if err != nil {
+			return err
+		}
+		d.items = append(d.items, it)
+	}
+	return nil
+}
+
+func yamlNodeName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an empty document"
+}
+
+// docJSON is the document as JSON, which the typed decoders read. A YAML node goes through
+// go-yaml's own decoding, which resolves anchors, merge keys and tags and refuses alias bombs.
+func (l *loader) docJSON(d *doc) ([]byte, error) {
+	if d.node == nil {
+		return d.raw, nil
+	}
+	var v any
+	if err := d.node.Decode(&v); err != nil {
+		return nil, l.yamlError(err, d.node.Line, "")
+	}
+	v, err := jsonCompatible(v)
+	if err == nil {
+		var raw []byte
+		if raw, err = json.Marshal(v); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, l.errorAt(nil, d, "cannot be written as JSON: "+strings.TrimPrefix(err.Error(), "json: "), "")
+}
+
+// jsonCompatible turns go-yaml's maps with non-string keys (`1: a`) into JSON objects.
+func jsonCompatible(v any) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			v[k] = c
+		}
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			m[fmt.Sprint(k)] = c
+		}
+		return m, nil
+	case []any:
+		for i, e := range v {
+			c, err := jsonCompatible(e)
+			if err != nil {
+				return nil, err
+			}
+			v[i] = c
+		}
+	}
+	return v, nil
+}
