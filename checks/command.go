@@ -12,11 +12,13 @@ import (
 // nowhere else, so a value from the cluster or a node (a name, a label, a path, a jsonpath) is
 // always one inert word, whatever it holds.
 //
-// Build it with Cmd, then Args, Pipe, Shell, Glob and Note. A Command is a value: every method
-// returns a new one and never changes the one it is called on, so a prefix can be shared.
+// Build it with Cmd, then Args, Pipe, Shell, Glob, Sub and Note. A Command is a value: every
+// method returns a new one and never changes the one it is called on, so a prefix can be shared.
 type Command struct {
 	stages []stage
-	note   string
+	// note is a comment after the command: text from kockpit's source, then values.
+	note       string
+	noteValues []string
 }
 
 // A stage is one program and its arguments; its first word is the program.
@@ -25,10 +27,12 @@ type stage []word
 // A word is one argument as the shell sees it: pieces written next to each other.
 type word []piece
 
-// A piece is a literal value (quoted when it needs it) or shell syntax from kockpit's source.
+// A piece is a literal value (quoted when it needs it), shell syntax from kockpit's source
+// (shell), or a command run inside such syntax (inner).
 type piece struct {
 	text  string
 	shell bool
+	inner *Command
 }
 
 // shellSyntax is shell syntax written in kockpit's own source: a redirection (2>/dev/null), a
@@ -80,7 +84,7 @@ func (c Command) Glob(dir string, pattern shellSyntax) Command {
 // as bash's process substitution: Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in",
 // key), ")") is <(openssl pkey -pubout -in KEY). The inner command quotes its own values.
 func (c Command) Sub(open shellSyntax, inner Command, close shellSyntax) Command {
-	return c.clone().add(word{{text: string(open) + inner.String() + string(close), shell: true}})
+	return c.clone().add(word{{text: string(open), shell: true}, {inner: &inner}, {text: string(close), shell: true}})
 }
 
 // Note adds a comment after the command, for the person reading it: text from kockpit's source
@@ -89,13 +93,47 @@ func (c Command) Sub(open shellSyntax, inner Command, close shellSyntax) Command
 // with Go's escapes ("a\nb") instead.
 func (c Command) Note(text shellSyntax, values ...string) Command {
 	out := c.clone()
-	out.note = string(text)
-	for _, v := range values {
-		if strings.ContainsAny(v, "\n\r") {
-			out.note += " " + strconv.Quote(v)
-		} else {
-			out.note += " " + ShellQuote(v)
+	out.note, out.noteValues = string(text), slices.Clone(values)
+	return out
+}
+
+// Redact returns the command with redact applied to every value it holds, never to shell
+// syntax from kockpit's source: to each argument, then to each argument after the one before
+// it, so a flag whose value is the next argument (--token X) loses the value too. Quoting
+// happens after, so a redacted value is still one word.
+func (c Command) Redact(redact func(string) string) Command {
+	out := c.clone()
+	for _, s := range out.stages {
+		prev := ""
+		for j, w := range s {
+			if len(w) == 1 && !w[0].shell && w[0].inner == nil {
+				v := redact(w[0].text)
+				if j > 0 && prev != "" {
+					if pair := redact(prev + " " + v); pair != prev+" "+v && strings.HasPrefix(pair, prev+" ") {
+						v = pair[len(prev)+1:]
+					}
+				}
+				s[j] = word{{text: v}}
+				prev = v
+				continue
+			}
+			nw := make(word, len(w))
+			for k, p := range w {
+				switch {
+				case p.inner != nil:
+					inner := p.inner.Redact(redact)
+					p.inner = &inner
+				case !p.shell:
+					p.text = redact(p.text)
+				}
+				nw[k] = p
+			}
+			s[j] = nw
+			prev = ""
 		}
+	}
+	for i, v := range out.noteValues {
+		out.noteValues[i] = redact(v)
 	}
 	return out
 }
@@ -113,7 +151,11 @@ func (c Command) Stages() [][]string {
 		for j, w := range s {
 			var b strings.Builder
 			for _, p := range w {
-				b.WriteString(p.text)
+				if p.inner != nil {
+					b.WriteString(p.inner.String())
+				} else {
+					b.WriteString(p.text)
+				}
 			}
 			out[i][j] = b.String()
 		}
@@ -137,6 +179,8 @@ func (c Command) String() string {
 			}
 			for _, p := range w {
 				switch {
+				case p.inner != nil:
+					b.WriteString(p.inner.String())
 				case p.shell:
 					b.WriteString(p.text)
 				case j == 0 && len(w) == 1:
@@ -152,6 +196,14 @@ func (c Command) String() string {
 			b.WriteString("   ")
 		}
 		b.WriteString("# " + c.note)
+		for _, v := range c.noteValues {
+			// A line break would end the comment and start a command: Go's escapes instead.
+			if strings.ContainsAny(v, "\n\r") {
+				b.WriteString(" " + strconv.Quote(v))
+			} else {
+				b.WriteString(" " + ShellQuote(v))
+			}
+		}
 	}
 	return b.String()
 }
@@ -172,7 +224,7 @@ func (c Command) add(w word) Command {
 
 // clone copies the stages, so appending to the copy never writes into the original's arrays.
 func (c Command) clone() Command {
-	out := Command{note: c.note, stages: make([]stage, len(c.stages), len(c.stages)+1)}
+	out := Command{note: c.note, noteValues: slices.Clone(c.noteValues), stages: make([]stage, len(c.stages), len(c.stages)+1)}
 	for i, s := range c.stages {
 		out.stages[i] = slices.Clip(slices.Clone(s))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
+	"github.com/kockpit/kockpit/safetext"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -97,6 +98,34 @@ func TestCommandNoteStaysAComment(t *testing.T) {
 		}
 		if call, ok := f.Stmts[0].Cmd.(*syntax.CallExpr); !ok || len(call.Args) != 2 {
 			t.Errorf("%q is not ls and its argument", line)
+		}
+	}
+}
+
+// TestCommandRedact: a credential is redacted in the value that holds it, or after the flag
+// that names it; shell syntax from kockpit's source is left alone; the result is quoted after.
+func TestCommandRedact(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  checks.Command
+		want string
+	}{
+		{checks.Cmd("kubectl", "-n", "shop", "get", "pods", "-l", "api-token=PLANTED,app=web"),
+			"kubectl -n shop get pods -l 'api-token=<redacted>'"},
+		{checks.Cmd("curl", "-H", "Authorization: Bearer PLANTED", "https://10.0.0.1:6443/api"),
+			"curl -H 'Authorization: Bearer <redacted>' https://10.0.0.1:6443/api"},
+		{checks.Cmd("kubectl", "--token", "PLANTED", "get", "pods"), "kubectl --token '<redacted>' get pods"},
+		{checks.Cmd("kubectl", "--token=PLANTED", "get", "pods"), "kubectl '--token=<redacted>' get pods"},
+		{checks.Cmd("kubectl", "-n", "token", "get", "pods"), "kubectl -n token get pods"},
+		{checks.Cmd("diff").Sub("<(", checks.Cmd("echo", "--password=PLANTED"), ")"), "diff <(echo '--password=<redacted>')"},
+		{checks.Cmd("ls").Note("on", "password=PLANTED"), "ls   # on 'password=<redacted>'"},
+		{checks.Cmd("grep", "-n", "^  name:").Glob("/etc/token=PLANTED", "*"), "grep -n '^  name:' '/etc/token=<redacted>'/*"},
+	} {
+		got := tc.cmd.Redact(safetext.RedactSecrets)
+		if got.String() != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+		if strings.Contains(tc.cmd.String(), "<redacted>") {
+			t.Errorf("Redact changed the command it was called on: %s", tc.cmd)
 		}
 	}
 }
