@@ -80,6 +80,26 @@ func (c Command) Glob(dir string, pattern shellSyntax) Command {
 	return c.clone().add(word{{text: dir}, {text: "/" + string(pattern), shell: true}})
 }
 
+// Var adds one word that expands a shell variable, "$name", for a command that shows a
+// variable's value. Only a shell identifier is a variable: any other name is written as the
+// literal text $name, quoted, so nothing expands.
+func (c Command) Var(name string) Command {
+	if !isIdentifier(name) {
+		return c.Args("$" + name)
+	}
+	return c.clone().add(word{{text: `"$`, shell: true}, {text: name}, {text: `"`, shell: true}})
+}
+
+// isIdentifier reports whether s is a shell variable name: a letter or _, then letters, digits, _.
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // Sub adds one word that runs another command inside shell syntax from kockpit's source, such
 // as bash's process substitution: Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in",
 // key), ")") is <(openssl pkey -pubout -in KEY). The inner command quotes its own values.

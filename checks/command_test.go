@@ -72,6 +72,10 @@ func TestCommandString(t *testing.T) {
 		{checks.Cmd("diff").Sub("<(", checks.Cmd("openssl", "x509", "-noout", "-pubkey", "-in", "/etc/pki/a b.crt"), ")").
 			Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in", "/etc/pki/a.key"), ")"),
 			"diff <(openssl x509 -noout -pubkey -in '/etc/pki/a b.crt') <(openssl pkey -pubout -in /etc/pki/a.key)"},
+		{checks.Cmd("echo").Var("KUBECONFIG"), `echo "$KUBECONFIG"`},
+		{checks.Cmd("echo").Var("PS1$(touch x)"), `echo '$PS1$(touch x)'`},
+		{checks.Cmd("echo").Var("1x"), `echo '$1x'`},
+		{checks.Cmd("echo").Var(""), `echo '$'`},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on a node"), "ls /etc/cni/net.d   # on a node"},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on", "node-1"), "ls /etc/cni/net.d   # on node-1"},
 		{checks.Cmd("ls", "/etc/cni/net.d").Note("on", "node 1$(x)"), "ls /etc/cni/net.d   # on 'node 1$(x)'"},
