@@ -252,6 +252,12 @@ func FuzzCommandString(f *testing.F) {
 			cmd = cmd.Pipe(b).Pipe(c)
 		}
 		requireReadsBack(t, cmd)
+		// Redaction happens before quoting: a redacted command is still plain words.
+		requireReadsBack(t, cmd.Redact(safetext.RedactSecrets))
+		// A name that is no shell identifier is no variable: its text is one literal word.
+		if v := checks.Cmd("echo").Var(b); !strings.HasPrefix(v.String(), `echo "$`) {
+			requireReadsBack(t, v)
+		}
 		if !bytes.Contains([]byte(cmd.String()), []byte(strings.ReplaceAll(a, "'", `'\''`))) {
 			t.Fatalf("%q does not hold %q as written", cmd.String(), a)
 		}
