@@ -45,7 +45,11 @@ type Check struct {
 	// Reads names the resources the check lists, so an access review can tell a restricted
 	// user which checks their permissions degrade.
 	Reads []kube.Resource
-	Run   func(ctx context.Context, env *Env) Result
+	// Reachability marks the check whose status says whether the API server answers at all
+	// (OK or Warn: it does; Fail or Error: it does not). The cockpit shows its failure as a
+	// banner and asks the server for its version only after it passed; so does the report.
+	Reachability bool
+	Run          func(ctx context.Context, env *Env) Result
 }
 
 // Needs are the inputs a check cannot run without.
@@ -81,6 +85,19 @@ func (s Status) String() string {
 		return "unknown"
 	}
 	return statusNames[s]
+}
+
+// statusMarks differ by shape as well as colour, so a view reads in monochrome and to the
+// colour-blind.
+var statusMarks = [...]string{"–", "✔", "▲", "✖", "!"}
+
+// Mark is the status's one-character symbol, the same in every view: ✔ ok, ▲ warn, ✖ fail,
+// ! error (the check could not run), – skipped.
+func (s Status) Mark() string {
+	if s < 0 || int(s) >= len(statusMarks) {
+		return "?"
+	}
+	return statusMarks[s]
 }
 
 // MarshalText writes the status as its lower-case name, as the JSON report documents.
@@ -119,8 +136,18 @@ type Result struct {
 	// SkipReason is set when Status is StatusSkip.
 	SkipReason SkipReason
 	Findings   []Finding
-	Started    time.Time
-	Duration   time.Duration
+	// Identity is who the API server says the run's credentials are, set by the check that
+	// asked it (api.access); nil otherwise. The cockpit's header shows it.
+	Identity *Identity
+	Started  time.Time
+	Duration time.Duration
+}
+
+// Identity is a user as the API server authenticated it: more precise than the kubeconfig's
+// user entry (a token's real owner, a service account).
+type Identity struct {
+	User   string
+	Groups []string
 }
 
 // Severity of a single finding; it uses the Status scale (Warn or Fail mostly, OK for

@@ -206,3 +206,17 @@ func TestRunKeepsStatusHonest(t *testing.T) {
 		t.Errorf("a check with a Fail finding reported %s", r.Status)
 	}
 }
+
+func TestStatusMarksDifferByShape(t *testing.T) {
+	seen := map[string]Status{}
+	for s := StatusSkip; s <= StatusError; s++ {
+		m := s.Mark()
+		if len([]rune(m)) != 1 {
+			t.Errorf("%s: mark %q is not one character", s, m)
+		}
+		if other, dup := seen[m]; dup {
+			t.Errorf("%s and %s share the mark %q", s, other, m)
+		}
+		seen[m] = s
+	}
+}

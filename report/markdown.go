@@ -17,13 +17,13 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "**%d ok · %d warn · %d fail · %d error · %d skipped**\n\n", s.OK, s.Warn, s.Fail, s.Error, s.Skip)
 	b.WriteString("| | Check | Category | Summary |\n|---|---|---|---|\n")
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s |\n", Mark(c.Status), c.Status, c.ID, c.Category, mdCell(c.Summary))
+		fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s |\n", c.Status.Mark(), c.Status, c.ID, c.Category, mdCell(c.Summary))
 	}
 	for _, c := range r.Checks {
 		if len(c.Findings) == 0 || c.Status == checks.StatusOK {
 			continue
 		}
-		fmt.Fprintf(&b, "\n## %s %s — %s\n\n%s\n", Mark(c.Status), mdText(c.Title), c.ID, mdText(c.Summary))
+		fmt.Fprintf(&b, "\n## %s %s — %s\n\n%s\n", c.Status.Mark(), mdText(c.Title), c.ID, mdText(c.Summary))
 		for _, f := range c.Findings {
 			about := aboutText(f)
 			if about != "" {

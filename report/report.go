@@ -19,24 +19,11 @@ type Report struct {
 	Kind       string        `json:"kind"`
 	Kockpit    string        `json:"kockpitVersion"`
 	Generated  time.Time     `json:"generatedAt"`
-	Source     Source        `json:"source"`
+	Source     checks.Source `json:"source"`
 	Summary    Summary       `json:"summary"`
 	DurationMS int64         `json:"durationMs"`
 	Checks     []CheckReport `json:"checks"`
 	Lists      []ListReport  `json:"lists"`
-}
-
-// Source says what the run looked at.
-type Source struct {
-	// Kind is "live" (an API server), "files" (--snapshot), "host" (kockpit node: a node's
-	// files, no cluster) or "none" (no cluster at all).
-	Kind    string `json:"kind"`
-	Context string `json:"context,omitempty"`
-	// Server is the API server's host, without credentials or path.
-	Server        string `json:"server,omitempty"`
-	ServerVersion string `json:"serverVersion,omitempty"`
-	// Path is the snapshot file or directory for kind "files", the node's root for "host".
-	Path string `json:"path,omitempty"`
 }
 
 // Summary counts checks by status; Worst is the gravest status of the run.
@@ -89,7 +76,7 @@ type ListReport struct {
 }
 
 // New starts a report for the checks about to run; results arrive with Add.
-func New(kockpitVersion string, src Source, list []checks.Check, now time.Time) *Report {
+func New(kockpitVersion string, src checks.Source, list []checks.Check, now time.Time) *Report {
 	r := &Report{
 		APIVersion: APIVersion, Kind: "Report", Kockpit: kockpitVersion,
 		Generated: now.UTC(), Source: src, Summary: Summary{Worst: checks.StatusSkip},

@@ -26,7 +26,7 @@ func sample() *Report {
 		{ID: "api.access", Title: "Access", Category: checks.CategoryAPI},
 		{ID: "api.health", Title: "Health", Category: checks.CategoryAPI},
 	}
-	r := New("v0.1.0", Source{Kind: "live", Context: "klustered", Server: "127.0.0.1:6443"}, list, time.Unix(0, 0))
+	r := New("v0.1.0", checks.Source{Kind: checks.SourceLive, Context: "klustered", Server: "127.0.0.1:6443"}, list, time.Unix(0, 0))
 	r.Add(checks.Result{CheckID: "api.reachable", Status: checks.StatusOK, Summary: "reachable in 3ms", Duration: 3 * time.Millisecond})
 	r.Add(checks.Result{CheckID: "api.control-plane", Status: checks.StatusFail, Summary: "1 problem", Findings: []checks.Finding{{
 		Severity: checks.StatusFail,
@@ -310,7 +310,7 @@ func TestEveryFormatRedactsCredentials(t *testing.T) {
 				Commands: []checks.Command{checks.Cmd("curl", "-H", "Authorization: Bearer SUPERSECRET6", "https://10.0.0.1:6443/api")},
 			}}}
 		}}
-	r := New("v0.1.0", Source{Kind: "live"}, []checks.Check{check}, time.Unix(0, 0))
+	r := New("v0.1.0", checks.Source{Kind: checks.SourceLive}, []checks.Check{check}, time.Unix(0, 0))
 	for res := range checks.Run(context.Background(), []checks.Check{check}, &checks.Env{}, checks.RunOptions{}) {
 		r.Add(res)
 	}

@@ -11,19 +11,6 @@ import (
 	"github.com/kockpit/kockpit/safetext"
 )
 
-// Marks differ by shape as well as colour, so the report reads in monochrome and to the
-// colour-blind.
-var statusMarks = map[checks.Status]string{
-	checks.StatusOK:    "✔",
-	checks.StatusWarn:  "▲",
-	checks.StatusFail:  "✖",
-	checks.StatusError: "!",
-	checks.StatusSkip:  "–",
-}
-
-// Mark is the one-character symbol of a status.
-func Mark(s checks.Status) string { return statusMarks[s] }
-
 // textStyles are every style of the text report, derived in one place.
 type textStyles struct {
 	status   map[checks.Status]lipgloss.Style
@@ -83,7 +70,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 }
 
 func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
-	mark := st.status[c.Status].Render(Mark(c.Status))
+	mark := st.status[c.Status].Render(c.Status.Mark())
 	summary := show(c.Summary)
 	if c.Status == checks.StatusSkip && c.SkipReason != "" && !strings.Contains(summary, string(c.SkipReason)) {
 		summary = fmt.Sprintf("%s (%s)", summary, c.SkipReason)
@@ -94,7 +81,7 @@ func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 		if f.Severity == checks.StatusOK && c.Status != checks.StatusOK {
 			continue // informational evidence adds noise next to real problems
 		}
-		fmark := st.status[f.Severity].Render(Mark(f.Severity))
+		fmark := st.status[f.Severity].Render(f.Severity.Mark())
 		about := aboutText(f)
 		if about != "" {
 			about += ": "
@@ -149,9 +136,9 @@ func aboutText(f FindingReport) string {
 // command line): it did not pass through the runner, so it is redacted here.
 func showSource(s string) string { return show(safetext.RedactSecrets(s)) }
 
-func sourceLine(s Source) string {
+func sourceLine(s checks.Source) string {
 	switch s.Kind {
-	case "live":
+	case checks.SourceLive:
 		parts := []string{"live"}
 		if s.Context != "" {
 			parts = append(parts, "context "+showSource(s.Context))
@@ -163,9 +150,9 @@ func sourceLine(s Source) string {
 			parts = append(parts, showSource(s.ServerVersion))
 		}
 		return strings.Join(parts, " · ")
-	case "files":
+	case checks.SourceFiles:
 		return "offline snapshot " + showSource(s.Path)
-	case "host":
+	case checks.SourceHost:
 		return "node files under " + showSource(s.Path)
 	}
 	return "no cluster"

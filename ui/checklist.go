@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/report"
 )
 
 // listRow is one row of the checklist: a category heading, or a check.
@@ -95,7 +94,7 @@ func (m Model) checkRow(id string, width int) string {
 	case m.pending[id] != 0:
 		mark = st.Spinner.Inherit(base).Render(spinnerFrame(m))
 	case res != nil:
-		mark = st.status(res.Status).Inherit(base).Render(report.Mark(res.Status))
+		mark = st.status(res.Status).Inherit(base).Render(res.Status.Mark())
 	default:
 		mark = base.Render(" ")
 	}
@@ -144,7 +143,7 @@ func (m Model) statusCounts(width int) string {
 	var parts []string
 	for _, s := range []checks.Status{checks.StatusFail, checks.StatusError, checks.StatusWarn, checks.StatusOK, checks.StatusSkip} {
 		if counts[s] > 0 {
-			parts = append(parts, st.status(s).Render(fmt.Sprintf("%s %d", report.Mark(s), counts[s])))
+			parts = append(parts, st.status(s).Render(fmt.Sprintf("%s %d", s.Mark(), counts[s])))
 		}
 	}
 	if len(parts) == 0 {

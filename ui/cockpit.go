@@ -17,20 +17,6 @@ import (
 	"github.com/kockpit/kockpit/themes"
 )
 
-// Source says what the cockpit looks at, for the header and the banner.
-type Source struct {
-	// Kind is "live", "files" (a snapshot), "host" (kockpit node: a node's files) or "none"
-	// (no kubeconfig).
-	Kind    string
-	Context string
-	// Server is the API server's host:port, no scheme or credentials.
-	Server string
-	// User is the kubeconfig's user entry; api.access's answer replaces it when it comes.
-	User string
-	// Path is the snapshot's files for kind "files", the node's root for "host".
-	Path string
-}
-
 // Options configure the cockpit.
 type Options struct {
 	// Checks are the checks of the run, in any order; the checklist groups them by category.
@@ -40,7 +26,8 @@ type Options struct {
 	Fetch Fetcher
 	// Context bounds every run and fetch; cancelled when the program ends.
 	Context context.Context
-	Source  Source
+	// Source is what the run looks at, for the header and the banner: the report's type.
+	Source checks.Source
 	// Theme is the theme to start with; ThemeFile's theme, when set, joins the `t` cycle.
 	Theme     themes.Theme
 	ThemeFile *themes.Theme

@@ -265,7 +265,7 @@ func TestUnreachableBanner(t *testing.T) {
 }
 
 func TestOfflineBanner(t *testing.T) {
-	m, _ := newModel(t, 120, 40, func(o *Options) { o.Source = Source{Kind: "files", Path: "dump/"} })
+	m, _ := newModel(t, 120, 40, func(o *Options) { o.Source = checks.Source{Kind: checks.SourceFiles, Path: "dump/"} })
 	if s := screen(m); !strings.Contains(s, "offline snapshot: dump/") {
 		t.Errorf("no offline banner:\n%s", s)
 	}

@@ -8,7 +8,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/report"
 )
 
 // The detail pane: the selected check's title and summary, its findings (a virtualised list:
@@ -57,7 +56,7 @@ func (m Model) renderDetail(l layout, width int) []string {
 	case m.pending[c.ID] != 0:
 		mark = st.Spinner.Render(spinnerFrame(m))
 	case res != nil:
-		mark = st.status(res.Status).Render(report.Mark(res.Status))
+		mark = st.status(res.Status).Render(res.Status.Mark())
 	}
 	out = append(out, fit(mark+st.Title.Render(" "+c.Title), width, st.Text))
 	summary := "running"
@@ -153,7 +152,7 @@ func (m Model) findingRow(f *checks.Finding, selected, markCauses bool, width in
 			base = st.Selected
 		}
 	}
-	line := st.status(f.Severity).Inherit(base).Render(report.Mark(f.Severity)) + base.Render(" ")
+	line := st.status(f.Severity).Inherit(base).Render(f.Severity.Mark()) + base.Render(" ")
 	if f.Cause && markCauses {
 		line += st.Key.Inherit(base).Render("cause ")
 	}

@@ -446,7 +446,7 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 		case dYAMLKey:
 			s = yamlLine(l.text, st, m.text)
 		case dStatus:
-			s = st.status(l.status).Render(markOf(l.status)+" ") + safe(l.text, m.text, st.Text, st.Suspicious)
+			s = st.status(l.status).Render(l.status.Mark()+" ") + safe(l.text, m.text, st.Text, st.Suspicious)
 		case dError:
 			s = st.status(checks.StatusFail).Render(l.prefix) + safe(l.text, m.text, st.Text, st.Suspicious)
 		case dLink:

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/themes"
 )
 
@@ -75,7 +76,10 @@ func ansi256(t *testing.T, s string) []byte {
 
 // TestViewSize checks every screen fills the terminal exactly, at the sizes a guest may have.
 func TestViewSize(t *testing.T) {
-	presenter := func(o *Options) { o.Presenter = true; o.Source = Source{Kind: "files", Path: "dump/"} }
+	presenter := func(o *Options) {
+		o.Presenter = true
+		o.Source = checks.Source{Kind: checks.SourceFiles, Path: "dump/"}
+	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {100, 30}, {200, 60}, {60, 20}} {
 		for _, sc := range screens {
 			for _, mode := range []string{"", "-presenter"} {
@@ -106,7 +110,7 @@ func TestViewSize(t *testing.T) {
 func TestProgram(t *testing.T) {
 	runs := &fakeRuns{}
 	m := New(Options{Checks: fixtureChecks(), Start: runs.start, Fetch: fixtureFetch,
-		Now: func() time.Time { return testClock }, Source: Source{Kind: "live", Context: "admin@klustered"}})
+		Now: func() time.Time { return testClock }, Source: checks.Source{Kind: checks.SourceLive, Context: "admin@klustered"}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("0 of 4 checks")) },
 		teatest.WithDuration(5*time.Second))

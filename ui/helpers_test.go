@@ -23,7 +23,7 @@ var testClock = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // not change when a check is added to the registry.
 func fixtureChecks() []checks.Check {
 	return []checks.Check{
-		{ID: "api.reachable", Title: "The API server answers", Category: checks.CategoryAPI,
+		{ID: "api.reachable", Title: "The API server answers", Category: checks.CategoryAPI, Reachability: true,
 			Learn: "kockpit asks the API server for /version and times it. When that fails, the error says where the path broke."},
 		{ID: "api.control-plane", Title: "Control-plane pods run, are ready and have sane flags", Category: checks.CategoryAPI,
 			Learn: "The control plane runs as static pods on kubeadm clusters."},
@@ -108,7 +108,7 @@ func newModel(t testing.TB, width, height int, opts ...func(*Options)) (Model, *
 	runs := &fakeRuns{}
 	o := Options{
 		Checks: fixtureChecks(), Start: runs.start, Now: func() time.Time { return testClock },
-		Source: Source{Kind: "live", Context: "admin@klustered", Server: "10.0.0.1:6443", User: "admin"},
+		Source: checks.Source{Kind: checks.SourceLive, Context: "admin@klustered", Server: "10.0.0.1:6443", User: "admin"},
 		Fetch:  fixtureFetch,
 	}
 	for _, f := range opts {

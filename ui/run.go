@@ -190,16 +190,3 @@ const errNoCluster = constError("no cluster to read objects from: no kubeconfig 
 func expireNotice(id int, after time.Duration) tea.Cmd {
 	return tea.Tick(after, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
 }
-
-// userFromAccess reads the authenticated user name from api.access's evidence, which is more
-// precise than the kubeconfig's user entry (a token's real identity).
-func userFromAccess(res checks.Result) string {
-	for _, f := range res.Findings {
-		for _, e := range f.Evidence {
-			if name, ok := strings.CutPrefix(e, "username: "); ok {
-				return name
-			}
-		}
-	}
-	return ""
-}

@@ -111,8 +111,9 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	}
 	cmds := []tea.Cmd{m.rearm(msg.run)}
 	m.pruneRuns()
-	switch id {
-	case "api.reachable":
+	// What a result means beyond its findings is typed: the check says it probes reachability,
+	// the result carries the identity. No check is known here by its ID.
+	if i, ok := m.byID[id]; ok && m.list[i].Reachability {
 		m.unreachable = ""
 		switch res.Status {
 		case checks.StatusOK, checks.StatusWarn:
@@ -120,10 +121,9 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 		case checks.StatusFail, checks.StatusError:
 			m.unreachable = res.Summary
 		}
-	case "api.access":
-		if u := userFromAccess(res); u != "" {
-			m.user = u
-		}
+	}
+	if res.Identity != nil && res.Identity.User != "" {
+		m.user = res.Identity.User
 	}
 	return tea.Batch(cmds...)
 }

@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/report"
 )
 
 // settle brings derived state in line after every message: the visible checks and findings,
@@ -183,11 +182,11 @@ func (m Model) renderHeader(width int) string {
 		parts = append(parts, s+safe(value, m.text, st.Text, st.Suspicious))
 	}
 	switch src.Kind {
-	case "files":
+	case checks.SourceFiles:
 		add("snapshot", src.Path)
-	case "host":
+	case checks.SourceHost:
 		add("node files under", src.Path)
-	case "none":
+	case checks.SourceNone:
 		parts = append(parts, st.Muted.Render("no cluster"))
 	default:
 		add("", src.Context)
@@ -231,9 +230,9 @@ func (m Model) banner() string {
 	switch {
 	case m.unreachable != "":
 		return "✖ API server unreachable: " + m.unreachable
-	case m.opts.Source.Kind == "files":
+	case m.opts.Source.Kind == checks.SourceFiles:
 		return "offline snapshot: " + m.opts.Source.Path + " · nothing here is live · checks that need an API server are skipped"
-	case m.opts.Source.Kind == "none":
+	case m.opts.Source.Kind == checks.SourceNone:
 		return "no cluster: no kubeconfig found · only checks that need none ran"
 	}
 	return ""
@@ -340,7 +339,7 @@ func (m Model) helpLines(width, rows int) []string {
 	out = append(out, strings.Split(h.FullHelpView(m.keys.FullHelp()), "\n")...)
 	out = append(out, "", st.Title.Render("Marks"), "")
 	for _, s := range []checks.Status{checks.StatusOK, checks.StatusWarn, checks.StatusFail, checks.StatusError, checks.StatusSkip} {
-		out = append(out, st.status(s).Render(report.Mark(s))+" "+st.Text.Render(markMeaning[s]))
+		out = append(out, st.status(s).Render(s.Mark())+" "+st.Text.Render(markMeaning[s]))
 	}
 	// A theme file's name is the host's text: safe.
 	out = append(out, "", st.Muted.Render("Mouse: click selects, the wheel scrolls. Theme: ")+
@@ -383,8 +382,6 @@ func (m Model) renderLearn(l layout) []string {
 	}
 	return padLines(out, rows, width)
 }
-
-func markOf(s checks.Status) string { return report.Mark(s) }
 
 func plural(n int, word string) string {
 	if n == 1 {

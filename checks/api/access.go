@@ -40,8 +40,16 @@ type accessAnswer struct {
 }
 
 func runAPIAccess(ctx context.Context, env *checks.Env) checks.Result {
+	who, identity, err := whoAmI(ctx, env)
+	r := judgeAccess(ctx, env, who, err)
+	r.Identity = identity
+	return r
+}
+
+// judgeAccess reports who the credentials make us (who, or whoAmI's error) and which checks
+// the permissions degrade.
+func judgeAccess(ctx context.Context, env *checks.Env, who checks.Finding, err error) checks.Result {
 	var findings []checks.Finding
-	who, err := whoAmI(ctx, env)
 	var status apierrors.APIStatus
 	switch {
 	case err == nil:
@@ -110,13 +118,14 @@ func runAPIAccess(ctx context.Context, env *checks.Env) checks.Result {
 	return result
 }
 
-// whoAmI asks the API server who the credentials make us.
-func whoAmI(ctx context.Context, env *checks.Env) (checks.Finding, error) {
+// whoAmI asks the API server who the credentials make us: a finding that says it, and the
+// identity typed for the cockpit's header.
+func whoAmI(ctx context.Context, env *checks.Env) (checks.Finding, *checks.Identity, error) {
 	rctx, cancel, _ := apiRequestContext(ctx, env)
 	defer cancel()
 	ssr, err := env.Cluster.Clientset.AuthenticationV1().SelfSubjectReviews().Create(rctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
-		return checks.Finding{}, err
+		return checks.Finding{}, nil, err
 	}
 	u := ssr.Status.UserInfo
 	evidence := []string{"username: " + u.Username}
@@ -129,7 +138,7 @@ func whoAmI(ctx context.Context, env *checks.Env) (checks.Finding, error) {
 		Message:  fmt.Sprintf("authenticated as %q", u.Username),
 		Evidence: evidence,
 		Commands: []checks.Command{checks.Cmd("kubectl", "auth", "whoami")},
-	}, nil
+	}, &checks.Identity{User: u.Username, Groups: u.Groups}, nil
 }
 
 func whoSummary(findings []checks.Finding) string {

@@ -71,6 +71,9 @@ func TestAPIAccessAllowed(t *testing.T) {
 	if got := strings.Join(r.Findings[0].Evidence, "\n"); got != "username: admin\ngroups: team-a, system:authenticated" {
 		t.Errorf("who-am-I evidence = %q", got)
 	}
+	if r.Identity == nil || r.Identity.User != "admin" || strings.Join(r.Identity.Groups, ",") != "team-a,system:authenticated" {
+		t.Errorf("identity = %+v, want admin in team-a and system:authenticated", r.Identity)
+	}
 	for name, n := range reviews {
 		if n.Load() != 1 {
 			t.Errorf("%d reviews of %s, want exactly one", n.Load(), name)

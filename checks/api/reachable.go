@@ -20,12 +20,13 @@ const apiSlow = time.Second
 
 // reachableCheck is the api.reachable check.
 var reachableCheck = checks.Check{
-	ID:       "api.reachable",
-	Title:    "The API server answers",
-	Category: checks.CategoryAPI,
-	Learn:    learn("api.reachable"),
-	Needs:    checks.NeedsLiveAPI,
-	Run:      runAPIReachable,
+	ID:           "api.reachable",
+	Title:        "The API server answers",
+	Category:     checks.CategoryAPI,
+	Learn:        learn("api.reachable"),
+	Needs:        checks.NeedsLiveAPI,
+	Reachability: true,
+	Run:          runAPIReachable,
 }
 
 // apiRequestContext bounds one request to the API server by the run's request timeout.

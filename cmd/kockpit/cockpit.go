@@ -13,7 +13,6 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
-	"github.com/kockpit/kockpit/report"
 	"github.com/kockpit/kockpit/themes"
 	"github.com/kockpit/kockpit/ui"
 )
@@ -78,7 +77,7 @@ func (o *options) cockpitTheme() (theme themes.Theme, file *themes.Theme, keys u
 }
 
 // runCockpit opens the cockpit on the checks' result stream.
-func (o *options) runCockpit(ctx context.Context, env *checks.Env, src report.Source, selected []checks.Check) error {
+func (o *options) runCockpit(ctx context.Context, env *checks.Env, src checks.Source, selected []checks.Check) error {
 	theme, file, keys, notice := o.cockpitTheme()
 	m := ui.New(o.cockpitOptions(ctx, env, src, selected, theme, file, keys, notice))
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))
@@ -94,7 +93,7 @@ func (o *options) runCockpit(ctx context.Context, env *checks.Env, src report.So
 
 // cockpitOptions wires the cockpit to the checks: each run gets a fresh snapshot of a live
 // cluster (so `r` shows the cluster as it is now); snapshot files are read once.
-func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src report.Source, selected []checks.Check,
+func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src checks.Source, selected []checks.Check,
 	theme themes.Theme, file *themes.Theme, keys ui.KeyMap, notice string) ui.Options {
 	runOpts := checks.RunOptions{Parallelism: o.parallel, Timeout: o.checkTimeout}
 	start := func(ctx context.Context, list []checks.Check) (*checks.Env, <-chan checks.Result) {
@@ -110,7 +109,7 @@ func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src repor
 	}
 	return ui.Options{
 		Checks: selected, Start: start, Context: ctx,
-		Source: ui.Source{Kind: src.Kind, Context: src.Context, Server: src.Server, Path: src.Path, User: kubeUser(env.Kubeconfig)},
+		Source: src,
 		Theme:  theme, ThemeFile: file, Keys: keys,
 		Presenter: o.cockpit.presenter, RedactIPs: o.cockpit.redactIPs,
 		Notice: notice, Now: time.Now, RequestTimeout: timeout,

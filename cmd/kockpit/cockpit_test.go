@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/report"
 	"github.com/kockpit/kockpit/themes"
+	"github.com/kockpit/kockpit/ui"
 )
 
 func TestThemeList(t *testing.T) {
@@ -49,5 +55,43 @@ func TestBadThemeFileFallsBack(t *testing.T) {
 	o.cockpit.theme = "nope"
 	if _, _, _, notice := o.cockpitTheme(); !strings.Contains(notice, "no built-in theme") {
 		t.Errorf("an unknown name: %q", notice)
+	}
+}
+
+// TestSourceReadsTheSameInReportAndCockpit: the report and the cockpit take the run's source as
+// one type from the command line, and say each kind in the same words.
+func TestSourceReadsTheSameInReportAndCockpit(t *testing.T) {
+	o := &options{streams: genericiooptions.IOStreams{Out: io.Discard, ErrOut: io.Discard}, snapshot: "../../testdata/snapshots/get-all.yaml"}
+	env, src, err := o.environment(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.cockpitOptions(t.Context(), env, src, nil, themes.Default(), nil, ui.DefaultKeyMap(), "").Source; got != src {
+		t.Errorf("the cockpit looks at %+v, the report at %+v", got, src)
+	}
+	for _, c := range []struct {
+		src  checks.Source
+		want []string
+	}{
+		{checks.Source{Kind: checks.SourceLive, Context: "admin@prod", Server: "10.0.0.1:6443"}, []string{"admin@prod", "10.0.0.1:6443"}},
+		{checks.Source{Kind: checks.SourceFiles, Path: "dump/"}, []string{"snapshot dump/"}},
+		{checks.Source{Kind: checks.SourceHost, Path: "/host"}, []string{"node files under /host"}},
+		{checks.Source{Kind: checks.SourceNone}, []string{"no cluster"}},
+	} {
+		var text bytes.Buffer
+		r := report.New("v0", c.src, nil, time.Unix(0, 0))
+		r.Finish(0, nil)
+		if err := report.Write(&text, r, report.FormatText, false); err != nil {
+			t.Fatal(err)
+		}
+		cockpit := ansi.Strip(ui.New(ui.Options{Source: c.src}).View().Content)
+		for _, want := range c.want {
+			if !strings.Contains(text.String(), want) || !strings.Contains(cockpit, want) {
+				t.Errorf("%s: the report or the cockpit does not say %q:\n%s\n%s", c.src.Kind, want, text.String(), cockpit)
+			}
+		}
+	}
+	if len(checks.SourceKinds) != 4 {
+		t.Errorf("a new kind of source: add it here, to the report's source line and the cockpit's header")
 	}
 }

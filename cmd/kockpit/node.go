@@ -11,7 +11,6 @@ import (
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/catalog"
 	"github.com/kockpit/kockpit/internal/nodefs"
-	"github.com/kockpit/kockpit/report"
 )
 
 // nodeOptions are the flags of `kockpit node`: the report flags of the root command, and the
@@ -71,9 +70,9 @@ func (n *nodeOptions) run(parent context.Context) error {
 	case n.since <= 0:
 		return usagef("--since must be positive, got %s", n.since)
 	}
-	return n.runReport(parent, hostChecks(), func(context.Context) (*checks.Env, report.Source, error) {
+	return n.runReport(parent, hostChecks(), func(context.Context) (*checks.Env, checks.Source, error) {
 		env := &checks.Env{Path: os.Getenv("PATH"), Now: time.Now, Host: &checks.Host{Root: root, Since: n.since}}
-		return env, report.Source{Kind: "host", Path: root}, nil
+		return env, checks.Source{Kind: checks.SourceHost, Path: root}, nil
 	})
 }
 

@@ -36,7 +36,7 @@ func (o *options) run(parent context.Context) error {
 	if o.demo && o.snapshot != "" {
 		return usagef("--demo and --snapshot both name the cluster to read: give one")
 	}
-	return o.runReport(parent, catalog.All(), func(ctx context.Context) (*checks.Env, report.Source, error) {
+	return o.runReport(parent, catalog.All(), func(ctx context.Context) (*checks.Env, checks.Source, error) {
 		env, src, err := o.environment(ctx)
 		if err == nil && !o.demo && o.snapshot == "" {
 			env.Host = detectNode("/")
@@ -47,7 +47,7 @@ func (o *options) run(parent context.Context) error {
 
 // runReport is what every command that runs checks shares: validate the report flags, select
 // among the checks, build the environment, run, write the report and set the exit code.
-func (o *options) runReport(parent context.Context, all []checks.Check, environment func(context.Context) (*checks.Env, report.Source, error)) error {
+func (o *options) runReport(parent context.Context, all []checks.Check, environment func(context.Context) (*checks.Env, checks.Source, error)) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -93,42 +93,42 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 }
 
 // environment builds what checks read: a snapshot from files, the demo, or a live cluster.
-func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, error) {
+func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, error) {
 	env := &checks.Env{Path: os.Getenv("PATH"), Now: clock}
 	switch {
 	case o.demo:
 		snap, err := scenarios.Demo(ctx)
 		if err != nil {
-			return nil, report.Source{}, err
+			return nil, checks.Source{}, err
 		}
 		env.Snapshot = snap
 		if env.Host, err = o.unpackDemoNode(); err != nil {
 			// The cluster part of the demo still runs; the host checks say "not on a node".
 			fmt.Fprintf(o.streams.ErrOut, "kockpit: the demo runs without its node: %v (fix: point TMPDIR at a writable directory)\n", err)
 		}
-		return env, report.Source{Kind: "files", Path: snap.Source()}, nil
+		return env, checks.Source{Kind: checks.SourceFiles, Path: snap.Source()}, nil
 	case o.snapshot != "":
 		snap, err := kube.LoadSnapshot(ctx, o.snapshot)
 		if err != nil {
-			return nil, report.Source{}, usageError{err}
+			return nil, checks.Source{}, usageError{err}
 		}
 		env.Snapshot = snap
-		return env, report.Source{Kind: "files", Path: o.snapshot}, nil
+		return env, checks.Source{Kind: checks.SourceFiles, Path: o.snapshot}, nil
 	}
 	if err := o.requestTimeoutError(); err != nil {
-		return nil, report.Source{}, err
+		return nil, checks.Source{}, err
 	}
 	cluster, kc, err := kube.Connect(o.kube, version)
 	env.Kubeconfig = kc
 	if err != nil {
 		if badInput := o.kubeconfigUsageError(err, kc); badInput != nil {
-			return nil, report.Source{}, badInput
+			return nil, checks.Source{}, badInput
 		}
 		// No usable cluster: checks that need one say so, the others still run. The client's
 		// own error goes to stderr, as api.kubeconfig may not name every cause.
-		src := report.Source{Kind: "none"}
+		src := checks.Source{Kind: checks.SourceNone}
 		if kc != nil {
-			src.Context = kc.Context
+			src.Context, src.User = kc.Context, kubeUser(kc)
 			fmt.Fprintf(o.streams.ErrOut, "kockpit: no cluster to talk to from the kubeconfig: %v\n", err)
 		}
 		return env, src, nil
@@ -137,7 +137,7 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 	env.Snapshot = kube.NewLiveSnapshot(ctx, cluster)
 	env.Active = !o.noActive
 	env.DNSProbeName = o.dnsProbeName
-	return env, report.Source{Kind: "live", Context: kc.Context, Server: serverHost(cluster.Server)}, nil
+	return env, checks.Source{Kind: checks.SourceLive, Context: kc.Context, Server: serverHost(cluster.Server), User: kubeUser(kc)}, nil
 }
 
 // unpackDemoNode writes the demo's node files to a temporary directory, for the host checks
@@ -209,7 +209,7 @@ func serverHost(server string) string {
 }
 
 // runChecks runs the checks and gathers the report, with progress on a terminal's stderr.
-func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Source, selected []checks.Check) (*report.Report, error) {
+func (o *options) runChecks(ctx context.Context, env *checks.Env, src checks.Source, selected []checks.Check) (*report.Report, error) {
 	start := clock()
 	r := report.New(version, src, selected, start)
 	progress := o.progress(len(selected))
@@ -226,7 +226,7 @@ func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Sou
 	var stats []kube.ListStat
 	if env.Snapshot != nil {
 		stats = env.Snapshot.Stats()
-		if src.Kind == "files" || reachable(r) {
+		if src.Kind == checks.SourceFiles || reachable(r, selected) {
 			r.Source.ServerVersion = serverVersion(ctx, env)
 		}
 	}
@@ -234,11 +234,15 @@ func (o *options) runChecks(ctx context.Context, env *checks.Env, src report.Sou
 	return r, nil
 }
 
-// reachable reports whether api.reachable ran and passed, so asking the server for more
-// cannot hang the end of a run on a server that is down.
-func reachable(r *report.Report) bool {
+// reachable reports whether the check that probes the API server's reachability ran and
+// passed, so asking the server for more cannot hang the end of a run on a server that is down.
+func reachable(r *report.Report, selected []checks.Check) bool {
+	probes := map[string]bool{}
+	for _, c := range selected {
+		probes[c.ID] = c.Reachability
+	}
 	for _, c := range r.Checks {
-		if c.ID == "api.reachable" {
+		if probes[c.ID] {
 			return c.Status == checks.StatusOK || c.Status == checks.StatusWarn
 		}
 	}
