@@ -172,8 +172,9 @@ type Finding struct {
 	// Evidence quotes what was seen: a flag, a field, a line, a measured latency.
 	Evidence []string
 	Hint     string
-	// Commands show the same thing without kockpit (kubectl, or a shell command on a node).
-	Commands []string
+	// Commands show the same thing without kockpit (kubectl, or a shell command on a node), as
+	// argument lists; String renders each as a shell line.
+	Commands []Command
 	// Cause marks a finding that explains others; Explains names the objects whose symptoms it
 	// explains, so views can fold symptoms under their cause. ExplainsFindings names the
 	// findings it explains by ID: a check may name findings of other checks; the runner adds

@@ -173,8 +173,21 @@ func redact(r *Result) {
 		f.Message = safetext.RedactSecrets(f.Message)
 		f.Evidence = redactAll(f.Evidence)
 		f.Hint = safetext.RedactSecrets(f.Hint)
-		f.Commands = redactAll(f.Commands)
+		f.Commands = redactCommands(f.Commands)
 	}
+}
+
+// redactCommands redacts the values of each command into a new slice; its quoting is decided
+// after, so a redacted value stays one word.
+func redactCommands(in []Command) []Command {
+	if in == nil {
+		return nil
+	}
+	out := make([]Command, len(in))
+	for i, c := range in {
+		out[i] = c.Redact(safetext.RedactSecrets)
+	}
+	return out
 }
 
 // redactAll redacts each string into a new slice: the check's stays as it was.

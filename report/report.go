@@ -110,9 +110,9 @@ func (r *Report) Add(res checks.Result) {
 // findingReport copies a finding for every format. Its credentials were redacted as the
 // runner emitted the result (checks.Run), so no format prints them, JSON included.
 func findingReport(f checks.Finding) FindingReport {
-	commands := f.Commands
-	if commands == nil {
-		commands = []string{} // JSON has [] for none
+	commands := make([]string, len(f.Commands)) // JSON has [] for none
+	for i, c := range f.Commands {
+		commands[i] = c.String()
 	}
 	return FindingReport{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,

@@ -34,7 +34,7 @@ func sample() *Report {
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "kube-system", Name: "kube-controller-manager-cp1"},
 		Evidence: []string{"--controllers=*,-replicaset", "image: registry.k8s.io/kube-cоntroller-manager:v1.37.2 \u202Egpj.exe"},
 		Hint:     "remove -replicaset from --controllers",
-		Commands: []string{"kubectl -n kube-system get pod kube-controller-manager-cp1 -o yaml"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", "kube-system", "get", "pod", "kube-controller-manager-cp1", "-o", "yaml")},
 	}}})
 	r.Add(checks.Result{CheckID: "versions.nodes", Status: checks.StatusWarn, Summary: "skew", Findings: []checks.Finding{{
 		Severity: checks.StatusWarn, Message: "old kubelet", File: &checks.FileRef{Path: "/etc/kubernetes/kubelet.conf", Line: 3, Column: 7},
@@ -307,7 +307,7 @@ func TestEveryFormatRedactsCredentials(t *testing.T) {
 				Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ops", Name: "token-rotator"},
 				Evidence: []string{"--token=SUPERSECRET3", "Authorization: Bearer SUPERSECRET4"},
 				Hint:     "rotate it: kubectl --token=SUPERSECRET5 ...",
-				Commands: []string{"curl -H 'Authorization: Bearer SUPERSECRET6' https://10.0.0.1:6443/api"},
+				Commands: []checks.Command{checks.Cmd("curl", "-H", "Authorization: Bearer SUPERSECRET6", "https://10.0.0.1:6443/api")},
 			}}}
 		}}
 	r := New("v0.1.0", checks.Source{Kind: checks.SourceLive}, []checks.Check{check}, time.Unix(0, 0))

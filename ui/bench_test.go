@@ -21,7 +21,7 @@ func manyFindings(n int) checks.Result {
 			Message:  name + " is crash-looping: back-off 5m0s restarting failed container",
 			Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "team-a", Name: name},
 			Evidence: []string{"restarts: 12"}, Hint: "Read the previous log.",
-			Commands: []string{"kubectl -n team-a logs " + name + " --previous"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", "team-a", "logs", name, "--previous")}})
 	}
 	return r
 }

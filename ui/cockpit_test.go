@@ -426,7 +426,7 @@ func TestCopyUsesOSC52(t *testing.T) {
 	}
 	// A crafted command is copied visible: no control character reaches the guest's shell.
 	f := m.selectedFinding()
-	f.Commands = []string{"kubectl get pod x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r"}
+	f.Commands = []checks.Command{checks.Cmd("kubectl", "get", "pod", "x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r")}
 	_, cmd = updateCmd(t, m, keyMsg("y"))
 	if got := clipboardOf(t, cmd); strings.ContainsAny(got, "\x1b\x07\r") {
 		t.Errorf("a control character reached the clipboard: %q", got)

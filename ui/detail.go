@@ -207,7 +207,7 @@ func (m Model) findingLines(f *checks.Finding, width int) []string {
 		add("fix       ", st.Label, f.Hint, st.Text)
 	}
 	for _, c := range f.Commands {
-		add("$ ", st.Command, c, st.Command)
+		add("$ ", st.Command, c.String(), st.Command)
 	}
 	if len(f.Explains) > 0 {
 		var names []string

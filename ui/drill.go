@@ -250,7 +250,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 			add(dText, "fix       ", f.Hint)
 		}
 		for _, c := range f.Commands {
-			add(dCommand, "$ ", c)
+			add(dCommand, "$ ", c.String())
 		}
 		for _, n := range m.findingNotes(f) {
 			for i, l := range wrap(n, max(8, width-2)) {

@@ -387,7 +387,7 @@ func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 	// into the guest's shell. Its credentials were redacted as the runner emitted the result, so
 	// the clipboard gets the same command the screen shows, with the real addresses (a masked
 	// one would make the command useless); the notice on screen keeps them masked.
-	text := safetext.Visible(f.Commands[0])
+	text := safetext.Visible(f.Commands[0].String())
 	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
 }
 

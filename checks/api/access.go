@@ -62,14 +62,14 @@ func judgeAccess(ctx context.Context, env *checks.Env, who checks.Finding, err e
 	case apierrors.IsNotFound(err):
 		findings = append(findings, checks.Finding{Severity: checks.StatusOK,
 			Message:  "this API server cannot say who you are (SelfSubjectReview needs Kubernetes 1.28 or later)",
-			Commands: []string{"kubectl auth whoami"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "whoami")}})
 	default:
 		findings = append(findings, checks.Finding{Severity: checks.StatusWarn,
 			Message:  "the API server refused to say who you are",
 			Evidence: []string{err.Error()},
 			Hint: "Every authenticated user may ask this (ClusterRole system:basic-user); a refusal means that " +
 				"role or its binding was changed.",
-			Commands: []string{"kubectl auth whoami", "kubectl get clusterrolebinding system:basic-user -o yaml"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "whoami"), checks.Cmd("kubectl", "get", "clusterrolebinding", "system:basic-user", "-o", "yaml")}})
 	}
 
 	resources := readResources(env.Selected)
@@ -93,7 +93,7 @@ func judgeAccess(ctx context.Context, env *checks.Env, who checks.Finding, err e
 					Message:  "the API server refuses access reviews: kockpit cannot tell which checks your permissions degrade",
 					Evidence: failed,
 					Hint:     "Every authenticated user may ask this (ClusterRole system:basic-user); a refusal means that role or its binding was changed.",
-					Commands: []string{"kubectl auth can-i --list"}})}
+					Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "--list")}})}
 		}
 		return checks.Result{Status: checks.StatusError, Summary: "could not ask about permissions: " + lastErr.Error(), Findings: findings}
 	}
@@ -101,7 +101,7 @@ func judgeAccess(ctx context.Context, env *checks.Env, who checks.Finding, err e
 		findings = append(findings, checks.Finding{Severity: checks.StatusWarn,
 			Message:  fmt.Sprintf("could not ask about %d of %d permissions", len(failed), len(resources)),
 			Evidence: failed,
-			Commands: []string{"kubectl auth can-i --list"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "--list")}})
 	}
 	if f, ok := degradedFinding(env.Selected, allowed); ok {
 		findings = append(findings, f)
@@ -137,7 +137,7 @@ func whoAmI(ctx context.Context, env *checks.Env) (checks.Finding, *checks.Ident
 		Severity: checks.StatusOK,
 		Message:  fmt.Sprintf("authenticated as %q", u.Username),
 		Evidence: evidence,
-		Commands: []string{"kubectl auth whoami"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "auth", "whoami")},
 	}, &checks.Identity{User: u.Username, Groups: u.Groups}, nil
 }
 
@@ -215,11 +215,11 @@ func listPermission(r kube.Resource) string {
 }
 
 // canICommand is the kubectl command that asks the same question.
-func canICommand(r kube.Resource) string {
+func canICommand(r kube.Resource) checks.Command {
 	if r.Namespaced {
-		return "kubectl auth can-i list " + r.String() + " -A"
+		return checks.Cmd("kubectl", "auth", "can-i", "list", r.String(), "-A")
 	}
-	return "kubectl auth can-i list " + r.String()
+	return checks.Cmd("kubectl", "auth", "can-i", "list", r.String())
 }
 
 // degradedFinding lists the checks that read something we may not list, with what they miss.
@@ -249,7 +249,8 @@ func degradedFinding(registry []checks.Check, allowed map[kube.Resource]bool) (c
 		deniedList = append(deniedList, r)
 	}
 	sort.Slice(deniedList, func(i, j int) bool { return deniedList[i].String() < deniedList[j].String() })
-	var names, commands []string
+	var names []string
+	var commands []checks.Command
 	for _, r := range deniedList {
 		names = append(names, r.String())
 		commands = append(commands, canICommand(r))

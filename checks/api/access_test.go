@@ -16,6 +16,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/kube"
 )
 
@@ -98,7 +99,7 @@ func TestAPIAccessDegraded(t *testing.T) {
 	if strings.Join(f.Evidence, "\n") != strings.Join(want, "\n") {
 		t.Errorf("evidence:\n%s\nwant:\n%s", strings.Join(f.Evidence, "\n"), strings.Join(want, "\n"))
 	}
-	if strings.Join(f.Commands, "\n") != "kubectl auth can-i list pods -A\nkubectl auth can-i list storageclasses.storage.k8s.io" {
+	if strings.Join(checktest.Lines(f.Commands), "\n") != "kubectl auth can-i list pods -A\nkubectl auth can-i list storageclasses.storage.k8s.io" {
 		t.Errorf("commands = %q", f.Commands)
 	}
 	if !strings.Contains(f.Hint, "--resource=pods,storageclasses.storage.k8s.io") {

@@ -53,8 +53,8 @@ func (w webhook) kind() string {
 	return "validating"
 }
 
-func (w webhook) getCommand() string {
-	return fmt.Sprintf("kubectl get %s %s -o yaml", strings.ToLower(w.config.Kind), w.config.Name)
+func (w webhook) getCommand() checks.Command {
+	return checks.Cmd("kubectl", "get", strings.ToLower(w.config.Kind), w.config.Name, "-o", "yaml")
 }
 
 // admissionInput is what the check reads; namespaces and EndpointSlices are optional.
@@ -144,7 +144,7 @@ func judgeAdmission(in admissionInput) checks.Result {
 			Message:  "the webhooks' endpoints were not checked: EndpointSlices could not be read",
 			Evidence: []string{in.slicesErr.Error()},
 			Hint:     "Run with a user that may list endpointslices.discovery.k8s.io, or look at each webhook's Service by hand.",
-			Commands: []string{"kubectl auth can-i list endpointslices.discovery.k8s.io -A"},
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "list", "endpointslices.discovery.k8s.io", "-A")},
 		})
 	}
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings}
@@ -175,7 +175,7 @@ func webhookReachFindings(in admissionInput, w webhook) []checks.Finding {
 		Severity: checks.StatusFail,
 		Object:   &w.config,
 		Evidence: append([]string{fmt.Sprintf("webhooks[%d]: %s", w.index, w.name), "failurePolicy: " + string(w.failure), "matches: " + rulesText(w.rules)}, evidence...),
-		Commands: append([]string{w.getCommand()}, cmds...),
+		Commands: append([]checks.Command{w.getCommand()}, cmds...),
 		Cause:    true,
 	}
 	if w.failure == admissionv1.Fail {
@@ -194,7 +194,7 @@ func webhookReachFindings(in admissionInput, w webhook) []checks.Finding {
 }
 
 // webhookDestination says what is wrong with where the webhook points ("" when nothing is).
-func webhookDestination(in admissionInput, w webhook) (problem string, evidence, cmds []string) {
+func webhookDestination(in admissionInput, w webhook) (problem string, evidence []string, cmds []checks.Command) {
 	if ref := w.client.Service; ref != nil {
 		port := int32(443)
 		if ref.Port != nil {
@@ -202,11 +202,11 @@ func webhookDestination(in admissionInput, w webhook) (problem string, evidence,
 		}
 		where := fmt.Sprintf("%s/%s:%d", ref.Namespace, ref.Name, port)
 		evidence = []string{"clientConfig.service: " + where}
-		cmds = []string{fmt.Sprintf("kubectl -n %s get service %s", ref.Namespace, ref.Name)}
+		cmds = []checks.Command{checks.Cmd("kubectl", "-n", ref.Namespace, "get", "service", ref.Name)}
 		svc := in.services[ref.Namespace+"/"+ref.Name]
 		if svc == nil {
 			evidence = append(evidence, serviceNameEvidence(in, ref.Namespace, ref.Name)...)
-			cmds = append(cmds, fmt.Sprintf("kubectl -n %s get services", ref.Namespace))
+			cmds = append(cmds, checks.Cmd("kubectl", "-n", ref.Namespace, "get", "services"))
 			return fmt.Sprintf("its Service %s/%s does not exist", ref.Namespace, ref.Name), evidence, cmds
 		}
 		if svc.Spec.Type == corev1.ServiceTypeExternalName {
@@ -232,7 +232,7 @@ func webhookDestination(in admissionInput, w webhook) (problem string, evidence,
 			if len(svc.Spec.Selector) > 0 {
 				evidence = append(evidence, "service selector: "+labels.SelectorFromSet(svc.Spec.Selector).String())
 			}
-			cmds = append(cmds, fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", ref.Namespace, ref.Name))
+			cmds = append(cmds, checks.Cmd("kubectl", "-n", ref.Namespace, "get", "endpointslices", "-l", "kubernetes.io/service-name="+ref.Name))
 			return fmt.Sprintf("its Service %s/%s has no ready endpoints", ref.Namespace, ref.Name), evidence, cmds
 		}
 		return "", nil, nil
@@ -253,7 +253,7 @@ func webhookDestination(in admissionInput, w webhook) (problem string, evidence,
 	switch {
 	case isLocalhost(host):
 		return fmt.Sprintf("its URL points at %s, the API server's own host, where no webhook listens for it", host), evidence,
-			[]string{"ss -ltnp | grep " + portOf(u) + "   # on each control-plane node"}
+			[]checks.Command{checks.Cmd("ss", "-ltnp").Pipe("grep", portOf(u)).Note("on each control-plane node")}
 	case !inCluster(host):
 		return fmt.Sprintf("its URL points outside the cluster (%s), where kockpit cannot see whether anything answers", host), evidence, nil
 	}

@@ -55,7 +55,7 @@ func webhookScopeFindings(in admissionInput, w webhook) []checks.Finding {
 			Evidence: append(append([]string{fmt.Sprintf("webhooks[%d]: %s, failurePolicy %s", w.index, w.name, w.failure)}, evidence...), narrowing...),
 			Hint: "Match only the resources and operations the webhook needs, and exclude kube-system and the " +
 				"webhook's own namespace with a namespaceSelector, so the cluster can heal while it is down.",
-			Commands: []string{w.getCommand()},
+			Commands: []checks.Command{w.getCommand()},
 		})
 	}
 	if podRule >= 0 {
@@ -66,9 +66,9 @@ func webhookScopeFindings(in admissionInput, w webhook) []checks.Finding {
 			Evidence: append([]string{fmt.Sprintf("webhooks[%d]: %s", w.index, w.name), ruleText(podRule, w.rules[podRule]), destinationText(w)}, narrowing...),
 			Hint: "Know what it does: a webhook that quietly swaps an image tag shows as pods whose images differ " +
 				"from their Deployment's template. Compare them, and remove the configuration if nobody owns it.",
-			Commands: []string{
+			Commands: []checks.Command{
 				w.getCommand(),
-				`kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\t"}{.spec.containers[*].image}{"\n"}{end}'`,
+				checks.Cmd("kubectl", "get", "pods", "-A", "-o", `jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\t"}{.spec.containers[*].image}{"\n"}{end}`),
 			},
 		})
 	}

@@ -65,7 +65,7 @@ func runAPIServices(ctx context.Context, env *checks.Env) checks.Result {
 func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 	name := a.GetName()
 	ref := &checks.ObjectRef{APIVersion: "apiregistration.k8s.io/v1", Kind: "APIService", Name: name}
-	cmd := fmt.Sprintf("kubectl get apiservice %s -o yaml", name)
+	cmd := checks.Cmd("kubectl", "get", "apiservice", name, "-o", "yaml")
 	group, _, _ := unstructured.NestedString(a.Object, "spec", "group")
 	svcNS, _, _ := unstructured.NestedString(a.Object, "spec", "service", "namespace")
 	svcName, _, _ := unstructured.NestedString(a.Object, "spec", "service", "name")
@@ -92,7 +92,7 @@ func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 			Hint: "Built-in groups are Local: their APIService has no spec.service. Whatever runs behind that " +
 				"Service now answers for them. Remove spec.service (kubectl edit apiservice " + name + "); the " +
 				"API server's autoregister controller restores the built-in ones.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 			Cause:    true,
 		})
 	}
@@ -103,7 +103,7 @@ func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 			Message:  "the APIService's name has characters outside ASCII",
 			Evidence: safetext.Describe(chars),
 			Hint:     "API group names are ASCII; a look-alike character makes a second APIService that looks like a real one.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		})
 	}
 
@@ -116,7 +116,7 @@ func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 			Message:  "the APIService has no Available condition yet",
 			Evidence: serviceEvidence(service),
 			Hint:     "The API server's availability controller has not looked at it: it is new, or that controller is stuck.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		})
 	case cond["status"] != "True":
 		evidence := []string{fmt.Sprintf("Available=%s reason=%s", cond["status"], cond["reason"])}
@@ -126,10 +126,10 @@ func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 		evidence = append(evidence, serviceEvidence(service)...)
 		hint := "The API server cannot reach what serves this group. Check the Service, its endpoints and " +
 			"pods; if nothing should serve it any more (an uninstalled metrics-server), delete the APIService."
-		cmds := []string{cmd}
+		cmds := []checks.Command{cmd}
 		if svcName != "" {
-			cmds = append(cmds, fmt.Sprintf("kubectl -n %s get service %s", svcNS, svcName),
-				fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", svcNS, svcName))
+			cmds = append(cmds, checks.Cmd("kubectl", "-n", svcNS, "get", "service", svcName),
+				checks.Cmd("kubectl", "-n", svcNS, "get", "endpointslices", "-l", "kubernetes.io/service-name="+svcName))
 		}
 		findings = append(findings, checks.Finding{
 			Severity: checks.StatusFail,

@@ -77,7 +77,7 @@ func TestAPIServicesBroken(t *testing.T) {
 	}
 	metrics, ok := byMessage["the APIService v1beta1.metrics.k8s.io is not available (MissingEndpoints)"]
 	if !ok || metrics.Severity != checks.StatusFail || metrics.Evidence[0] != "Available=False reason=MissingEndpoints" ||
-		metrics.Commands[0] != "kubectl get apiservice v1beta1.metrics.k8s.io -o yaml" ||
+		metrics.Commands[0].String() != "kubectl get apiservice v1beta1.metrics.k8s.io -o yaml" ||
 		!strings.Contains(strings.Join(metrics.Evidence, "\n"), "spec.service: kube-system/metrics-server:443") {
 		t.Errorf("metrics finding = %+v", metrics)
 	}

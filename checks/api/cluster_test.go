@@ -117,7 +117,7 @@ func TestAPIAccessViewerOnTestCluster(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if !strings.Contains(strings.Join(degraded[0].Commands, "\n"), "kubectl auth can-i list pods -A") {
+	if !strings.Contains(strings.Join(checktest.Lines(degraded[0].Commands), "\n"), "kubectl auth can-i list pods -A") {
 		t.Errorf("commands = %q", degraded[0].Commands)
 	}
 	// The degraded checks themselves skip as forbidden, not fail and not error.

@@ -131,8 +131,8 @@ func missingComponents(byComponent map[string][]*corev1.Pod) []checks.Finding {
 				"the manifest was moved, renamed or broken (the kubelet's log says which), its component label "+
 				"changed, or the kubelet's staticPodPath points elsewhere (grep staticPodPath "+
 				"/var/lib/kubelet/config.yaml).", c, c),
-			Commands: []string{"kubectl -n kube-system get pods -l tier=control-plane -o wide",
-				fmt.Sprintf("kubectl -n kube-system get pods -l component=%s -o wide", c)},
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "tier=control-plane", "-o", "wide"),
+				checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "component="+c, "-o", "wide")},
 			Cause: true,
 		})
 	}
@@ -157,8 +157,8 @@ func etcdIsLocal(apiservers []*corev1.Pod) bool {
 // podHealthFindings reports a control-plane pod that is not ready or restarts.
 func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.Finding {
 	ref := &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
-	describe := fmt.Sprintf("kubectl -n %s describe pod %s", p.Namespace, p.Name)
-	logs := fmt.Sprintf("kubectl -n %s logs %s --previous", p.Namespace, p.Name)
+	describe := checks.Cmd("kubectl", "-n", p.Namespace, "describe", "pod", p.Name)
+	logs := checks.Cmd("kubectl", "-n", p.Namespace, "logs", p.Name, "--previous")
 	var findings []checks.Finding
 	var crashing bool
 	for _, cs := range p.Status.ContainerStatuses {
@@ -183,7 +183,7 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 				Evidence: evidence,
 				Hint: "The previous container's log says why it exits; a bad flag or manifest edit is the usual " +
 					"cause. On the node: crictl ps -a --name " + component + " and crictl logs.",
-				Commands: []string{logs, describe},
+				Commands: []checks.Command{logs, describe},
 				Cause:    true,
 			})
 		case cs.RestartCount > 0 && last != nil && now.Sub(last.FinishedAt.Time) < podinfo.RecentRestart:
@@ -192,7 +192,7 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 				Message:  fmt.Sprintf("%s restarted %d times, last %s ago", p.Name, cs.RestartCount, now.Sub(last.FinishedAt.Time).Round(time.Second)),
 				Evidence: evidence,
 				Hint:     "A control-plane component that restarts is failing its liveness probe or crashing; its previous log says why.",
-				Commands: []string{logs, describe},
+				Commands: []checks.Command{logs, describe},
 			})
 		}
 	}
@@ -208,7 +208,7 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 			Message:  fmt.Sprintf("%s is not ready", p.Name),
 			Evidence: evidence,
 			Hint:     "Its readiness probe fails or it is not running; describe shows the probe's last error and the events.",
-			Commands: []string{describe},
+			Commands: []checks.Command{describe},
 		})
 	}
 	return findings
@@ -231,7 +231,7 @@ func podFlagFindings(p *corev1.Pod, component string) []checks.Finding {
 				Message:  fmt.Sprintf("%s: %s", p.Name, prob.Message),
 				Evidence: prob.Evidence,
 				Hint:     prob.Hint + " Edit " + manifest + "; the kubelet restarts the pod when the file changes.",
-				Commands: []string{fmt.Sprintf("kubectl -n %s get pod %s -o jsonpath='{.spec.containers[%d].command}'", p.Namespace, p.Name, i)},
+				Commands: []checks.Command{checks.Cmd("kubectl", "-n", p.Namespace, "get", "pod", p.Name, "-o", fmt.Sprintf("jsonpath={.spec.containers[%d].command}", i))},
 				Cause:    true,
 			})
 		}

@@ -126,7 +126,7 @@ func runAPIHealth(ctx context.Context, env *checks.Env) checks.Result {
 // endpoint could not be asked at all, and a summary when every check passed.
 func judgeHealth(p healthProbe) (findings []checks.Finding, summary string, skip *checks.Result) {
 	endpoint := strings.TrimPrefix(p.path, "/")
-	cmd := fmt.Sprintf("kubectl get --raw '%s?verbose'", p.path)
+	cmd := checks.Cmd("kubectl", "get", "--raw", p.path+"?verbose")
 	var status apierrors.APIStatus
 	if p.err != nil && !errors.As(p.err, &status) {
 		msg, _ := kube.ClassifyConnError(p.err)
@@ -148,7 +148,7 @@ func judgeHealth(p healthProbe) (findings []checks.Finding, summary string, skip
 			Message:  fmt.Sprintf("%s: %s %s", endpoint, l.Name, l.Detail),
 			Evidence: []string{l.Raw},
 			Hint:     hint,
-			Commands: []string{cmd, fmt.Sprintf("kubectl get --raw '%s/%s'", p.path, l.Name)},
+			Commands: []checks.Command{cmd, checks.Cmd("kubectl", "get", "--raw", p.path+"/"+l.Name)},
 			Cause:    cause,
 		})
 	}
@@ -160,7 +160,7 @@ func judgeHealth(p healthProbe) (findings []checks.Finding, summary string, skip
 			Message:  fmt.Sprintf("%s answered without listing any check: it may not be the API server", endpoint),
 			Evidence: []string{"body: " + phrase.Clip(string(p.body), 200)},
 			Hint:     "Something other than the API server may be answering (a proxy in front of it): compare the command's output with the kubeconfig's server: URL.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		}}, "", nil
 	}
 	if p.err == nil && len(findings) == 0 {
@@ -168,7 +168,7 @@ func judgeHealth(p healthProbe) (findings []checks.Finding, summary string, skip
 			Severity: checks.StatusOK,
 			Message:  endpoint + " passes",
 			Evidence: []string{fmt.Sprintf("%s: %d checks pass", p.path, len(lines))},
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		}}, fmt.Sprintf("%s passes (%d checks)", endpoint, len(lines)), nil
 	}
 	if len(findings) == 0 {
@@ -178,7 +178,7 @@ func judgeHealth(p healthProbe) (findings []checks.Finding, summary string, skip
 			Message:  fmt.Sprintf("%s failed without naming a check", endpoint),
 			Evidence: []string{fmt.Sprintf("%s: %v", p.path, p.err), "body: " + phrase.Clip(string(p.body), 200)},
 			Hint:     "Something other than the API server may be answering (a proxy in front of it); run the command and the API server's log.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		})
 	}
 	return findings, "", nil

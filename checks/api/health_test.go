@@ -56,7 +56,7 @@ func TestJudgeHealth(t *testing.T) {
 	}
 	etcd := findings[0]
 	if etcd.Severity != checks.StatusFail || etcd.Message != "readyz: etcd failed: reason withheld" || !etcd.Cause ||
-		etcd.Evidence[0] != "[-]etcd failed: reason withheld" || etcd.Commands[1] != "kubectl get --raw '/readyz/etcd'" {
+		etcd.Evidence[0] != "[-]etcd failed: reason withheld" || etcd.Commands[1].String() != "kubectl get --raw /readyz/etcd" {
 		t.Errorf("etcd finding = %+v", etcd)
 	}
 

@@ -127,7 +127,7 @@ func (k kubeconfigInspector) suspiciousNames() []checks.Finding {
 			Evidence: safetext.Describe(chars),
 			Hint: "Names and URLs that look right can differ by one character: retype the name in plain ASCII " +
 				"in the kubeconfig, and check that every reference to it matches.",
-			Commands: []string{"kubectl config view -o yaml | grep -nP '[^\\x00-\\x7F]'"},
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "view", "-o", "yaml").Pipe("grep", "-nP", `[^\x00-\x7F]`)},
 			Cause:    sev == checks.StatusFail,
 		})
 	}
@@ -148,7 +148,7 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 			Evidence: []string{"files: " + strings.Join(k.kc.Files, ", ")},
 			Hint: "kubectl has nothing to connect with. Point --kubeconfig or KUBECONFIG at the right file (on a " +
 				"kubeadm control plane: /etc/kubernetes/admin.conf).",
-			Commands: []string{"kubectl config view"},
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "view")},
 		}}
 	case name == "":
 		return []checks.Finding{{
@@ -156,7 +156,7 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 			Message:  "no current context is set",
 			Evidence: []string{list},
 			Hint:     "Choose one: kubectl config use-context NAME, or pass --context.",
-			Commands: []string{"kubectl config get-contexts"},
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts")},
 		}}
 	}
 	ctx, ok := raw.Contexts[name]
@@ -170,7 +170,7 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: k.file(ctx.LocationOfOrigin),
 			Message:  fmt.Sprintf("context %q names no cluster", name),
 			Hint:     "kubectl config set-context " + name + " --cluster=NAME",
-			Commands: []string{"kubectl config get-contexts"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts")}})
 	case !ok:
 		findings = append(findings, k.missing(fmt.Sprintf("context %q names cluster %q, which does not exist", name, ctx.Cluster),
 			ctx.Cluster, ctx.LocationOfOrigin,
@@ -183,7 +183,7 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 		findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: k.file(ctx.LocationOfOrigin),
 			Message:  fmt.Sprintf("context %q names no user: requests are anonymous", name),
 			Hint:     "kubectl config set-context " + name + " --user=NAME",
-			Commands: []string{"kubectl config get-contexts"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts")}})
 	case !ok:
 		findings = append(findings, k.missing(fmt.Sprintf("context %q names user %q, which does not exist", name, ctx.AuthInfo),
 			ctx.AuthInfo, ctx.LocationOfOrigin,
@@ -202,7 +202,7 @@ func (k kubeconfigInspector) missing(message, name, origin string, existing []st
 		Message:  message,
 		Evidence: []string{"existing: " + strings.Join(kubeconfigQuoted(existing), ", ")},
 		Hint:     "Point it at an existing one: " + fix + ".",
-		Commands: []string{"kubectl config get-contexts", "kubectl config view"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts"), checks.Cmd("kubectl", "config", "view")},
 		Cause:    true,
 	}
 	for _, e := range existing {
@@ -223,14 +223,14 @@ func (k kubeconfigInspector) cluster(name string, c *clientcmdapi.Cluster) []che
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: file,
 			Message:  fmt.Sprintf("cluster %q has no server URL", name),
 			Hint:     "kubectl config set-cluster " + name + " --server=https://HOST:6443",
-			Commands: []string{"kubectl config view --minify"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "view", "--minify")}})
 	}
 	if c.InsecureSkipTLSVerify {
 		findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: file,
 			Message: fmt.Sprintf("cluster %q switches TLS verification off (insecure-skip-tls-verify)", name),
 			Hint: "Anything answering at the server URL is trusted, including an impostor. Put the cluster's CA " +
 				"in certificate-authority-data instead.",
-			Commands: []string{"kubectl config view --minify"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "config", "view", "--minify")}})
 	}
 	data, source, err := kubeconfigPEM(c.CertificateAuthorityData, c.CertificateAuthority)
 	if err != nil {
@@ -281,7 +281,7 @@ func (k kubeconfigInspector) user(context, name string, u *clientcmdapi.AuthInfo
 				Evidence: []string{"exec command: " + u.Exec.Command},
 				Hint: "kubectl runs this command before every request to get a token. Install it, restore its " +
 					"exec bit, or put its directory on PATH." + pluginInstallHint(u.Exec.InstallHint),
-				Commands: []string{"command -v " + u.Exec.Command},
+				Commands: []checks.Command{checks.Cmd("command", "-v", u.Exec.Command)},
 				Cause:    true})
 		}
 	}
@@ -307,12 +307,12 @@ func (k kubeconfigInspector) user(context, name string, u *clientcmdapi.AuthInfo
 			Evidence: ev,
 			Hint: "What you may do is what the impersonated user may do, and only if the real user may " +
 				"impersonate it. Remove act-as from the kubeconfig to act as yourself.",
-			Commands: []string{"kubectl auth whoami"}})
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "whoami")}})
 	}
 	findings = append(findings, checks.Finding{Severity: checks.StatusOK, File: file,
 		Message:  fmt.Sprintf("context %q uses user %q", context, name),
 		Evidence: []string{"credentials: " + strings.Join(kinds, "; ")},
-		Commands: []string{"kubectl config view --minify", "kubectl auth whoami"}})
+		Commands: []checks.Command{checks.Cmd("kubectl", "config", "view", "--minify"), checks.Cmd("kubectl", "auth", "whoami")}})
 	return findings
 }
 
@@ -350,11 +350,13 @@ func (k kubeconfigInspector) certificate(what string, data []byte, source string
 	default:
 		return nil
 	}
-	cmd := "kubectl config view --raw --minify -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d | openssl x509 -noout -subject -dates"
+	jsonpath := "jsonpath={.users[0].user.client-certificate-data}"
 	if !client {
-		cmd = "kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d | openssl x509 -noout -subject -dates"
+		jsonpath = "jsonpath={.clusters[0].cluster.certificate-authority-data}"
 	}
-	return []checks.Finding{{Severity: sev, File: file, Message: msg, Evidence: evidence, Hint: renew, Commands: []string{cmd}, Cause: sev == checks.StatusFail}}
+	cmd := checks.Cmd("kubectl", "config", "view", "--raw", "--minify", "-o", jsonpath).
+		Pipe("base64", "-d").Pipe("openssl", "x509", "-noout", "-subject", "-dates")
+	return []checks.Finding{{Severity: sev, File: file, Message: msg, Evidence: evidence, Hint: renew, Commands: []checks.Command{cmd}, Cause: sev == checks.StatusFail}}
 }
 
 // kubeconfigPEM returns PEM data embedded in the kubeconfig or read from the file it names, and

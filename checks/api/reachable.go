@@ -48,7 +48,7 @@ func timedGetVersion(ctx context.Context, env *checks.Env) ([]byte, time.Duratio
 
 func runAPIReachable(ctx context.Context, env *checks.Env) checks.Result {
 	server := displayServer(env.Cluster.Server)
-	cmd := "kubectl get --raw /version -v=6"
+	cmd := checks.Cmd("kubectl", "get", "--raw", "/version", "-v=6")
 	// One request timeout bounds the whole check, the second request of a slow server included.
 	ctx, cancel, _ := apiRequestContext(ctx, env)
 	defer cancel()
@@ -63,7 +63,7 @@ func runAPIReachable(ctx context.Context, env *checks.Env) checks.Result {
 				fmt.Sprintf("GET /version failed after %s: %v", readableDuration(took), err),
 			},
 			Hint:     hint,
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 			Cause:    true,
 		}}}
 	}
@@ -76,14 +76,14 @@ func runAPIReachable(ctx context.Context, env *checks.Env) checks.Result {
 				Message:  "the server answered /version with something that is not a Kubernetes version",
 				Evidence: append(evidence, "body: "+phrase.Clip(string(body), 200)),
 				Hint:     "The kubeconfig's server: URL may point at a proxy or another service rather than the API server.",
-				Commands: []string{cmd},
+				Commands: []checks.Command{cmd},
 			}}}
 	}
 	evidence = append(evidence, fmt.Sprintf("server version %s (%s)", info.GitVersion, info.Platform))
 
 	if took <= apiSlow {
 		return checks.Result{Status: checks.StatusOK, Summary: fmt.Sprintf("%s answers in %s", info.GitVersion, readableDuration(took)),
-			Findings: []checks.Finding{{Severity: checks.StatusOK, Message: "the API server answers", Evidence: evidence, Commands: []string{cmd}}}}
+			Findings: []checks.Finding{{Severity: checks.StatusOK, Message: "the API server answers", Evidence: evidence, Commands: []checks.Command{cmd}}}}
 	}
 	// The first request pays for the TCP and TLS handshakes and any credential plugin: ask
 	// again before calling the server slow.
@@ -96,7 +96,7 @@ func runAPIReachable(ctx context.Context, env *checks.Env) checks.Result {
 			readableDuration(again), readableDuration(took)),
 			Findings: []checks.Finding{{Severity: checks.StatusOK,
 				Message:  "the API server answers; only the first request was slow (connection setup or the credential plugin)",
-				Evidence: evidence, Commands: []string{cmd}}}}
+				Evidence: evidence, Commands: []checks.Command{cmd}}}}
 	}
 	if err2 != nil {
 		evidence = append(evidence, fmt.Sprintf("a second GET /version failed: %v", err2))
@@ -109,7 +109,7 @@ func runAPIReachable(ctx context.Context, env *checks.Env) checks.Result {
 		Hint: "/version does no work, so its time is the network and the server's load: look for injected " +
 			"latency (tc qdisc on the node's interfaces), a proxy in front of the API server, or an overloaded " +
 			"API server or etcd (kubectl get --raw '/readyz?verbose').",
-		Commands: []string{cmd, "kubectl get --raw '/readyz?verbose'"},
+		Commands: []checks.Command{cmd, checks.Cmd("kubectl", "get", "--raw", "/readyz?verbose")},
 	}}}
 }
 

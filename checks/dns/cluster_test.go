@@ -71,7 +71,7 @@ func TestDNSPolicyDefault(t *testing.T) {
 		f.Evidence[1] != "2 running pod(s) with it: shop-7d9f8c6b5d-abcde, shop-7d9f8c6b5d-fghij" {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
-	if f.Commands[0] != "kubectl -n team-a get deployment shop -o jsonpath='{.spec.template.spec.dnsPolicy}'" {
+	if f.Commands[0].String() != "kubectl -n team-a get deployment shop -o 'jsonpath={.spec.template.spec.dnsPolicy}'" {
 		t.Errorf("command = %q", f.Commands[0])
 	}
 	if debug := findingAbout(r, "Pod", "team-a", "debug"); debug == nil || debug.Evidence[0] != "spec.dnsPolicy: Default" {
@@ -142,7 +142,7 @@ func TestDNSServiceCrashLoop(t *testing.T) {
 		t.Fatalf("no crash-loop finding explaining the Deployment: %+v", r.Findings)
 	}
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), `last message: plugin/forward: not an IP address or file: "/etс/resolv.conf"`) ||
-		f.Commands[0] != "kubectl -n kube-system logs coredns-7c65d6cfc9-4xk2p --previous" {
+		f.Commands[0].String() != "kubectl -n kube-system logs coredns-7c65d6cfc9-4xk2p --previous" {
 		t.Errorf("finding = %+v", f)
 	}
 	if d := findingAbout(r, "Deployment", "kube-system", "coredns"); d == nil || d.Severity != checks.StatusWarn || !strings.Contains(d.Message, "only 1 of the 2 pods") {

@@ -53,8 +53,8 @@ func (s *corefileSubject) deploymentName() string {
 	return s.deployment.Name
 }
 
-func (s *corefileSubject) showCommand() string {
-	return fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.%s}' | cat -n", s.namespace, s.name, jsonpathKey(s.key))
+func (s *corefileSubject) showCommand() checks.Command {
+	return checks.Cmd("kubectl", "-n", s.namespace, "get", "configmap", s.name, "-o", "jsonpath={.data."+jsonpathKey(s.key)+"}").Pipe("cat", "-n")
 }
 
 // jsonpathKey escapes the dots of a ConfigMap key for kubectl's jsonpath.
@@ -135,7 +135,7 @@ func corefileSource(dep *appsv1.Deployment) (name, key string) {
 
 // corefileMissing is the result when there is no Corefile to read.
 func corefileMissing(cm *corev1.ConfigMap, s *corefileSubject, depsErr error) (checks.Result, bool) {
-	cmd := fmt.Sprintf("kubectl -n %s get configmap %s -o yaml", s.namespace, s.name)
+	cmd := checks.Cmd("kubectl", "-n", s.namespace, "get", "configmap", s.name, "-o", "yaml")
 	switch {
 	case cm == nil && s.deployment == nil:
 		return checks.Skipped(checks.SkipNotInstalled, fmt.Sprintf("no CoreDNS here: no configmap %s/%s and no CoreDNS Deployment%s",
@@ -150,7 +150,7 @@ func corefileMissing(cm *corev1.ConfigMap, s *corefileSubject, depsErr error) (c
 				Message:  fmt.Sprintf("the %s Deployment mounts configmap %s/%s, which does not exist, so its pods cannot start", s.deployment.Name, s.namespace, s.name),
 				Evidence: []string{fmt.Sprintf("no configmap %s/%s", s.namespace, s.name)},
 				Hint:     "Restore the ConfigMap (kubeadm init phase addon coredns writes the default one).",
-				Commands: []string{cmd, fmt.Sprintf("kubectl -n %s describe deployment %s", s.namespace, s.deployment.Name)},
+				Commands: []checks.Command{cmd, checks.Cmd("kubectl", "-n", s.namespace, "describe", "deployment", s.deployment.Name)},
 			}}}, true
 	}
 	if _, ok := cm.Data[s.key]; !ok {
@@ -161,7 +161,7 @@ func corefileMissing(cm *corev1.ConfigMap, s *corefileSubject, depsErr error) (c
 				Message:  fmt.Sprintf("configmap %s/%s has no key %q, so CoreDNS has no configuration to read", s.namespace, s.name, s.key),
 				Evidence: []string{"keys: " + strings.Join(slices.Sorted(maps.Keys(cm.Data)), ", ")},
 				Hint:     "Put the Corefile back under the key the Deployment mounts.",
-				Commands: []string{cmd},
+				Commands: []checks.Command{cmd},
 			}}}, true
 	}
 	return checks.Result{}, false
@@ -197,7 +197,7 @@ func judgeCorefile(cf *corefile, s *corefileSubject) []checks.Finding {
 			Severity: checks.StatusFail, File: s.file(0, 0), Cause: true,
 			Message:  "the Corefile defines no server block, so CoreDNS serves nothing",
 			Hint:     "Restore the server block \".:53 { ... }\" with the kubernetes and forward plugins.",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		})
 	}
 	for _, imp := range cf.imports {
@@ -206,7 +206,7 @@ func judgeCorefile(cf *corefile, s *corefileSubject) []checks.Finding {
 			Message:  fmt.Sprintf("the Corefile imports %q, a file in the CoreDNS container that kockpit does not read", imp.text),
 			Evidence: cf.quote(imp.line, imp.line, 1),
 			Hint:     "On AKS such files come from the coredns-custom ConfigMap; check them there.",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		})
 	}
 	for _, b := range cf.blocks {
@@ -240,7 +240,7 @@ func corefileSyntaxFinding(cf *corefile, s *corefileSubject) checks.Finding {
 			"running ones keep their old configuration only until they restart", e.line),
 		Evidence: evidence,
 		Hint:     "Fix the line with kubectl -n kube-system edit configmap " + s.name + "; the errors plugin's log and the CoreDNS pods' previous logs say the same.",
-		Commands: []string{s.showCommand(), fmt.Sprintf("kubectl -n %s logs deployment/%s --previous", s.namespace, s.deploymentName())},
+		Commands: []checks.Command{s.showCommand(), checks.Cmd("kubectl", "-n", s.namespace, "logs", "deployment/"+s.deploymentName(), "--previous")},
 	}
 }
 
@@ -251,7 +251,8 @@ const corefileLookalikeLines = 10
 // corefileLookalikes reports each line with characters outside ASCII: Fail outside comments,
 // where CoreDNS reads them as part of a name, path or zone; Warn in comments.
 func corefileLookalikes(cf *corefile, s *corefileSubject) []checks.Finding {
-	cmd := fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.%s}' | grep -nP '[^\\x00-\\x7F]'", s.namespace, s.name, jsonpathKey(s.key))
+	cmd := checks.Cmd("kubectl", "-n", s.namespace, "get", "configmap", s.name, "-o", "jsonpath={.data."+jsonpathKey(s.key)+"}").
+		Pipe("grep", "-nP", `[^\x00-\x7F]`)
 	chars := safetext.Suspicious(cf.text)
 	var findings []checks.Finding
 	var more []int
@@ -273,14 +274,14 @@ func corefileLookalikes(cf *corefile, s *corefileSubject) []checks.Finding {
 			Message:  fmt.Sprintf("%d more lines of the Corefile have characters outside ASCII", len(more)),
 			Evidence: []string{fmt.Sprintf("lines %d to %d", more[0], more[len(more)-1])},
 			Hint:     "Show them all with the command below.",
-			Commands: []string{cmd},
+			Commands: []checks.Command{cmd},
 		})
 	}
 	return findings
 }
 
 // lookalikeLineFinding reports the characters outside ASCII on one line.
-func lookalikeLineFinding(cf *corefile, s *corefileSubject, onLine []safetext.Char, cmd string) checks.Finding {
+func lookalikeLineFinding(cf *corefile, s *corefileSubject, onLine []safetext.Char, cmd checks.Command) checks.Finding {
 	line := onLine[0].Line
 	text := ""
 	if line <= len(cf.lines) {
@@ -305,7 +306,7 @@ func lookalikeLineFinding(cf *corefile, s *corefileSubject, onLine []safetext.Ch
 			line, phrase.Plural(len(onLine), "a character", "characters"), onLine[0], where),
 		Evidence: evidence,
 		Hint:     "Retype the line in plain ASCII; a look-alike letter makes a path, zone or plugin name that does not exist.",
-		Commands: []string{cmd},
+		Commands: []checks.Command{cmd},
 	}
 }
 

@@ -26,7 +26,7 @@ func forwardFindings(cf *corefile, s *corefileSubject, p corefilePlugin) []check
 			Message:  "forward names no upstream, so CoreDNS refuses the Corefile and names outside the cluster cannot resolve",
 			Evidence: evidence,
 			Hint:     "Write the zone and at least one upstream: forward . /etc/resolv.conf",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		}}
 	}
 	var findings []checks.Finding
@@ -41,7 +41,7 @@ func forwardFindings(cf *corefile, s *corefileSubject, p corefilePlugin) []check
 					p.args[0], to),
 				Evidence: append(append([]string(nil), evidence...), fmt.Sprintf("upstream %q: %s", to, why)),
 				Hint:     "Forward to /etc/resolv.conf (the node's resolvers, with CoreDNS on dnsPolicy Default) or to resolver IP addresses: forward . 1.1.1.1 8.8.8.8",
-				Commands: []string{s.showCommand()},
+				Commands: []checks.Command{s.showCommand()},
 			})
 		}
 		if to == "/etc/resolv.conf" {
@@ -119,7 +119,7 @@ func selfForwardFinding(cf *corefile, s *corefileSubject, p corefilePlugin) (che
 		Evidence: append(cf.quote(p.line, p.line, 1), "spec.template.spec.dnsPolicy: "+string(policy)),
 		Hint: "Set dnsPolicy: Default on the " + d.Name + " Deployment, so its pods get the node's resolvers; the loop plugin " +
 			"otherwise stops CoreDNS with \"Loop ... detected\".",
-		Commands: []string{fmt.Sprintf("kubectl -n %s get deployment %s -o jsonpath='{.spec.template.spec.dnsPolicy}'", d.Namespace, d.Name)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", d.Namespace, "get", "deployment", d.Name, "-o", "jsonpath={.spec.template.spec.dnsPolicy}")},
 	}, true
 }
 
@@ -164,7 +164,7 @@ func corefileHostsFindings(cf *corefile, s *corefileSubject, b corefileBlock, p 
 				"Service names and external names stop resolving", strings.Join(zones, " ")),
 			Evidence: quote,
 			Hint:     "Add fallthrough to the hosts block, so names it does not list go on to the kubernetes and forward plugins.",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		})
 	}
 	if overriding > 0 {
@@ -174,7 +174,7 @@ func corefileHostsFindings(cf *corefile, s *corefileSubject, b corefileBlock, p 
 				phrase.Plural(overriding, "a name", "names")),
 			Evidence: append(quote, compactNames(fromFile, corefileQuoteLines)...),
 			Hint:     "Remove the entries nobody needs; for a name of the cluster, a Service is the way to give it an address.",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		})
 	}
 	return findings
@@ -254,7 +254,7 @@ func overrideFinding(cf *corefile, s *corefileSubject, p corefilePlugin) checks.
 		Message:  msg,
 		Evidence: cf.quote(p.line, p.endLine, corefileQuoteLines),
 		Hint:     o.hint,
-		Commands: []string{s.showCommand()},
+		Commands: []checks.Command{s.showCommand()},
 	}
 }
 
@@ -273,7 +273,7 @@ func loopFinding(cf *corefile, s *corefileSubject, b corefileBlock) []checks.Fin
 				"CoreDNS spends CPU and memory on it until it is killed", strings.Join(b.keys, " ")),
 			Evidence: cf.quote(p.line, p.line, 1),
 			Hint:     "Add the line loop to the server block, as kubeadm's default Corefile has.",
-			Commands: []string{s.showCommand()},
+			Commands: []checks.Command{s.showCommand()},
 		}}
 	}
 	return nil
@@ -316,6 +316,6 @@ func kubernetesZoneFinding(cf *corefile, s *corefileSubject) (checks.Finding, bo
 		Message:  fmt.Sprintf("no kubernetes plugin serves the cluster domain %s, so Service and pod names do not resolve", s.domain),
 		Evidence: evidence,
 		Hint:     fmt.Sprintf("Add the kubernetes plugin for the cluster domain to the \".:53\" block: kubernetes %s in-addr.arpa ip6.arpa { ... }", s.domain),
-		Commands: []string{s.showCommand()},
+		Commands: []checks.Command{s.showCommand()},
 	}, true
 }

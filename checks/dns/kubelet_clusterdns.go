@@ -230,9 +230,9 @@ func clusterDNSFinding(svc *corev1.Service, clusterDNS string, nodes []string) c
 		Evidence: evidence,
 		Hint: fmt.Sprintf("On the node, set clusterDNS: [%s] in /var/lib/kubelet/config.yaml and restart the kubelet "+
 			"(systemctl restart kubelet); pods get the new resolv.conf when they are recreated.", svc.Spec.ClusterIP),
-		Commands: []string{
-			fmt.Sprintf("kubectl get --raw /api/v1/nodes/%s/proxy/configz | jq .kubeletconfig.clusterDNS", first),
-			fmt.Sprintf("kubectl -n %s get service %s -o jsonpath='{.spec.clusterIPs}'", svc.Namespace, svc.Name),
+		Commands: []checks.Command{
+			checks.Cmd("kubectl", "get", "--raw", "/api/v1/nodes/"+first+"/proxy/configz").Pipe("jq", ".kubeletconfig.clusterDNS"),
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "service", svc.Name, "-o", "jsonpath={.spec.clusterIPs}"),
 		},
 	}
 }
@@ -258,6 +258,6 @@ func clusterDomainFinding(domains map[string][]string) (checks.Finding, bool) {
 		Message:  "the kubelets disagree on the cluster domain, so pods on some nodes search a domain CoreDNS may not serve",
 		Evidence: append([]string{"kubeletconfig.clusterDomain:"}, parts...),
 		Hint:     "Give every kubelet the same clusterDomain (the one the Corefile's kubernetes plugin serves) and restart it.",
-		Commands: []string{fmt.Sprintf("kubectl get --raw /api/v1/nodes/%s/proxy/configz | jq .kubeletconfig.clusterDomain", odd)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "get", "--raw", "/api/v1/nodes/"+odd+"/proxy/configz").Pipe("jq", ".kubeletconfig.clusterDomain")},
 	}, true
 }

@@ -274,7 +274,7 @@ func policyFinding(g *policyGroup) checks.Finding {
 		Message:  o.Name + " " + g.problem.what,
 		Evidence: evidence,
 		Hint:     g.problem.hint,
-		Commands: []string{fmt.Sprintf("kubectl -n %s get %s %s -o jsonpath='%s'", o.Namespace, kind, o.Name, jsonpath)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", o.Namespace, "get", kind, o.Name, "-o", "jsonpath="+jsonpath)},
 	}
 }
 

@@ -58,7 +58,7 @@ func TestDNSPolicyNoneWithoutNameservers(t *testing.T) {
 	r := runPolicy(t, p)
 	f := findingAbout(r, "Pod", "team-a", "resolver-less")
 	if r.Status != checks.StatusFail || f == nil || !strings.Contains(f.Message, "dnsPolicy None without dnsConfig.nameservers") ||
-		f.Commands[0] != "kubectl -n team-a get pod resolver-less -o jsonpath='{.spec.dnsPolicy} {.spec.dnsConfig}'" {
+		f.Commands[0].String() != "kubectl -n team-a get pod resolver-less -o 'jsonpath={.spec.dnsPolicy} {.spec.dnsConfig}'" {
 		t.Fatalf("got %v %+v", r.Status, r.Findings)
 	}
 	ok := pod("team-a", "custom", nil, corev1.PodSpec{DNSPolicy: corev1.DNSNone, DNSConfig: &corev1.PodDNSConfig{Nameservers: []string{"10.96.0.10"}}})
@@ -97,7 +97,7 @@ func TestDNSPolicyOwners(t *testing.T) {
 		t.Errorf("a bare ReplicaSet is its pods' owner: %+v", r.Findings)
 	}
 	job := findingAbout(r, "Job", "team-a", "nightly-29001")
-	if job == nil || job.Commands[0] != "kubectl -n team-a get job nightly-29001 -o jsonpath='{.spec.template.spec.dnsPolicy}'" {
+	if job == nil || job.Commands[0].String() != "kubectl -n team-a get job nightly-29001 -o 'jsonpath={.spec.template.spec.dnsPolicy}'" {
 		t.Errorf("job = %+v", job)
 	}
 	if !strings.HasPrefix(r.Summary, "4 workload(s) bypass or break cluster DNS: ") {

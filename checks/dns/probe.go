@@ -125,9 +125,9 @@ func (p *probe) finding(severity checks.Status, message string, evidence []strin
 	ref := podinfo.Ref(p.pod)
 	return checks.Finding{
 		Severity: severity, Object: &ref, Message: message, Evidence: evidence,
-		Commands: []string{
-			fmt.Sprintf("kubectl -n %s port-forward pod/%s 5353:53", p.pod.Namespace, p.pod.Name),
-			fmt.Sprintf("dig +tcp -p 5353 @127.0.0.1 %s", name),
+		Commands: []checks.Command{
+			checks.Cmd("kubectl", "-n", p.pod.Namespace, "port-forward", "pod/"+p.pod.Name, "5353:53"),
+			checks.Cmd("dig", "+tcp", "-p", "5353", "@127.0.0.1", name),
 		},
 	}
 }

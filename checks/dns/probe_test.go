@@ -64,7 +64,7 @@ func TestProbeAnswers(t *testing.T) {
 	svc := p.askService("10.96.0.1")
 	if svc.Severity != checks.StatusOK || svc.Object.Name != "coredns-7c65d6cfc9-4xk2p" ||
 		!strings.HasPrefix(svc.Evidence[0], "kubernetes.default.svc.cluster.local. A → 10.96.0.1 (NOERROR, ") ||
-		svc.Commands[1] != "dig +tcp -p 5353 @127.0.0.1 kubernetes.default.svc.cluster.local" {
+		svc.Commands[1].String() != "dig +tcp -p 5353 @127.0.0.1 kubernetes.default.svc.cluster.local" {
 		t.Errorf("service = %+v", svc)
 	}
 	ext := p.askExternal("registry.k8s.io")

@@ -92,8 +92,8 @@ func (j *dnsServiceJudge) svcRef() *checks.ObjectRef {
 	return &checks.ObjectRef{APIVersion: "v1", Kind: "Service", Namespace: clusterdns.Namespace, Name: name}
 }
 
-func (j *dnsServiceJudge) svcCommand() string {
-	return fmt.Sprintf("kubectl -n %s get service %s -o wide", clusterdns.Namespace, j.svcRef().Name)
+func (j *dnsServiceJudge) svcCommand() checks.Command {
+	return checks.Cmd("kubectl", "-n", clusterdns.Namespace, "get", "service", j.svcRef().Name, "-o", "wide")
 }
 
 // findDNSDaemonSet returns a kube-system DaemonSet whose pods the DNS selector picks.
@@ -116,7 +116,7 @@ func (j *dnsServiceJudge) serviceFindings() []checks.Finding {
 			Evidence: []string{fmt.Sprintf("no Service named %s or labelled %s=%s in %s", clusterdns.ServiceName, clusterdns.LabelKey, clusterdns.LabelValue, clusterdns.Namespace)},
 			Hint: "Recreate the Service with the ClusterIP the kubelets use as clusterDNS (kubeadm: the tenth " +
 				"address of the service range, e.g. 10.96.0.10), selector k8s-app=kube-dns and ports 53/UDP and 53/TCP.",
-			Commands: []string{fmt.Sprintf("kubectl -n %s get services -l %s=%s", clusterdns.Namespace, clusterdns.LabelKey, clusterdns.LabelValue)},
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", clusterdns.Namespace, "get", "services", "-l", clusterdns.LabelKey+"="+clusterdns.LabelValue)},
 		}}
 	}
 	var findings []checks.Finding
@@ -127,7 +127,7 @@ func (j *dnsServiceJudge) serviceFindings() []checks.Finding {
 			Message:  fmt.Sprintf("the %s Service is headless (no ClusterIP), so the kubelets have no address to give pods as their nameserver", j.svc.Name),
 			Evidence: []string{fmt.Sprintf("spec.clusterIP: %q", ip)},
 			Hint:     "Recreate the Service with the ClusterIP the kubelets' clusterDNS names.",
-			Commands: []string{j.svcCommand()},
+			Commands: []checks.Command{j.svcCommand()},
 		})
 	}
 	return append(findings, j.portFindings()...)
@@ -153,7 +153,7 @@ func (j *dnsServiceJudge) portFindings() []checks.Finding {
 				Message:  fmt.Sprintf("the %s Service has no port %d/%s: %s", j.svc.Name, dnsPort, want.proto, want.why),
 				Evidence: []string{"spec.ports: " + ports},
 				Hint:     fmt.Sprintf("Add the port: {name: dns%s, port: 53, protocol: %s, targetPort: 53}.", map[corev1.Protocol]string{corev1.ProtocolTCP: "-tcp"}[want.proto], want.proto),
-				Commands: []string{j.svcCommand()},
+				Commands: []checks.Command{j.svcCommand()},
 			})
 			continue
 		}
@@ -163,7 +163,7 @@ func (j *dnsServiceJudge) portFindings() []checks.Finding {
 				Message:  fmt.Sprintf("the %s Service's port %d/%s sends traffic to %s", j.svc.Name, dnsPort, want.proto, why),
 				Evidence: []string{"spec.ports: " + ports},
 				Hint:     "Point targetPort at the port CoreDNS listens on: 53 (or the container port's name, dns / dns-tcp).",
-				Commands: []string{j.svcCommand()},
+				Commands: []checks.Command{j.svcCommand()},
 			})
 		}
 	}
@@ -255,7 +255,7 @@ func (j *dnsServiceJudge) workloadFindings(listed bool) []checks.Finding {
 			Message:  "there is no CoreDNS (or kube-dns) Deployment in kube-system, so nothing answers cluster DNS",
 			Evidence: []string{fmt.Sprintf("no Deployment named %s, or whose pods the selector %s picks", strings.Join(dnsDeploymentNames, " or "), clusterdns.Selector(j.svc))},
 			Hint:     "Reinstall CoreDNS (kubeadm init phase addon coredns) or your distribution's DNS add-on.",
-			Commands: []string{fmt.Sprintf("kubectl -n %s get deployments", clusterdns.Namespace)},
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", clusterdns.Namespace, "get", "deployments")},
 		}}
 	}
 	return j.deploymentFindings()
@@ -265,7 +265,7 @@ func (j *dnsServiceJudge) workloadFindings(listed bool) []checks.Finding {
 func (j *dnsServiceJudge) deploymentFindings() []checks.Finding {
 	d := j.dep
 	ref := podinfo.WorkloadRef("Deployment", &d.ObjectMeta)
-	cmds := []string{fmt.Sprintf("kubectl -n %s get deployment %s", d.Namespace, d.Name), fmt.Sprintf("kubectl -n %s describe deployment %s", d.Namespace, d.Name)}
+	cmds := []checks.Command{checks.Cmd("kubectl", "-n", d.Namespace, "get", "deployment", d.Name), checks.Cmd("kubectl", "-n", d.Namespace, "describe", "deployment", d.Name)}
 	replicas := int32(1)
 	if d.Spec.Replicas != nil {
 		replicas = *d.Spec.Replicas
@@ -292,7 +292,7 @@ func (j *dnsServiceJudge) deploymentFindings() []checks.Finding {
 			Message:  fmt.Sprintf("none of the %d pods of the %s Deployment is ready, so cluster DNS answers nothing", replicas, d.Name),
 			Evidence: evidence,
 			Hint:     "The pods' findings say why; kubectl describe shows their events.",
-			Commands: append(cmds, fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", d.Namespace, clusterdns.Selector(j.svc))),
+			Commands: append(cmds, checks.Cmd("kubectl", "-n", d.Namespace, "get", "pods", "-l", clusterdns.Selector(j.svc).String(), "-o", "wide")),
 		}}
 	case ready < replicas:
 		return []checks.Finding{{
@@ -300,7 +300,7 @@ func (j *dnsServiceJudge) deploymentFindings() []checks.Finding {
 			Message:  fmt.Sprintf("only %d of the %d pods of the %s Deployment are ready: cluster DNS runs with less capacity and no spare", ready, replicas, d.Name),
 			Evidence: evidence,
 			Hint:     "The pods' findings say why; kubectl describe shows their events.",
-			Commands: append(cmds, fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", d.Namespace, clusterdns.Selector(j.svc))),
+			Commands: append(cmds, checks.Cmd("kubectl", "-n", d.Namespace, "get", "pods", "-l", clusterdns.Selector(j.svc).String(), "-o", "wide")),
 		}}
 	}
 	return nil
@@ -318,7 +318,7 @@ func (j *dnsServiceJudge) daemonSetFindings() []checks.Finding {
 		Evidence: []string{fmt.Sprintf("status.desiredNumberScheduled: %d", d.Status.DesiredNumberScheduled),
 			fmt.Sprintf("status.numberReady: %d", d.Status.NumberReady)},
 		Hint:     "kubectl describe shows why its pods are not scheduled or not ready.",
-		Commands: []string{fmt.Sprintf("kubectl -n %s describe daemonset %s", d.Namespace, d.Name)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", d.Namespace, "describe", "daemonset", d.Name)},
 	}}
 }
 
@@ -366,7 +366,7 @@ func (j *dnsServiceJudge) endpointFindings(slices []*discoveryv1.EndpointSlice) 
 		Message:  fmt.Sprintf("the %s Service has no ready endpoints, so every DNS query in the cluster goes unanswered", j.svc.Name),
 		Evidence: evidence,
 		Hint:     "Make the DNS pods ready (see the Deployment's and pods' findings), or fix a selector that no longer matches them.",
-		Commands: []string{fmt.Sprintf("kubectl -n %s get endpointslices -l %s=%s", clusterdns.Namespace, discoveryv1.LabelServiceName, j.svc.Name)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", clusterdns.Namespace, "get", "endpointslices", "-l", discoveryv1.LabelServiceName+"="+j.svc.Name)},
 	}}
 }
 
@@ -378,7 +378,7 @@ func (j *dnsServiceJudge) podFindings(pods []*corev1.Pod) []checks.Finding {
 			continue
 		}
 		ref := podinfo.Ref(p)
-		cmds := []string{fmt.Sprintf("kubectl -n %s logs %s --previous", p.Namespace, p.Name), fmt.Sprintf("kubectl -n %s describe pod %s", p.Namespace, p.Name)}
+		cmds := []checks.Command{checks.Cmd("kubectl", "-n", p.Namespace, "logs", p.Name, "--previous"), checks.Cmd("kubectl", "-n", p.Namespace, "describe", "pod", p.Name)}
 		for _, cs := range p.Status.ContainerStatuses {
 			evidence := containerEvidence(cs)
 			last := cs.LastTerminationState.Terminated
@@ -471,8 +471,8 @@ func (j *dnsServiceJudge) fakePodFindings(pods []*corev1.Pod) []checks.Finding {
 			Message:  fmt.Sprintf("pod %s carries the DNS label but the %s does not own it: %s", p.Name, j.workloadName(), how),
 			Evidence: evidence,
 			Hint:     "Find out who created it (kubectl describe, the audit log); if nobody should have, delete it.",
-			Commands: []string{fmt.Sprintf("kubectl -n %s get pods -l %s -o wide --show-labels", p.Namespace, clusterdns.Selector(j.svc)),
-				fmt.Sprintf("kubectl -n %s get pod %s -o jsonpath='{.metadata.ownerReferences}'", p.Namespace, p.Name)},
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", p.Namespace, "get", "pods", "-l", clusterdns.Selector(j.svc).String(), "-o", "wide", "--show-labels"),
+				checks.Cmd("kubectl", "-n", p.Namespace, "get", "pod", p.Name, "-o", "jsonpath={.metadata.ownerReferences}")},
 		})
 	}
 	return findings

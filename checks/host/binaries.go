@@ -65,7 +65,7 @@ func runHostBinaries(ctx context.Context, n *nodefs.FS) checks.Result {
 		Severity: checks.StatusOK,
 		Message:  fmt.Sprintf("%d programs found", len(found)),
 		Evidence: seen,
-		Commands: []string{"ls -lL " + strings.Join(shellPaths(n, found), " ")},
+		Commands: []checks.Command{checks.Cmd("ls", "-lL").Args(displayPaths(n, found)...)},
 	})
 	return n.Result(findings, fmt.Sprintf("%d programs are native, executable, and not writable by others", len(found)))
 }
@@ -145,10 +145,10 @@ func firstBinary(found []nodeBinary, name string) *nodeBinary {
 	return nil
 }
 
-func shellPaths(n *nodefs.FS, found []nodeBinary) []string {
+func displayPaths(n *nodefs.FS, found []nodeBinary) []string {
 	out := make([]string, len(found))
 	for i, b := range found {
-		out[i] = n.Sh(b.path)
+		out[i] = n.Display(b.path)
 	}
 	return out
 }
@@ -159,7 +159,7 @@ func danglingBinaryFinding(n *nodefs.FS, p string, err error) checks.Finding {
 		Message:  fmt.Sprintf("%s is a link that leads nowhere (%s): running it says \"No such file or directory\"", p, nodefs.ErrorText(err)),
 		File:     n.Ref(p, 0, 0),
 		Hint:     "Reinstall the package that owns it, or point the link at the real program.",
-		Commands: []string{"ls -l " + n.Sh(p), "readlink -f " + n.Sh(p)},
+		Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(p)), checks.Cmd("readlink", "-f", n.Display(p))},
 	}
 }
 
@@ -194,7 +194,7 @@ func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *n
 			File:     n.Ref(b.path, 0, 0),
 			Evidence: evidence,
 			Hint:     fmt.Sprintf("`chmod o-w %s`, then check it is the real %s (compare with the package or release checksum).", n.Sh(b.path), b.name),
-			Commands: []string{"stat " + n.Sh(b.path)},
+			Commands: []checks.Command{checks.Cmd("stat", n.Display(b.path))},
 		})
 	}
 	if f, ok := recentBinaryFinding(n, b, joined, joinedFrom, evidence); ok {
@@ -223,7 +223,7 @@ func noExecBitFinding(n *nodefs.FS, b nodeBinary, chmod *nodeBinary, evidence []
 		File:     n.Ref(b.path, 0, 0),
 		Evidence: evidence,
 		Hint:     hint,
-		Commands: []string{"ls -l " + target, "stat -c '%A %n' " + target},
+		Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(b.path)), checks.Cmd("stat", "-c", "%A %n", n.Display(b.path))},
 		Cause:    true,
 	}
 }
@@ -237,7 +237,7 @@ func foreignBinaryFinding(n *nodefs.FS, b nodeBinary, hdr executable.Header, wha
 		Evidence: append(evidence, "first bytes: "+hdr.HexPrefix()),
 		Hint: fmt.Sprintf("Reinstall %s for %s/%s from the distribution's package or the project's release.",
 			b.name, runtime.GOOS, runtime.GOARCH),
-		Commands: []string{"file " + n.Sh(b.path), "od -A d -t x1 -N 20 " + n.Sh(b.path)},
+		Commands: []checks.Command{checks.Cmd("file", n.Display(b.path)), checks.Cmd("od", "-A", "d", "-t", "x1", "-N", "20", n.Display(b.path))},
 		Cause:    true,
 	}
 }
@@ -253,7 +253,7 @@ func scriptBinaryFinding(n *nodefs.FS, b nodeBinary, hdr executable.Header, evid
 		File:     n.Ref(b.path, 0, 1),
 		Evidence: evidence,
 		Hint:     fmt.Sprintf("Read it; if it is not a wrapper you trust, reinstall the real %s from its package or release.", b.name),
-		Commands: []string{"file " + n.Sh(b.path), "head -n 20 " + n.Sh(b.path)},
+		Commands: []checks.Command{checks.Cmd("file", n.Display(b.path)), checks.Cmd("head", "-n", "20", n.Display(b.path))},
 	}
 }
 
@@ -274,7 +274,7 @@ func recentBinaryFinding(n *nodefs.FS, b nodeBinary, joined time.Time, joinedFro
 		File:     n.Ref(b.path, 0, 0),
 		Evidence: append(evidence, fmt.Sprintf("joined: %s (%s was written then)", phrase.Stamp(joined), joinedFrom)),
 		Hint:     "If nobody upgraded it, compare it with the package's checksum (debsums, rpm -V) or the release's, and see host.timeline for what else changed.",
-		Commands: []string{"stat " + n.Sh(b.path)},
+		Commands: []checks.Command{checks.Cmd("stat", n.Display(b.path))},
 	}, true
 }
 

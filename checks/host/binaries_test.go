@@ -63,7 +63,7 @@ func TestHostBinaries(t *testing.T) {
 	}
 	requireFinding(t, r, tr, "/usr/bin/chmod", "has no exec bit", checks.StatusFail)
 	f = requireFinding(t, r, tr, "/usr/local/bin/kubelet", "is a macOS binary for arm64: it cannot run on this", checks.StatusFail)
-	if f.Commands[0] != "file "+tr.Path("/usr/local/bin/kubelet") {
+	if f.Commands[0].String() != "file "+tr.Path("/usr/local/bin/kubelet") {
 		t.Errorf("commands %q", f.Commands)
 	}
 	requireFinding(t, r, tr, "/usr/bin/crictl", "is an ELF binary for", checks.StatusFail)

@@ -43,7 +43,7 @@ type nodeCert struct {
 	// user kubernetes-admin in /etc/kubernetes/admin.conf".
 	what string
 	// command shows the same certificate with openssl.
-	command string
+	command checks.Command
 	// renew says how to renew it.
 	renew string
 }
@@ -73,7 +73,7 @@ func runHostCertificates(ctx context.Context, n *nodefs.FS) checks.Result {
 	if len(valid) > 0 {
 		findings = append(findings, checks.Finding{Severity: checks.StatusOK,
 			Message:  fmt.Sprintf("%d certificates are valid for more than %d days", len(valid), int(certinfo.ExpiringWithin.Hours()/24)),
-			Evidence: valid, Commands: []string{"kubeadm certs check-expiration"}})
+			Evidence: valid, Commands: []checks.Command{checks.Cmd("kubeadm", "certs", "check-expiration")}})
 	}
 	return n.Result(findings, fmt.Sprintf("%d certificates valid, keys match", len(certs)))
 }
@@ -82,7 +82,7 @@ func runHostCertificates(ctx context.Context, n *nodefs.FS) checks.Result {
 // (Warn). bad is false when it is fine.
 func certValidity(n *nodefs.FS, c nodeCert) (checks.Finding, bool) {
 	cert := c.cert
-	f := checks.Finding{File: n.Ref(c.file, 0, 0), Commands: []string{c.command, "kubeadm certs check-expiration"}, Hint: c.renew,
+	f := checks.Finding{File: n.Ref(c.file, 0, 0), Commands: []checks.Command{c.command, checks.Cmd("kubeadm", "certs", "check-expiration")}, Hint: c.renew,
 		Evidence: []string{"subject: " + subjectText(cert), "issuer: " + cert.Issuer.String(),
 			fmt.Sprintf("valid from %s to %s", phrase.Stamp(cert.NotBefore), phrase.Stamp(cert.NotAfter))}}
 	switch left := cert.NotAfter.Sub(n.Now); {
@@ -168,7 +168,7 @@ func pkiCertificates(ctx context.Context, n *nodefs.FS, dir string) ([]nodeCert,
 				what = fmt.Sprintf("certificate %d of %s", i+1, p)
 			}
 			certs = append(certs, nodeCert{cert: cert, file: p, what: what,
-				command: "openssl x509 -noout -subject -issuer -dates -in " + n.Sh(p),
+				command: checks.Cmd("openssl", "x509", "-noout", "-subject", "-issuer", "-dates", "-in", n.Display(p)),
 				renew:   pkiRenewHint(n, p)})
 		}
 		findings = append(findings, keyPairFindings(n, p, pems)...)
@@ -189,7 +189,7 @@ func corruptPEMFinding(n *nodefs.FS, p, what string) checks.Finding {
 	return checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 		Message:  fmt.Sprintf("%s %s: whatever uses it fails to start or to talk TLS", p, what),
 		Hint:     "Restore it from a backup or regenerate it (kubeadm init phase certs ...).",
-		Commands: []string{"openssl x509 -noout -text -in " + n.Sh(p), "head -c 64 " + n.Sh(p) + " | od -c"}}
+		Commands: []checks.Command{checks.Cmd("openssl", "x509", "-noout", "-text", "-in", n.Display(p)), checks.Cmd("head", "-c", "64", n.Display(p)).Pipe("od", "-c")}}
 }
 
 // pemBlocks decodes every PEM block, by type; the bytes of keys are only ever compared.
@@ -251,7 +251,7 @@ func keyPairFindings(n *nodefs.FS, p string, pems map[string]host.File) []checks
 		return []checks.Finding{{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("the private key %s does not parse: whatever uses it cannot start", p),
 			Hint:     "Restore it from a backup or regenerate the pair (kubeadm init phase certs ...).",
-			Commands: []string{"openssl pkey -noout -in " + n.Sh(p)}}}
+			Commands: []checks.Command{checks.Cmd("openssl", "pkey", "-noout", "-in", n.Display(p))}}}
 	}
 	pair, pub := p, crypto.PublicKey(nil)
 	if certs := blocks["CERTIFICATE"]; len(certs) > 0 {
@@ -273,15 +273,16 @@ func keyPairFindings(n *nodefs.FS, p string, pems map[string]host.File) []checks
 	if eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); ok && eq.Equal(keys[0].Public()) {
 		return nil
 	}
-	cmd := fmt.Sprintf("diff <(openssl x509 -noout -pubkey -in %s) <(openssl pkey -pubout -in %s)", n.Sh(pair), n.Sh(p))
+	cmd := checks.Cmd("diff").Sub("<(", checks.Cmd("openssl", "x509", "-noout", "-pubkey", "-in", n.Display(pair)), ")")
 	if path.Ext(pair) == ".pub" {
-		cmd = fmt.Sprintf("diff %s <(openssl pkey -pubout -in %s)", n.Sh(pair), n.Sh(p))
+		cmd = checks.Cmd("diff", n.Display(pair))
 	}
+	cmd = cmd.Sub("<(", checks.Cmd("openssl", "pkey", "-pubout", "-in", n.Display(p)), ")")
 	return []checks.Finding{{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 		Message:  fmt.Sprintf("the key %s does not belong to %s: TLS (or token signing) with the pair fails", p, pair),
 		Evidence: []string{"key: " + n.Display(p), "paired with: " + n.Display(pair)},
 		Hint:     "Restore the key that matches, or regenerate both (kubeadm init phase certs ...); a key never leaves its node, so look for a backup here.",
-		Commands: []string{cmd}}}
+		Commands: []checks.Command{cmd}}}
 }
 
 func publicKeyOf(blocks map[string][][]byte) crypto.PublicKey {
@@ -310,13 +311,13 @@ func kubeconfigCertificates(ctx context.Context, n *nodefs.FS, p string) ([]node
 		return nil, []checks.Finding{{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("the kubeconfig %s does not parse: %s", p, firstLine(err.Error())),
 			Hint:     "Restore it (kubeadm init phase kubeconfig ... regenerates the control plane's).",
-			Commands: []string{"kubectl --kubeconfig " + n.Sh(p) + " config view"}}}
+			Commands: []checks.Command{checks.Cmd("kubectl", "--kubeconfig", n.Display(p), "config", "view")}}}
 	}
 	var certs []nodeCert
 	var findings []checks.Finding
-	show := func(selector string) string {
-		return fmt.Sprintf("kubectl --kubeconfig %s config view --raw -o jsonpath='{%s}' | base64 -d | openssl x509 -noout -subject -dates",
-			n.Sh(p), selector)
+	show := func(selector string) checks.Command {
+		return checks.Cmd("kubectl", "--kubeconfig", n.Display(p), "config", "view", "--raw", "-o", "jsonpath={"+selector+"}").
+			Pipe("base64", "-d").Pipe("openssl", "x509", "-noout", "-subject", "-dates")
 	}
 	for _, name := range sortedKeys(cfg.AuthInfos) {
 		u := cfg.AuthInfos[name]
@@ -327,7 +328,7 @@ func kubeconfigCertificates(ctx context.Context, n *nodefs.FS, p string) ([]node
 			if err != nil {
 				findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 					Message:  fmt.Sprintf("user %q in %s names the client certificate %s, which cannot be read: %s", name, p, u.ClientCertificate, nodefs.ErrorText(err)),
-					Commands: []string{"ls -l " + n.Sh(u.ClientCertificate)}})
+					Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(u.ClientCertificate))}})
 				continue
 			}
 			// The kubelet's kubeconfig names one file holding both (kubelet-client-current.pem),
@@ -352,7 +353,7 @@ func kubeconfigCertificates(ctx context.Context, n *nodefs.FS, p string) ([]node
 					findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 						Message:  fmt.Sprintf("user %q in %s has a client key that does not belong to its certificate: every request fails the TLS handshake", name, p),
 						Hint:     "Regenerate the kubeconfig (kubeadm init phase kubeconfig ... or kubeadm certs renew " + path.Base(p) + ").",
-						Commands: []string{"kubectl --kubeconfig " + n.Sh(p) + " get --raw /healthz"}})
+						Commands: []checks.Command{checks.Cmd("kubectl", "--kubeconfig", n.Display(p), "get", "--raw", "/healthz")}})
 				}
 			}
 		} else if len(certPEM) > 0 {

@@ -102,7 +102,7 @@ func TestHostCertificates(t *testing.T) {
 	}
 	f := requireFinding(t, r, tr, pki+"apiserver.crt", pki+"apiserver.crt expired 26h ago", checks.StatusFail)
 	ev := strings.Join(f.Evidence, "\n")
-	if !strings.Contains(ev, "subject: CN=kube-apiserver") || !strings.Contains(ev, "valid from ") || f.Commands[0] != "openssl x509 -noout -subject -issuer -dates -in "+tr.Path(pki+"apiserver.crt") {
+	if !strings.Contains(ev, "subject: CN=kube-apiserver") || !strings.Contains(ev, "valid from ") || f.Commands[0].String() != "openssl x509 -noout -subject -issuer -dates -in "+tr.Path(pki+"apiserver.crt") {
 		t.Errorf("evidence %q commands %q", f.Evidence, f.Commands)
 	}
 	if !strings.Contains(f.Hint, "kubeadm certs renew all") {
@@ -113,7 +113,7 @@ func TestHostCertificates(t *testing.T) {
 	requireFinding(t, r, tr, pki+"etcd/server.crt", "is not valid until", checks.StatusFail)
 	requireFinding(t, r, tr, pki+"etcd/peer.crt", "holds no PEM certificate", checks.StatusFail)
 	f = requireFinding(t, r, tr, pki+"sa.key", "does not belong to "+pki+"sa.pub", checks.StatusFail)
-	if !strings.HasPrefix(f.Commands[0], "diff "+tr.Path(pki+"sa.pub")+" <(openssl pkey -pubout -in ") {
+	if !strings.HasPrefix(f.Commands[0].String(), "diff "+tr.Path(pki+"sa.pub")+" <(openssl pkey -pubout -in ") {
 		t.Errorf("command %q", f.Commands)
 	}
 	requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", `the client certificate of user "kubernetes-admin" (embedded in /etc/kubernetes/admin.conf) expired`, checks.StatusFail)
@@ -127,7 +127,7 @@ func TestHostCertificates(t *testing.T) {
 	}
 	// No key material, ever.
 	for _, f := range r.Findings {
-		text := f.Message + strings.Join(f.Evidence, "") + f.Hint + strings.Join(f.Commands, "")
+		text := f.Message + strings.Join(f.Evidence, "") + f.Hint + strings.Join(checktest.Lines(f.Commands), "")
 		for _, k := range append(keys, pemKey(t, kk), pemKey(t, sa)) {
 			body := strings.Split(k, "\n")[1]
 			if strings.Contains(text, body) || strings.Contains(text, "PRIVATE KEY-----") {

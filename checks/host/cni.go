@@ -66,13 +66,13 @@ func runHostCNI(ctx context.Context, n *nodefs.FS) checks.Result {
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(cniBinDir, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("%s holds no CNI plugin: no pod sandbox can get a network", cniBinDir),
 			Hint:     "Reinstall the CNI plugins (the containernetworking-plugins package, or your CNI's DaemonSet installs its own).",
-			Commands: []string{"ls -l " + n.Sh(cniBinDir)}})
+			Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(cniBinDir))}})
 	}
 	if len(confs) == 0 {
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(cniConfDir, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("%s holds no network config: the node stays NotReady (\"cni plugin not initialized\")", cniConfDir),
 			Hint:     "Your CNI's pods write it when they run (kubectl -n kube-system get pods -o wide); check they run on this node.",
-			Commands: []string{"ls -la " + n.Sh(cniConfDir), "journalctl -u containerd --since -10m | grep -i cni"}})
+			Commands: []checks.Command{checks.Cmd("ls", "-la", n.Display(cniConfDir)), checks.Cmd("journalctl", "-u", "containerd", "--since", "-10m").Pipe("grep", "-i", "cni")}})
 		return n.Result(findings, "")
 	}
 	findings = append(findings, cniConfigFindings(ctx, n, confs, plugins)...)
@@ -148,7 +148,7 @@ func cniConfigFindings(ctx context.Context, n *nodefs.FS, confs []string, plugin
 				Message:  fmt.Sprintf("%s runs the plugin %q, which %s lacks: every pod sandbox fails (\"failed to find plugin %q in path\")", confs[0], typ, cniBinDir, typ),
 				Evidence: []string{"plugins: " + strings.Join(first.types(), ", ")},
 				Hint:     "Install the plugin into " + n.Display(cniBinDir) + ", or fix the config's \"type\".",
-				Commands: []string{"ls -l " + n.Sh(path.Join(cniBinDir, typ)), "grep -n '\"type\"' " + n.Sh(confs[0])}})
+				Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(path.Join(cniBinDir, typ))), checks.Cmd("grep", "-n", `"type"`, n.Display(confs[0]))}})
 		}
 	}
 	var others []string
@@ -163,7 +163,7 @@ func cniConfigFindings(ctx context.Context, n *nodefs.FS, confs []string, plugin
 				confs[0], cmp.Or(first.Name, "unnamed"), strings.Join(first.types(), ", "), len(others)),
 			Evidence: append([]string{"in use: " + confs[0]}, others...),
 			Hint:     "Move the config that does not belong out of " + n.Display(cniConfDir) + "; the runtime picks the lexically first file.",
-			Commands: []string{"ls -la " + n.Sh(cniConfDir), "head -n 20 " + n.Sh(confs[0])}})
+			Commands: []checks.Command{checks.Cmd("ls", "-la", n.Display(cniConfDir)), checks.Cmd("head", "-n", "20", n.Display(confs[0]))}})
 	}
 	return out
 }
@@ -190,12 +190,12 @@ func parseCNIConfig(ctx context.Context, n *nodefs.FS, p string) (cniConfig, *ch
 		return c, &checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, line, col),
 			Message:  fmt.Sprintf("the CNI config %s is not valid JSON: %s", p, strings.TrimPrefix(err.Error(), "json: ")),
 			Hint:     "Fix the JSON; `jq . FILE` points at the same place.",
-			Commands: []string{"jq . " + n.Sh(p)}}
+			Commands: []checks.Command{checks.Cmd("jq", ".", n.Display(p))}}
 	}
 	if len(c.types()) == 0 {
 		return c, &checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0),
 			Message:  fmt.Sprintf("the CNI config %s names no plugin (no \"type\", no \"plugins\")", p),
-			Commands: []string{"cat " + n.Sh(p)}}
+			Commands: []checks.Command{checks.Cmd("cat", n.Display(p))}}
 	}
 	return c, nil
 }

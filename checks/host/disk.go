@@ -72,7 +72,7 @@ func runHostDisk(ctx context.Context, n *nodefs.FS) checks.Result {
 // diskUseFindings judges one file system's space and inodes.
 func diskUseFindings(n *nodefs.FS, p string, u host.Usage) []checks.Finding {
 	var out []checks.Finding
-	judge := func(what string, pct float64, evidence, cmd string) {
+	judge := func(what string, pct float64, evidence string, cmd checks.Command) {
 		sev := checks.StatusOK
 		switch {
 		case pct >= diskFail:
@@ -80,7 +80,7 @@ func diskUseFindings(n *nodefs.FS, p string, u host.Usage) []checks.Finding {
 		case pct >= diskWarn:
 			sev = checks.StatusWarn
 		}
-		f := checks.Finding{Severity: sev, File: n.Ref(p, 0, 0), Evidence: []string{evidence}, Commands: []string{cmd},
+		f := checks.Finding{Severity: sev, File: n.Ref(p, 0, 0), Evidence: []string{evidence}, Commands: []checks.Command{cmd},
 			Message: fmt.Sprintf("the file system of %s is %.0f%% full of %s", p, pct, what)}
 		if sev > checks.StatusOK {
 			f.Message += ": past 90% the kubelet reports DiskPressure and evicts pods; images stop unpacking, etcd stops writing"
@@ -89,9 +89,9 @@ func diskUseFindings(n *nodefs.FS, p string, u host.Usage) []checks.Finding {
 		}
 		out = append(out, f)
 	}
-	judge("space", u.BytesPercent(), fmt.Sprintf("used %s, available %s", phrase.Bytes(int64(u.Used)), phrase.Bytes(int64(u.Avail))), "df -h "+n.Sh(p))
+	judge("space", u.BytesPercent(), fmt.Sprintf("used %s, available %s", phrase.Bytes(int64(u.Used)), phrase.Bytes(int64(u.Avail))), checks.Cmd("df", "-h", n.Display(p)))
 	if u.InodesUsed+u.InodesFree > 0 {
-		judge("inodes", u.InodesPercent(), fmt.Sprintf("inodes used %d, free %d", u.InodesUsed, u.InodesFree), "df -i "+n.Sh(p))
+		judge("inodes", u.InodesPercent(), fmt.Sprintf("inodes used %d, free %d", u.InodesUsed, u.InodesFree), checks.Cmd("df", "-i", n.Display(p)))
 	}
 	return out
 }
@@ -126,7 +126,7 @@ func hugeFileFindings(ctx context.Context, n *nodefs.FS) []checks.Finding {
 		onDisk := e.Blocks * 512
 		f := checks.Finding{Severity: checks.StatusWarn, File: n.Ref(e.Path, 0, 0),
 			Evidence: []string{fmt.Sprintf("apparent size %s, on disk %s, changed %s", phrase.Bytes(e.Size), phrase.Bytes(onDisk), phrase.Stamp(e.Ctime))},
-			Commands: []string{"ls -lsh " + n.Sh(e.Path), "du -h --apparent-size " + n.Sh(e.Path)}}
+			Commands: []checks.Command{checks.Cmd("ls", "-lsh", n.Display(e.Path)), checks.Cmd("du", "-h", "--apparent-size", n.Display(e.Path))}}
 		if onDisk < e.Size/2 {
 			f.Message = fmt.Sprintf("%s is a sparse file of %s (%s on disk): copies, backups and image layers of it write it in full", e.Path, phrase.Bytes(e.Size), phrase.Bytes(onDisk))
 			f.Hint = "If nothing needs it (a database's preallocation does), delete it."

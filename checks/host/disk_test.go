@@ -32,7 +32,7 @@ func TestHostDiskUse(t *testing.T) {
 		}
 	}
 	f := diskUseFindings(n, "/", host.Usage{Used: 97 << 30, Avail: 3 << 30})
-	if len(f) != 1 || f[0].Evidence[0] != "used 97.0Gi, available 3.0Gi" || f[0].Commands[0] != "df -h /" || !strings.Contains(f[0].Hint, "du -xh --max-depth=2 /") {
+	if len(f) != 1 || f[0].Evidence[0] != "used 97.0Gi, available 3.0Gi" || f[0].Commands[0].String() != "df -h /" || !strings.Contains(f[0].Hint, "du -xh --max-depth=2 /") {
 		t.Errorf("no inodes, or the commands: %+v", f)
 	}
 }

@@ -85,7 +85,7 @@ func runHostImmutable(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	findings = nodefs.CapFindings(findings, nodefs.MaxFindings, func(more int) checks.Finding {
 		return checks.Finding{Severity: checks.StatusFail, Message: fmt.Sprintf("%d more immutable or append-only files", more),
-			Commands: []string{"lsattr -R " + n.Sh("/etc/kubernetes") + " 2>/dev/null | grep -E '^[^ ]*[ia]'"}}
+			Commands: []checks.Command{checks.Cmd("lsattr", "-R", n.Display("/etc/kubernetes")).Shell("2>/dev/null").Pipe("grep", "-E", "^[^ ]*[ia]")}}
 	})
 	switch {
 	case checked == 0:
@@ -119,7 +119,7 @@ func immutableFinding(n *nodefs.FS, e host.Entry, who string) checks.Finding {
 		File:     n.Ref(e.Path, 0, 0),
 		Evidence: []string{fmt.Sprintf("%s %s, mode %s: flags %s", kind, n.Display(e.Path), e.Mode, attrsText(e.Attrs))},
 		Hint:     fmt.Sprintf("Clear the flag as root: `chattr %s %s`; `ls -l` never shows it, only `lsattr` does.", letters, n.Sh(e.Path)),
-		Commands: []string{"lsattr -d " + n.Sh(e.Path)},
+		Commands: []checks.Command{checks.Cmd("lsattr", "-d", n.Display(e.Path))},
 		Cause:    true,
 	}
 }
@@ -150,6 +150,6 @@ func truncatedWalkFinding(n *nodefs.FS, p string, res host.WalkResult) checks.Fi
 		Message:  fmt.Sprintf("%s holds more entries than kockpit reads (%d read): the rest was not checked", p, res.Entries),
 		File:     n.Ref(p, 0, 0),
 		Hint:     "An unusually large tree here is itself worth a look.",
-		Commands: []string{"find " + n.Sh(p) + " -xdev | wc -l"},
+		Commands: []checks.Command{checks.Cmd("find", n.Display(p), "-xdev").Pipe("wc", "-l")},
 	}
 }

@@ -36,7 +36,7 @@ func TestHostImmutable(t *testing.T) {
 	if want := "chattr -i " + tr.Path("/etc/resolv.conf"); !strings.Contains(f.Hint, want) {
 		t.Errorf("hint %q lacks %q", f.Hint, want)
 	}
-	if len(f.Commands) != 1 || f.Commands[0] != "lsattr -d "+tr.Path("/etc/resolv.conf") {
+	if len(f.Commands) != 1 || f.Commands[0].String() != "lsattr -d "+tr.Path("/etc/resolv.conf") {
 		t.Errorf("commands %q", f.Commands)
 	}
 	f = requireFinding(t, r, tr, "/var/log/pods", "is append-only (chattr +a)", checks.StatusFail)

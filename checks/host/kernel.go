@@ -74,9 +74,9 @@ func sysctlInt(ctx context.Context, n *nodefs.FS, name string) (int64, bool) {
 
 // sysctlFinding is a finding about one sysctl, with the commands that show and fix it.
 func sysctlFinding(n *nodefs.FS, name, value string, sev checks.Severity, msg, good string) checks.Finding {
-	show := "sysctl " + name
+	show := checks.Cmd("sysctl", name)
 	if !n.IsSystemRoot() {
-		show = "cat " + n.Sh(sysctlPath(name))
+		show = checks.Cmd("cat", n.Display(sysctlPath(name)))
 	}
 	return checks.Finding{
 		Severity: sev,
@@ -85,7 +85,7 @@ func sysctlFinding(n *nodefs.FS, name, value string, sev checks.Severity, msg, g
 		Evidence: []string{fmt.Sprintf("%s = %s", name, value)},
 		Hint: fmt.Sprintf("Set it now with `sysctl -w %s=%s`, and for good in /etc/sysctl.d/99-kubernetes.conf; "+
 			"`grep -r %s /etc/sysctl.conf /etc/sysctl.d` finds whoever set it.", name, good, name),
-		Commands: []string{show},
+		Commands: []checks.Command{show},
 		Cause:    sev == checks.StatusFail,
 	}
 }
@@ -114,7 +114,7 @@ func swapFindings(ctx context.Context, n *nodefs.FS) []checks.Finding {
 		File:     n.Ref("/proc/swaps", 0, 0),
 		Evidence: append([]string{"Filename Type Size Used Priority"}, active...),
 		Hint:     "Turn it off with `swapoff -a`, and comment out the swap lines of /etc/fstab (and `systemctl mask` any swap unit) so it stays off after a reboot.",
-		Commands: []string{"swapon --show", "grep -n swap " + n.Sh("/etc/fstab")},
+		Commands: []checks.Command{checks.Cmd("swapon", "--show"), checks.Cmd("grep", "-n", "swap", n.Display("/etc/fstab"))},
 		Cause:    sev == checks.StatusFail,
 	}}
 }

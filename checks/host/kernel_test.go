@@ -34,7 +34,7 @@ func TestHostKernel(t *testing.T) {
 		t.Fatalf("status %v:\n%s", r.Status, describeFindings(r))
 	}
 	f := requireFinding(t, r, tr, "/proc/swaps", "swap is on (1 devices): the kubelet refuses to start", checks.StatusFail)
-	if f.Evidence[1] != "/swap.img file 4194300 0 -2" || f.Commands[0] != "swapon --show" {
+	if f.Evidence[1] != "/swap.img file 4194300 0 -2" || f.Commands[0].String() != "swapon --show" {
 		t.Errorf("evidence %q commands %q", f.Evidence, f.Commands)
 	}
 	// The summary names the file as the node does; the finding, as reached from here.
@@ -42,7 +42,7 @@ func TestHostKernel(t *testing.T) {
 		t.Errorf("summary %q, finding on %s", r.Summary, f.File.Path)
 	}
 	f = requireFinding(t, r, tr, "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward is 0", checks.StatusFail)
-	if f.Commands[0] != "cat "+tr.Path("/proc/sys/net/ipv4/ip_forward") || f.Evidence[0] != "net.ipv4.ip_forward = 0" {
+	if f.Commands[0].String() != "cat "+tr.Path("/proc/sys/net/ipv4/ip_forward") || f.Evidence[0] != "net.ipv4.ip_forward = 0" {
 		t.Errorf("commands %q evidence %q", f.Commands, f.Evidence)
 	}
 	requireFinding(t, r, tr, "/proc/sys/net/bridge/bridge-nf-call-iptables", "is 0 while br_netfilter is loaded", checks.StatusFail)

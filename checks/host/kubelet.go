@@ -49,7 +49,7 @@ func runHostKubelet(ctx context.Context, n *nodefs.FS) checks.Result {
 			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", k.Path),
 			Evidence: []string{k.Origin(n)},
 			Hint:     "Restore the file (kubeadm: `kubeadm init phase kubelet-start` or `kubeadm join phase kubelet-start`) or fix --config in the unit, then systemctl restart kubelet.",
-			Commands: []string{"systemctl cat kubelet", "journalctl -u kubelet -n 20"}}
+			Commands: []checks.Command{checks.Cmd("systemctl", "cat", "kubelet"), checks.Cmd("journalctl", "-u", "kubelet", "-n", "20")}}
 		if len(findings) > 0 {
 			missing.Severity, missing.Cause = checks.StatusWarn, false
 			missing.Message = fmt.Sprintf("the kubelet's config %s does not exist, unless a unit file kockpit could not read gives another --config", k.Path)
@@ -61,7 +61,7 @@ func runHostKubelet(ctx context.Context, n *nodefs.FS) checks.Result {
 			Message:  fmt.Sprintf("the kubelet's config does not parse: %s; the kubelet exits as it starts", k.ParseErr),
 			Evidence: []string{k.Origin(n)},
 			Hint:     "Fix the YAML at that line, then systemctl restart kubelet.",
-			Commands: []string{"journalctl -u kubelet -n 20", "cat -A " + n.Sh(k.Path) + " | sed -n '1,40p'"}}), "")
+			Commands: []checks.Command{checks.Cmd("journalctl", "-u", "kubelet", "-n", "20"), checks.Cmd("cat", "-A", n.Display(k.Path)).Pipe("sed", "-n", "1,40p")}}), "")
 	}
 	findings = append(findings, kubeletKindFindings(n, k)...)
 	findings = append(findings, staticPodFindings(ctx, n, k)...)
@@ -75,7 +75,7 @@ func runHostKubelet(ctx context.Context, n *nodefs.FS) checks.Result {
 	findings = append(findings, checks.Finding{Severity: checks.StatusOK, File: n.Ref(k.Path, 0, 0),
 		Message:  "the kubelet's config",
 		Evidence: []string{k.Origin(n), "node: " + m.String()},
-		Commands: []string{"systemctl cat kubelet", "cat " + n.Sh(k.Path)}})
+		Commands: []checks.Command{checks.Cmd("systemctl", "cat", "kubelet"), checks.Cmd("cat", n.Display(k.Path))}})
 	return n.Result(findings, "the kubelet's config is sane: "+k.Path)
 }
 
@@ -87,14 +87,15 @@ func kubeletKindFindings(n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding 
 	return []checks.Finding{{Severity: checks.StatusFail, File: k.At(n, "kind"), Cause: true,
 		Message:  fmt.Sprintf("the kubelet's config says kind %q, apiVersion %q: the kubelet wants KubeletConfiguration, kubelet.config.k8s.io/v1beta1", c.Kind, c.APIVersion),
 		Hint:     "Fix `apiVersion: kubelet.config.k8s.io/v1beta1` and `kind: KubeletConfiguration` at the top of the file.",
-		Commands: []string{"head -n 5 " + n.Sh(k.Path)}}}
+		Commands: []checks.Command{checks.Cmd("head", "-n", "5", n.Display(k.Path))}}}
 }
 
 // clusterDNSFindings holds clusterDNS against the Service range in the API server's manifest
 // and, when the run has a cluster, against the kube-dns Service itself.
 func clusterDNSFindings(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding {
 	at := k.At(n, "clusterDNS")
-	cmds := []string{"grep -n -A2 clusterDNS " + n.Sh(k.Path), "kubectl -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}'"}
+	cmds := []checks.Command{checks.Cmd("grep", "-n", "-A2", "clusterDNS", n.Display(k.Path)),
+		checks.Cmd("kubectl", "-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")}
 	if len(k.Config.ClusterDNS) == 0 {
 		return []checks.Finding{{Severity: checks.StatusWarn, File: n.Ref(k.Path, 0, 0), Commands: cmds,
 			Message: "the kubelet has no clusterDNS: pods with dnsPolicy ClusterFirst get the node's resolver instead of cluster DNS",
@@ -190,7 +191,8 @@ func maxPodsFindings(n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding {
 		Message:  fmt.Sprintf("maxPods is %d: once that many pods run here (DaemonSets alone come close), new pods stay Pending", *mp),
 		Evidence: []string{k.Quote("maxPods")},
 		Hint:     fmt.Sprintf("Remove maxPods (default 110) or raise it in %s, then systemctl restart kubelet.", n.Display(k.Path)),
-		Commands: []string{"grep -n maxPods " + n.Sh(k.Path), "kubectl get node $(hostname) -o jsonpath='{.status.capacity.pods}'"}}}
+		Commands: []checks.Command{checks.Cmd("grep", "-n", "maxPods", n.Display(k.Path)),
+			checks.Cmd("kubectl", "get", "node").Shell("$(hostname)").Args("-o", "jsonpath={.status.capacity.pods}")}}}
 }
 
 // evictionSignals are the signals the kubelet knows; another one stops it at start.
@@ -202,7 +204,8 @@ var evictionSignals = map[string]bool{
 
 func evictionFindings(n *nodefs.FS, k *kubeletconfig.Setup, m machine) []checks.Finding {
 	var out []checks.Finding
-	cmds := []string{"grep -n -A8 evictionHard " + n.Sh(k.Path), "kubectl describe node $(hostname) | grep -i pressure"}
+	cmds := []checks.Command{checks.Cmd("grep", "-n", "-A8", "evictionHard", n.Display(k.Path)),
+		checks.Cmd("kubectl", "describe", "node").Shell("$(hostname)").Pipe("grep", "-i", "pressure")}
 	for _, sig := range sortedKeys(k.Config.EvictionHard) {
 		val := strings.TrimSpace(k.Config.EvictionHard[sig])
 		at := k.At(n, "evictionHard", sig)
@@ -269,7 +272,7 @@ func reservedFindings(n *nodefs.FS, k *kubeletconfig.Setup, m machine) []checks.
 				out = append(out, checks.Finding{Severity: checks.StatusFail, File: k.At(n, field, name), Cause: true,
 					Message:  fmt.Sprintf("%s %s: %q is not a quantity: the kubelet refuses the config", field, name, res[name]),
 					Evidence: []string{k.Quote(field, name)}, Hint: "Write a quantity such as 500m (CPU) or 1Gi (memory).",
-					Commands: []string{"grep -n -A4 " + field + " " + n.Sh(k.Path)}})
+					Commands: []checks.Command{checks.Cmd("grep", "-n", "-A4", field, n.Display(k.Path))}})
 				continue
 			}
 			switch name {
@@ -290,7 +293,8 @@ func reservedFindings(n *nodefs.FS, k *kubeletconfig.Setup, m machine) []checks.
 	if k.Config.SystemReserved == nil {
 		at = k.At(n, "kubeReserved")
 	}
-	cmds := []string{"kubectl get node $(hostname) -o jsonpath='{.status.allocatable}'", "grep -n -A4 Reserved " + n.Sh(k.Path)}
+	cmds := []checks.Command{checks.Cmd("kubectl", "get", "node").Shell("$(hostname)").Args("-o", "jsonpath={.status.allocatable}"),
+		checks.Cmd("grep", "-n", "-A4", "Reserved", n.Display(k.Path))}
 	check := func(what string, reserved, capacity int64, show func(int64) string) {
 		if capacity <= 0 || reserved <= 0 {
 			return
@@ -322,7 +326,7 @@ func logSizeFindings(n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding {
 		return nil
 	}
 	at, ev := k.At(n, "containerLogMaxSize"), []string{k.Quote("containerLogMaxSize")}
-	cmds := []string{"grep -n containerLogMaxSize " + n.Sh(k.Path), "ls -la " + n.Sh("/var/log/pods")}
+	cmds := []checks.Command{checks.Cmd("grep", "-n", "containerLogMaxSize", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display("/var/log/pods"))}
 	q, err := resource.ParseQuantity(v)
 	switch {
 	case err != nil:
@@ -353,12 +357,12 @@ func featureGateFindings(n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding 
 				Message:  fmt.Sprintf("feature gate %q cannot exist (gates are written UpperCamelCase): the kubelet refuses unrecognized gates and exits", name),
 				Evidence: []string{k.Quote("featureGates", name)},
 				Hint:     "Fix or remove it; `journalctl -u kubelet` shows \"unrecognized feature gate\".",
-				Commands: []string{"grep -n -A10 featureGates " + n.Sh(k.Path)}})
+				Commands: []checks.Command{checks.Cmd("grep", "-n", "-A10", "featureGates", n.Display(k.Path))}})
 		}
 	}
 	return append(out, checks.Finding{Severity: checks.StatusOK, File: k.At(n, "featureGates"),
 		Message:  "the kubelet sets feature gates",
-		Evidence: all, Commands: []string{"grep -n -A10 featureGates " + n.Sh(k.Path)}})
+		Evidence: all, Commands: []checks.Command{checks.Cmd("grep", "-n", "-A10", "featureGates", n.Display(k.Path))}})
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -50,7 +50,7 @@ func runHostLookalikes(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	findings = nodefs.CapFindings(findings, nodefs.MaxFindings, func(more int) checks.Finding {
 		return checks.Finding{Severity: checks.StatusWarn, Message: fmt.Sprintf("%d more lines with characters outside ASCII", more),
-			Commands: []string{"grep -rnP '[^\\x00-\\x7F]' " + n.Sh("/etc/kubernetes")}}
+			Commands: []checks.Command{checks.Cmd("grep", "-rnP", `[^\x00-\x7F]`, n.Display("/etc/kubernetes"))}}
 	})
 	return n.Result(findings, fmt.Sprintf("no character outside ASCII in %d config files", scanned))
 }
@@ -137,7 +137,7 @@ func lookalikeFindings(n *nodefs.FS, p, text string, truncated bool) []checks.Fi
 			}
 			out = append(out, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0),
 				Message:  fmt.Sprintf("%d more lines of %s hold characters outside ASCII", rest, p),
-				Commands: []string{"grep -nP '[^\\x00-\\x7F]' " + n.Sh(p)}})
+				Commands: []checks.Command{checks.Cmd("grep", "-nP", `[^\x00-\x7F]`, n.Display(p))}})
 			break
 		}
 		out = append(out, lookalikeLine(n, p, lines, chars[start:end], truncated))
@@ -185,7 +185,7 @@ func lookalikeLine(n *nodefs.FS, p string, lines []string, chars []safetext.Char
 		Evidence: evidence,
 		Hint: "Retype the line in plain ASCII (delete the characters at the columns shown and type them again), " +
 			"then restart or reload what reads the file.",
-		Commands: []string{"grep -nP '[^\\x00-\\x7F]' " + n.Sh(p)},
+		Commands: []checks.Command{checks.Cmd("grep", "-nP", `[^\x00-\x7F]`, n.Display(p))},
 		Cause:    sev == checks.StatusFail,
 	}
 }

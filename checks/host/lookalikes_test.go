@@ -31,7 +31,7 @@ func TestHostLookalikes(t *testing.T) {
 	if f.File.Line != 10 || f.File.Column != 45 {
 		t.Errorf("at %d:%d", f.File.Line, f.File.Column)
 	}
-	if f.Commands[0] != `grep -nP '[^\x00-\x7F]' `+tr.Path("/etc/kubernetes/manifests/etcd.yaml") {
+	if f.Commands[0].String() != `grep -nP '[^\x00-\x7F]' `+tr.Path("/etc/kubernetes/manifests/etcd.yaml") {
 		t.Errorf("command %q", f.Commands)
 	}
 	if !strings.HasPrefix(f.Evidence[0], "line 10:     image: registry.k8s.io/kube-apiserver-etсd") || f.Evidence[1] != `column 45: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")` {

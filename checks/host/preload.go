@@ -43,7 +43,7 @@ func runHostPreload(ctx context.Context, n *nodefs.FS) checks.Result {
 			findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, i+1, strings.Index(line, lib)+1), Evidence: ev,
 				Message:  msg,
 				Hint:     fmt.Sprintf("Look at %s (file, dpkg -S / rpm -qf), then empty %s (`: > %s`) and restart the processes that loaded it.", lib, p, n.Sh(p)),
-				Commands: []string{"cat " + n.Sh(p), "file " + n.Sh(lib)}})
+				Commands: []checks.Command{checks.Cmd("cat", n.Display(p)), checks.Cmd("file", n.Display(lib))}})
 		}
 	}
 	return n.Result(findings, p+" exists but preloads nothing")

@@ -51,7 +51,7 @@ func runHostResolver(ctx context.Context, n *nodefs.FS) checks.Result {
 			findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 				Message:  fmt.Sprintf("the kubelet's resolvConf %s does not exist: pods cannot be given a resolver and fail to start", p),
 				Hint:     "Point resolvConf at a file that exists (systemd-resolved: /run/systemd/resolve/resolv.conf), then systemctl restart kubelet.",
-				Commands: []string{"ls -l " + n.Sh(p)}})
+				Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(p))}})
 		}
 	}
 	if f, ok, err := n.ReadOptional(ctx, "/etc/hosts"); err != nil {
@@ -91,7 +91,7 @@ func resolvConfFindings(n *nodefs.FS, p, text string, forPods bool) []checks.Fin
 				Message:  fmt.Sprintf("line %d names no IP address: the resolver ignores it", i+1),
 				Evidence: []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))},
 				Hint:     "Write `nameserver IP`; names are not allowed there.",
-				Commands: []string{"grep -n nameserver " + n.Sh(p)}})
+				Commands: []checks.Command{checks.Cmd("grep", "-n", "nameserver", n.Display(p))}})
 			continue
 		}
 		servers = append(servers, fields[1])
@@ -100,7 +100,7 @@ func resolvConfFindings(n *nodefs.FS, p, text string, forPods bool) []checks.Fin
 				Message:  fmt.Sprintf("the resolv.conf the kubelet gives pods names the loopback nameserver %s: inside a pod that is the pod itself, and CoreDNS forwarding there loops", fields[1]),
 				Evidence: []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))},
 				Hint:     "Set the kubelet's resolvConf to the file with the real upstream servers (systemd-resolved: /run/systemd/resolve/resolv.conf), then systemctl restart kubelet and restart CoreDNS.",
-				Commands: []string{"cat " + n.Sh(p), "kubectl -n kube-system logs -l k8s-app=kube-dns | grep -i loop"}})
+				Commands: []checks.Command{checks.Cmd("cat", n.Display(p)), checks.Cmd("kubectl", "-n", "kube-system", "logs", "-l", "k8s-app=kube-dns").Pipe("grep", "-i", "loop")}})
 		}
 	}
 	switch {
@@ -108,17 +108,17 @@ func resolvConfFindings(n *nodefs.FS, p, text string, forPods bool) []checks.Fin
 		out = append(out, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("%s names no nameserver: the node resolves no names, nor do pods with dnsPolicy Default or CoreDNS's upstream", p),
 			Hint:     "Add `nameserver IP` lines for the network's resolvers (or restore the link to /run/systemd/resolve/stub-resolv.conf).",
-			Commands: []string{"cat " + n.Sh(p), "ls -l " + n.Sh(p)}})
+			Commands: []checks.Command{checks.Cmd("cat", n.Display(p)), checks.Cmd("ls", "-l", n.Display(p))}})
 	case len(servers) > glibcMaxNameservers:
 		out = append(out, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0),
 			Message:  fmt.Sprintf("%s names %d nameservers: the resolver uses only the first %d, and the kubelet warns on every pod", p, len(servers), glibcMaxNameservers),
 			Evidence: []string{"nameservers: " + strings.Join(servers, ", ")},
-			Commands: []string{"grep -n nameserver " + n.Sh(p)}})
+			Commands: []checks.Command{checks.Cmd("grep", "-n", "nameserver", n.Display(p))}})
 	default:
 		out = append(out, checks.Finding{Severity: checks.StatusOK, File: n.Ref(p, 0, 0),
 			Message:  fmt.Sprintf("%s names %s", p, strings.Join(servers, ", ")),
 			Evidence: []string{"nameservers: " + strings.Join(servers, ", ")},
-			Commands: []string{"cat " + n.Sh(p)}})
+			Commands: []checks.Command{checks.Cmd("cat", n.Display(p))}})
 	}
 	return out
 }
@@ -142,12 +142,12 @@ func hostsFindings(n *nodefs.FS, text string) []checks.Finding {
 				out = append(out, checks.Finding{Severity: checks.StatusFail, File: n.Ref("/etc/hosts", i+1, max(col, 1)), Cause: true, Evidence: ev,
 					Message:  fmt.Sprintf("/etc/hosts pins the registry %s to %s: image pulls from it go there instead", name, fields[0]),
 					Hint:     fmt.Sprintf("Delete line %d of %s; registry mirrors belong in containerd's config (hosts.toml), not in /etc/hosts.", i+1, n.Display("/etc/hosts")),
-					Commands: []string{"grep -n " + checks.ShellQuote(name) + " " + n.Sh("/etc/hosts"), "getent hosts " + name}})
+					Commands: []checks.Command{checks.Cmd("grep", "-n", name, n.Display("/etc/hosts")), checks.Cmd("getent", "hosts", name)}})
 			case name == "localhost" && ip != nil && !ip.IsLoopback():
 				out = append(out, checks.Finding{Severity: checks.StatusFail, File: n.Ref("/etc/hosts", i+1, max(col, 1)), Cause: true, Evidence: ev,
 					Message:  fmt.Sprintf("/etc/hosts points localhost at %s: probes and components that talk to localhost (etcd, the kubelet's healthz) reach another machine", fields[0]),
 					Hint:     fmt.Sprintf("Delete line %d; localhost must be 127.0.0.1 and ::1.", i+1),
-					Commands: []string{"grep -n localhost " + n.Sh("/etc/hosts"), "getent hosts localhost"}})
+					Commands: []checks.Command{checks.Cmd("grep", "-n", "localhost", n.Display("/etc/hosts")), checks.Cmd("getent", "hosts", "localhost")}})
 			}
 		}
 	}

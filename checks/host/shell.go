@@ -84,7 +84,7 @@ func runHostShell(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	findings := nodefs.CapFindings(s.findings, nodefs.MaxFindings, func(more int) checks.Finding {
 		return checks.Finding{Severity: checks.StatusWarn, Message: fmt.Sprintf("%d more findings not shown", more),
-			Commands: []string{"grep -n -E 'alias|PROMPT_COMMAND|trap|EDITOR|HIST' /etc/profile /etc/bash.bashrc ~/.bashrc"}}
+			Commands: []checks.Command{checks.Cmd("grep", "-n", "-E", "alias|PROMPT_COMMAND|trap|EDITOR|HIST", "/etc/profile", "/etc/bash.bashrc").Shell("~/.bashrc")}}
 	})
 	read := phrase.Plural(s.scripts, "1 shell start-up file", "shell start-up files") + " and " + phrase.Plural(s.tabs, "1 crontab", "crontabs")
 	if s.timerCount > 0 {

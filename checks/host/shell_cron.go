@@ -56,9 +56,9 @@ func (s *shellScan) crontab(ctx context.Context, p, user string) {
 		if user != "" {
 			job.user = user
 		}
-		show := []string{"cat " + n.Sh(p)}
+		show := []checks.Command{checks.Cmd("cat", n.Display(p))}
 		if user != "" {
-			show = append(show, "crontab -l -u "+user)
+			show = append(show, checks.Cmd("crontab", "-l", "-u", user))
 		}
 		ev := []string{fmt.Sprintf("line %d: %s", i+1, strings.TrimSpace(line))}
 		col := 0

@@ -17,7 +17,7 @@ import (
 func (j *shellJudge) historyOff(line, col int, what string) {
 	j.warn(line, col, fmt.Sprintf("`%s`: shells that read this file keep no history, so what was typed on this node cannot be read back", what),
 		"Delete the line; the timeline of changed files (host.timeline) still shows what was touched.",
-		`echo "$HISTFILE $HISTSIZE"`, fmt.Sprintf("grep -n 'HIST' %s", j.scan.n.Sh(j.script.path)))
+		checks.Cmd("echo").Shell(`"$HISTFILE $HISTSIZE"`), checks.Cmd("grep", "-n", "HIST", j.scan.n.Display(j.script.path)))
 }
 
 // history judges a home's shell history files: one sent to /dev/null keeps nothing, one emptied
@@ -30,7 +30,7 @@ func (s *shellScan) history(ctx context.Context, home string) {
 		if err != nil {
 			continue
 		}
-		cmds := []string{"ls -la " + n.Sh(p)}
+		cmds := []checks.Command{checks.Cmd("ls", "-la", n.Display(p))}
 		hint := "Remove the link or device and let the shell write the file again (`rm " + n.Sh(p) + "`, then log out and in); what was typed before is gone, but host.timeline shows what changed."
 		if e.Mode&fs.ModeSymlink != 0 {
 			if target, err := n.Readlink(ctx, p); err == nil && (target == "/dev/null" || strings.HasPrefix(target, "/dev/")) {
@@ -47,7 +47,7 @@ func (s *shellScan) history(ctx context.Context, home string) {
 		}
 		// An unpacked scenario's times are this machine's: "emptied just now" would be a lie.
 		if e.IsRegular() && e.Size == 0 && !n.Env.Host.Unpacked && n.Now.Sub(e.Mtime) < n.Since && n.Now.Sub(e.Mtime) >= 0 {
-			s.findings = append(s.findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0), Commands: append(cmds, "stat "+n.Sh(p)),
+			s.findings = append(s.findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0), Commands: append(cmds, checks.Cmd("stat", n.Display(p))),
 				Evidence: []string{"size 0, modified " + phrase.Stamp(e.Mtime) + ", changed " + phrase.Stamp(e.Ctime)},
 				Hint:     "Ask who was logged in (`last`, `journalctl _COMM=sshd`); host.timeline shows what else changed then.",
 				Message:  fmt.Sprintf("%s is empty and was written %s: the history was wiped, or nothing was typed", p, phrase.Ago(n.Now, e.Mtime))})

@@ -180,7 +180,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 				for _, name := range words[i+2:] {
 					j.warn(line, col, fmt.Sprintf("`hash -p %s %s` makes %s run %s in every shell that reads this file, whatever PATH says", words[i+1], name, name, words[i+1]),
 						fmt.Sprintf("`hash -d %s` forgets it in this shell and `type -a %s` shows what runs; delete the line from the file.", name, name),
-						"type -a "+name, "hash -l", "grep -n 'hash' "+j.scan.n.Sh(j.script.path))
+						checks.Cmd("type", "-a", name), checks.Cmd("hash", "-l"), checks.Cmd("grep", "-n", "hash", j.scan.n.Display(j.script.path)))
 				}
 				break
 			}
@@ -192,7 +192,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 				for _, name := range words[i+2:] {
 					j.warn(line, col, fmt.Sprintf("`enable -f %s %s` loads a builtin named %s from %s: it runs instead of the %s command in every shell that reads this file", words[i+1], name, name, words[i+1], name),
 						fmt.Sprintf("`enable -d %s` unloads it from this shell; delete the line and look at %s.", name, words[i+1]),
-						"type -a "+name, "enable -a", "grep -n 'enable' "+j.scan.n.Sh(j.script.path))
+						checks.Cmd("type", "-a", name), checks.Cmd("enable", "-a"), checks.Cmd("grep", "-n", "enable", j.scan.n.Display(j.script.path)))
 				}
 				break
 			}
@@ -209,7 +209,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 						"RETURN": "each time a function or sourced file returns"}[sig]
 					j.warn(line, col, fmt.Sprintf("trap runs `%s` %s in these shells (%s trap)%s", words[1], when, sig, hookEffect(words[1])),
 						"`trap -p` shows it and `trap - "+sig+"` removes it from this shell; delete the line from the file.",
-						"trap -p "+sig)
+						checks.Cmd("trap", "-p", sig))
 				}
 			}
 		}
@@ -229,7 +229,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 		if len(words) > 1 && words[1] == "-c" {
 			j.warn(line, col, "`history -c` clears the shell's history: what was typed before is gone",
 				"Delete the line; history already cleared cannot come back, but the timeline of changed files (host.timeline) still shows what was touched.",
-				"grep -n 'history' "+j.scan.n.Sh(j.script.path))
+				checks.Cmd("grep", "-n", "history", j.scan.n.Display(j.script.path)))
 		}
 	}
 }
@@ -251,7 +251,7 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 		return
 	}
 	n := j.scan.n
-	cmds := []string{fmt.Sprintf("grep -n 'alias %s=' %s", name, n.Sh(j.script.path)), "type -a " + name}
+	cmds := []checks.Command{checks.Cmd("grep", "-n", "alias "+name+"=", n.Display(j.script.path)), checks.Cmd("type", "-a", name)}
 	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `command %s` runs the real %s, and `unalias %s` removes it from this shell.",
 		n.Display(j.script.path), want, want, want, name)
 	if len(words) == 0 || strings.TrimPrefix(path.Base(words[0]), `\`) != want || strings.ContainsAny(value, ";|&`<>") {
@@ -372,15 +372,15 @@ func (j *shellJudge) function(name string, line, col int, body func() string) {
 	case stockPromptFunctions[name] && !strings.HasPrefix(path.Base(j.script.path), "vte"):
 		j.warn(line, col, fmt.Sprintf("a function named %s, which VTE terminals' stock PROMPT_COMMAND runs before every prompt, is defined here and not in vte.sh: whatever it does happens each time you press enter", name),
 			fmt.Sprintf("Read it (`declare -f %s`), then delete it from %s.", name, n.Display(j.script.path)),
-			"declare -f "+name, fmt.Sprintf("grep -n '%s' %s", name, n.Sh(j.script.path)))
+			checks.Cmd("declare", "-f", name), checks.Cmd("grep", "-n", name, n.Display(j.script.path)))
 	case shadowable[name]:
 		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
 			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
-			"type "+name, fmt.Sprintf("grep -n '%s' %s", name, n.Sh(j.script.path)))
+			checks.Cmd("type", name), checks.Cmd("grep", "-n", name, n.Display(j.script.path)))
 	case name == "precmd" || name == "preexec" || name == "TRAPDEBUG" || name == "TRAPZERR":
 		j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every prompt or command: whatever it does happens each time you press enter", name),
 			fmt.Sprintf("Read it (`functions %s`), then delete it from %s.", name, n.Display(j.script.path)),
-			"functions "+name)
+			checks.Cmd("functions", name))
 	}
 }
 
@@ -393,13 +393,20 @@ func (j *shellJudge) zshHook(hook, fn string, line, col int) {
 	j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every %s (%s hook): whatever it does happens each time you press enter", fn,
 		map[string]string{"precmd": "prompt", "preexec": "command"}[hook], hook),
 		fmt.Sprintf("Read it (`functions %s`), then take it out of %s (`add-zsh-hook -d %s %s`) and delete the line from %s.", fn, hook, hook, fn, j.scan.n.Display(j.script.path)),
-		"functions "+fn, "echo $"+hook+"_functions")
+		checks.Cmd("functions", fn), zshHookShow[hook])
+}
+
+// zshHookShow shows a zsh hook's array of functions; the variable is shell syntax, so one
+// command is written for each hook there is.
+var zshHookShow = map[string]checks.Command{
+	"precmd":  checks.Cmd("echo").Shell("$precmd_functions"),
+	"preexec": checks.Cmd("echo").Shell("$preexec_functions"),
 }
 
 // assign judges a variable the shell (or pam_env) sets for every session.
 func (j *shellJudge) assign(name, value string, line, col int) {
 	n := j.scan.n
-	grep := fmt.Sprintf("grep -n '%s' %s", name, n.Sh(j.script.path))
+	grep := checks.Cmd("grep", "-n", name, n.Display(j.script.path))
 	if fn, ok := strings.CutPrefix(name, "BASH_FUNC_"); ok {
 		// bash turns BASH_FUNC_name%%=() { ... } in its environment into a function.
 		j.function(strings.TrimSuffix(strings.TrimSuffix(fn, "%%"), "()"), line, col, func() string { return value })
@@ -417,7 +424,7 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 		}
 		j.warn(line, col, fmt.Sprintf("PROMPT_COMMAND runs `%s` before every prompt%s", value, hookEffect(value)),
 			"`echo \"$PROMPT_COMMAND\"` shows it and `unset PROMPT_COMMAND` stops it in this shell; delete the line from the file.",
-			`echo "$PROMPT_COMMAND"`, grep)
+			checks.Cmd("echo").Var("PROMPT_COMMAND"), grep)
 	case "KUBE_EDITOR", "EDITOR", "VISUAL":
 		editor := strings.Fields(value)
 		if len(editor) == 0 || strings.ContainsAny(value, "$`") || knownEditors[path.Base(editor[0])] {
@@ -429,7 +436,7 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: %s `%s`, not an editor you can drive on camera", name, value, what, value),
 			fmt.Sprintf("`export %s=vi` (or nano) in this shell; delete the line from the file.", name),
-			"echo \"$"+name+"\"", grep)
+			checks.Cmd("echo").Var(name), grep)
 	case "HISTFILE":
 		if v := strings.TrimSpace(value); v == "" || v == "/dev/null" {
 			j.historyOff(line, col, name+"="+v)
@@ -444,13 +451,13 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: every program started from these shells loads it, kubectl and ls included", name, value),
 			fmt.Sprintf("Look at what it names (`file`, `dpkg -S`); `unset %s` in this shell; delete the line from the file.", name),
-			"echo \"$"+name+"\"", grep)
+			checks.Cmd("echo").Var(name), grep)
 	case "BASH_ENV", "ENV":
 		if strings.TrimSpace(value) == "" {
 			return
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: every non-interactive shell (every script) runs that file first", name, value),
-			fmt.Sprintf("Read the file it names; `unset %s`; delete the line.", name), "echo \"$"+name+"\"", grep)
+			fmt.Sprintf("Read the file it names; `unset %s`; delete the line.", name), checks.Cmd("echo").Var(name), grep)
 	case "PATH":
 		j.path(value, line, col, grep)
 	case "KUBECONFIG":
@@ -460,7 +467,7 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 
 // prompt judges a prompt string: bash expands $(...) in it each time it draws it (PS0 before every
 // command). A prompt that shows git's branch is common; one that changes the node is a trick.
-func (j *shellJudge) prompt(name, value string, line, col int, grep string) {
+func (j *shellJudge) prompt(name, value string, line, col int, grep checks.Command) {
 	if !strings.Contains(value, "$(") && !strings.Contains(value, "`") {
 		return
 	}
@@ -486,7 +493,7 @@ func (j *shellJudge) prompt(name, value string, line, col int, grep string) {
 		}
 		j.warn(line, col, fmt.Sprintf("%s runs `%s` each time the shell draws it%s", name, code, hookEffect(code)),
 			fmt.Sprintf("`echo \"$%s\"` shows it; set it without $(...) in this shell and delete the line from the file.", name),
-			"echo \"$"+name+"\"", grep)
+			checks.Cmd("echo").Var(name), grep)
 		return false
 	})
 }
@@ -536,7 +543,7 @@ func hookEffect(cmd string) string {
 
 // path judges a PATH: the current directory or a world-writable temp dir in it lets anyone drop
 // a `kubectl` that runs instead of the real one.
-func (j *shellJudge) path(value string, line, col int, grep string) {
+func (j *shellJudge) path(value string, line, col int, grep checks.Command) {
 	for _, dir := range strings.Split(value, ":") {
 		var why string
 		switch {
@@ -550,7 +557,7 @@ func (j *shellJudge) path(value string, line, col int, grep string) {
 			continue
 		}
 		j.warn(line, col, why, "Take it out of PATH (and look at what is in it: `ls -la "+checks.ShellQuote(dir)+"`); delete it from the line.",
-			"echo \"$PATH\"", "type -a kubectl", grep)
+			checks.Cmd("echo").Var("PATH"), checks.Cmd("type", "-a", "kubectl"), grep)
 	}
 }
 
@@ -565,7 +572,7 @@ func underAny(dir string, roots ...string) bool {
 
 // kubeconfig judges a KUBECONFIG set for every shell: files that do not exist leave kubectl with
 // no cluster ("connection to the server localhost:8080 was refused").
-func (j *shellJudge) kubeconfig(value string, line, col int, grep string) {
+func (j *shellJudge) kubeconfig(value string, line, col int, grep checks.Command) {
 	n := j.scan.n
 	for _, p := range strings.Split(value, ":") {
 		if j.script.home != "" {
@@ -581,11 +588,11 @@ func (j *shellJudge) kubeconfig(value string, line, col int, grep string) {
 		if _, err := n.Stat(j.ctx, p); err != nil {
 			j.finding(checks.StatusWarn, line, col, fmt.Sprintf("KUBECONFIG names %s, which cannot be read here (%s): kubectl in these shells finds no cluster, or only the other files", p, nodefs.ErrorText(err)),
 				"Point KUBECONFIG at the admin kubeconfig (/etc/kubernetes/admin.conf on a control-plane node) or unset it to use ~/.kube/config.",
-				"echo \"$KUBECONFIG\"", "ls -l "+n.Sh(p), grep)
+				checks.Cmd("echo").Var("KUBECONFIG"), checks.Cmd("ls", "-l", n.Display(p)), grep)
 			continue
 		}
 		j.finding(checks.StatusOK, line, col, fmt.Sprintf("every shell that reads this file uses the kubeconfig %s (api.kubeconfig judges the one kockpit runs with)", p), "",
-			"echo \"$KUBECONFIG\"", "kubectl config view --minify")
+			checks.Cmd("echo").Var("KUBECONFIG"), checks.Cmd("kubectl", "config", "view", "--minify"))
 	}
 }
 
@@ -598,19 +605,19 @@ func (j *shellJudge) parseError(err error, shell string) {
 	}
 	if shell == "zsh" {
 		// The parser's zsh is not all of zsh: say what was not read rather than warn.
-		j.finding(checks.StatusOK, line, col, fmt.Sprintf("kockpit could not read this file as zsh past line %d (%v): the rest was not checked", line, err), "", "zsh -n "+j.scan.n.Sh(j.script.path))
+		j.finding(checks.StatusOK, line, col, fmt.Sprintf("kockpit could not read this file as zsh past line %d (%v): the rest was not checked", line, err), "", checks.Cmd("zsh", "-n", j.scan.n.Display(j.script.path)))
 		return
 	}
 	j.warn(line, col, fmt.Sprintf("bash cannot parse line %d (%v): every shell that reads this file prints an error there, and kockpit did not check the rest", line, err),
-		"Fix the line (`bash -n FILE` shows the same error).", "bash -n "+j.scan.n.Sh(j.script.path))
+		"Fix the line (`bash -n FILE` shows the same error).", checks.Cmd("bash", "-n", j.scan.n.Display(j.script.path)))
 }
 
-func (j *shellJudge) warn(line, col int, msg, hint string, cmds ...string) {
+func (j *shellJudge) warn(line, col int, msg, hint string, cmds ...checks.Command) {
 	j.finding(checks.StatusWarn, line, col, msg, hint, cmds...)
 }
 
 // finding adds a finding at a line of the script, quoting the line; col is a byte column.
-func (j *shellJudge) finding(sev checks.Severity, line, col int, msg, hint string, cmds ...string) {
+func (j *shellJudge) finding(sev checks.Severity, line, col int, msg, hint string, cmds ...checks.Command) {
 	var ev []string
 	if line >= 1 && line <= len(j.lines) {
 		text := j.lines[line-1]

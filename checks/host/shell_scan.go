@@ -13,6 +13,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/host"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -84,7 +85,7 @@ func (s *shellScan) script(ctx context.Context, sc shellScript) {
 		j := &shellJudge{ctx: ctx, scan: s, script: sc}
 		j.warn(0, 0, fmt.Sprintf("it nests more than %d levels deep (no start-up file a person wrote does): kockpit did not parse it, so read it by hand", maxShellNesting),
 			"Look at what it runs (`less "+s.n.Sh(sc.path)+"`) and restore it from the distribution's copy (/etc/skel for a ~/.bashrc).",
-			"wc -c "+s.n.Sh(sc.path), "less "+s.n.Sh(sc.path))
+			checks.Cmd("wc", "-c", s.n.Display(sc.path)), checks.Cmd("less", s.n.Display(sc.path)))
 		return
 	}
 	file, err := syntax.NewParser(syntax.Variant(lang)).Parse(bytes.NewReader(data), sc.path)

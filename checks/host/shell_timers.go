@@ -64,7 +64,7 @@ func (s *shellScan) timer(ctx context.Context, p string) {
 	if svc.Unit == "" {
 		s.findings = append(s.findings, checks.Finding{Severity: checks.StatusOK, File: n.Ref(p, 0, 0),
 			Message:  fmt.Sprintf("the timer %s starts %s, which does not exist: it runs nothing", path.Base(p), unit),
-			Commands: []string{"systemctl list-timers --all", "systemctl cat " + path.Base(p)}})
+			Commands: []checks.Command{checks.Cmd("systemctl", "list-timers", "--all"), checks.Cmd("systemctl", "cat", path.Base(p))}})
 		return
 	}
 	// The commands in effect: a drop-in's empty "ExecStart=" drops those set before it.
@@ -101,7 +101,7 @@ func (s *shellScan) timer(ctx context.Context, p string) {
 		if at := strings.Index(kv.text, cmd); at >= 0 {
 			col = utf8.RuneCountInString(kv.text[:at]) + 1
 		}
-		show := []string{"systemctl list-timers --all", "systemctl cat " + unit}
+		show := []checks.Command{checks.Cmd("systemctl", "list-timers", "--all"), checks.Cmd("systemctl", "cat", unit)}
 		reasons := cronReasons(cmd)
 		if len(reasons) == 0 {
 			s.findings = append(s.findings, checks.Finding{Severity: checks.StatusOK, File: n.Ref(f, kv.line, col), Evidence: ev, Commands: show,

@@ -44,7 +44,7 @@ func staticPodFindings(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup
 		return []checks.Finding{{Severity: checks.StatusFail, File: at, Evidence: evidence, Cause: true,
 			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet (systemctl restart kubelet).", kubeadmManifests, n.Display(k.Path)),
-			Commands: []string{"grep -n staticPodPath " + n.Sh(k.Path), "ls -la " + n.Sh(kubeadmManifests)}}}
+			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(kubeadmManifests))}}}
 	case dir == "":
 		return nil
 	}
@@ -59,7 +59,7 @@ func staticPodFindings(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup
 		}
 		return []checks.Finding{{Severity: checks.StatusFail, File: at, Evidence: evidence, Cause: true, Message: msg,
 			Hint:     fmt.Sprintf("Point staticPodPath back at the manifests (kubeadm: %s) and restart the kubelet.", kubeadmManifests),
-			Commands: []string{"grep -n staticPodPath " + n.Sh(k.Path), "ls -la " + n.Sh(dir)}}}
+			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(dir))}}}
 	}
 	var files []string
 	if e.IsDir() {
@@ -83,12 +83,12 @@ func emptyStaticPodDir(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup
 			Message: fmt.Sprintf("staticPodPath is %s, which is empty, while %d manifests wait in %s: the control plane's pods are not run",
 				dir, len(stray), kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet.", kubeadmManifests, n.Display(k.Path)),
-			Commands: []string{"grep -n staticPodPath " + n.Sh(k.Path), "ls -la " + n.Sh(kubeadmManifests)}}}
+			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(kubeadmManifests))}}}
 	case n.Exists(ctx, "/etc/kubernetes/pki/ca.key"):
 		return []checks.Finding{{Severity: checks.StatusWarn, File: at, Evidence: evidence,
 			Message:  fmt.Sprintf("staticPodPath %s holds no manifests, yet this node holds the cluster CA's key: a control plane without its static pods", dir),
 			Hint:     "Restore the manifests (kubeadm init phase control-plane all, and etcd local) or find where they were moved.",
-			Commands: []string{"ls -la " + n.Sh(dir), "crictl ps -a"}}}
+			Commands: []checks.Command{checks.Cmd("ls", "-la", n.Display(dir)), checks.Cmd("crictl", "ps", "-a")}}}
 	}
 	return nil
 }
@@ -128,7 +128,7 @@ func parseStaticPods(ctx context.Context, n *nodefs.FS, files []string) []checks
 				Message:  fmt.Sprintf("%s defines the static pod %q again, as %s does: the kubelet runs only one of them", p, m.pod.Name, first),
 				Evidence: []string{"first: " + n.Display(first), "again: " + n.Display(p)},
 				Hint:     "Move the copy (a backup such as .bak or .orig) out of the manifests directory: the kubelet reads every file there whose name does not start with a dot.",
-				Commands: []string{"grep -n '^  name:' " + n.Sh(path.Dir(p)) + "/*"}})
+				Commands: []checks.Command{checks.Cmd("grep", "-n", "^  name:").Glob(n.Display(path.Dir(p)), "*")}})
 			continue
 		}
 		byName[key] = p
@@ -141,7 +141,7 @@ func parseStaticPods(ctx context.Context, n *nodefs.FS, files []string) []checks
 		}
 		findings = append(findings, checks.Finding{Severity: checks.StatusOK,
 			Message:  fmt.Sprintf("%d static pod manifests parse", len(pods)),
-			Evidence: names, Commands: []string{"crictl pods"}})
+			Evidence: names, Commands: []checks.Command{checks.Cmd("crictl", "pods")}})
 	}
 	return findings
 }
@@ -158,7 +158,7 @@ func parseStaticPod(ctx context.Context, n *nodefs.FS, p string) (staticManifest
 	if f.Truncated {
 		return m, &checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0),
 			Message:  fmt.Sprintf("%s is larger than %s: no pod manifest is this big", p, phrase.Bytes(n.Limits().MaxFileBytes)),
-			Commands: []string{"ls -l " + n.Sh(p)}}
+			Commands: []checks.Command{checks.Cmd("ls", "-l", n.Display(p))}}
 	}
 	snap, err := kube.LoadSnapshotFS(ctx, fstest.MapFS{"manifest": {Data: f.Data}}, "manifest", n.Display(p))
 	if err == nil {
@@ -173,7 +173,7 @@ func parseStaticPod(ctx context.Context, n *nodefs.FS, p string) (staticManifest
 		Message:  fmt.Sprintf("the static pod manifest %s does not parse: the kubelet skips it", p),
 		Evidence: []string{err.Error()},
 		Hint:     "Fix the manifest; the kubelet picks it up within seconds (journalctl -u kubelet shows its own error).",
-		Commands: []string{"journalctl -u kubelet --since -10m | grep -i " + checks.ShellQuote(path.Base(p))}}
+		Commands: []checks.Command{checks.Cmd("journalctl", "-u", "kubelet", "--since", "-10m").Pipe("grep", "-i", path.Base(p))}}
 	var ie *kube.InputError
 	if errors.As(err, &ie) {
 		finding.File = n.Ref(p, ie.Line, ie.Column)
@@ -182,7 +182,7 @@ func parseStaticPod(ctx context.Context, n *nodefs.FS, p string) (staticManifest
 			finding.Hint = "Fix the manifest (" + ie.Fix + "); the kubelet picks it up within seconds."
 		}
 		if ie.Line > 0 {
-			finding.Commands = append([]string{fmt.Sprintf("sed -n '%d,%dp' %s", max(ie.Line-2, 1), ie.Line+2, n.Sh(p))}, finding.Commands...)
+			finding.Commands = append([]checks.Command{checks.Cmd("sed", "-n", fmt.Sprintf("%d,%dp", max(ie.Line-2, 1), ie.Line+2), n.Display(p))}, finding.Commands...)
 		}
 	}
 	return m, &finding

@@ -193,7 +193,7 @@ func (t *timeline) findings(n *nodefs.FS, walked []string, pkgs map[string]insta
 			File:     n.Ref(c.Path, 0, 0),
 			Evidence: []string{timesText(c.Entry)},
 			Hint:     "Look at what it is now (ls -l, lsattr, the content) and compare it with the package or a healthy node: `dpkg -S` / `rpm -qf` names its package, `debsums` / `rpm -V` checks it.",
-			Commands: []string{"stat " + n.Sh(c.Path)},
+			Commands: []checks.Command{checks.Cmd("stat", n.Display(c.Path))},
 		})
 	}
 	sort.Slice(t.newest, func(i, j int) bool { return t.newest[i].changed.After(t.newest[j].changed) })
@@ -210,18 +210,19 @@ func (t *timeline) findings(n *nodefs.FS, walked []string, pkgs map[string]insta
 			Message:  "changed " + phrase.Ago(n.Now, c.changed),
 			File:     n.Ref(c.Path, 0, 0),
 			Evidence: ev,
-			Commands: []string{"stat " + n.Sh(c.Path)},
+			Commands: []checks.Command{checks.Cmd("stat", n.Display(c.Path))},
 		})
 	}
 	if t.total > len(t.newest) {
 		var dirs []string
 		for _, d := range walked {
-			dirs = append(dirs, n.Sh(d))
+			dirs = append(dirs, n.Display(d))
 		}
 		out = append(out, checks.Finding{
 			Severity: checks.StatusOK,
 			Message:  fmt.Sprintf("%d more files changed in the last %s", t.total-len(t.newest), shortDuration(n.Since)),
-			Commands: []string{fmt.Sprintf("find %s -xdev -cmin -%d -printf '%%C+ %%T+ %%p\\n' | sort -r", strings.Join(dirs, " "), int(n.Since.Minutes()))},
+			Commands: []checks.Command{checks.Cmd("find", dirs...).Args("-xdev", "-cmin", fmt.Sprintf("-%d", int(n.Since.Minutes())), "-printf", `%C+ %T+ %p\n`).
+				Pipe("sort", "-r")},
 		})
 	}
 	return out

@@ -35,7 +35,7 @@ func TestHostTimeline(t *testing.T) {
 		t.Fatalf("status %v:\n%s", r.Status, describeFindings(r))
 	}
 	f := requireFinding(t, r, tr, "/etc/kubernetes/admin.conf", "but its content claims "+phrase.Stamp(old)+": timestamps reset with touch", checks.StatusWarn)
-	if !strings.HasPrefix(f.Evidence[0], "mtime "+phrase.Stamp(old)+"  ctime ") || f.Commands[0] != "stat "+tr.Path("/etc/kubernetes/admin.conf") {
+	if !strings.HasPrefix(f.Evidence[0], "mtime "+phrase.Stamp(old)+"  ctime ") || f.Commands[0].String() != "stat "+tr.Path("/etc/kubernetes/admin.conf") {
 		t.Errorf("evidence %q, commands %q", f.Evidence, f.Commands)
 	}
 	f = requireFinding(t, r, tr, "/usr/bin/tool0", "changed just now", checks.StatusOK)
@@ -81,7 +81,7 @@ func TestHostTimelineBoundsItsList(t *testing.T) {
 		t.Fatalf("%d findings", len(r.Findings))
 	}
 	last := r.Findings[len(r.Findings)-1]
-	if last.Message != "30 more files changed in the last 48h" || !strings.Contains(last.Commands[0], "-xdev -cmin -2880") {
+	if last.Message != "30 more files changed in the last 48h" || !strings.Contains(last.Commands[0].String(), "-xdev -cmin -2880") {
 		t.Errorf("last finding %q %q", last.Message, last.Commands)
 	}
 	if !strings.HasPrefix(r.Summary, fmt.Sprintf("%d files changed in the last 48h", maxTimeline+30)) {

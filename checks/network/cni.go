@@ -126,7 +126,7 @@ func agentFindings(cov agentCoverage, name, role string, blame map[string][]stri
 	ds := cov.ds
 	ref := &checks.ObjectRef{APIVersion: "apps/v1", Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}
 	selector := metav1.FormatLabelSelector(ds.Spec.Selector)
-	listPods := fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", ds.Namespace, selector)
+	listPods := checks.Cmd("kubectl", "-n", ds.Namespace, "get", "pods", "-l", selector, "-o", "wide")
 	status := fmt.Sprintf("status: desired %d, current %d, ready %d; %d nodes in the cluster",
 		ds.Status.DesiredNumberScheduled, ds.Status.CurrentNumberScheduled, ds.Status.NumberReady, cov.nodes)
 	var out []checks.Finding
@@ -148,9 +148,10 @@ func agentFindings(cov agentCoverage, name, role string, blame map[string][]stri
 			Hint: "A node agent must run on every node. Remove or widen the nodeSelector and required node " +
 				"affinity of the DaemonSet's pod template, and tolerate the nodes' taints (node agents usually " +
 				"tolerate everything: `tolerations: [{operator: Exists}]`).",
-			Commands: []string{
-				fmt.Sprintf("kubectl -n %s get daemonset %s -o jsonpath='{.spec.template.spec.nodeSelector}{\"\\n\"}{.spec.template.spec.affinity}{\"\\n\"}{.spec.template.spec.tolerations}{\"\\n\"}'", ds.Namespace, ds.Name),
-				"kubectl get nodes --show-labels",
+			Commands: []checks.Command{
+				checks.Cmd("kubectl", "-n", ds.Namespace, "get", "daemonset", ds.Name, "-o",
+					`jsonpath={.spec.template.spec.nodeSelector}{"\n"}{.spec.template.spec.affinity}{"\n"}{.spec.template.spec.tolerations}{"\n"}`),
+				checks.Cmd("kubectl", "get", "nodes", "--show-labels"),
 				listPods,
 			},
 			Cause:    true,
@@ -161,7 +162,7 @@ func agentFindings(cov agentCoverage, name, role string, blame map[string][]stri
 		evidence := []string{status}
 		var explains []*corev1.Node
 		var names []string
-		cmds := []string{listPods}
+		cmds := []checks.Command{listPods}
 		for _, b := range cov.broken {
 			names = append(names, b.node.Name)
 			explains = append(explains, b.node)
@@ -174,7 +175,7 @@ func agentFindings(cov agentCoverage, name, role string, blame map[string][]stri
 			evidence = append(evidence, fmt.Sprintf("%s: pod %s %s", b.node.Name, b.pod.Name, state))
 			blame[b.node.Name] = append(blame[b.node.Name], fmt.Sprintf("its %s pod %s/%s is not ready (%s)", name, b.pod.Namespace, b.pod.Name, state))
 			if len(cmds) < 3 {
-				cmds = append(cmds, fmt.Sprintf("kubectl -n %s logs %s -c %s --previous", b.pod.Namespace, b.pod.Name, agentContainer(b.pod)))
+				cmds = append(cmds, checks.Cmd("kubectl", "-n", b.pod.Namespace, "logs", b.pod.Name, "-c", agentContainer(b.pod), "--previous"))
 			}
 		}
 		out = append(out, checks.Finding{
@@ -197,7 +198,7 @@ func agentFindings(cov agentCoverage, name, role string, blame map[string][]stri
 			Message: fmt.Sprintf("only %d of the %s DaemonSet's %d pods are ready: pods on the other nodes get no %s",
 				ds.Status.NumberReady, name, ds.Status.DesiredNumberScheduled, role),
 			Evidence: []string{status},
-			Commands: []string{listPods},
+			Commands: []checks.Command{listPods},
 			Cause:    true,
 		})
 	}
@@ -231,10 +232,10 @@ func nodeNetworkFindings(nodes []*corev1.Node, blame map[string][]string) []chec
 	var unavailable, notReady []checks.Finding
 	for _, n := range nodes {
 		ref := &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: n.Name}
-		cmds := []string{
-			"kubectl describe node " + n.Name,
-			"ls -l /etc/cni/net.d /opt/cni/bin   # on " + n.Name,
-			"journalctl -u kubelet --since -1h | grep -i cni   # on " + n.Name,
+		cmds := []checks.Command{
+			checks.Cmd("kubectl", "describe", "node", n.Name),
+			checks.Cmd("ls", "-l", "/etc/cni/net.d", "/opt/cni/bin").Note("on", n.Name),
+			checks.Cmd("journalctl", "-u", "kubelet", "--since", "-1h").Pipe("grep", "-i", "cni").Note("on", n.Name),
 		}
 		for _, c := range n.Status.Conditions {
 			evidence := []string{conditionText(c)}
@@ -315,7 +316,7 @@ func noCNIFinding(nodes []*corev1.Node) checks.Finding {
 	f := checks.Finding{
 		Severity: checks.StatusOK,
 		Message:  "no DaemonSet runs a CNI kockpit knows; the nodes report their network ready, so it runs outside Kubernetes or is one kockpit does not recognise",
-		Commands: []string{"kubectl get daemonsets -A -o wide", "ls /etc/cni/net.d   # on a node"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "get", "daemonsets", "-A", "-o", "wide"), checks.Cmd("ls", "/etc/cni/net.d").Note("on a node")},
 	}
 	if len(broken) > 0 {
 		f.Severity = checks.StatusFail
@@ -360,5 +361,5 @@ func cniInventory(nodes []*corev1.Node, agents []cniAgent, proxies []*appsv1.Dae
 		msg = "CNI: none recognised"
 	}
 	return checks.Finding{Severity: checks.StatusOK, Object: ref, Message: msg, Evidence: evidence,
-		Commands: []string{"kubectl get daemonsets -A -o wide"}}
+		Commands: []checks.Command{checks.Cmd("kubectl", "get", "daemonsets", "-A", "-o", "wide")}}
 }

@@ -70,9 +70,9 @@ func podCIDRFindings(in cniInput, agents []cniAgent, cilium map[string]string) [
 			Hint: "kube-controller-manager assigns each node a pod CIDR when it runs with --allocate-node-cidrs=true " +
 				"and a --cluster-cidr large enough for every node; spec.podCIDR cannot change once set, so a node " +
 				"that joined without one must be deleted and re-registered.",
-			Commands: []string{
-				"kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR",
-				"kubectl -n kube-system get pod -l component=kube-controller-manager -o yaml | grep -e cidr -e allocate",
+			Commands: []checks.Command{
+				checks.Cmd("kubectl", "get", "nodes", "-o", "custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR"),
+				checks.Cmd("kubectl", "-n", "kube-system", "get", "pod", "-l", "component=kube-controller-manager", "-o", "yaml").Pipe("grep", "-e", "cidr", "-e", "allocate"),
 			},
 		})
 	}
@@ -130,7 +130,7 @@ func ciliumConfigFindings(ns string, data map[string]string) []checks.Finding {
 	var out []checks.Finding
 	for _, k := range keys {
 		v := data[k]
-		cmd := fmt.Sprintf("kubectl -n %s get configmap cilium-config -o jsonpath='{.data.%s}'", ns, k)
+		cmd := checks.Cmd("kubectl", "-n", ns, "get", "configmap", "cilium-config", "-o", "jsonpath={.data."+k+"}")
 		if chars := append(safetext.Suspicious(k), safetext.Suspicious(v)...); len(chars) > 0 {
 			out = append(out, checks.Finding{
 				Severity: checks.StatusWarn,
@@ -138,7 +138,7 @@ func ciliumConfigFindings(ns string, data map[string]string) []checks.Finding {
 				Message:  fmt.Sprintf("cilium-config %s has characters outside ASCII: Cilium reads a look-alike as a different key or value", k),
 				Evidence: append([]string{fmt.Sprintf("%s: %s", k, v)}, safetext.Describe(chars)...),
 				Hint:     "Retype the key and value in ASCII, then restart the Cilium agents (kubectl -n " + ns + " rollout restart daemonset cilium).",
-				Commands: []string{cmd},
+				Commands: []checks.Command{cmd},
 			})
 			continue
 		}
@@ -158,7 +158,7 @@ func ciliumConfigFindings(ns string, data map[string]string) []checks.Finding {
 				Message:  fmt.Sprintf("cilium-config %s is %q, which is not a value Cilium accepts: depending on the option, the agent refuses to start or reads it as false", k, v),
 				Evidence: []string{fmt.Sprintf("%s: %q", k, v)},
 				Hint:     "Set it to true or false, then restart the Cilium agents.",
-				Commands: []string{cmd},
+				Commands: []checks.Command{cmd},
 			})
 		}
 	}
@@ -179,14 +179,14 @@ func flannelConfigMap(ds *appsv1.DaemonSet, cms map[string]*corev1.ConfigMap) *c
 
 func flannelConfigFindings(cm *corev1.ConfigMap, nodes []*corev1.Node) []checks.Finding {
 	ref := &checks.ObjectRef{APIVersion: "v1", Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
-	cmd := fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.net-conf\\.json}'", cm.Namespace, cm.Name)
+	cmd := checks.Cmd("kubectl", "-n", cm.Namespace, "get", "configmap", cm.Name, "-o", `jsonpath={.data.net-conf\.json}`)
 	raw := cm.Data["net-conf.json"]
 	var conf struct{ Network string }
 	if err := json.Unmarshal([]byte(raw), &conf); err != nil {
 		return []checks.Finding{{
 			Severity: checks.StatusFail, Object: ref, Cause: true,
 			Message:  "Flannel's net-conf.json is not valid JSON: every Flannel agent fails to start",
-			Evidence: []string{err.Error()}, Commands: []string{cmd},
+			Evidence: []string{err.Error()}, Commands: []checks.Command{cmd},
 		}}
 	}
 	_, network, err := net.ParseCIDR(conf.Network)
@@ -194,7 +194,7 @@ func flannelConfigFindings(cm *corev1.ConfigMap, nodes []*corev1.Node) []checks.
 		return []checks.Finding{{
 			Severity: checks.StatusFail, Object: ref, Cause: true,
 			Message:  fmt.Sprintf("Flannel's net-conf.json Network %q is not a CIDR: every Flannel agent fails to start", conf.Network),
-			Evidence: []string{"Network: " + conf.Network}, Commands: []string{cmd},
+			Evidence: []string{"Network: " + conf.Network}, Commands: []checks.Command{cmd},
 		}}
 	}
 	var outside []string
@@ -215,7 +215,7 @@ func flannelConfigFindings(cm *corev1.ConfigMap, nodes []*corev1.Node) []checks.
 			conf.Network, phrase.Count(len(outside), "node", "nodes")),
 		Evidence: append([]string{"net-conf.json Network: " + conf.Network}, outside...),
 		Hint:     "Network must be the cluster CIDR kube-controller-manager allocates node pod CIDRs from (--cluster-cidr).",
-		Commands: []string{cmd, "kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR"},
+		Commands: []checks.Command{cmd, checks.Cmd("kubectl", "get", "nodes", "-o", "custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR")},
 	}}
 }
 
@@ -282,9 +282,9 @@ func kubeProxyFindings(in cniInput, proxies []*appsv1.DaemonSet, agents []cniAge
 			Hint: "Restore the kube-proxy DaemonSet (kubeadm init phase addon kube-proxy), or turn on your CNI's " +
 				"replacement (Cilium: kube-proxy-replacement: \"true\" in cilium-config, then restart the agents). " +
 				"A replacement kockpit cannot see (Calico's eBPF data plane) looks like this too.",
-			Commands: []string{
-				"kubectl -n kube-system get daemonset kube-proxy",
-				"kubectl -n kube-system get configmap cilium-config -o jsonpath='{.data.kube-proxy-replacement}'",
+			Commands: []checks.Command{
+				checks.Cmd("kubectl", "-n", "kube-system", "get", "daemonset", "kube-proxy"),
+				checks.Cmd("kubectl", "-n", "kube-system", "get", "configmap", "cilium-config", "-o", "jsonpath={.data.kube-proxy-replacement}"),
 			},
 			Cause: true,
 		}}, "kube-proxy missing"

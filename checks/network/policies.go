@@ -268,5 +268,5 @@ func (ev *policyEval) inventory(in policyInput) checks.Finding {
 		msg = "no network policies: every pod may talk to every other"
 	}
 	return checks.Finding{Severity: checks.StatusOK, Message: msg, Evidence: evidence,
-		Commands: []string{"kubectl get networkpolicies -A", "kubectl get ciliumnetworkpolicies,ciliumclusterwidenetworkpolicies -A"}}
+		Commands: []checks.Command{checks.Cmd("kubectl", "get", "networkpolicies", "-A"), checks.Cmd("kubectl", "get", "ciliumnetworkpolicies,ciliumclusterwidenetworkpolicies", "-A")}}
 }

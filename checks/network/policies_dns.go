@@ -153,9 +153,9 @@ func (ev *policyEval) dnsBlockedFinding(part *netpolicy.Part, v netpolicy.DNSVer
 		Message:  fmt.Sprintf("pods in %s cannot resolve names: %s", phrase.List(namespaces, 3), why),
 		Evidence: evidence,
 		Hint:     dnsHint(p.Flavour),
-		Commands: []string{
+		Commands: []checks.Command{
 			p.Command,
-			fmt.Sprintf("kubectl -n %s exec %s -- nslookup kubernetes.default", example.Namespace, example.Name),
+			checks.Cmd("kubectl", "-n", example.Namespace, "exec", example.Name, "--", "nslookup", "kubernetes.default"),
 		},
 		Cause:    true,
 		Explains: explains,
@@ -287,7 +287,7 @@ func (ev *policyEval) dnsIngressFindings(policies []*netpolicy.Policy) []checks.
 			Evidence: []string{j.part.Ingress.Quote, ev.dns.Describe()},
 			Hint: "The DNS pods must accept port 53 (UDP and TCP) from every pod: add an ingress rule from all " +
 				"namespaces (namespaceSelector: {}) on those ports, or stop selecting the DNS pods.",
-			Commands: []string{p.Command, "kubectl -n kube-system get pods -l " + checks.ShellQuote(ev.dns.Selector) + " -o wide"},
+			Commands: []checks.Command{p.Command, checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", ev.dns.Selector, "-o", "wide")},
 			Cause:    true,
 		}
 		switch j.verdict {

@@ -79,7 +79,7 @@ func (ev *policyEval) denyAllNamedAllow(p *netpolicy.Policy) []checks.Finding {
 			Evidence: append(evidence, sampleEvidence(s)),
 			Hint: "Whoever reads the policy list trusts the name. Give the policy the rules its name promises, " +
 				"or rename it (default-deny-...) so it says what it does.",
-			Commands: []string{p.Command},
+			Commands: []checks.Command{p.Command},
 			Cause:    s.pods > 0,
 			Explains: sampleRefs(s),
 		}
@@ -154,7 +154,7 @@ func denyRuleFindings(p *netpolicy.Policy) []checks.Finding {
 			Evidence: evidence,
 			Hint: "Deny rules are evaluated before any allow, whatever the policy: when traffic is dropped that an " +
 				"allow should let through, look here first (hubble observe --verdict DROPPED shows the policy).",
-			Commands: []string{p.Command},
+			Commands: []checks.Command{p.Command},
 		})
 	}
 	return out
@@ -187,7 +187,7 @@ func worldOnlyFindings(p *netpolicy.Policy) []checks.Finding {
 				Evidence: []string{rulesEvidence(d.name, d.dir.Allow)},
 				Hint: "The world entity is everything outside the cluster. Add the cluster entity (or the endpoints " +
 					"that must be reached) next to it, or remove the policy.",
-				Commands: []string{p.Command},
+				Commands: []checks.Command{p.Command},
 			}
 			if p.Flavour == netpolicy.FlavourCiliumClusterwide {
 				f.Severity, f.Cause = checks.StatusFail, true
@@ -274,7 +274,7 @@ func (ev *policyEval) systemPodFindings(policies []*netpolicy.Policy, reported [
 				Message:  fmt.Sprintf("%s selects %s: a mistake in it takes the cluster's DNS or pod network down for everyone", p.Display(), strings.Join(what, " and ")),
 				Evidence: nonEmpty(evidence),
 				Hint:     "Keep policies off kube-system's DNS and CNI pods unless you mean it, and then allow port 53 from every namespace and the CNI's own traffic.",
-				Commands: []string{p.Command},
+				Commands: []checks.Command{p.Command},
 			})
 			break
 		}

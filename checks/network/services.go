@@ -115,9 +115,9 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 		Evidence: []string{"spec.selector: " + sel},
 		Hint: "A Service with no pods is fine only while its workload is scaled to zero. Otherwise compare " +
 			"the selector with the pods' labels, character by character.",
-		Commands: []string{
-			fmt.Sprintf("kubectl -n %s get pods -l %s", svc.Namespace, checks.ShellQuote(sel)),
-			fmt.Sprintf("kubectl -n %s get pods --show-labels", svc.Namespace),
+		Commands: []checks.Command{
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pods", "-l", sel),
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pods", "--show-labels"),
 		},
 		Cause: true,
 	}
@@ -145,7 +145,7 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 			f.Message = fmt.Sprintf("Service %s/%s selects no pod in its namespace; the pods it would select are in %s",
 				svc.Namespace, svc.Name, phrase.List(elsewhere, 3))
 			f.Evidence = append(f.Evidence, "pods matching the selector in: "+strings.Join(elsewhere, ", "))
-			f.Commands = append(f.Commands, "kubectl get pods -A -l "+checks.ShellQuote(sel))
+			f.Commands = append(f.Commands, checks.Cmd("kubectl", "get", "pods", "-A", "-l", sel))
 			f.Hint = "A Service selects pods of its own namespace only: create it in the pods' namespace, or an " +
 				"ExternalName Service pointing at <service>.<namespace>.svc."
 		}
@@ -256,9 +256,9 @@ func targetPortFinding(svc *corev1.Service, i int, sp corev1.ServicePort, proto 
 			fmt.Sprintf("spec.ports[%d]: port %d/%s → targetPort %s", i, sp.Port, proto, target),
 			"the pods declare: " + strings.Join(ports, ", "),
 		},
-		Commands: []string{
-			fmt.Sprintf("kubectl -n %s get service %s -o jsonpath='{.spec.ports}'", svc.Namespace, svc.Name),
-			fmt.Sprintf("kubectl -n %s get pod %s -o jsonpath='{.spec.containers[*].ports}'", svc.Namespace, groups[0].Pods[0].Name),
+		Commands: []checks.Command{
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "service", svc.Name, "-o", "jsonpath={.spec.ports}"),
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pod", groups[0].Pods[0].Name, "-o", "jsonpath={.spec.containers[*].ports}"),
 		},
 	}
 	if sp.TargetPort.StrVal != "" {

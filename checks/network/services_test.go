@@ -2,6 +2,7 @@ package network
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -9,7 +10,9 @@ import (
 	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/internal/nearmiss"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func TestNetworkServicesHealthy(t *testing.T) {
@@ -119,4 +122,66 @@ func TestOneEdit(t *testing.T) {
 			t.Errorf("oneEdit(%q, %q) = %v", tc.a, tc.b, got)
 		}
 	}
+}
+
+// A snapshot can hold names and labels the API server would refuse. Each reaches the
+// suggested commands as one literal word: nothing in them runs when a command is pasted.
+func TestNetworkServicesHostileNamesOffline(t *testing.T) {
+	const (
+		ns       = "team a'b"
+		svcName  = "payments$(touch${IFS}pwned)"
+		podName  = "worker;touch pwned2 `id`"
+		label    = "pay\u202eload'x"
+		lonely   = "web$(id)"
+		elsewhat = "shop\nx"
+		farLabel = "far 'away$(id)"
+	)
+	pod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: podName, Namespace: ns, Labels: map[string]string{"app": label}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app",
+			Ports: []corev1.ContainerPort{{Name: "htpp", ContainerPort: 8080}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning}}
+	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: svcName, Namespace: ns},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": label},
+			Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}}}
+	farPod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "far-1", Namespace: elsewhat, Labels: map[string]string{"app": farLabel}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning}}
+	lonelySvc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: lonely, Namespace: ns},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": farLabel}}}
+	slice := &discoveryv1.EndpointSlice{TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
+		ObjectMeta:  metav1.ObjectMeta{Name: "payments-x", Namespace: ns, Labels: map[string]string{discoveryv1.LabelServiceName: svcName}},
+		AddressType: discoveryv1.AddressTypeIPv4}
+	r := runNetworkServices(t.Context(), checktest.OfflineEnv(t, pod, svc, farPod, lonelySvc, slice))
+
+	checktest.RequireLiteralCommands(t, r)
+	words := map[string]bool{}
+	for _, f := range r.Findings {
+		for _, c := range f.Commands {
+			for _, stage := range c.Stages() {
+				for _, w := range stage {
+					words[w] = true
+				}
+			}
+		}
+	}
+	for _, want := range []string{ns, svcName, podName, "app=" + label, "app=" + farLabel,
+		"kubernetes.io/service-name=" + svcName} {
+		if !words[want] {
+			t.Errorf("no command has %q as one word; the findings:\n%s", want, describeCommands(r))
+		}
+	}
+}
+
+func describeCommands(r checks.Result) string {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		b.WriteString(f.Message + "\n")
+		for _, c := range f.Commands {
+			b.WriteString("  $ " + strconv.Quote(c.String()) + "\n")
+		}
+	}
+	return b.String()
 }

@@ -51,7 +51,7 @@ func TestVersionsNodesOnTestCluster(t *testing.T) {
 		if f.Severity != checks.StatusFail || f.Object == nil || f.Object.Kind != "Node" || f.Object.Name != "worker-v1-33" {
 			t.Errorf("finding = %+v", f)
 		}
-		if f.Commands[0] != "kubectl get nodes -o wide" {
+		if f.Commands[0].String() != "kubectl get nodes -o wide" {
 			t.Errorf("commands = %q", f.Commands)
 		}
 		if !strings.Contains(strings.Join(f.Evidence, "\n"), "server: v1.37.2") {

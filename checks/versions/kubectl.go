@@ -73,7 +73,7 @@ func inspectKubectl(ctx context.Context, search string, server *version.Version,
 			Message:  fmt.Sprintf("%s comes first on PATH but has no exec bit: the shell passes over it and runs %s", p, found.path),
 			File:     &checks.FileRef{Path: p},
 			Hint:     "Remove the stray file, or restore its exec bit if it is the kubectl you meant to run.",
-			Commands: []string{"ls -l " + checks.ShellQuote(p)},
+			Commands: []checks.Command{checks.Cmd("ls", "-l", p)},
 		})
 	}
 	if !found.executable {
@@ -108,7 +108,7 @@ func inspectKubectl(ctx context.Context, search string, server *version.Version,
 			Message:  fmt.Sprintf("kubectl %s at %s", displayVersion(client), found.path),
 			File:     &checks.FileRef{Path: found.path},
 			Evidence: []string{"path: " + found.path, "kubectl: " + displayVersion(client), "server: unknown"},
-			Commands: []string{"kubectl version --client"},
+			Commands: []checks.Command{checks.Cmd("kubectl", "version", "--client")},
 		})
 	} else {
 		findings = append(findings, kubectlSkewFinding(found.path, client, server))
@@ -224,7 +224,7 @@ func kubectlNoExecFinding(found lookedUp, search string) checks.Finding {
 		File:     &checks.FileRef{Path: found.path},
 		Evidence: evidence,
 		Hint:     hint,
-		Commands: []string{"ls -l " + checks.ShellQuote(found.path)},
+		Commands: []checks.Command{checks.Cmd("ls", "-l", found.path)},
 		Cause:    true,
 	}
 }
@@ -242,7 +242,7 @@ func kubectlForeignFinding(found lookedUp, hdr executable.Header, what string, s
 		Evidence: []string{"path: " + found.path, "first bytes: " + hdr.HexPrefix()},
 		Hint: fmt.Sprintf("Replace it with the %s/%s build of the server's release: %s",
 			runtime.GOOS, runtime.GOARCH, url),
-		Commands: []string{"file " + checks.ShellQuote(found.path), "od -A d -t x1 -N 20 " + checks.ShellQuote(found.path)},
+		Commands: []checks.Command{checks.Cmd("file", found.path), checks.Cmd("od", "-A", "d", "-t", "x1", "-N", "20", found.path)},
 		Cause:    true,
 	}
 }
@@ -262,7 +262,7 @@ func kubectlScriptFinding(found lookedUp, hdr executable.Header) checks.Finding 
 		File:     &checks.FileRef{Path: found.path},
 		Evidence: evidence,
 		Hint:     "Read the whole script. If it is not yours, call the binary it wraps by its full path, or reinstall kubectl.",
-		Commands: []string{"head -n 20 " + checks.ShellQuote(found.path)},
+		Commands: []checks.Command{checks.Cmd("head", "-n", "20", found.path)},
 	}
 }
 
@@ -273,7 +273,7 @@ func kubectlSkewFinding(path string, client, server *version.Version) checks.Fin
 		Message:  s.Sentence(),
 		File:     &checks.FileRef{Path: path},
 		Evidence: []string{"path: " + path, "kubectl: " + displayVersion(client), "server: " + displayVersion(server)},
-		Commands: []string{"kubectl version"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "version")},
 	}
 	if !s.Allowed {
 		f.Severity = checks.StatusFail
@@ -323,7 +323,7 @@ func runKubectlClientVersion(ctx context.Context, path, search string) (*version
 			File:     &checks.FileRef{Path: path},
 			Evidence: ev,
 			Hint:     "Run it by hand to see what it does; reinstall kubectl if it is damaged or replaced.",
-			Commands: []string{checks.ShellQuote(path) + " version --client"},
+			Commands: []checks.Command{checks.Cmd(path, "version", "--client")},
 			Cause:    true,
 		}
 	}

@@ -105,7 +105,7 @@ func TestInspectKubectlFixtures(t *testing.T) {
 			t.Fatalf("status = %v (%s), want fail", r.Status, r.Summary)
 		}
 		f := checktest.FindingWith(r, "kubectl v1.12 is 25 minors behind the server v1.37: the supported skew is one minor")
-		if f == nil || f.Severity != checks.StatusFail || f.Commands[0] != "kubectl version" {
+		if f == nil || f.Severity != checks.StatusFail || f.Commands[0].String() != "kubectl version" {
 			t.Fatalf("no skew failure in %+v", r.Findings)
 		}
 		if checktest.FindingWith(r, "is a script") == nil {

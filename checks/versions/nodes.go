@@ -312,7 +312,7 @@ func nodeVersionFindings(g *problemGroup, ref versionReference) []checks.Finding
 			f := nodeVersionFinding(g.problems, s, ref)
 			f.Message = "node " + s.ref.Name + ": " + f.Message
 			f.Object = &checks.ObjectRef{APIVersion: s.ref.APIVersion, Kind: s.ref.Kind, Name: s.ref.Name}
-			f.Commands = append(f.Commands, fmt.Sprintf("kubectl get node %s -o jsonpath='{.status.nodeInfo}'", s.ref.Name))
+			f.Commands = append(f.Commands, checks.Cmd("kubectl", "get", "node", s.ref.Name, "-o", "jsonpath={.status.nodeInfo}"))
 			if f.Cause {
 				f.Explains = []checks.ObjectRef{s.ref}
 			}
@@ -337,7 +337,7 @@ func nodeVersionFindings(g *problemGroup, ref versionReference) []checks.Finding
 
 // nodeVersionFinding describes the problems of one node (the first of a group).
 func nodeVersionFinding(problems []versionProblem, s versionSubject, ref versionReference) checks.Finding {
-	f := checks.Finding{Severity: worstProblem(problems), Message: joinProblems(problems), Commands: []string{"kubectl get nodes -o wide"}}
+	f := checks.Finding{Severity: worstProblem(problems), Message: joinProblems(problems), Commands: []checks.Command{checks.Cmd("kubectl", "get", "nodes", "-o", "wide")}}
 	f.Evidence = componentEvidence(s, problems, ref)
 	older, newer := false, false
 	for _, p := range problems {
@@ -357,7 +357,7 @@ func nodeVersionFinding(problems []versionProblem, s versionSubject, ref version
 	}
 	f.Hint = strings.Join(hints, " ")
 	if s.viaPods {
-		f.Commands = append(f.Commands, "kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide")
+		f.Commands = append(f.Commands, checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "k8s-app=kube-proxy", "-o", "wide"))
 	}
 	f.Cause = f.Severity == checks.StatusFail
 	return f
@@ -373,7 +373,7 @@ func controlPlaneVersionFinding(s versionSubject, problems []versionProblem, ref
 		Hint: fmt.Sprintf("A kubeadm control plane runs %s as a static pod: its image tag is in /etc/kubernetes/manifests/%s.yaml "+
 			"on the control-plane node; set it to the API server's release and the kubelet restarts the pod. "+
 			"A mutating webhook can also rewrite images: compare the manifest with the pod.", c, c),
-		Commands: []string{fmt.Sprintf("kubectl -n kube-system get pods -l component=%s -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image", c)},
+		Commands: []checks.Command{checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "component="+string(c), "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image")},
 		Cause:    worstProblem(problems) == checks.StatusFail,
 	}
 	if f.Cause {
@@ -466,6 +466,6 @@ func versionInventory(nodes, controlPlane []versionSubject, server *version.Vers
 		Severity: checks.StatusOK,
 		Message:  fmt.Sprintf("versions running on %d nodes and %d control-plane pods", len(nodes), len(controlPlane)),
 		Evidence: ev,
-		Commands: []string{"kubectl get nodes -o wide"},
+		Commands: []checks.Command{checks.Cmd("kubectl", "get", "nodes", "-o", "wide")},
 	}
 }

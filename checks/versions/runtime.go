@@ -25,7 +25,8 @@ var runtimeCheck = checks.Check{
 	Run:      runRuntimeVersions,
 }
 
-const runtimeColumnsCommand = "kubectl get nodes -o custom-columns=NAME:.metadata.name,RUNTIME:.status.nodeInfo.containerRuntimeVersion"
+// runtimeColumnsCommand lists every node's runtime; a Command is a value, so findings share it.
+var runtimeColumnsCommand = checks.Cmd("kubectl", "get", "nodes", "-o", "custom-columns=NAME:.metadata.name,RUNTIME:.status.nodeInfo.containerRuntimeVersion")
 
 func runRuntimeVersions(ctx context.Context, env *checks.Env) checks.Result {
 	nodes, err := kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes)
@@ -92,7 +93,7 @@ func judgeRuntimeVersions(nodes []*corev1.Node) checks.Result {
 			Severity: checks.StatusOK,
 			Message:  fmt.Sprintf("container runtimes on %d nodes", len(nodes)),
 			Evidence: runtimeGroupEvidence(groups),
-			Commands: []string{runtimeColumnsCommand},
+			Commands: []checks.Command{runtimeColumnsCommand},
 		})
 	}
 
@@ -132,7 +133,7 @@ func unversionedRuntimeFindings(nodes []*corev1.Node) []checks.Finding {
 			Message:  fmt.Sprintf("%d nodes report no container runtime version", len(nodes)),
 			Evidence: []string{"nodes: " + phrase.List(names, skewGroupNames)},
 			Hint:     hint,
-			Commands: []string{runtimeColumnsCommand},
+			Commands: []checks.Command{runtimeColumnsCommand},
 		}}
 	}
 	var out []checks.Finding
@@ -148,7 +149,7 @@ func unversionedRuntimeFindings(nodes []*corev1.Node) []checks.Finding {
 			Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: n.Name},
 			Evidence: []string{fmt.Sprintf("containerRuntimeVersion: %q", raw)},
 			Hint:     hint,
-			Commands: []string{fmt.Sprintf("kubectl get node %s -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}'", n.Name)},
+			Commands: []checks.Command{checks.Cmd("kubectl", "get", "node", n.Name, "-o", "jsonpath={.status.nodeInfo.containerRuntimeVersion}")},
 		})
 	}
 	return out
@@ -180,7 +181,7 @@ func mixedRuntimeFindings(groups []*runtimeGroup) []checks.Finding {
 			Hint: "One runtime across the cluster is the norm; a node on another one was rebuilt by hand or had " +
 				"its runtime swapped under the kubelet. Look at the odd node: `crictl version` and the kubelet's " +
 				"--container-runtime-endpoint.",
-			Commands: []string{runtimeColumnsCommand},
+			Commands: []checks.Command{runtimeColumnsCommand},
 		})
 	}
 	for _, n := range names {
@@ -198,7 +199,7 @@ func mixedRuntimeFindings(groups []*runtimeGroup) []checks.Finding {
 			Evidence: runtimeGroupEvidence(vs),
 			Hint: "During a rolling upgrade this is expected; otherwise a node was left behind or downgraded. " +
 				"Compare the runtime on the odd node (`" + safetext.Visible(n) + " --version`, `crictl version`) with the others.",
-			Commands: []string{runtimeColumnsCommand},
+			Commands: []checks.Command{runtimeColumnsCommand},
 		})
 	}
 	return out

@@ -23,12 +23,12 @@ func CalicoPolicy(u *unstructured.Unstructured, global bool) *Policy {
 		Name:        u.GetName(),
 		Annotations: u.GetAnnotations(),
 		order:       OrderLast,
-		Command:     fmt.Sprintf("kubectl -n %s get networkpolicies.crd.projectcalico.org %s -o yaml", u.GetNamespace(), u.GetName()),
+		Command:     checks.Cmd("kubectl", "-n", u.GetNamespace(), "get", "networkpolicies.crd.projectcalico.org", u.GetName(), "-o", "yaml"),
 	}
 	if global {
 		p.Flavour, p.Namespace = FlavourCalicoGlobal, ""
 		p.Ref.Kind, p.Ref.Namespace = "GlobalNetworkPolicy", ""
-		p.Command = fmt.Sprintf("kubectl get globalnetworkpolicies.crd.projectcalico.org %s -o yaml", u.GetName())
+		p.Command = checks.Cmd("kubectl", "get", "globalnetworkpolicies.crd.projectcalico.org", u.GetName(), "-o", "yaml")
 	}
 	spec, _ := u.Object["spec"].(map[string]any)
 	if o, ok := spec["order"]; ok {

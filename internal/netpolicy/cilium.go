@@ -25,12 +25,12 @@ func CiliumPolicy(u *unstructured.Unstructured, clusterwide bool) *Policy {
 		Name:        u.GetName(),
 		Annotations: u.GetAnnotations(),
 		order:       OrderLast,
-		Command:     fmt.Sprintf("kubectl -n %s get ciliumnetworkpolicy %s -o yaml", u.GetNamespace(), u.GetName()),
+		Command:     checks.Cmd("kubectl", "-n", u.GetNamespace(), "get", "ciliumnetworkpolicy", u.GetName(), "-o", "yaml"),
 	}
 	if clusterwide {
 		p.Flavour, p.Namespace = FlavourCiliumClusterwide, ""
 		p.Ref.Kind, p.Ref.Namespace = "CiliumClusterwideNetworkPolicy", ""
-		p.Command = fmt.Sprintf("kubectl get ciliumclusterwidenetworkpolicy %s -o yaml", u.GetName())
+		p.Command = checks.Cmd("kubectl", "get", "ciliumclusterwidenetworkpolicy", u.GetName(), "-o", "yaml")
 	}
 	var rules []map[string]any
 	var paths []string

@@ -22,7 +22,7 @@ func KubernetesPolicy(np *networkingv1.NetworkPolicy) *Policy {
 		Name:        np.Name,
 		Annotations: np.Annotations,
 		order:       orderKubernetes,
-		Command:     fmt.Sprintf("kubectl -n %s get networkpolicy %s -o yaml", np.Namespace, np.Name),
+		Command:     checks.Cmd("kubectl", "-n", np.Namespace, "get", "networkpolicy", np.Name, "-o", "yaml"),
 	}
 	sel, err := selectorFrom(&np.Spec.PodSelector)
 	if err != nil {

@@ -65,7 +65,7 @@ type Policy struct {
 	Parts       []*Part
 	// Unknown says why kockpit cannot evaluate the policy (a selector it cannot parse).
 	Unknown string
-	Command string // the kubectl command that shows it
+	Command checks.Command // the kubectl command that shows it
 }
 
 // Display is how findings name the policy: "NetworkPolicy team-a/deny-all".

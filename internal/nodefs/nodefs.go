@@ -113,7 +113,7 @@ func (n *FS) Unreadable(p string, err error) checks.Finding {
 		Message:  fmt.Sprintf("%s could not be read: %s", p, ErrorText(err)),
 		File:     n.Ref(p, 0, 0),
 		Hint:     "Run kockpit as root on the node (sudo), or check the file's permissions and mount.",
-		Commands: []string{"ls -la " + n.Sh(p)},
+		Commands: []checks.Command{checks.Cmd("ls", "-la", n.Display(p))},
 	}
 }
 

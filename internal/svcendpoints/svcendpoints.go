@@ -43,9 +43,9 @@ func Findings(svc *corev1.Service, groups []*netpolicy.PodGroup, slices []*disco
 		Object:   ServiceRef(svc),
 		Evidence: append([]string{fmt.Sprintf("EndpointSlices: %d, endpoints listed: %d, ready: 0", len(slices), listed),
 			fmt.Sprintf("pods selected: %d, Ready: %d", total, readyPods)}, states...),
-		Commands: []string{
-			fmt.Sprintf("kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s", svc.Namespace, svc.Name),
-			fmt.Sprintf("kubectl -n %s get pods -l %s -o wide", svc.Namespace, checks.ShellQuote(labels.SelectorFromSet(svc.Spec.Selector).String())),
+		Commands: []checks.Command{
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "endpointslices", "-l", "kubernetes.io/service-name="+svc.Name),
+			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pods", "-l", labels.SelectorFromSet(svc.Spec.Selector).String(), "-o", "wide"),
 		},
 	}
 	switch {
