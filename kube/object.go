@@ -341,7 +341,8 @@ func deeper(v any, limit int) bool {
 	return false
 }
 
-// redactStrings runs every string of an object through safetext.RedactSecrets, and replaces a
+// redactStrings runs every string of an object through safetext.RedactSecrets (a list of
+// strings through safetext.RedactArgs, as a container's command and args are), and replaces a
 // multi-line value under a name RedactSecrets treats as a credential ("token: |") whole.
 func redactStrings(v any) {
 	switch v := v.(type) {
@@ -358,11 +359,19 @@ func redactStrings(v any) {
 			}
 		}
 	case []any:
+		// A list of strings may be a command and its arguments, where a credential flag's
+		// value is the next item ("--password", "X"): redacted as arguments, not one by one.
+		args := make([]string, len(v))
 		for i, e := range v {
 			if s, ok := e.(string); ok {
-				v[i] = safetext.RedactSecrets(s)
+				args[i] = s
 			} else {
 				redactStrings(e)
+			}
+		}
+		for i, s := range safetext.RedactArgs(args) {
+			if _, ok := v[i].(string); ok {
+				v[i] = s
 			}
 		}
 	}
