@@ -1,6 +1,8 @@
 package safetext
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -54,4 +56,32 @@ func FuzzAnnotate(f *testing.F) {
 			t.Fatalf("Annotate is not idempotent on %q: %q, then %q", s, out, again)
 		}
 	})
+}
+
+// TestMessage: a message that quotes input is redacted, then shows its control, bidi,
+// invisible and look-alike characters, on one line; SafeError keeps the error's chain.
+func TestMessage(t *testing.T) {
+	in := "file \x1b[2J\x1b]0;owned\x07\u009b31m\u202Eevil\nname: --tok\u0435n=abc given"
+	got := Message(in)
+	for _, raw := range []string{"\x1b", "\x07", "\u009b", "\u202E", "\n", "abc"} {
+		if strings.Contains(got, raw) {
+			t.Errorf("Message(%q) = %q keeps %q", in, got, raw)
+		}
+	}
+	for _, shown := range []string{"␛[2J", "␛]0;owned␇", "<U+009B>31m", "⟨U+202E⟩evil", "␊name", "е⟨U+0435⟩n=<redacted> given"} {
+		if !strings.Contains(got, shown) {
+			t.Errorf("Message(%q) = %q, want %q in it", in, got, shown)
+		}
+	}
+	if again := Message(got); again != got {
+		t.Errorf("Message is not idempotent: %q, then %q", got, again)
+	}
+	base := errors.New("base")
+	err := Errorf("reading %s: %w", "x\x1by", base)
+	if !errors.Is(err, base) || err.Error() != "reading x␛y: base" {
+		t.Errorf("Errorf: %q, Is(base) %v", err, errors.Is(err, base))
+	}
+	if SafeError(nil) != nil || SafeError(err) != err {
+		t.Errorf("SafeError wraps nil or itself")
+	}
 }
