@@ -146,6 +146,9 @@ func yamlItems(d *doc, n *yaml.Node, depth int) error {
 	return nil
 }
 
+// yamlNodeName says what a node is without quoting it, as jsonValueName does: a document that
+// is a lone value may be anything pasted into the file, a token among them, and the error's
+// line and column already point at it.
 func yamlNodeName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -153,7 +156,15 @@ func yamlNodeName(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "an object"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "true or false"
+		case "!!null":
+			return "null"
+		}
+		return "a string"
 	}
 	return "an empty document"
 }

@@ -502,13 +502,14 @@ func (v *valueScanner) value(i int) (from, to int, ok bool) {
 }
 
 // valueEnds reports whether an unquoted value ends at s[i]: white space, a quote that closes
-// (followed by space, punctuation or the end), or the next parameter of a URL query.
+// (followed by space, punctuation or the end: `Pod "--token X": ...`), or the next parameter
+// of a URL query.
 func valueEnds(s string, i int) bool {
 	switch c := s[i]; {
 	case isSpace(c):
 		return true
 	case c == '"' || c == '\'' || c == '`':
-		return i+1 == len(s) || strings.IndexByte(" \t\r\n,;)]}", s[i+1]) >= 0
+		return i+1 == len(s) || strings.IndexByte(" \t\r\n\v\f,;:.)]}>", s[i+1]) >= 0
 	case c == '&':
 		j := i + 1
 		for j < len(s) && j < i+40 && (isWordByte(s[j]) || s[j] == '.' || s[j] == '-') {

@@ -216,6 +216,8 @@ func TestRedactSecretsKeepsTheMessage(t *testing.T) {
 		{`(set --token=abc).`, `(set --token=<redacted>).`},
 		{`"--token=abc" "--v=2"`, `"--token=<redacted>" "--v=2"`},
 		{`--token=abc, --v=2`, `--token=<redacted>, --v=2`},
+		{`Pod "--token abc": spec.containers must be a list`, `Pod "--token <redacted>": spec.containers must be a list`},
+		{`name "--password=abc".`, `name "--password=<redacted>".`},
 		{`'--password=p w' x`, `'--password=<redacted>' x`},
 		{`sh -c "kubectl --token=a b c get pods"`, `sh -c "kubectl --token=<redacted> b c get pods"`},
 		{`GET /api?token=abc&page=2 HTTP/1.1`, `GET /api?token=<redacted>&page=2 HTTP/1.1`},
