@@ -487,12 +487,12 @@ func (v *valueScanner) value(i int) (from, to int, ok bool) {
 		}
 		v.memoFrom, v.memoTo = i, end
 	}
-	// At most two characters of trailing punctuation: "--token=X," or "(--token X)." A
+	// At most two characters of trailing punctuation: "--token=X," or "(--token=false):". A
 	// closing bracket stays when the value opened one near its start: $(TOKEN).
 	for n := 0; n < 2 && end > i+1; n++ {
 		c := s[end-1]
 		open := strings.IndexByte(")]}", c)
-		if c != ',' && c != ';' && c != '.' &&
+		if strings.IndexByte(",;:.!?", c) < 0 &&
 			(open < 0 || strings.IndexByte(s[i:min(end, i+64)], "([{"[open]) >= 0) {
 			break
 		}

@@ -214,6 +214,8 @@ func TestRedactSecretsKeepsTheMessage(t *testing.T) {
 		{`flags --token, --password and --client-secret are deprecated`, `flags --token, --password and --client-secret are deprecated`},
 		{`a bearer token is required, got Bearer abc123`, `a bearer token is required, got Bearer <redacted>`},
 		{`(set --token=abc).`, `(set --token=<redacted>).`},
+		{`anonymous requests are refused (--anonymous-auth=false): the probes fail`, `anonymous requests are refused (--anonymous-auth=false): the probes fail`},
+		{`is --token=abc?`, `is --token=<redacted>?`},
 		{`"--token=abc" "--v=2"`, `"--token=<redacted>" "--v=2"`},
 		{`--token=abc, --v=2`, `--token=<redacted>, --v=2`},
 		{`Pod "--token abc": spec.containers must be a list`, `Pod "--token <redacted>": spec.containers must be a list`},
