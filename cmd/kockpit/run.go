@@ -19,6 +19,7 @@ import (
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
+	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/scenarios"
 )
 
@@ -104,7 +105,7 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 		env.Snapshot = snap
 		if env.Host, err = o.unpackDemoNode(); err != nil {
 			// The cluster part of the demo still runs; the host checks say "not on a node".
-			fmt.Fprintf(o.streams.ErrOut, "kockpit: the demo runs without its node: %v (fix: point TMPDIR at a writable directory)\n", err)
+			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message(fmt.Sprintf("the demo runs without its node: %v (fix: point TMPDIR at a writable directory)", err)))
 		}
 		return env, report.Source{Kind: "files", Path: snap.Source()}, nil
 	case o.snapshot != "":
@@ -129,7 +130,7 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 		src := report.Source{Kind: "none"}
 		if kc != nil {
 			src.Context = kc.Context
-			fmt.Fprintf(o.streams.ErrOut, "kockpit: no cluster to talk to from the kubeconfig: %v\n", err)
+			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message("no cluster to talk to from the kubeconfig: "+err.Error()))
 		}
 		return env, src, nil
 	}
