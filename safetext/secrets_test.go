@@ -453,3 +453,43 @@ func FuzzRedactSecrets(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactSecretLinesLookalikeNames: on a node, a file's excerpt redacts a credential whose
+// name is spelled with look-alike or invisible characters, on its line or under its key.
+func TestRedactSecretLinesLookalikeNames(t *testing.T) {
+	in := []string{
+		"    - --tok\u0435n=flag-secret",
+		"    - --client-s\u0435cret",
+		"    - item-secret",
+		"tok\u200ben: |",
+		"  block-secret",
+		"- name: DB_PASSW\u041eRD", // Cyrillic О
+		"  value: env-secret",
+	}
+	got := strings.Join(RedactSecretLines(in, 0, len(in)), "\n")
+	for _, secret := range []string{"flag-secret", "item-secret", "block-secret", "env-secret"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("%q survived:\n%s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "--tok\u0435n=<redacted>") {
+		t.Errorf("the name was not kept as it is:\n%s", got)
+	}
+}
+
+// BenchmarkRedactSecretsTypical: the lines a report and the cockpit redact all the time, most
+// of which hold no credential.
+func BenchmarkRedactSecretsTypical(b *testing.B) {
+	lines := []string{
+		"Pod kube-system/kube-apiserver-cp1: kube-apiserver-cp1: --enable-admission-plugins is given 2 times with different values",
+		`forward sends queries for . to "/etc/resolv.conf", which CoreDNS cannot use, so names outside the cluster do not resolve`,
+		"  - --service-account-key-file=/etc/kubernetes/pki/sa.pub",
+		"kubectl -n kube-system get pod kube-apiserver-cp1 -o jsonpath='{.spec.containers[0].command}'",
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			RedactSecrets(l)
+		}
+	}
+}
