@@ -180,6 +180,7 @@ func TestSnapshotErrorsRedactQuotedInput(t *testing.T) {
 		"a bare JWT":                  {"token.yaml", jwt + "\n", "c2lnbmF0dXJl", ""},
 		"a bare opaque token":         {"token.yaml", opaque + "\n", opaque, ""},
 		"a bare number":               {"n.yaml", "12345678901234567890\n", "12345678901234567890", ""},
+		"words with a flag's value":   {"w.yaml", "run it with --password hunter2-words\n", "hunter2-words", `found "run it with --password <redacted>"`},
 		"a token as a List item":      {"list.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + github + "\n", "0123456789abcdefghij", ""},
 		"an opaque token as an item":  {"list.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + opaque + "\n", opaque, ""},
 		"a token as apiVersion":       {"a.yaml", "apiVersion: " + aws + "/v1/x\nkind: Pod\n", aws, ""},

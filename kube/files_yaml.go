@@ -146,9 +146,10 @@ func yamlItems(d *doc, n *yaml.Node, depth int) error {
 	return nil
 }
 
-// yamlNodeName says what a node is without quoting it, as jsonValueName does: a document that
-// is a lone value may be anything pasted into the file, a token among them, and the error's
-// line and column already point at it.
+// yamlNodeName says what a node is. A lone value is quoted only when it reads as words (text
+// pasted into the file by mistake), and then redacted like any message: one word may be
+// anything, a token among them, so it is named by its type, as jsonValueName does, and the
+// error's line and column point at it.
 func yamlNodeName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -163,6 +164,9 @@ func yamlNodeName(n *yaml.Node) string {
 			return "true or false"
 		case "!!null":
 			return "null"
+		}
+		if v := strings.TrimSpace(n.Value); strings.ContainsAny(v, " \t") && len(v) <= 80 {
+			return fmt.Sprintf("%q", v)
 		}
 		return "a string"
 	}
