@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // DefaultRequestTimeout bounds every request when --request-timeout is not given: kockpit must
@@ -56,7 +58,8 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	kc := &Kubeconfig{Files: loader.ConfigAccess().GetLoadingPrecedence()}
 	raw, err := loader.RawConfig()
 	if err != nil {
-		return nil, nil, err
+		// client-go names the file and quotes what it could not read raw.
+		return nil, nil, safetext.SafeError(err)
 	}
 	kc.Raw = raw
 	kc.Context = raw.CurrentContext
@@ -68,7 +71,7 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
-		return nil, kc, err
+		return nil, kc, safetext.SafeError(err)
 	}
 	if len(raw.Contexts) == 0 && cfg.Host != "" {
 		kc.InCluster = true
@@ -92,7 +95,7 @@ func serverNamed(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, 
 	}
 	ctx, ok := raw.Contexts[context]
 	if !ok {
-		return fmt.Errorf("context %q is not in the kubeconfig", context)
+		return safetext.Errorf("context %q is not in the kubeconfig", context)
 	}
 	cluster := ctx.Cluster
 	if flags.ClusterName != nil && *flags.ClusterName != "" {
@@ -101,9 +104,9 @@ func serverNamed(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, 
 	c, ok := raw.Clusters[cluster]
 	switch {
 	case !ok:
-		return fmt.Errorf("context %q names cluster %q, which is not in the kubeconfig", context, cluster)
+		return safetext.Errorf("context %q names cluster %q, which is not in the kubeconfig", context, cluster)
 	case c.Server == "":
-		return fmt.Errorf("cluster %q in the kubeconfig has no server", cluster)
+		return safetext.Errorf("cluster %q in the kubeconfig has no server", cluster)
 	}
 	return nil
 }
@@ -125,11 +128,11 @@ func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
 	proto.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	cs, err := kubernetes.NewForConfig(proto)
 	if err != nil {
-		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
+		return nil, safetext.Errorf("building the Kubernetes client: %w", err)
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("building the dynamic client: %w", err)
+		return nil, safetext.Errorf("building the dynamic client: %w", err)
 	}
 	return &Cluster{Config: cfg, Clientset: cs, Dynamic: dyn, Server: cfg.Host, RequestTimeout: cfg.Timeout}, nil
 }

@@ -68,3 +68,40 @@ users:
 		})
 	}
 }
+
+// TestKubeconfigErrorsShowInputSafely: client-go quotes the kubeconfig's file name and what it
+// could not read raw; Connect's errors show their control and bidi characters and no token.
+func TestKubeconfigErrorsShowInputSafely(t *testing.T) {
+	const evil = "\x1b[2J\x1b]0;owned\x07\u009b31m\u202Egnp.\n"
+	cases := []struct{ name, file, content string }{
+		{"unparsable", "config" + evil, "apiVersion: v1\nkind: Config\nusers: [\n"},
+		{"a token where a list goes", "config" + evil, "apiVersion: v1\nkind: Config\nusers: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl\n"},
+		{"missing context", "config", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:6443\"}\n" +
+			"contexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: \"gone\\e[2J\\u202E\"\n"},
+		{"a server URL that does not parse", "config", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://admin:hunter2@::1\\e[2J:6443\"}\n" +
+			"contexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), c.file)
+			if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			flags := genericclioptions.NewConfigFlags(false)
+			flags.KubeConfig = &path
+			_, _, err := Connect(flags, "test")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, raw := range []string{"\x1b", "\x07", "\u009b", "\u202E", "\n", "c2lnbmF0dXJl", "hunter2"} {
+				if strings.Contains(msg, raw) {
+					t.Errorf("the error holds %q: %q", raw, msg)
+				}
+			}
+			if strings.Contains(c.file, evil) && !strings.Contains(msg, "config␛[2J␛]0;owned␇<U+009B>31m⟨U+202E⟩gnp.␊") {
+				t.Errorf("the file name is not shown: %q", msg)
+			}
+		})
+	}
+}

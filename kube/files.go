@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // loadFix is what to do when the path holds no snapshot at all.
@@ -25,7 +26,7 @@ const loadFix = "pass a file or directory written by `kubectl get -A -o yaml` or
 func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, &InputError{File: path, Msg: pathErrorText(err), Fix: loadFix}
+		return nil, newInputError(path, 0, 0, pathErrorText(err), loadFix)
 	}
 	if fi.IsDir() {
 		return load(ctx, os.DirFS(path), ".", path, func(p string) string {
@@ -48,7 +49,7 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, &InputError{File: display(root), Msg: "no .yaml, .yml or .json files in this directory", Fix: loadFix}
+		return nil, newInputError(display(root), 0, 0, "no .yaml, .yml or .json files in this directory", loadFix)
 	}
 	src := &fileSource{name: name, kinds: map[schema.GroupKind]*kindObjects{}}
 	l := &loader{ctx: ctx, src: src}
@@ -58,7 +59,7 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 		}
 	}
 	if l.docs == 0 {
-		return nil, &InputError{File: display(root), Msg: "no Kubernetes objects: every document is empty", Fix: loadFix}
+		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
 	}
 	s := newSnapshot(ctx, src)
 	s.name = name
@@ -126,7 +127,7 @@ func convertForm(r Resource, objs []runtime.Object) ([]runtime.Object, error) {
 	_, unstr := objs[0].(*unstructured.Unstructured)
 	if unstr != r.Typed {
 		if r.Typed && objs[0].GetObjectKind().GroupVersionKind().Version != r.Version {
-			return nil, fmt.Errorf("the files have %s, not %s", objs[0].GetObjectKind().GroupVersionKind(), r.APIVersion())
+			return nil, safetext.Errorf("the files have %s, not %s", objs[0].GetObjectKind().GroupVersionKind(), r.APIVersion())
 		}
 		return objs, nil
 	}
@@ -146,7 +147,7 @@ func convertObject(r Resource, o runtime.Object) (runtime.Object, error) {
 	if !r.Typed {
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 		if err != nil {
-			return nil, fmt.Errorf("converting %s to unstructured: %w", gvk.Kind, err)
+			return nil, safetext.Errorf("converting %s to unstructured: %w", gvk.Kind, err)
 		}
 		u := &unstructured.Unstructured{Object: m}
 		u.SetGroupVersionKind(o.GetObjectKind().GroupVersionKind())
@@ -154,14 +155,14 @@ func convertObject(r Resource, o runtime.Object) (runtime.Object, error) {
 	}
 	u := o.(*unstructured.Unstructured)
 	if u.GroupVersionKind() != gvk {
-		return nil, fmt.Errorf("the files have %s, not %s", u.GroupVersionKind(), gvk)
+		return nil, safetext.Errorf("the files have %s, not %s", u.GroupVersionKind(), gvk)
 	}
 	obj, err := scheme.Scheme.New(gvk)
 	if err != nil {
-		return nil, fmt.Errorf("no Go type for %s: %w", gvk, err)
+		return nil, safetext.Errorf("no Go type for %s: %w", gvk, err)
 	}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
-		return nil, fmt.Errorf("%s %s: %w", gvk.Kind, objectName(u), err)
+		return nil, safetext.Errorf("%s %s: %w", gvk.Kind, objectName(u), err)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	return obj, nil

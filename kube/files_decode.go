@@ -20,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	sigsjson "sigs.k8s.io/json"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // maxListDepth bounds Lists of Lists: kubectl writes one level, deeper is a broken file.
@@ -53,13 +55,13 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 func (l *loader) loadFile(fsys fs.FS, p, file string) error {
 	if err := l.ctx.Err(); err != nil {
-		return fmt.Errorf("loading %s: %w", file, err)
+		return safetext.Errorf("loading %s: %w", file, err)
 	}
 	data, err := readFile(fsys, p, file)
 	if err != nil {
 		return err
 	}
-	l.file, l.data = file, bytes.TrimPrefix(data, utf8BOM)
+	l.file, l.data = safetext.Message(file), bytes.TrimPrefix(data, utf8BOM)
 	defer func() { l.data = nil }() // the objects are decoded; the bytes can go
 	if looksLikeJSON(l.data) {
 		return l.loadJSON()

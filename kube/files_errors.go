@@ -21,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	sigsjson "sigs.k8s.io/json"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // InputError is malformed snapshot input, located as precisely as the input allows.
@@ -32,11 +34,21 @@ type InputError struct {
 	Fix    string
 }
 
-// Error formats FILE:LINE:COL: MSG (fix: FIX), leaving out the parts that are not known.
+// newInputError makes an InputError whose parts are safe to print as they are: the file name
+// and the message quote input (a name from a directory, an apiVersion, a value the decoder
+// choked on), so they go through safetext.Message, which redacts credentials and shows
+// control, bidi and look-alike characters. Every InputError is made here.
+func newInputError(file string, line, column int, msg, fix string) *InputError {
+	return &InputError{File: safetext.Message(file), Line: line, Column: column,
+		Msg: safetext.Message(msg), Fix: safetext.Message(fix)}
+}
+
+// Error formats FILE:LINE:COL: MSG (fix: FIX), leaving out the parts that are not known. The
+// parts are made safe again, for an InputError built by hand.
 func (e *InputError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File + ":")
+		b.WriteString(safetext.Message(e.File) + ":")
 	}
 	if e.Line > 0 {
 		b.WriteString(strconv.Itoa(e.Line) + ":")
@@ -47,9 +59,9 @@ func (e *InputError) Error() string {
 	if b.Len() > 0 {
 		b.WriteString(" ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(safetext.Message(e.Msg))
 	if e.Fix != "" {
-		b.WriteString(" (fix: " + e.Fix + ")")
+		b.WriteString(" (fix: " + safetext.Message(e.Fix) + ")")
 	}
 	return b.String()
 }
@@ -122,13 +134,11 @@ func (l *loader) errorAt(at *docError, d *doc, msg, fix string) error {
 	if at != nil && (at.node != nil || d.node == nil) {
 		off, node = at.off, at.node
 	}
-	e := &InputError{File: l.file, Msg: msg, Fix: fix}
+	line, col := lineCol(l.data, off)
 	if node != nil {
-		e.Line, e.Column = node.Line, node.Column
-	} else {
-		e.Line, e.Column = lineCol(l.data, off)
+		line, col = node.Line, node.Column
 	}
-	return e
+	return newInputError(l.file, line, col, msg, fix)
 }
 
 // lineCol turns a byte offset into a 1-based line and column (in characters).
@@ -140,18 +150,15 @@ func lineCol(data []byte, off int) (line, col int) {
 
 func (l *loader) jsonError(err error) error {
 	var de *docError
-	e := &InputError{File: l.file}
 	switch {
 	case errors.As(err, &de):
-		e.Line, e.Column = lineCol(l.data, de.off)
-		e.Msg = de.msg
+		line, col := lineCol(l.data, de.off)
+		return newInputError(l.file, line, col, de.msg, "")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		e.Line, e.Column = lineCol(l.data, len(l.data))
-		e.Msg, e.Fix = "JSON ends in the middle of a value", "the file is truncated: export it again"
-	default:
-		e.Msg = "JSON: " + err.Error()
+		line, col := lineCol(l.data, len(l.data))
+		return newInputError(l.file, line, col, "JSON ends in the middle of a value", "the file is truncated: export it again")
 	}
-	return e
+	return newInputError(l.file, 0, 0, "JSON: "+err.Error(), "")
 }
 
 // jsonSyntaxError locates a decoder's syntax error in an object that starts at off.
@@ -164,9 +171,8 @@ func (l *loader) jsonSyntaxError(off int, err error) error {
 	if !ok {
 		return nil
 	}
-	e := &InputError{File: l.file, Msg: "JSON syntax error: " + strings.TrimPrefix(err.Error(), "json: ")}
-	e.Line, e.Column = lineCol(l.data, off+int(at)-1)
-	return e
+	line, col := lineCol(l.data, off+int(at)-1)
+	return newInputError(l.file, line, col, "JSON syntax error: "+strings.TrimPrefix(err.Error(), "json: "), "")
 }
 
 // yamlLine finds the line in a go-yaml error: "yaml: line 3: did not find expected key".
@@ -174,6 +180,13 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?(?:unmarshal errors:\s*)?line (\d
 
 // yamlError makes an InputError of a go-yaml error, at its line when it has one.
 func (l *loader) yamlError(err error, line int, prefix string) error {
+	line, msg := yamlProblem(err, line)
+	return newInputError(l.file, line, 0, prefix+msg, "")
+}
+
+// yamlProblem is a go-yaml error's problem, as go-yaml words it (with what it quotes of the
+// input raw), and its line when it says one.
+func yamlProblem(err error, line int) (int, string) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -183,7 +196,7 @@ func (l *loader) yamlError(err error, line int, prefix string) error {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	return &InputError{File: l.file, Line: line, Msg: prefix + msg}
+	return line, msg
 }
 
 // yamlSyntaxError locates a syntax error. go-yaml v3 reports parser errors ("did not find
@@ -191,19 +204,21 @@ func (l *loader) yamlError(err error, line int, prefix string) error {
 // knows one; go-yaml v2 reports the 0-based line of the offending token, so on this rare path v2
 // parses again to say where. Scanner errors v3 already reports 1-based.
 func (l *loader) yamlSyntaxError(err error) error {
-	e := l.yamlError(err, 0, "YAML syntax error: ").(*InputError)
-	problem := strings.TrimPrefix(e.Msg, "YAML syntax error: ")
+	line, problem := yamlProblem(err, 0)
+	col := 0
 	if m := unknownAnchor.FindStringSubmatch(problem); m != nil {
 		// go-yaml does not say where; the first use of the alias is where to look.
 		if i := bytes.Index(l.data, []byte("*"+m[1])); i >= 0 {
-			e.Line, e.Column = lineCol(l.data, i)
+			line, col = lineCol(l.data, i)
 		}
-		return e
+	} else if yamlParserErrors[problem] {
+		line = l.yamlV2Line(problem, line+1)
 	}
-	if !yamlParserErrors[problem] {
-		return e
-	}
-	e.Line++
+	return newInputError(l.file, line, col, "YAML syntax error: "+problem, "")
+}
+
+// yamlV2Line is the line go-yaml v2 gives the problem at, or line when it gives none.
+func (l *loader) yamlV2Line(problem string, line int) int {
 	dec := yamlv2.NewDecoder(bytes.NewReader(l.data))
 	for {
 		var v any
@@ -213,9 +228,9 @@ func (l *loader) yamlSyntaxError(err error) error {
 		}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil && m[2] == problem {
 			n, _ := strconv.Atoi(m[1])
-			e.Line = n + 1
+			line = n + 1
 		}
-		return e
+		return line
 	}
 }
 

@@ -4,7 +4,10 @@ package kube
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -100,5 +103,109 @@ func TestInputErrorFormat(t *testing.T) {
 		if got := tc.e.Error(); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// hostile is what a crafted name or value carries to take over a terminal or hide itself: a
+// screen clear, an OSC title, a C1 CSI (as U+009B and as a raw byte), a bidi override, a
+// newline. rawHostile are its bytes that must never reach stderr; shownHostile what shows them.
+const hostile = "\x1b[2J\x1b]0;owned\x07\u009b31m\u202Egnp.\n"
+
+var (
+	rawHostile   = []string{"\x1b", "\x07", "\u009b", "\u202E", "\n"}
+	shownHostile = []string{"␛[2J", "␛]0;owned␇", "<U+009B>31m", "⟨U+202E⟩", "␊"}
+)
+
+// TestSnapshotErrorsShowInputSafely: a file name from a snapshot directory and an apiVersion
+// value are quoted in errors with their control, bidi and newline characters shown, not raw,
+// whichever error quotes them.
+func TestSnapshotErrorsShowInputSafely(t *testing.T) {
+	yamlHostile := `"v1\e[2J\e]0;owned\a\x9b31m\u202Egnp.\n"` // the same, in YAML's escapes
+	for name, tc := range map[string]struct{ file, data string }{
+		"version kockpit does not read": {"pods" + hostile + ".yaml", "apiVersion: " + yamlHostile + "\nkind: Pod\nmetadata: {name: p}\n"},
+		"apiVersion not GROUP/VERSION":  {"a" + hostile + ".yaml", "apiVersion: " + strings.Replace(yamlHostile, "v1", "a/b/c", 1) + "\nkind: Pod\n"},
+		"kind with no apiVersion":       {"b.yaml", "kind: " + yamlHostile + "\nmetadata: {name: p}\n"},
+		"bad field of a named object":   {"c.json", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\u001b[2J\u001b]0;owned\u0007\u009b31m\u202egnp.\n"},"spec":{"containers":3}}`},
+		"YAML syntax error":             {"d" + hostile + ".yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n\tname: a\n"},
+		"JSON syntax error":             {"e" + hostile + ".json", `{"apiVersion":"v1","kind":"Pod",}`},
+		"unknown anchor":                {"f.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: *\u202Egnp}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadSnapshot(context.Background(), dir)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want *InputError, got %T: %v", err, err)
+			}
+			msg := err.Error()
+			for _, raw := range rawHostile {
+				for what, s := range map[string]string{"Error()": msg, "File": ie.File, "Msg": ie.Msg, "Fix": ie.Fix} {
+					if strings.Contains(s, raw) {
+						t.Errorf("%s holds a raw %q: %q", what, raw, s)
+					}
+				}
+			}
+			if strings.Contains(tc.file, hostile) || strings.Contains(tc.data, `\e`) {
+				for _, shown := range shownHostile {
+					if !strings.Contains(msg, shown) {
+						t.Errorf("%q does not show %q", msg, shown)
+					}
+				}
+			}
+		})
+	}
+	// A file name that is not UTF-8 is shown by its bytes.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x\x9by.yaml"), []byte("kind: Pod\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSnapshot(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "x<0x9b>y.yaml") {
+		t.Errorf("a raw 0x9b byte in a file name: %v", err)
+	}
+}
+
+// TestSnapshotErrorsRedactQuotedInput: an unparsable manifest's error never repeats a token the
+// manifest holds, whether the document is the bare token or a field quotes one.
+func TestSnapshotErrorsRedactQuotedInput(t *testing.T) {
+	const (
+		jwt    = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl"
+		github = "ghp_0123456789abcdefghijABCDEFGHIJ012345"
+		aws    = "AKIAIOSFODNN7EXAMPLE"
+		opaque = "Zx8Kq2mP9vLw3Rt7YbQ4"
+	)
+	for name, tc := range map[string]struct{ file, data, secret, keep string }{
+		"a bare JWT":                  {"token.yaml", jwt + "\n", "c2lnbmF0dXJl", ""},
+		"a bare opaque token":         {"token.yaml", opaque + "\n", opaque, ""},
+		"a bare number":               {"n.yaml", "12345678901234567890\n", "12345678901234567890", ""},
+		"words with a flag's value":   {"w.yaml", "run it with --password hunter2-words\n", "hunter2-words", `found "run it with --password <redacted>"`},
+		"a token as a List item":      {"list.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + github + "\n", "0123456789abcdefghij", ""},
+		"an opaque token as an item":  {"list.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + opaque + "\n", opaque, ""},
+		"a token as apiVersion":       {"a.yaml", "apiVersion: " + aws + "/v1/x\nkind: Pod\n", aws, ""},
+		"a token as the version":      {"a.yaml", "apiVersion: " + aws + "\nkind: Pod\nmetadata: {name: p}\n", aws, ""},
+		"a token in the name":         {"a.json", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + jwt + `"},"spec":{"containers":3}}`, "c2lnbmF0dXJl", ""},
+		"a flag's value in the name":  {"a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: \"--token s3cr3t-v4lue\"}\nspec: {containers: 3}\n", "s3cr3t-v4lue", `Pod "--token <redacted>": spec.containers must be a list`},
+		"a token in the file name":    {github + ".yaml", "kind: Pod\n", "0123456789abcdefghij", ""},
+		"a token as an unknown alias": {"a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: *" + github + "}\n", "0123456789abcdefghij", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadSnapshot(context.Background(), dir)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want *InputError, got %T: %v", err, err)
+			}
+			if strings.Contains(err.Error(), tc.secret) || strings.Contains(ie.Msg, tc.secret) || strings.Contains(ie.File, tc.secret) {
+				t.Errorf("the error repeats %q: %v", tc.secret, err)
+			}
+			if tc.keep != "" && !strings.Contains(err.Error(), tc.keep) {
+				t.Errorf("the error lost %q: %v", tc.keep, err)
+			}
+		})
 	}
 }

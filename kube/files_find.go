@@ -29,7 +29,7 @@ func snapshotFiles(fsys fs.FS, root string, display func(string) string) ([]stri
 			if p == root {
 				fix = loadFix
 			}
-			return &InputError{File: display(p), Msg: pathErrorText(err), Fix: fix}
+			return newInputError(display(p), 0, 0, pathErrorText(err), fix)
 		}
 		hidden := p != root && strings.HasPrefix(d.Name(), ".")
 		switch {
@@ -69,12 +69,12 @@ func pathErrorText(err error) string {
 func readFile(fsys fs.FS, p, file string) ([]byte, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
-		return nil, &InputError{File: file, Msg: pathErrorText(err)}
+		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, &InputError{File: file, Msg: pathErrorText(err)}
+		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
 	}
 	if fi.Size() > maxFileSize {
 		return nil, tooBig(file)
@@ -82,7 +82,7 @@ func readFile(fsys fs.FS, p, file string) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
 	// The limit also holds for files whose size Stat does not know (pipes).
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
-		return nil, &InputError{File: file, Msg: "reading: " + pathErrorText(err)}
+		return nil, newInputError(file, 0, 0, "reading: "+pathErrorText(err), "")
 	}
 	if buf.Len() > maxFileSize {
 		return nil, tooBig(file)
@@ -91,6 +91,6 @@ func readFile(fsys fs.FS, p, file string) ([]byte, error) {
 }
 
 func tooBig(file string) error {
-	return &InputError{File: file, Msg: fmt.Sprintf("larger than the %d MiB kockpit reads from one file", maxFileSize>>20),
-		Fix: "split it, for example one file per kind: `kubectl get pods -A -o yaml > pods.yaml`"}
+	return newInputError(file, 0, 0, fmt.Sprintf("larger than the %d MiB kockpit reads from one file", maxFileSize>>20),
+		"split it, for example one file per kind: `kubectl get pods -A -o yaml > pods.yaml`")
 }

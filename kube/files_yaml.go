@@ -146,6 +146,10 @@ func yamlItems(d *doc, n *yaml.Node, depth int) error {
 	return nil
 }
 
+// yamlNodeName says what a node is. A lone value is quoted only when it reads as words (text
+// pasted into the file by mistake), and then redacted like any message: one word may be
+// anything, a token among them, so it is named by its type, as jsonValueName does, and the
+// error's line and column point at it.
 func yamlNodeName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -153,7 +157,18 @@ func yamlNodeName(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "an object"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "true or false"
+		case "!!null":
+			return "null"
+		}
+		if v := strings.TrimSpace(n.Value); strings.ContainsAny(v, " \t") && len(v) <= 80 {
+			return fmt.Sprintf("%q", v)
+		}
+		return "a string"
 	}
 	return "an empty document"
 }

@@ -142,7 +142,7 @@ func FetchObject(ctx context.Context, s *Snapshot, key ObjectKey) (*ObjectDetail
 func (s *Snapshot) resourceFor(ctx context.Context, key ObjectKey) (Resource, error) {
 	gv, err := schema.ParseGroupVersion(key.APIVersion)
 	if err != nil {
-		return Resource{}, fmt.Errorf("%s: bad apiVersion %q: %w", key, key.APIVersion, err)
+		return Resource{}, safetext.Errorf("%s: bad apiVersion %q: %w", key, key.APIVersion, err)
 	}
 	gk := schema.GroupKind{Group: gv.Group, Kind: key.Kind}
 	if r, ok := ResourceForGroupKind(gk); ok {
@@ -154,20 +154,20 @@ func (s *Snapshot) resourceFor(ctx context.Context, key ObjectKey) (Resource, er
 		}
 	}
 	if s.cluster == nil {
-		return Resource{}, fmt.Errorf("%s: %s objects are not in snapshot files kockpit reads", key, key.Kind)
+		return Resource{}, safetext.Errorf("%s: %s objects are not in snapshot files kockpit reads", key, key.Kind)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cluster.requestTimeout())
 	defer cancel()
 	list, err := s.cluster.Clientset.Discovery().ServerResourcesForGroupVersion(gv.String())
 	if err != nil || ctx.Err() != nil {
-		return Resource{}, fmt.Errorf("%s: finding the resource of kind %s in %s: %v", key, key.Kind, gv, err)
+		return Resource{}, safetext.Errorf("%s: finding the resource of kind %s in %s: %v", key, key.Kind, gv, err)
 	}
 	for _, ar := range list.APIResources {
 		if ar.Kind == key.Kind && !strings.Contains(ar.Name, "/") {
 			return Resource{Group: gv.Group, Version: gv.Version, Resource: ar.Name, Kind: ar.Kind, Namespaced: ar.Namespaced}, nil
 		}
 	}
-	return Resource{}, fmt.Errorf("%s: the API server serves no kind %s in %s", key, key.Kind, gv)
+	return Resource{}, safetext.Errorf("%s: the API server serves no kind %s in %s", key, key.Kind, gv)
 }
 
 func (s *Snapshot) getLive(ctx context.Context, r Resource, key ObjectKey) (map[string]any, error) {
@@ -184,7 +184,7 @@ func (s *Snapshot) getLive(ctx context.Context, r Resource, key ObjectKey) (map[
 		u, err = ri.Get(ctx, key.Name, metav1.GetOptions{})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("getting %s: %w", key, err)
+		return nil, safetext.Errorf("getting %s: %w", key, err)
 	}
 	return u.Object, nil
 }
@@ -192,7 +192,7 @@ func (s *Snapshot) getLive(ctx context.Context, r Resource, key ObjectKey) (map[
 func (s *Snapshot) findInSnapshot(ctx context.Context, r Resource, key ObjectKey) (map[string]any, error) {
 	objs, err := s.List(ctx, r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, safetext.Errorf("%s: %w", key, err)
 	}
 	for _, o := range objs {
 		m, err := metaOf(o)
@@ -203,7 +203,7 @@ func (s *Snapshot) findInSnapshot(ctx context.Context, r Resource, key ObjectKey
 			return toUnstructured(o)
 		}
 	}
-	return nil, fmt.Errorf("%s is not in the snapshot (%s)", key, s.Source())
+	return nil, safetext.Errorf("%s is not in the snapshot (%s)", key, s.Source())
 }
 
 func metaOf(o runtime.Object) (metav1.Object, error) {
@@ -257,7 +257,7 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 func objectYAML(u *unstructured.Unstructured) (string, error) {
 	if deeper(u.Object, maxYAMLDepth) {
 		key := ObjectKey{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
-		return "", fmt.Errorf("%s nests more than %d levels deep, and objects nest a few dozen at most: kockpit does not write it as YAML, "+
+		return "", safetext.Errorf("%s nests more than %d levels deep, and objects nest a few dozen at most: kockpit does not write it as YAML, "+
 			"whose indentation grows with the square of the depth (50 KB nested 10000 deep is 100 MB of YAML); `kubectl get -o json` shows it",
 			key, maxYAMLDepth)
 	}
@@ -293,7 +293,7 @@ func objectYAML(u *unstructured.Unstructured) (string, error) {
 	redactStrings(u.Object)
 	b, err := yaml.Marshal(u.Object)
 	if err != nil {
-		return "", fmt.Errorf("writing %s as YAML: %w", u.GetKind(), err)
+		return "", safetext.Errorf("writing %s as YAML: %w", u.GetKind(), err)
 	}
 	// What no field name gives away: a --token=... argument, a kubeconfig in a ConfigMap.
 	text := safetext.RedactSecrets(string(b))
@@ -341,7 +341,8 @@ func deeper(v any, limit int) bool {
 	return false
 }
 
-// redactStrings runs every string of an object through safetext.RedactSecrets, and replaces a
+// redactStrings runs every string of an object through safetext.RedactSecrets (a list of
+// strings through safetext.RedactArgs, as a container's command and args are), and replaces a
 // multi-line value under a name RedactSecrets treats as a credential ("token: |") whole.
 func redactStrings(v any) {
 	switch v := v.(type) {
@@ -358,11 +359,19 @@ func redactStrings(v any) {
 			}
 		}
 	case []any:
+		// A list of strings may be a command and its arguments, where a credential flag's
+		// value is the next item ("--password", "X"): redacted as arguments, not one by one.
+		args := make([]string, len(v))
 		for i, e := range v {
 			if s, ok := e.(string); ok {
-				v[i] = safetext.RedactSecrets(s)
+				args[i] = s
 			} else {
 				redactStrings(e)
+			}
+		}
+		for i, s := range safetext.RedactArgs(args) {
+			if _, ok := v[i].(string); ok {
+				v[i] = s
 			}
 		}
 	}

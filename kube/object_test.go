@@ -352,3 +352,44 @@ func TestCredentialsSplitByYAMLAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitFlagValuesAreRedactedInTheDrillIn: a container's command and args are a YAML
+// sequence where a credential flag and its value are two items; the value item is redacted,
+// whatever spells the flag (a look-alike letter, an invisible character), and so are
+// credentials known by their shape wherever they stand. What is not a credential stays.
+func TestSplitFlagValuesAreRedactedInTheDrillIn(t *testing.T) {
+	pod := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "api", "namespace": "kube-system",
+			"annotations": map[string]any{"ci/pushed-by": "ghp_0123456789abcdefghijABCDEFGHIJ012345"}},
+		"spec": map[string]any{"containers": []any{
+			map[string]any{
+				"name": "api", "image": "registry.k8s.io/kube-apiserver:v1.31.0",
+				"command": []any{"kube-apiserver", "--password", "hunter2-split", "--token", "tok-split-1",
+					"--client-secret", "cs-split-1", "--tok\u0435n", "lookalike-split", "--tok\u200ben", "zw-split",
+					"--oidc-client-secret=eq-split", "--v=2"},
+				"env": []any{map[string]any{"name": "AWS_ACCESS_KEY_ID", "value": "AKIAIOSFODNN7EXAMPLE"}},
+			},
+			map[string]any{
+				"name": "push", "image": "example/push:1",
+				"command": []any{"sshpass", "-p", "ssh-pw-split", "ssh", "-p", "2222", "deploy@host"},
+				"args":    []any{"--token", "--insecure", "--api-key", "ak-split-1"},
+			},
+		}},
+	}}
+	y, err := objectYAML(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2-split", "tok-split-1", "cs-split-1", "lookalike-split", "zw-split", "eq-split",
+		"ssh-pw-split", "ak-split-1", "AKIAIOSFODNN7EXAMPLE", "ghp_0123456789"} {
+		if strings.Contains(y, secret) {
+			t.Errorf("the drill-in YAML shows %q:\n%s", secret, y)
+		}
+	}
+	for _, kept := range []string{"- --password\n", "- --v=2\n", "- --insecure\n", "- \"2222\"\n", "- deploy@host\n", "- ssh\n", "--oidc-client-secret=<redacted>"} {
+		if !strings.Contains(y, kept) {
+			t.Errorf("the drill-in YAML lost %q:\n%s", kept, y)
+		}
+	}
+}

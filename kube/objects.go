@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // objectSource serves objects already in memory: tests, and anything that has decoded objects
@@ -22,7 +24,7 @@ func NewObjectSnapshot(ctx context.Context, objs ...runtime.Object) (*Snapshot, 
 		gvk := o.GetObjectKind().GroupVersionKind()
 		r, ok := ResourceForGroupKind(gvk.GroupKind())
 		if !ok {
-			return nil, fmt.Errorf("object of unknown kind %q in %q", gvk.Kind, gvk.GroupVersion())
+			return nil, safetext.Errorf("object of unknown kind %q in %q", gvk.Kind, gvk.GroupVersion())
 		}
 		src.byResource[r] = append(src.byResource[r], o)
 	}

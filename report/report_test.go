@@ -101,14 +101,16 @@ func TestJSONSchema(t *testing.T) {
 func TestJSONEscapesWhatATerminalWouldObey(t *testing.T) {
 	r := sample()
 	// U+009B is a one-character CSI; U+00A0 and U+00E9 share its first UTF-8 byte and are text.
-	msg := "evil\u009b2J name\x1b[31m, caf\u00e9\u00a0ok"
+	// DEL is a control character too, which encoding/json writes raw.
+	msg := "evil\u009b2J name\x1b[31m, caf\u00e9\u00a0ok del\x7f\x7f end\u0085"
 	r.Checks[1].Findings[0].Message = msg
 	var buf bytes.Buffer
 	if err := Write(&buf, r, FormatJSON, false); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.Bytes()
-	if !bytes.Contains(out, []byte(`\u009b2J`)) || bytes.ContainsRune(out, 0x9b) || bytes.ContainsRune(out, 0x1b) {
+	if !bytes.Contains(out, []byte(`\u009b2J`)) || !bytes.Contains(out, []byte(`del\u007f\u007f end\u0085`)) ||
+		bytes.ContainsRune(out, 0x9b) || bytes.ContainsRune(out, 0x1b) || bytes.ContainsRune(out, 0x85) || bytes.IndexByte(out, 0x7f) >= 0 {
 		t.Errorf("JSON carries a raw control character:\n%q", out)
 	}
 	var doc struct {

@@ -27,7 +27,8 @@ func Drawable(r rune) bool {
 
 // Annotate is Visible for plain text (reports, logs): every flagged character is followed by
 // its code point, "kube-dnс⟨U+0441⟩", or replaced by it when it draws nothing or would reorder
-// the line (zero-width, bidi controls), so nothing on screen hides what the bytes say.
+// the line (zero-width, bidi controls, a stack of combining marks), so nothing on screen hides
+// what the bytes say. Annotating its output again changes nothing.
 func Annotate(s string) string {
 	s = Visible(s)
 	flagged := Flagged(s)
@@ -44,8 +45,10 @@ func Annotate(s string) string {
 		if size < 0 || c.Offset+size > len(s) {
 			size = 1
 		}
-		if Drawable(c.Rune) && Described(s[c.Offset+size:], c.Rune) {
-			continue // one that draws nothing or reorders the line is always replaced
+		if Drawable(c.Rune) && (Described(s[c.Offset+size:], c.Rune) || strings.HasPrefix(s[c.Offset+size:], fmt.Sprintf("⟨U+%04X⟩", c.Rune))) {
+			// Named already, by a message or by Annotate itself: Annotate's output annotated
+			// again is the same. One that draws nothing or reorders the line is always replaced.
+			continue
 		}
 		b.WriteString(s[last:c.Offset])
 		if Drawable(c.Rune) {

@@ -42,7 +42,14 @@ const (
 	ReasonControl   = "control character"
 	ReasonSpace     = "looks like a space"
 	ReasonNonASCII  = "non-ASCII"
+	// ReasonStacked is a combining mark of a stack of more than maxMarks on one character:
+	// marks piled up draw over the lines around them and hide what is under them.
+	ReasonStacked = "stacked combining marks"
 )
+
+// maxMarks is how many combining marks one character may carry before they are suspicious:
+// Vietnamese puts two on a vowel (ệ), no language needs three.
+const maxMarks = 2
 
 // String shows the character by its code point and name, never trusting the glyph alone:
 // `с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`. Invisible characters, controls and
@@ -86,8 +93,17 @@ func Suspicious(s string) []Char {
 	latin := hasASCIILetter(s)
 	line, col := LineColumn(s, i)
 	var out []Char
+	// The run of combining marks i is in, when it is a stack: its end and how many it holds.
+	stackEnd, stackMarks := 0, 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if i >= stackEnd && r >= utf8.RuneSelf && unicode.Is(unicode.M, r) {
+			if end, n := markRun(s, i); n > maxMarks {
+				stackEnd, stackMarks = end, n
+			} else {
+				stackEnd, stackMarks = end, 0
+			}
+		}
 		switch {
 		case r == '\n':
 			line, col = line+1, 1
@@ -97,6 +113,9 @@ func Suspicious(s string) []Char {
 			col++
 		case r >= utf8.RuneSelf:
 			c := describe(r, latin)
+			if i < stackEnd && stackMarks > 0 && unicode.Is(unicode.M, r) && (c.Reason == ReasonNonASCII || strings.HasPrefix(c.Reason, "mixed scripts")) {
+				c.Reason = fmt.Sprintf("%s, %d on one character", ReasonStacked, stackMarks)
+			}
 			c.Offset, c.Line, c.Column = i, line, col
 			out = append(out, c)
 			col++
@@ -106,6 +125,19 @@ func Suspicious(s string) []Char {
 		i += size
 	}
 	return out
+}
+
+// markRun returns the end of the run of combining marks that starts at i, and how many it holds.
+func markRun(s string, i int) (end, n int) {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.Is(unicode.M, r) {
+			break
+		}
+		i += size
+		n++
+	}
+	return i, n
 }
 
 // LineColumn returns the 1-based line and rune column of the byte offset in s, as Suspicious
@@ -149,8 +181,16 @@ func Describe(chars []Char) []string {
 	return out
 }
 
+// hasASCIILetter reports whether s has a Latin letter of ASCII, outside Annotate's code point
+// markers ("⟨U+0441⟩"): a string annotated once must read as it did before.
 func hasASCIILetter(s string) bool {
 	for i := 0; i < len(s); i++ {
+		if strings.HasPrefix(s[i:], "⟨U+") {
+			if j := strings.Index(s[i:], "⟩"); j > 0 && j <= len("⟨U+10FFFF") {
+				i += j
+				continue
+			}
+		}
 		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
 			return true
 		}

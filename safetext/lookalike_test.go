@@ -1,8 +1,10 @@
 package safetext
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -221,4 +223,43 @@ func FuzzSuspicious(f *testing.F) {
 			i += size
 		}
 	})
+}
+
+// TestSuspiciousStackedMarks: more than two combining marks on one character are flagged, each
+// with its code point and how many stand on the character; one or two are plain non-ASCII.
+func TestSuspiciousStackedMarks(t *testing.T) {
+	cases := []struct {
+		in      string
+		flagged []rune
+	}{
+		{"cafe\u0301", nil},
+		{"Vie\u0323\u0302t", nil},
+		{"kube-dns\u0301\u0301\u0301", []rune{0x301, 0x301, 0x301}},
+		{"\u0300\u0301\u0302 at the start", []rune{0x300, 0x301, 0x302}},
+		{"a\u0301\u0301 b\u0301\u0302\u0303\u0304 c\u0301", []rune{0x301, 0x302, 0x303, 0x304}},
+		{"x\u20dd\u20dd\u20dd", []rune{0x20dd, 0x20dd, 0x20dd}}, // enclosing marks
+	}
+	for _, c := range cases {
+		var got []rune
+		for _, ch := range Flagged(c.in) {
+			got = append(got, ch.Rune)
+			if !strings.HasPrefix(ch.Reason, ReasonStacked) {
+				t.Errorf("%q: %U flagged as %q", c.in, ch.Rune, ch.Reason)
+			}
+			if s := ch.String(); !strings.Contains(s, fmt.Sprintf("U+%04X", ch.Rune)) || !strings.Contains(s, "on one character") {
+				t.Errorf("%q: %U shown as %q", c.in, ch.Rune, s)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.flagged) {
+			t.Errorf("Flagged(%q) = %U, want %U", c.in, got, c.flagged)
+		}
+	}
+	zalgo := "a" + strings.Repeat("\u0301", 1<<16)
+	start := time.Now()
+	if n := len(Flagged(zalgo)); n != 1<<16 {
+		t.Errorf("a stack of %d marks: %d flagged", 1<<16, n)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a stack of %d marks took %s", 1<<16, d)
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // File is a theme file: a theme, and optionally the cockpit's key bindings.
@@ -50,8 +52,16 @@ type FileError struct {
 	Msg string
 }
 
+// Error is PATH:LINE:COLUMN: MSG, safe to print: the path and the message quote input (a
+// file name, a key, a value), made safe where the error is made and again here, for a
+// FileError built elsewhere (the cockpit's key bindings).
 func (e *FileError) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
+	return fmt.Sprintf("%s:%d:%d: %s", safetext.Message(e.Path), e.Line, e.Column, safetext.Message(e.Msg))
+}
+
+// newFileError makes a FileError whose path, key and message are safe to print as they are.
+func newFileError(path string, line, column int, key, msg string) *FileError {
+	return &FileError{Path: safetext.Message(path), Line: line, Column: column, Key: safetext.Message(key), Msg: safetext.Message(msg)}
 }
 
 // colorFields maps the colour keys of a theme file to the theme's fields, in display order.
@@ -86,16 +96,16 @@ func ColorKeys() []string {
 func Load(path string) (*File, error) {
 	// Opening a FIFO waits for a writer: anything but a regular file is refused unopened.
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &FileError{Path: path, Line: 1, Column: 1, Msg: fmt.Sprintf("not a regular file (%s): give the path of a theme YAML file", fi.Mode().Type())}
+		return nil, newFileError(path, 1, 1, "", fmt.Sprintf("not a regular file (%s): give the path of a theme YAML file", fi.Mode().Type()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading theme file: %w", err)
+		return nil, safetext.Errorf("reading theme file: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading theme file: %w", err)
+		return nil, safetext.Errorf("reading theme file: %w", err)
 	}
 	return Parse(path, data)
 }
@@ -113,8 +123,8 @@ const maxNesting = 32
 // Parse reads a theme file's content; path is only for messages.
 func Parse(path string, data []byte) (*File, error) {
 	if len(data) > maxFileBytes {
-		return nil, &FileError{Path: path, Line: 1, Column: 1,
-			Msg: fmt.Sprintf("the file is larger than %d KiB, and a theme file is a few hundred bytes: kockpit did not parse it", maxFileBytes>>10)}
+		return nil, newFileError(path, 1, 1, "",
+			fmt.Sprintf("the file is larger than %d KiB, and a theme file is a few hundred bytes: kockpit did not parse it", maxFileBytes>>10))
 	}
 	if tok := tooDeep(data); tok != nil {
 		return nil, errAt(path, tok, "", fmt.Sprintf("YAML nests more than %d levels deep here, and a theme nests three (colors, a colour, light and dark): kockpit did not parse it", maxNesting))
@@ -124,7 +134,7 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, syntaxError(path, err)
 	}
 	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
-		return nil, &FileError{Path: path, Line: 1, Column: 1, Msg: "empty theme file"}
+		return nil, newFileError(path, 1, 1, "", "empty theme file")
 	}
 	if len(f.Docs) > 1 {
 		return nil, errAt(path, documentToken(f.Docs[0], f.Docs[1]), "", "a theme file holds one YAML document")
@@ -290,11 +300,11 @@ func scalar(n ast.Node) string {
 }
 
 func errAt(path string, tok *token.Token, key, msg string) *FileError {
-	e := &FileError{Path: path, Line: 1, Column: 1, Key: key, Msg: msg}
+	line, col := 1, 1
 	if tok != nil && tok.Position != nil {
-		e.Line, e.Column = tok.Position.Line, tok.Position.Column
+		line, col = tok.Position.Line, tok.Position.Column
 	}
-	return e
+	return newFileError(path, line, col, key, msg)
 }
 
 // documentToken is where the second document starts. goccy/go-yaml leaves Start nil when a
@@ -345,7 +355,7 @@ func syntaxError(path string, err error) error {
 	if errors.As(err, &ye) {
 		return errAt(path, ye.GetToken(), "", "YAML: "+ye.GetMessage())
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	return safetext.Errorf("%s: %w", path, err)
 }
 
 func baseName(p string) string {

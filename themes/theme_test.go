@@ -156,3 +156,58 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestThemeFileErrorsShowInputSafely: a theme file's name, keys and values are quoted in its
+// errors with their control, bidi and newline characters shown, not raw, and no token.
+func TestThemeFileErrorsShowInputSafely(t *testing.T) {
+	const evil = "\x1b[2J\x1b]0;owned\x07\u009b31m\u202Egnp.\n"
+	const yamlEvil = `"x\e[2J\e]0;owned\a\x9b31m\u202Egnp.\n"`
+	raw := []string{"\x1b", "\x07", "\u009b", "\u202E", "\n"}
+	cases := []struct{ name, file, yaml string }{
+		{"unknown key", "t" + evil + ".yaml", yamlEvil + ": 1\n"},
+		{"unknown colour", "t.yaml", "colors:\n  " + yamlEvil + ": \"#fff\"\n"},
+		{"bad colour", "t.yaml", "colors:\n  ok: " + yamlEvil + "\n"},
+		{"bad colour side", "t.yaml", "colors:\n  ok: {light: " + yamlEvil + ", dark: \"#000\"}\n"},
+		{"unknown base", "t.yaml", "extends: " + yamlEvil + "\n"},
+		{"empty keys", "t.yaml", "keys:\n  " + yamlEvil + ": []\n"},
+		{"syntax", "t" + evil + ".yaml", "colors:\n  ok: [\n"},
+		{"empty", "t" + evil + ".yaml", ""},
+		{"a token as a colour", "t.yaml", "colors:\n  ok: ghp_0123456789abcdefghijABCDEFGHIJ012345\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), c.file)
+			if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, r := range append(raw, "0123456789abcdefghij") {
+				if strings.Contains(msg, r) {
+					t.Errorf("the error holds %q: %q", r, msg)
+				}
+			}
+			var fe *FileError
+			if errors.As(err, &fe) {
+				for _, r := range raw {
+					if strings.Contains(fe.Path+fe.Msg+fe.Key, r) {
+						t.Errorf("the FileError's fields hold %q: %#v", r, fe)
+					}
+				}
+			}
+			if strings.Contains(c.file, evil) && !strings.Contains(msg, "t␛[2J␛]0;owned␇<U+009B>31m⟨U+202E⟩gnp.␊.yaml") {
+				t.Errorf("the file name is not shown: %q", msg)
+			}
+		})
+	}
+	_, err := Load(filepath.Join(t.TempDir(), "missing"+evil))
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07\n") || !strings.Contains(err.Error(), "missing␛[2J") {
+		t.Errorf("a missing file: %q", err)
+	}
+	if e := (&FileError{Path: "p" + evil, Msg: "m" + evil}).Error(); strings.ContainsAny(e, "\x1b\x07\n") {
+		t.Errorf("a FileError built by hand: %q", e)
+	}
+}

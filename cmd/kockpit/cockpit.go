@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/themes"
 	"github.com/kockpit/kockpit/ui"
 )
@@ -66,10 +68,10 @@ func (o *options) cockpitTheme() (theme themes.Theme, file *themes.Theme, keys u
 	}
 	if err != nil {
 		var fe *themes.FileError
-		if !errors.As(err, &fe) && os.IsNotExist(errors.Unwrap(err)) {
+		if !errors.As(err, &fe) && errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("--theme %q: no built-in theme (%v) and no such file", name, themes.Names())
 		}
-		notice = fmt.Sprintf("theme: %v; using the default theme", err)
+		notice = safetext.Message(fmt.Sprintf("theme: %v; using the default theme", err))
 		fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", notice)
 		return themes.Default(), nil, ui.DefaultKeyMap(), notice
 	}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // Exit codes, as README.md documents them.
@@ -24,13 +25,16 @@ const (
 	exitCanceled = 130
 )
 
-// usageError is bad usage or bad input: exit code 2, and nothing is written.
+// usageError is bad usage or bad input: exit code 2, and nothing is written. Its text quotes
+// the input (a flag's argument, a path, a library's error about them), so it is made safe to
+// print: credentials redacted, control and look-alike characters shown.
 type usageError struct{ err error }
 
-func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Error() string { return safetext.Message(e.err.Error()) }
 func (e usageError) Unwrap() error { return e.err }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+// usagef is a usageError made as fmt.Errorf makes an error, with its text safe at once.
+func usagef(format string, args ...any) error { return usageError{safetext.Errorf(format, args...)} }
 
 // options are the flags of the root command, completed into a run.
 type options struct {
@@ -71,7 +75,9 @@ func execute(args []string, streams genericiooptions.IOStreams) int {
 		fmt.Fprintln(streams.ErrOut, "kockpit: interrupted; nothing written")
 		return code
 	default:
-		fmt.Fprintf(streams.ErrOut, "kockpit: %v\n", err)
+		// Every error is made safe where it is made; this is the last line of defence for
+		// one from a library that quotes input raw (cobra's "unknown flag: --\x1b[2J").
+		fmt.Fprintf(streams.ErrOut, "kockpit: %s\n", safetext.Message(err.Error()))
 		return code
 	}
 }

@@ -110,7 +110,7 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 		env.Snapshot = snap
 		if env.Host, err = o.unpackDemoNode(); err != nil {
 			// The cluster part of the demo still runs; the host checks say "not on a node".
-			fmt.Fprintf(o.streams.ErrOut, "kockpit: the demo runs without its node: %v (fix: point TMPDIR at a writable directory)\n", err)
+			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message(fmt.Sprintf("the demo runs without its node: %v (fix: point TMPDIR at a writable directory)", err)))
 		}
 		return env, checks.Source{Kind: checks.SourceFiles, Path: snap.Source()}, nil
 	case o.snapshot != "":
@@ -135,7 +135,7 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 		src := checks.Source{Kind: checks.SourceNone}
 		if kc != nil {
 			src.Context, src.User = kc.Context, kubeUser(kc)
-			fmt.Fprintf(o.streams.ErrOut, "kockpit: no cluster to talk to from the kubeconfig: %v\n", err)
+			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message("no cluster to talk to from the kubeconfig: "+err.Error()))
 		}
 		return env, src, nil
 	}
