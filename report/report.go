@@ -121,6 +121,15 @@ func findingReport(f checks.Finding) FindingReport {
 	}
 }
 
+// finding is the report's finding as the checks gave it, for checks.Finding.Layout.
+func (f FindingReport) finding() checks.Finding {
+	return checks.Finding{
+		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
+		Evidence: f.Evidence, Hint: f.Hint, Commands: f.Commands,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
+	}
+}
+
 // Finish counts the statuses and records the run's duration and LIST statistics.
 func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	r.DurationMS = elapsed.Milliseconds()
