@@ -100,7 +100,7 @@ func (m *Model) push(fr *drillFrame) tea.Cmd {
 	case fr.finding != nil && fr.finding.File != nil && fr.finding.File.Line > 0 && root != "":
 		if _, ok := excerptPath(root, fr.finding.File.Path); ok {
 			ref := *fr.finding.File
-			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, root, ref) }
+			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, m.read, fr.env, ref) }
 		}
 	}
 	if fetch == nil {
