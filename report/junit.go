@@ -95,20 +95,26 @@ func writeJUnit(w io.Writer, r *Report) error {
 
 func findingsText(c CheckReport) string {
 	var b strings.Builder
-	for _, f := range c.Findings {
-		about := aboutText(f)
-		if about != "" {
-			about += ": "
-		}
-		fmt.Fprintf(&b, "%s %s%s\n", f.Severity, show(about), show(f.Message))
-		for _, e := range f.Evidence {
-			fmt.Fprintf(&b, "    %s\n", show(e))
-		}
-		if f.Hint != "" {
-			fmt.Fprintf(&b, "  fix: %s\n", show(f.Hint))
-		}
-		for _, cmd := range f.Commands {
-			fmt.Fprintf(&b, "  $ %s\n", show(cmd))
+	for _, fr := range c.Findings {
+		f := fr.finding()
+		about := ""
+		for _, s := range f.LayoutWith(fr.Commands) { // the text report's sections, plain and less indented
+			switch s.Kind {
+			case checks.SectionAbout:
+				about = s.Lines[0] + ": "
+			case checks.SectionMessage:
+				fmt.Fprintf(&b, "%s %s%s\n", f.Severity, show(about), show(s.Lines[0]))
+			case checks.SectionEvidence:
+				for _, e := range s.Lines {
+					fmt.Fprintf(&b, "    %s\n", show(e))
+				}
+			case checks.SectionFix:
+				fmt.Fprintf(&b, "  %s: %s\n", s.Label, show(s.Lines[0]))
+			case checks.SectionCommands:
+				for _, cmd := range s.Lines {
+					fmt.Fprintf(&b, "  %s %s\n", s.Label, show(cmd))
+				}
+			}
 		}
 	}
 	return b.String()

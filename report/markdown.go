@@ -24,30 +24,41 @@ func writeMarkdown(w io.Writer, r *Report) error {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s %s — %s\n\n%s\n", c.Status.Mark(), mdText(c.Title), c.ID, mdText(c.Summary))
-		for _, f := range c.Findings {
-			about := aboutText(f)
-			if about != "" {
-				about = "`" + mdCode(about) + "`: "
-			}
-			fmt.Fprintf(&b, "\n- **%s** %s%s\n", f.Severity, about, mdText(f.Message))
-			for _, e := range f.Evidence {
-				fmt.Fprintf(&b, "  - `%s`\n", mdCode(e))
-			}
-			if f.Hint != "" {
-				fmt.Fprintf(&b, "  - Fix: %s\n", mdText(f.Hint))
-			}
-			if len(f.Commands) > 0 {
-				fence := codeFence(f.Commands)
-				fmt.Fprintf(&b, "\n  %ssh\n", fence)
-				for _, cmd := range f.Commands {
-					fmt.Fprintf(&b, "  %s\n", show(cmd))
-				}
-				fmt.Fprintf(&b, "  %s\n", fence)
-			}
+		for _, fr := range c.Findings {
+			writeMarkdownFinding(&b, fr)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownFinding draws a finding's sections (checks.Finding.Layout) as a list item: the
+// subject in code before the message, the evidence as code items, the fix, the commands in
+// a fenced block.
+func writeMarkdownFinding(b *strings.Builder, fr FindingReport) {
+	f := fr.finding()
+	about := ""
+	for _, s := range f.LayoutWith(fr.Commands) {
+		switch s.Kind {
+		case checks.SectionAbout:
+			about = "`" + mdCode(s.Lines[0]) + "`: "
+		case checks.SectionMessage:
+			fmt.Fprintf(b, "\n- **%s** %s%s\n", f.Severity, about, mdText(s.Lines[0]))
+		case checks.SectionEvidence:
+			for _, e := range s.Lines {
+				fmt.Fprintf(b, "  - `%s`\n", mdCode(e))
+			}
+		case checks.SectionFix:
+			fmt.Fprintf(b, "  - Fix: %s\n", mdText(s.Lines[0]))
+		case checks.SectionCommands:
+			fence := codeFence(s.Lines)
+			fmt.Fprintf(b, "\n  %ssh\n", fence)
+			for _, cmd := range s.Lines {
+				fmt.Fprintf(b, "  %s\n", show(cmd))
+			}
+			fmt.Fprintf(b, "  %s\n", fence)
+		}
+	}
 }
 
 // mdText makes a cluster string safe as Markdown prose: terminal-safe, and no character that

@@ -121,6 +121,16 @@ func findingReport(f checks.Finding) FindingReport {
 	}
 }
 
+// finding is the report's finding as the checks gave it, for checks.Finding.LayoutWith, which
+// takes its commands as the lines the report prints.
+func (f FindingReport) finding() checks.Finding {
+	return checks.Finding{
+		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
+		Evidence: f.Evidence, Hint: f.Hint,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
+	}
+}
+
 // Finish counts the statuses and records the run's duration and LIST statistics.
 func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	r.DurationMS = elapsed.Milliseconds()

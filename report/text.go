@@ -81,20 +81,34 @@ func writeTextCheck(b *strings.Builder, st textStyles, c CheckReport) {
 		if f.Severity == checks.StatusOK && c.Status != checks.StatusOK {
 			continue // informational evidence adds noise next to real problems
 		}
-		fmark := st.status[f.Severity].Render(f.Severity.Mark())
-		about := aboutText(f)
-		if about != "" {
-			about += ": "
-		}
-		fmt.Fprintf(b, "      %s %s%s\n", fmark, show(about), show(f.Message))
-		for _, e := range f.Evidence {
-			fmt.Fprintf(b, "          %s\n", st.faint.Render(show(e)))
-		}
-		if f.Hint != "" {
-			fmt.Fprintf(b, "        fix: %s\n", show(f.Hint))
-		}
-		for _, cmd := range f.Commands {
-			fmt.Fprintf(b, "        %s\n", st.command.Render("$ "+show(cmd)))
+		writeTextFinding(b, st, f)
+	}
+}
+
+// writeTextFinding draws a finding's sections (checks.Finding.Layout): what it is about before
+// the message on the marked line, the evidence faint below, then the fix and the commands.
+func writeTextFinding(b *strings.Builder, st textStyles, fr FindingReport) {
+	f := fr.finding()
+	about := ""
+	for _, s := range f.LayoutWith(fr.Commands) {
+		switch s.Kind {
+		case checks.SectionAbout:
+			about = s.Lines[0] + ": "
+		case checks.SectionMessage:
+			fmt.Fprintf(b, "      %s %s%s\n", st.status[f.Severity].Render(f.Severity.Mark()), show(about), show(s.Lines[0]))
+		case checks.SectionEvidence:
+			for _, e := range s.Lines {
+				fmt.Fprintf(b, "          %s\n", st.faint.Render(show(e)))
+			}
+		case checks.SectionFix:
+			fmt.Fprintf(b, "        %s: %s\n", s.Label, show(s.Lines[0]))
+		case checks.SectionCommands:
+			for _, cmd := range s.Lines {
+				fmt.Fprintf(b, "        %s\n", st.command.Render(s.Label+" "+show(cmd)))
+			}
+		case checks.SectionExplains:
+			// A report lists every finding under its check: what a cause explains is read in
+			// the cockpit, which folds symptoms under causes, and in the JSON.
 		}
 	}
 }
@@ -108,28 +122,6 @@ func checksIn(r *Report, cat checks.Category) []CheckReport {
 		}
 	}
 	return out
-}
-
-// aboutText names what a finding is about: "Pod kube-system/etcd-cp1" or "/etc/hosts:3:7".
-func aboutText(f FindingReport) string {
-	switch {
-	case f.Object != nil:
-		name := f.Object.Name
-		if f.Object.Namespace != "" {
-			name = f.Object.Namespace + "/" + name
-		}
-		return f.Object.Kind + " " + name
-	case f.File != nil:
-		s := f.File.Path
-		if f.File.Line > 0 {
-			s += fmt.Sprintf(":%d", f.File.Line)
-			if f.File.Column > 0 {
-				s += fmt.Sprintf(":%d", f.File.Column)
-			}
-		}
-		return s
-	}
-	return ""
 }
 
 // showSource shows a string of the run's source (a kubeconfig's context, a path given on the

@@ -21,9 +21,11 @@ import (
 type Options struct {
 	// Checks are the checks of the run, in any order; the checklist groups them by category.
 	Checks []checks.Check
-	// Start runs checks; Fetch reads an object for the drill-in (DefaultFetcher if nil).
-	Start Starter
-	Fetch Fetcher
+	// Start runs checks; Fetch reads an object for the drill-in (DefaultFetcher if nil) and
+	// ReadFile a node's file (DefaultFileReader if nil).
+	Start    Starter
+	Fetch    Fetcher
+	ReadFile FileReader
 	// Context bounds every run and fetch; cancelled when the program ends.
 	Context context.Context
 	// Source is what the run looks at, for the header and the banner: the report's type.
@@ -74,6 +76,7 @@ type Model struct {
 	text  textOpts
 	now   func() time.Time
 	fetch Fetcher
+	read  FileReader
 
 	// The checks, grouped by category, and what is known of them.
 	list     []checks.Check
@@ -142,6 +145,9 @@ func New(opts Options) Model {
 	if opts.Fetch == nil {
 		opts.Fetch = DefaultFetcher
 	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = DefaultFileReader
+	}
 	if opts.Theme.Name == "" {
 		opts.Theme = themes.Default()
 	}
@@ -152,7 +158,7 @@ func New(opts Options) Model {
 		opts.RequestTimeout = 5 * time.Second
 	}
 	m := Model{
-		opts: opts, text: textOpts{redactIPs: opts.RedactIPs}, now: opts.Now, fetch: opts.Fetch,
+		opts: opts, text: textOpts{redactIPs: opts.RedactIPs}, now: opts.Now, fetch: opts.Fetch, read: opts.ReadFile,
 		results: map[string]*checks.Result{}, resultOf: map[string]int{}, order: map[string][]int{},
 		pending: map[string]int{}, runs: map[int]run{},
 		isDark: true, keys: opts.Keys, user: opts.Source.User, notice: opts.Notice,

@@ -133,7 +133,7 @@ func TestDrillInStack(t *testing.T) {
 	}
 	s := screen(m)
 	for _, want := range []string{"CONTAINERS", "waiting: CrashLoopBackOff", "→ Node cp1", "␛[2J␛[H␛[31mPWNED"} {
-		if !strings.Contains(s, want) && !strings.Contains(screenAll(t, m), want) {
+		if !strings.Contains(s, want) && !strings.Contains(ansi.Strip(screenAll(t, m)), want) {
 			t.Errorf("drill-in lacks %q:\n%s", want, s)
 		}
 	}

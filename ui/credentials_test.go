@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -58,7 +59,7 @@ func TestCockpitShowsNoCredential(t *testing.T) {
 			seen[where+" (detail pane)"] = screen(m)
 			if len(f.Commands) > 0 {
 				_, cmd := updateCmd(t, m, keyMsg("y"))
-				seen[where+" (clipboard)"] = clipboardOf(t, cmd)
+				seen[where+" (clipboard)"] = awaitClipboard(t, cmd)
 			}
 			var cmd tea.Cmd
 			m, cmd = updateCmd(t, m, keyMsg("enter"))
@@ -118,4 +119,36 @@ func deliverFetch(t *testing.T, m Model, cmd tea.Cmd) Model {
 		}
 	}
 	return m
+}
+
+// awaitClipboard runs a command's batch at once, each part in its own goroutine, and returns
+// what it asks the terminal to copy (OSC 52) as soon as that comes: a loaded machine may take
+// long to schedule it, and the notice's 3 s timer must not hold the test up.
+func awaitClipboard(t *testing.T, cmd tea.Cmd) string {
+	t.Helper()
+	want := fmt.Sprintf("%T", tea.SetClipboard("")())
+	msgs := make(chan tea.Msg, 16)
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c != nil {
+			go func() { msgs <- c() }()
+		}
+	}
+	run(cmd)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case msg := <-msgs:
+			if b, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range b {
+					run(c)
+				}
+			} else if fmt.Sprintf("%T", msg) == want {
+				return fmt.Sprint(msg)
+			}
+		case <-deadline:
+			t.Fatal("no clipboard message from the command")
+			return ""
+		}
+	}
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -157,7 +156,7 @@ func (m Model) findingRow(f *checks.Finding, selected, markCauses bool, width in
 		line += st.Key.Inherit(base).Render("cause ")
 	}
 	// The object's name is usually in the message already; say it only when it is not.
-	if about := aboutText(f); about != "" && (f.Object == nil || !strings.Contains(f.Message, f.Object.Name)) {
+	if about := f.About(); about != "" && (f.Object == nil || !strings.Contains(f.Message, f.Object.Name)) {
 		line += safe(about, m.text, base.Bold(true), st.Suspicious.Inherit(base)) + base.Render(" ")
 	}
 	line += safe(f.Message, m.text, base, st.Suspicious.Inherit(base))
@@ -177,8 +176,9 @@ func (m Model) findingDetail(rows, width int) []string {
 	return lines
 }
 
-// findingLines is a finding in full: what it is about, message, evidence, fix, commands, and
-// the suspicious characters of its strings by code point.
+// findingLines is a finding in full, its sections as checks.Finding.Layout orders them (what
+// it is about, message, evidence, fix, commands, what it explains), then the suspicious
+// characters of its strings by code point.
 func (m Model) findingLines(f *checks.Finding, width int) []string {
 	st := m.styles
 	var out []string
@@ -192,29 +192,21 @@ func (m Model) findingLines(f *checks.Finding, width int) []string {
 			out = append(out, fit(ps.Render(p)+safe(l, m.text, ts, st.Suspicious), width, st.Text))
 		}
 	}
-	if about := aboutText(f); about != "" {
-		add("", st.Text, about, st.Bold)
-	}
-	add("", st.Text, f.Message, st.Text)
-	for i, e := range f.Evidence {
-		p := "          "
-		if i == 0 {
-			p = "evidence  "
+	for _, s := range f.Layout() {
+		ts, ps := st.Text, st.Label
+		switch s.Kind {
+		case checks.SectionAbout:
+			ts, ps = st.Bold, st.Text
+		case checks.SectionMessage:
+			ps = st.Text
+		case checks.SectionEvidence, checks.SectionExplains:
+			ts = st.Muted
+		case checks.SectionCommands:
+			ts, ps = st.Command, st.Command
 		}
-		add(p, st.Label, e, st.Muted)
-	}
-	if f.Hint != "" {
-		add("fix       ", st.Label, f.Hint, st.Text)
-	}
-	for _, c := range f.Commands {
-		add("$ ", st.Command, c.String(), st.Command)
-	}
-	if len(f.Explains) > 0 {
-		var names []string
-		for _, o := range f.Explains {
-			names = append(names, refText(&o))
+		for i, l := range sectionLines(s) {
+			add(sectionPrefix(s, i), ps, l, ts)
 		}
-		add("explains  ", st.Label, strings.Join(names, ", "), st.Muted)
 	}
 	// The notes name suspicious characters on purpose: drawn as they are, not flagged again.
 	for _, n := range m.findingNotes(f) {
@@ -233,7 +225,7 @@ func (m Model) findingLines(f *checks.Finding, width int) []string {
 func (m Model) findingNotes(f *checks.Finding) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, s := range append([]string{aboutText(f), f.Message}, f.Evidence...) {
+	for _, s := range append([]string{f.About(), f.Message}, f.Evidence...) {
 		for _, n := range suspiciousNotes(s, m.text) {
 			if !seen[n] {
 				seen[n] = true
@@ -244,29 +236,30 @@ func (m Model) findingNotes(f *checks.Finding) []string {
 	return out
 }
 
-// aboutText names what a finding is about: "Pod kube-system/etcd-cp1", "/etc/hosts:3:7".
-func aboutText(f *checks.Finding) string {
-	switch {
-	case f.Object != nil:
-		return refText(f.Object)
-	case f.File != nil:
-		s := f.File.Path
-		if f.File.Line > 0 {
-			s += ":" + strconv.Itoa(f.File.Line)
-			if f.File.Column > 0 {
-				s += ":" + strconv.Itoa(f.File.Column)
-			}
-		}
-		return s
+// labelWidth is the column a finding's sections start at after their label.
+const labelWidth = 10
+
+// sectionLines are the lines a view draws of a section: what a cause explains on one line.
+func sectionLines(s checks.Section) []string {
+	if s.Kind == checks.SectionExplains {
+		return []string{strings.Join(s.Lines, ", ")}
 	}
-	return ""
+	return s.Lines
 }
 
-func refText(o *checks.ObjectRef) string {
-	if o.Namespace == "" {
-		return o.Kind + " " + o.Name
+// sectionPrefix is the label before line i of a section: "evidence  " before the first line of
+// evidence and blanks before the others, "$ " before every command, nothing before the subject
+// and the message.
+func sectionPrefix(s checks.Section, i int) string {
+	switch {
+	case s.Label == "":
+		return ""
+	case s.Kind == checks.SectionCommands:
+		return s.Label + " "
+	case i == 0:
+		return fmt.Sprintf("%-*s", labelWidth, s.Label)
 	}
-	return o.Kind + " " + o.Namespace + "/" + o.Name
+	return strings.Repeat(" ", labelWidth)
 }
 
 // padLines makes exactly n lines of width cells.

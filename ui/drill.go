@@ -82,7 +82,7 @@ func (m *Model) openFinding() tea.Cmd {
 		fr.key = &k
 		fr.label = k.String()
 	} else if f.File != nil {
-		fr.label = aboutText(f)
+		fr.label = f.About()
 	}
 	return m.push(fr)
 }
@@ -100,7 +100,7 @@ func (m *Model) push(fr *drillFrame) tea.Cmd {
 	case fr.finding != nil && fr.finding.File != nil && fr.finding.File.Line > 0 && root != "":
 		if _, ok := excerptPath(root, fr.finding.File.Path); ok {
 			ref := *fr.finding.File
-			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, root, ref) }
+			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, m.read, fr.env, ref) }
 		}
 	}
 	if fetch == nil {
@@ -232,25 +232,29 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 	}
 	blank := func() { out = append(out, dline{link: -1}) }
 	if f := fr.finding; f != nil {
-		for i, l := range wrap(m.text.prepare(f.Message), max(8, width-2)) {
-			if i == 0 {
-				out = append(out, dline{kind: dStatus, status: f.Severity, text: l, link: -1})
-			} else {
-				out = append(out, dline{kind: dText, prefix: "  ", text: l, link: -1})
+		// The finding's sections as the detail pane draws them; its subject is the breadcrumb.
+		for _, s := range f.Layout() {
+			kind := dText
+			switch s.Kind {
+			case checks.SectionAbout:
+				continue
+			case checks.SectionMessage:
+				for i, l := range wrap(m.text.prepare(s.Lines[0]), max(8, width-2)) {
+					if i == 0 {
+						out = append(out, dline{kind: dStatus, status: f.Severity, text: l, link: -1})
+					} else {
+						out = append(out, dline{kind: dText, prefix: "  ", text: l, link: -1})
+					}
+				}
+				continue
+			case checks.SectionEvidence, checks.SectionExplains:
+				kind = dMuted
+			case checks.SectionCommands:
+				kind = dCommand
 			}
-		}
-		for i, e := range f.Evidence {
-			p := "          "
-			if i == 0 {
-				p = "evidence  "
+			for i, l := range sectionLines(s) {
+				add(kind, sectionPrefix(s, i), l)
 			}
-			add(dMuted, p, e)
-		}
-		if f.Hint != "" {
-			add(dText, "fix       ", f.Hint)
-		}
-		for _, c := range f.Commands {
-			add(dCommand, "$ ", c.String())
 		}
 		for _, n := range m.findingNotes(f) {
 			for i, l := range wrap(n, max(8, width-2)) {

@@ -23,6 +23,10 @@ type Starter func(ctx context.Context, list []checks.Check) (*checks.Env, <-chan
 // Fetcher reads one object for the drill-in: YAML, events, container states.
 type Fetcher func(ctx context.Context, env *checks.Env, key kube.ObjectKey) (*kube.ObjectDetail, error)
 
+// FileReader reads one of the node's files for the drill-in: path is the file's path on the
+// node ("/etc/kubernetes/kubelet.conf"), under the run's host root (env.Host.Root).
+type FileReader func(ctx context.Context, env *checks.Env, path string) ([]byte, error)
+
 // Messages. Every asynchronous result carries the run or request it belongs to, and Update
 // drops it when that is no longer what the screen waits for (STYLE.md #4).
 type (
@@ -134,15 +138,33 @@ const excerptContext = 6
 // excerptTimeout bounds reading a node's file: a hung mount must not leave a spinner forever.
 const excerptTimeout = 5 * time.Second
 
-// fetchExcerpt reads the lines around a finding's line from the node's file, as the check read
-// it: under the run's host root, never through a link out of it, never a FIFO.
-func fetchExcerpt(parent context.Context, req int, root string, ref checks.FileRef) tea.Cmd {
+// fetchExcerpt reads the lines around a finding's line from the node's file, in a command.
+func fetchExcerpt(parent context.Context, req int, read FileReader, env *checks.Env, ref checks.FileRef) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, excerptTimeout)
 		defer cancel()
-		ex, err := readExcerpt(ctx, root, ref)
+		ex, err := readExcerpt(ctx, read, env, ref)
 		return excerptMsg{req: req, excerpt: ex, err: err}
 	}
+}
+
+// DefaultFileReader reads a node's file as the checks read it: under the run's host root,
+// never through a link out of it, never a FIFO, within host's caps.
+func DefaultFileReader(ctx context.Context, env *checks.Env, path string) ([]byte, error) {
+	root := nodeRoot(env)
+	if root == "" {
+		return nil, errNotOnNode
+	}
+	r, err := host.Open(root, host.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.ReadFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Data, nil
 }
 
 // excerptPath is the node path of a file a finding names as reached from here, when the file
@@ -155,21 +177,18 @@ func excerptPath(root, display string) (string, bool) {
 	return "/" + filepath.ToSlash(rel), true
 }
 
-func readExcerpt(ctx context.Context, root string, ref checks.FileRef) (*fileExcerpt, error) {
-	p, ok := excerptPath(root, ref.Path)
+// readExcerpt reads the finding's file through read and keeps the lines around its line,
+// credentials redacted.
+func readExcerpt(ctx context.Context, read FileReader, env *checks.Env, ref checks.FileRef) (*fileExcerpt, error) {
+	p, ok := excerptPath(nodeRoot(env), ref.Path)
 	if !ok {
 		return nil, errNotOnNode
 	}
-	r, err := host.Open(root, host.Limits{})
+	data, err := read(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	f, err := r.ReadFile(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	lines := strings.Split(strings.TrimSuffix(string(f.Data), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 	if ref.Line > len(lines) {
 		return nil, fmt.Errorf("it has %d lines now, not %d: it changed since the check read it", len(lines), ref.Line)
 	}
