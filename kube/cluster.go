@@ -54,6 +54,10 @@ func UserAgent(version string) string { return "kockpit/" + version }
 func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *Kubeconfig, error) {
 	loader := flags.ToRawKubeConfigLoader()
 	kc := &Kubeconfig{Files: loader.ConfigAccess().GetLoadingPrecedence()}
+	// client-go reads these files whole, whatever they are: judge them first.
+	if err := checkKubeconfigFiles(loader.ConfigAccess()); err != nil {
+		return nil, nil, err
+	}
 	raw, err := loader.RawConfig()
 	if err != nil {
 		return nil, nil, err
@@ -66,8 +70,14 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	if err := serverNamed(flags, raw, kc.Context); err != nil {
 		return nil, kc, err
 	}
+	if err := checkContextFiles(flags, raw, kc.Context); err != nil {
+		return nil, kc, err
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
+		return nil, kc, err
+	}
+	if err := checkCredentialFiles(cfg); err != nil {
 		return nil, kc, err
 	}
 	if len(raw.Contexts) == 0 && cfg.Host != "" {

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/kockpit/kockpit/internal/inputfile"
 )
 
 // loadFix is what to do when the path holds no snapshot at all.
@@ -27,12 +29,15 @@ func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, &InputError{File: path, Msg: pathErrorText(err), Fix: loadFix}
 	}
+	if err := inputfile.Check(path, fi, true, maxFileSize, snapshotWhat); err != nil {
+		return nil, refused(path, err)
+	}
 	if fi.IsDir() {
-		return load(ctx, os.DirFS(path), ".", path, func(p string) string {
+		return load(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
 			return filepath.Join(path, filepath.FromSlash(p))
 		})
 	}
-	return load(ctx, os.DirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
+	return load(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
 }
 
 // LoadSnapshotFS reads snapshot files under root in fsys (a file or a directory), as

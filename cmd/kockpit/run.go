@@ -118,6 +118,9 @@ func (o *options) environment(ctx context.Context) (*checks.Env, report.Source, 
 	if err := o.requestTimeoutError(); err != nil {
 		return nil, report.Source{}, err
 	}
+	if err := o.credentialFlagsError(); err != nil {
+		return nil, report.Source{}, err
+	}
 	cluster, kc, err := kube.Connect(o.kube, version)
 	env.Kubeconfig = kc
 	if err != nil {
@@ -190,6 +193,23 @@ func (o *options) requestTimeoutError() error {
 		return usagef("--request-timeout %q: use a duration such as 5s or 1m, or whole seconds", *o.kube.Timeout)
 	case d < 0:
 		return usagef("--request-timeout %q: must not be negative (0 means the default, %s)", *o.kube.Timeout, kube.DefaultRequestTimeout)
+	}
+	return nil
+}
+
+// credentialFlagsError refuses a file given by flag that client-go would read whole whatever it
+// is: a FIFO would block the run, a device fill its memory.
+func (o *options) credentialFlagsError() error {
+	for _, f := range []struct {
+		flag string
+		path *string
+	}{{"--certificate-authority", o.kube.CAFile}, {"--client-certificate", o.kube.CertFile}, {"--client-key", o.kube.KeyFile}} {
+		if f.path == nil {
+			continue
+		}
+		if err := kube.CheckCredentialFile(f.flag, *f.path); err != nil {
+			return usageError{err}
+		}
 	}
 	return nil
 }
