@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,8 +50,8 @@ type options struct {
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
-	// cleanups undo what the run set up on this machine; see cleanUp.
-	cleanups []func()
+	// state is what the run shares with the signal watch; see watchSignals.
+	state runState
 }
 
 // execute runs the command line and returns the process exit code.
@@ -62,8 +59,17 @@ func execute(args []string, streams genericiooptions.IOStreams) int {
 	o := &options{streams: streams}
 	cmd := newRootCommand(o)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	ctx, stop := o.watchSignals(context.Background())
+	err := cmd.ExecuteContext(ctx)
+	stop()
+	sig := o.signalled()
 	switch {
+	case sig != nil && err == nil:
+		fmt.Fprintf(streams.ErrOut, "kockpit: %s\n", signalText(sig))
+		return signalExit(sig)
+	case sig != nil:
+		fmt.Fprintf(streams.ErrOut, "kockpit: %s; nothing written\n", signalText(sig))
+		return signalExit(sig)
 	case err == nil:
 		return o.exit
 	case errors.Is(err, context.Canceled):
@@ -127,13 +133,4 @@ func isFlagError(err error) bool {
 	return strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") ||
 		strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "flag needs an argument") ||
 		strings.HasPrefix(msg, "invalid argument")
-}
-
-// signalContext is cancelled on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), so a
-// run stops cleanly and removes what it set up.
-func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	if parent == nil {
-		parent = context.Background()
-	}
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }

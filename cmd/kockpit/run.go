@@ -69,7 +69,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err := dnsprobe.ValidName(o.dnsProbeName); err != nil {
 		return usagef("--dns-probe-name: %v", err)
 	}
-	ctx, cancel := signalContext(parent)
+	ctx, cancel := context.WithCancel(parent) // parent ends on SIGINT, SIGTERM and SIGHUP: see watchSignals
 	defer cancel()
 
 	env, src, err := environment(ctx)
@@ -150,19 +150,11 @@ func (o *options) unpackDemoNode() (*checks.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files: %w", err)
 	}
-	o.cleanups = append(o.cleanups, func() { os.RemoveAll(dir) })
+	o.addCleanup(func() { os.RemoveAll(dir) })
 	if err := scenarios.UnpackNode(dir); err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files into %s: %w", dir, err)
 	}
 	return &checks.Host{Root: dir, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
-}
-
-// cleanUp undoes what the run set up on this machine (the demo's node files).
-func (o *options) cleanUp() {
-	for _, f := range o.cleanups {
-		f()
-	}
-	o.cleanups = nil
 }
 
 // kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2) or
@@ -301,7 +293,10 @@ func (o *options) progress(total int) func(done int, last string) {
 // writeReport renders the report to -o FILE atomically, or to stdout.
 func (o *options) writeReport(r *report.Report, format report.Format) error {
 	if o.output != "" && o.output != "-" {
+		// A signal that stops kockpit mid-write removes the temporary file: no partial -o.
+		defer o.writingOutput("")
 		return report.WriteFileAtomic(o.output, func(f *os.File) error {
+			o.writingOutput(f.Name())
 			return report.Write(f, r, format, false)
 		})
 	}
