@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/internal/phrase"
+	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // Exit codes, as README.md documents them.
@@ -59,9 +63,14 @@ func execute(args []string, streams genericiooptions.IOStreams) int {
 	o := &options{streams: streams}
 	cmd := newRootCommand(o)
 	cmd.SetArgs(args)
+	// client-go and klog write to stderr on their own, over the cockpit's screen: what they
+	// say is collected and summed up after the run, as kockpit's own text.
+	libLog := kube.CaptureLibraryLog()
+	mark := libLog.Mark()
 	ctx, stop := o.watchSignals(context.Background())
 	err := cmd.ExecuteContext(ctx)
 	stop()
+	reportLibraryLog(streams.ErrOut, libLog, mark)
 	sig := o.signalled()
 	switch {
 	case sig != nil && err == nil:
@@ -126,6 +135,29 @@ that shows the same thing.`,
 	cmd.AddCommand(newChecksCommand(o))
 	cmd.AddCommand(newNodeCommand(o))
 	return cmd
+}
+
+// libraryLogShown is how many of the client library's messages the summary quotes.
+const libraryLogShown = 3
+
+// reportLibraryLog says on stderr what the client library logged during the run, if anything:
+// how many messages, and the first few, terminal-safe and with credentials redacted.
+func reportLibraryLog(w io.Writer, l *kube.LibraryLog, mark int) {
+	n, first := l.Since(mark)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "kockpit: the Kubernetes client library logged %s during the run (held back from the screen)", phrase.Count(n, "message", "messages"))
+	if len(first) > libraryLogShown {
+		first = first[:libraryLogShown]
+	}
+	fmt.Fprintln(w, ":")
+	for _, m := range first {
+		fmt.Fprintf(w, "  %s\n", phrase.Clip(safetext.Visible(safetext.RedactSecrets(m)), 300))
+	}
+	if n > len(first) {
+		fmt.Fprintf(w, "  (and %d more)\n", n-len(first))
+	}
 }
 
 func isFlagError(err error) bool {
