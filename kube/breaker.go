@@ -111,7 +111,9 @@ func (b *breaker) reset() {
 
 // wrap is the breaker as a client-go WrapTransport: innermost, next to the connection, so it
 // sees every attempt of every request, the credentials' ones included.
-func (b *breaker) wrap(rt http.RoundTripper) http.RoundTripper { return &breakerTransport{b: b, rt: rt} }
+func (b *breaker) wrap(rt http.RoundTripper) http.RoundTripper {
+	return &breakerTransport{b: b, rt: rt}
+}
 
 type breakerTransport struct {
 	b  *breaker

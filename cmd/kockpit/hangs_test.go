@@ -334,3 +334,35 @@ func TestLibraryLogIsSummedUpAsKockpitsOwnText(t *testing.T) {
 		t.Errorf("nothing logged, yet: %q", b.String())
 	}
 }
+
+// TestCockpitOnASilentAPIServer: in the cockpit too, a server that never answers costs one
+// request timeout: every check has finished within 1.5 × --request-timeout + 1s of the first
+// frame, and nothing but the cockpit drew on the screen (the header line is intact).
+func TestCockpitOnASilentAPIServer(t *testing.T) {
+	const requestTimeout = 3 * time.Second
+	bin := buildKockpit(t)
+	addr, _ := silentServer(t, true)
+	kubeconfig := kubeconfigFor(t, "https://"+addr, "{token: kockpit-test-token}")
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", requestTimeout.String()), 120, 40)
+	tm.waitFor("the first frame", 20*time.Second, func(s string) bool { return strings.Contains(s, "╭─ checks") })
+	start := time.Now()
+	s := tm.waitDone()
+	took := time.Since(start)
+	t.Logf("cockpit on a silent server: every check done %s after the first frame, request timeout %s", took.Round(time.Millisecond), requestTimeout)
+	if bound := requestTimeout*3/2 + time.Second; took > bound {
+		t.Errorf("the checks took %s after the first frame; the bound is %s", took, bound)
+	}
+	if first, _, _ := strings.Cut(s, "\n"); !strings.Contains(first, "⎈ kockpit") {
+		t.Errorf("the header line was overwritten: %q", first)
+	}
+	if klogLine.MatchString(s) || strings.Contains(s, "unable to cancel") {
+		t.Errorf("a library wrote over the screen:\n%s", s)
+	}
+	for _, want := range []string{"✖ api.reachable", "versions.kubectl"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the cockpit lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+}
