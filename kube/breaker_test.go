@@ -132,7 +132,7 @@ func TestBreakerStopsTheRunAtTheFirstSilence(t *testing.T) {
 				t.Fatalf("a later request: %v after %s", err, time.Since(start))
 			}
 			msg, _ = ClassifyConnError(fmt.Errorf("listing pods: %w", err))
-			if !strings.HasPrefix(msg, "the API server stopped answering: ") || !strings.Contains(msg, c.stalled) || !strings.Contains(msg, "no more requests") {
+			if !strings.HasPrefix(msg, "the API server stopped answering: ") || !strings.Contains(msg, c.stalled) || !strings.Contains(msg, "kockpit did not send this request") {
 				t.Errorf("a later request's error reads %q", msg)
 			}
 

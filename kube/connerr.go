@@ -63,8 +63,12 @@ func classifyNotAnswering(e *NotAnsweringError) (message, hint string) {
 	if e.First == nil {
 		return e.Error(), hint
 	}
-	return fmt.Sprintf("the API server stopped answering: it did not answer %s within the request timeout (%s): %s; kockpit sent it no more requests",
-		first.Request, e.RequestTimeout, first.Stalled), hint
+	after := "kockpit did not send this request"
+	if e.Sent {
+		after = "kockpit stopped waiting for this one too"
+	}
+	return fmt.Sprintf("the API server stopped answering: it did not answer %s within the request timeout (%s): %s, so %s",
+		first.Request, e.RequestTimeout, first.Stalled, after), hint
 }
 
 func classifyHTTPError(err error) (message, hint string, ok bool) {
