@@ -33,6 +33,34 @@ type Cluster struct {
 	Server string
 	// RequestTimeout bounds each request.
 	RequestTimeout time.Duration
+
+	// breaker remembers that the server stopped answering; see breaker.go.
+	breaker *breaker
+}
+
+// requestTimeoutBackstop is added to the request timeout for client-go's own timeouts, which
+// stay as a backstop: the breaker enforces the request timeout itself, first, so that its
+// error says what stalled and the first silence stops the run's other requests.
+const requestTimeoutBackstop = 500 * time.Millisecond
+
+// AskAgain forgets that the API server stopped answering, for a new run (the cockpit's r):
+// its requests are sent again.
+func (c *Cluster) AskAgain() {
+	if c.breaker != nil {
+		c.breaker.reset()
+	}
+}
+
+// NotAnswering is the error of the request that got no answer within the request timeout,
+// after which every request of the run fails at once; nil while the server answers.
+func (c *Cluster) NotAnswering() error {
+	if c.breaker == nil {
+		return nil
+	}
+	if first, _ := c.breaker.state(); first != nil {
+		return first
+	}
+	return nil
 }
 
 // Kubeconfig is the kubeconfig as kubectl would load it for these flags.
@@ -56,6 +84,10 @@ func UserAgent(version string) string { return "kockpit/" + version }
 func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *Kubeconfig, error) {
 	loader := flags.ToRawKubeConfigLoader()
 	kc := &Kubeconfig{Files: loader.ConfigAccess().GetLoadingPrecedence()}
+	// client-go reads these files whole, whatever they are: judge them first.
+	if err := checkKubeconfigFiles(loader.ConfigAccess()); err != nil {
+		return nil, nil, err
+	}
 	raw, err := loader.RawConfig()
 	if err != nil {
 		// client-go names the file and quotes what it could not read raw.
@@ -69,9 +101,15 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	if err := serverNamed(flags, raw, kc.Context); err != nil {
 		return nil, kc, err
 	}
+	if err := checkContextFiles(flags, raw, kc.Context); err != nil {
+		return nil, kc, err
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, kc, safetext.SafeError(err)
+	}
+	if err := checkCredentialFiles(cfg); err != nil {
+		return nil, kc, err
 	}
 	if len(raw.Contexts) == 0 && cfg.Host != "" {
 		kc.InCluster = true
@@ -111,17 +149,23 @@ func serverNamed(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, 
 	return nil
 }
 
-// NewCluster prepares clients for a REST config: kockpit's user agent, a request timeout, and
+// NewCluster prepares clients for a REST config: kockpit's user agent, a request timeout
+// enforced by the breaker (the first request that gets no answer stops the others), and
 // protobuf for the typed clientset.
 func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = UserAgent(version)
-	if cfg.Timeout <= 0 { // client-go takes a negative timeout as none
-		cfg.Timeout = DefaultRequestTimeout
+	timeout := cfg.Timeout
+	if timeout <= 0 { // client-go takes a negative timeout as none
+		timeout = DefaultRequestTimeout
 	}
+	cfg.Timeout = timeout + requestTimeoutBackstop
 	// Many checks share one client; client-go's default of 5 QPS would make the run crawl.
 	cfg.QPS, cfg.Burst = 50, 100
-	cfg.WrapTransport = chainWrap(cfg.WrapTransport, countBytes)
+	b := newBreaker(timeout)
+	// The breaker goes innermost, next to the connection; every client below is built from
+	// cfg, so every request of the run passes through this one breaker.
+	cfg.WrapTransport = chainWrap(chainWrap(b.wrap, cfg.WrapTransport), countBytes)
 
 	proto := rest.CopyConfig(cfg)
 	proto.ContentType = "application/vnd.kubernetes.protobuf"
@@ -134,12 +178,15 @@ func NewCluster(cfg *rest.Config, version string) (*Cluster, error) {
 	if err != nil {
 		return nil, safetext.Errorf("building the dynamic client: %w", err)
 	}
-	return &Cluster{Config: cfg, Clientset: cs, Dynamic: dyn, Server: cfg.Host, RequestTimeout: cfg.Timeout}, nil
+	return &Cluster{Config: cfg, Clientset: cs, Dynamic: dyn, Server: cfg.Host, RequestTimeout: timeout, breaker: b}, nil
 }
 
 func chainWrap(prev func(http.RoundTripper) http.RoundTripper, next func(http.RoundTripper) http.RoundTripper) func(http.RoundTripper) http.RoundTripper {
-	if prev == nil {
+	switch {
+	case prev == nil:
 		return next
+	case next == nil:
+		return prev
 	}
 	return func(rt http.RoundTripper) http.RoundTripper { return next(prev(rt)) }
 }
@@ -152,21 +199,23 @@ func withByteCounter(ctx context.Context, n *atomic.Int64) context.Context {
 	return context.WithValue(ctx, byteCounterKey{}, n)
 }
 
-func countBytes(rt http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		resp, err := rt.RoundTrip(req)
-		n, _ := req.Context().Value(byteCounterKey{}).(*atomic.Int64)
-		if err != nil || n == nil || resp.Body == nil {
-			return resp, err
-		}
-		resp.Body = &countingBody{ReadCloser: resp.Body, n: n}
-		return resp, nil
-	})
+func countBytes(rt http.RoundTripper) http.RoundTripper { return byteCounter{rt} }
+
+type byteCounter struct{ rt http.RoundTripper }
+
+func (c byteCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.rt.RoundTrip(req)
+	n, _ := req.Context().Value(byteCounterKey{}).(*atomic.Int64)
+	if err != nil || n == nil || resp.Body == nil {
+		return resp, err
+	}
+	resp.Body = &countingBody{ReadCloser: resp.Body, n: n}
+	return resp, nil
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// WrappedRoundTripper lets client-go reach the transport below to cancel a request; without
+// it, it logs "unable to cancel request" to the terminal.
+func (c byteCounter) WrappedRoundTripper() http.RoundTripper { return c.rt }
 
 type countingBody struct {
 	io.ReadCloser

@@ -22,6 +22,10 @@ func ClassifyConnError(err error) (message, hint string) {
 	if err == nil {
 		return "", ""
 	}
+	var silent *NotAnsweringError
+	if errors.As(err, &silent) {
+		return classifyNotAnswering(silent)
+	}
 	if msg, hint, ok := classifyHTTPError(err); ok {
 		return msg, hint
 	}
@@ -33,6 +37,38 @@ func ClassifyConnError(err error) (message, hint string) {
 	}
 	return "cannot reach the API server: " + err.Error(),
 		"Run the command below with -v=8 to see each step of the request; check the kubeconfig's server: URL."
+}
+
+// classifyNotAnswering words the breaker's errors: the request that got no answer, and those
+// given up on after it.
+func classifyNotAnswering(e *NotAnsweringError) (message, hint string) {
+	first := e
+	if e.First != nil {
+		first = e.First
+	}
+	switch first.Stalled {
+	case stageTLS:
+		hint = "Something accepts TCP connections on the server's port but never completes TLS: an API server " +
+			"that is stuck or overloaded, a proxy or load balancer whose backend is down, or another service. " +
+			"On a control-plane node: crictl ps -a --name kube-apiserver, and what listens on the port (ss -ltnp)."
+	case stageConnect, stageStart, stageDNS:
+		hint = "Packets are dropped on the way (a firewall on the API server's port, an address routed nowhere) " +
+			"or the machine is down. Check the kubeconfig's server: address and the route to it."
+	default:
+		hint = "The server accepted the request and never answered: an API server that is stuck (an etcd that " +
+			"does not answer makes it hang) or overloaded, or a proxy in between that holds the connection. " +
+			"Look at the API server's log and kubectl get --raw '/readyz?verbose' on a control-plane node."
+	}
+	hint += " Retry with a longer --request-timeout to tell slow from silent."
+	if e.First == nil {
+		return e.Error(), hint
+	}
+	after := "kockpit did not send this request"
+	if e.Sent {
+		after = "kockpit stopped waiting for this one too"
+	}
+	return fmt.Sprintf("the API server stopped answering: it did not answer %s within the request timeout (%s): %s, so %s",
+		first.Request, e.RequestTimeout, first.Stalled, after), hint
 }
 
 func classifyHTTPError(err error) (message, hint string, ok bool) {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 
+	"github.com/kockpit/kockpit/internal/inputfile"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -28,12 +29,15 @@ func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, newInputError(path, 0, 0, pathErrorText(err), loadFix)
 	}
+	if err := inputfile.Check(path, fi, true, maxFileSize, snapshotWhat); err != nil {
+		return nil, refused(path, err)
+	}
 	if fi.IsDir() {
-		return load(ctx, os.DirFS(path), ".", path, func(p string) string {
+		return load(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
 			return filepath.Join(path, filepath.FromSlash(p))
 		})
 	}
-	return load(ctx, os.DirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
+	return load(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
 }
 
 // LoadSnapshotFS reads snapshot files under root in fsys (a file or a directory), as

@@ -4,18 +4,24 @@
 package kube
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/kockpit/kockpit/internal/inputfile"
 )
 
 // maxFileSize bounds one snapshot file: a bigger one is almost surely not a snapshot, and
-// holding it would take the memory the checks need.
+// holding it would take the memory the checks need. It is checked on the file's size before
+// reading and enforced while reading.
 const maxFileSize = 512 << 20
+
+// snapshotWhat names a snapshot in inputfile's messages.
+const snapshotWhat = "a snapshot"
 
 // snapshotFiles lists the files to read, in lexical order so that runs are deterministic and a
 // duplicate object resolves the same way each time. A root that is a file is read whatever its
@@ -38,6 +44,17 @@ func snapshotFiles(fsys fs.FS, root string, display func(string) string) ([]stri
 		case d.IsDir() || hidden:
 			return nil
 		case p == root || isSnapshotExt(p):
+			// An entry that is not a regular file (a FIFO, a device, a link to either) is
+			// refused before anything is opened: it would block or never end.
+			if !d.Type().IsRegular() {
+				fi, err := fs.Stat(fsys, p)
+				if err != nil {
+					return &InputError{File: display(p), Msg: pathErrorText(err)}
+				}
+				if err := inputfile.Check(display(p), fi, false, 0, snapshotWhat); err != nil {
+					return refused(display(p), err)
+				}
+			}
 			files = append(files, p)
 		}
 		return nil
@@ -65,32 +82,68 @@ func pathErrorText(err error) string {
 	return err.Error()
 }
 
-// readFile reads one file, refusing those over maxFileSize before reading them.
+// readFile reads one regular file: a special file is refused unopened and one over
+// maxFileSize before it is read (Stat), and the cap holds while reading.
 func readFile(fsys fs.FS, p, file string) ([]byte, error) {
+	fi, err := fs.Stat(fsys, p)
+	if err != nil {
+		return nil, &InputError{File: file, Msg: pathErrorText(err)}
+	}
+	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
+		return nil, refused(file, err)
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
+	// The file may have changed since the Stat: judge what was opened.
+	if fi, err = f.Stat(); err != nil {
 		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
 	}
-	if fi.Size() > maxFileSize {
-		return nil, tooBig(file)
+	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
+		return nil, refused(file, err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	// The limit also holds for files whose size Stat does not know (pipes).
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
+	data, err := inputfile.ReadAll(f, file, fi.Size(), maxFileSize, snapshotWhat)
+	if err != nil {
+		if errors.Is(err, inputfile.ErrTooLarge) {
+			return nil, refused(file, err)
+		}
 		return nil, newInputError(file, 0, 0, "reading: "+pathErrorText(err), "")
 	}
-	if buf.Len() > maxFileSize {
-		return nil, tooBig(file)
-	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
-func tooBig(file string) error {
-	return newInputError(file, 0, 0, fmt.Sprintf("larger than the %d MiB kockpit reads from one file", maxFileSize>>20),
-		"split it, for example one file per kind: `kubectl get pods -A -o yaml > pods.yaml`")
+// refused is an inputfile refusal as an InputError, with what to do about it.
+func refused(file string, err error) error {
+	fix := "give a regular file or a directory of them"
+	if errors.Is(err, inputfile.ErrTooLarge) {
+		fix = "split it, for example one file per kind: `kubectl get pods -A -o yaml > pods.yaml`"
+	}
+	return newInputError(file, 0, 0, err.Error(), fix)
 }
+
+// nonblockingDirFS is os.DirFS(dir), except that files are opened with O_NONBLOCK: were an
+// entry swapped for a FIFO after its Stat, opening it returns at once instead of waiting for
+// a writer forever (readFile then refuses it).
+func nonblockingDirFS(dir string) fs.FS { return nbDirFS{FS: os.DirFS(dir), dir: dir} }
+
+type nbDirFS struct {
+	fs.FS
+	dir string
+}
+
+func (d nbDirFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f, err := os.OpenFile(filepath.Join(d.dir, filepath.FromSlash(name)), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (d nbDirFS) Stat(name string) (fs.FileInfo, error) { return fs.Stat(d.FS, name) }
+
+func (d nbDirFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(d.FS, name) }

@@ -77,5 +77,5 @@ func (h hugeFS) Open(name string) (fs.File, error) {
 func TestLoadRefusesHugeFiles(t *testing.T) {
 	fsys := hugeFS{fstest.MapFS{"big.json": {Data: []byte("{}")}}}
 	_, err := LoadSnapshotFS(context.Background(), fsys, "big.json", "big")
-	wantInputError(t, err, "big.json", 0, "larger than the 512 MiB")
+	wantInputError(t, err, "big.json", 0, "larger than 512 MiB")
 }

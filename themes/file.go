@@ -3,8 +3,6 @@ package themes
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/kockpit/kockpit/internal/inputfile"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -94,17 +93,16 @@ func ColorKeys() []string {
 // Load reads a theme file. Any error names the file, line and column, and the bad key when
 // there is one; the caller falls back to the default theme.
 func Load(path string) (*File, error) {
-	// Opening a FIFO waits for a writer: anything but a regular file is refused unopened.
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, newFileError(path, 1, 1, "", fmt.Sprintf("not a regular file (%s): give the path of a theme YAML file", fi.Mode().Type()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, safetext.Errorf("reading theme file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	if err != nil {
+	// Opening a FIFO waits for a writer: anything but a regular file is refused unopened, and
+	// a file over the cap unread.
+	data, err := inputfile.Read(path, maxFileBytes, "a theme")
+	var refused *inputfile.Error
+	switch {
+	case errors.Is(err, inputfile.ErrTooLarge):
+		return nil, tooLarge(path)
+	case errors.As(err, &refused):
+		return nil, newFileError(path, 1, 1, "", refused.Msg+": give the path of a theme YAML file")
+	case err != nil:
 		return nil, safetext.Errorf("reading theme file: %w", err)
 	}
 	return Parse(path, data)
@@ -120,11 +118,15 @@ const maxFileBytes = 64 << 10
 // and neither a Go stack overflow nor running out of memory is a panic: either ends kockpit.
 const maxNesting = 32
 
+func tooLarge(path string) error {
+	return newFileError(path, 1, 1, "",
+		fmt.Sprintf("the file is larger than %d KiB, and a theme file is a few hundred bytes: kockpit did not parse it", maxFileBytes>>10))
+}
+
 // Parse reads a theme file's content; path is only for messages.
 func Parse(path string, data []byte) (*File, error) {
 	if len(data) > maxFileBytes {
-		return nil, newFileError(path, 1, 1, "",
-			fmt.Sprintf("the file is larger than %d KiB, and a theme file is a few hundred bytes: kockpit did not parse it", maxFileBytes>>10))
+		return nil, tooLarge(path)
 	}
 	if tok := tooDeep(data); tok != nil {
 		return nil, errAt(path, tok, "", fmt.Sprintf("YAML nests more than %d levels deep here, and a theme nests three (colors, a colour, light and dark): kockpit did not parse it", maxNesting))

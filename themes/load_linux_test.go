@@ -21,7 +21,7 @@ func TestLoadRefusesAFIFO(t *testing.T) {
 	go func() { _, err := Load(fifo); done <- err }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), fifo+":1:1: not a regular file") {
+		if err == nil || !strings.Contains(err.Error(), fifo+":1:1: is a FIFO (named pipe), not a regular file") {
 			t.Errorf("error %v", err)
 		}
 	case <-time.After(5 * time.Second):

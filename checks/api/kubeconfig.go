@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/certinfo"
+	"github.com/kockpit/kockpit/internal/inputfile"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/safetext"
 )
@@ -368,7 +370,12 @@ func kubeconfigPEM(data []byte, file string) ([]byte, string, error) {
 	if file == "" {
 		return nil, "", nil
 	}
-	b, err := os.ReadFile(file)
+	// A FIFO or a device named here would block the check or fill memory: regular files only.
+	b, err := inputfile.Read(file, kube.MaxCredentialFileBytes, "a certificate")
+	var refused *inputfile.Error
+	if errors.As(err, &refused) {
+		return nil, "", fmt.Errorf("%s %w", file, err)
+	}
 	if err != nil {
 		return nil, "", err
 	}

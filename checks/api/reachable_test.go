@@ -170,7 +170,7 @@ func TestAPIReachableFailures(t *testing.T) {
 		{"closed port", closedURL, good.Certificate(), "", "connection refused at 127.0.0.1:"},
 		{"wrong CA", good.URL, other.Cert, "", "signed by an authority the kubeconfig does not trust"},
 		{"unknown token", unauthorized.URL, unauthorized.Certificate(), "not-a-real-token", "rejected the credentials (401"},
-		{"no answer", silent.URL, silent.Certificate(), "", "did not answer within the request timeout"},
+		{"no answer", silent.URL, silent.Certificate(), "", "did not answer GET /version within the request timeout (500ms): the request was sent and no answer came"},
 		{"plain http", strings.Replace(plain.URL, "http:", "https:", 1), good.Certificate(), "", "does not speak TLS"},
 		{"expired", expired.URL, ca.Cert, "", "(CN=kube-apiserver) expired on"},
 		{"not yet valid", future.URL, ca.Cert, "", "is not valid yet"},

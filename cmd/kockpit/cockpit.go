@@ -101,6 +101,8 @@ func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src check
 	start := func(ctx context.Context, list []checks.Check) (*checks.Env, <-chan checks.Result) {
 		e := *env
 		if env.Cluster != nil {
+			// A new run asks the server again, even one that stopped answering in the last.
+			env.Cluster.AskAgain()
 			e.Snapshot = kube.NewLiveSnapshot(ctx, env.Cluster)
 		}
 		return &e, checks.Run(ctx, list, &e, runOpts)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/internal/phrase"
+	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -58,8 +58,8 @@ type options struct {
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
-	// cleanups undo what the run set up on this machine; see cleanUp.
-	cleanups []func()
+	// state is what the run shares with the signal watch; see watchSignals.
+	state runState
 }
 
 // execute runs the command line and returns the process exit code.
@@ -67,8 +67,22 @@ func execute(args []string, streams genericiooptions.IOStreams) int {
 	o := &options{streams: streams}
 	cmd := newRootCommand(o)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	// client-go and klog write to stderr on their own, over the cockpit's screen: what they
+	// say is collected and summed up after the run, as kockpit's own text.
+	libLog := kube.CaptureLibraryLog()
+	mark := libLog.Mark()
+	ctx, stop := o.watchSignals(context.Background())
+	err := cmd.ExecuteContext(ctx)
+	stop()
+	reportLibraryLog(streams.ErrOut, libLog, mark)
+	sig := o.signalled()
 	switch code := exitCode(err); {
+	case sig != nil && err == nil:
+		fmt.Fprintf(streams.ErrOut, "kockpit: %s\n", signalText(sig))
+		return signalExit(sig)
+	case sig != nil:
+		fmt.Fprintf(streams.ErrOut, "kockpit: %s; nothing written\n", signalText(sig))
+		return signalExit(sig)
 	case err == nil:
 		return o.exit
 	case code == exitCanceled:
@@ -153,11 +167,25 @@ that shows the same thing.`,
 	return cmd
 }
 
-// signalContext is cancelled on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), so a
-// run stops cleanly and removes what it set up.
-func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	if parent == nil {
-		parent = context.Background()
+// libraryLogShown is how many of the client library's messages the summary quotes.
+const libraryLogShown = 3
+
+// reportLibraryLog says on stderr what the client library logged during the run, if anything:
+// how many messages, and the first few, terminal-safe and with credentials redacted.
+func reportLibraryLog(w io.Writer, l *kube.LibraryLog, mark int) {
+	n, first := l.Since(mark)
+	if n == 0 {
+		return
 	}
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	fmt.Fprintf(w, "kockpit: the Kubernetes client library logged %s during the run (held back from the screen)", phrase.Count(n, "message", "messages"))
+	if len(first) > libraryLogShown {
+		first = first[:libraryLogShown]
+	}
+	fmt.Fprintln(w, ":")
+	for _, m := range first {
+		fmt.Fprintf(w, "  %s\n", phrase.Clip(safetext.Visible(safetext.RedactSecrets(m)), 300))
+	}
+	if n > len(first) {
+		fmt.Fprintf(w, "  (and %d more)\n", n-len(first))
+	}
 }

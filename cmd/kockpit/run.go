@@ -75,7 +75,7 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext(parent)
+	ctx, cancel := context.WithCancel(parent) // parent ends on SIGINT, SIGTERM and SIGHUP: see watchSignals
 	defer cancel()
 
 	env, src, err := environment(ctx)
@@ -124,6 +124,9 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 	if err := o.requestTimeoutError(); err != nil {
 		return nil, checks.Source{}, err
 	}
+	if err := o.credentialFlagsError(); err != nil {
+		return nil, checks.Source{}, err
+	}
 	cluster, kc, err := kube.Connect(o.kube, version)
 	env.Kubeconfig = kc
 	if err != nil {
@@ -153,19 +156,11 @@ func (o *options) unpackDemoNode() (*checks.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files: %w", err)
 	}
-	o.cleanups = append(o.cleanups, func() { os.RemoveAll(dir) })
+	o.addCleanup(func() { os.RemoveAll(dir) })
 	if err := scenarios.UnpackNode(dir); err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files into %s: %w", dir, err)
 	}
 	return &checks.Host{Root: dir, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
-}
-
-// cleanUp undoes what the run set up on this machine (the demo's node files).
-func (o *options) cleanUp() {
-	for _, f := range o.cleanups {
-		f()
-	}
-	o.cleanups = nil
 }
 
 // kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2) or
@@ -196,6 +191,23 @@ func (o *options) requestTimeoutError() error {
 		return usagef("--request-timeout %q: use a duration such as 5s or 1m, or whole seconds", *o.kube.Timeout)
 	case d < 0:
 		return usagef("--request-timeout %q: must not be negative (0 means the default, %s)", *o.kube.Timeout, kube.DefaultRequestTimeout)
+	}
+	return nil
+}
+
+// credentialFlagsError refuses a file given by flag that client-go would read whole whatever it
+// is: a FIFO would block the run, a device fill its memory.
+func (o *options) credentialFlagsError() error {
+	for _, f := range []struct {
+		flag string
+		path *string
+	}{{"--certificate-authority", o.kube.CAFile}, {"--client-certificate", o.kube.CertFile}, {"--client-key", o.kube.KeyFile}} {
+		if f.path == nil {
+			continue
+		}
+		if err := kube.CheckCredentialFile(f.flag, *f.path); err != nil {
+			return usageError{err}
+		}
 	}
 	return nil
 }
@@ -340,7 +352,10 @@ func outputError(err error) error {
 // to stdout when out is nil. An interrupt while it writes leaves the old file as it was.
 func (o *options) writeReport(ctx context.Context, r *report.Report, format report.Format, out *report.Output) error {
 	if out != nil {
+		// A signal that stops kockpit mid-write removes the temporary file: no partial -o.
+		defer o.writingOutput("")
 		return outputError(out.Write(ctx, func(f *os.File) error {
+			o.writingOutput(f.Name())
 			return report.Write(f, r, format, false)
 		}))
 	}

@@ -9,9 +9,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/kockpit/kockpit/internal/inputfile"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -248,8 +248,11 @@ func PrintableLines(b []byte, n int) []string {
 	return out
 }
 
+// ReadFileHead reads the first n bytes of the regular file path. Anything else (a FIFO named
+// kubectl on PATH with its exec bits set) is refused without being opened: reading it would
+// wait for a writer forever.
 func ReadFileHead(path string, n int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := inputfile.Open(path, 0, "a program")
 	if err != nil {
 		return nil, err
 	}
