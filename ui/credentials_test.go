@@ -128,8 +128,7 @@ func awaitClipboard(t *testing.T, cmd tea.Cmd) string {
 	t.Helper()
 	want := fmt.Sprintf("%T", tea.SetClipboard("")())
 	msgs := make(chan tea.Msg, 16)
-	var run func(tea.Cmd)
-	run = func(c tea.Cmd) {
+	run := func(c tea.Cmd) {
 		if c != nil {
 			go func() { msgs <- c() }()
 		}
