@@ -183,6 +183,38 @@ func (c Command) Stages() [][]string {
 	return out
 }
 
+// A Part is one piece of an argument, as Parts gives it: a value, shell syntax from kockpit's
+// source (Syntax), or a command run inside that syntax (Inner).
+type Part struct {
+	// Text is the value, or the shell syntax as written; empty for an inner command.
+	Text string
+	// Syntax says Text is shell syntax from kockpit's source, which the shell expands.
+	Syntax bool
+	// Inner is a command the syntax around it runs, as in <(openssl ...).
+	Inner *Command
+}
+
+// Parts returns each argument of each stage piece by piece, for whoever must tell values from
+// the shell syntax around them (Stages joins the pieces): a test that runs the line in a real
+// shell and checks that every value reached its program as it is.
+func (c Command) Parts() [][][]Part {
+	out := make([][][]Part, len(c.stages))
+	for i, s := range c.stages {
+		out[i] = make([][]Part, len(s))
+		for j, w := range s {
+			for _, p := range w {
+				part := Part{Text: p.text, Syntax: p.shell}
+				if p.inner != nil {
+					inner := *p.inner
+					part = Part{Inner: &inner}
+				}
+				out[i][j] = append(out[i][j], part)
+			}
+		}
+	}
+	return out
+}
+
 // String renders the command as one POSIX shell line: arguments joined by spaces, stages by
 // " | ", each value quoted only when it needs it. A value is kept byte for byte: a control, bidi
 // or invisible character stays inside single quotes, where the shell gives it no meaning; making

@@ -263,3 +263,33 @@ func FuzzCommandString(f *testing.F) {
 		}
 	})
 }
+
+// TestCommandParts: the pieces of each argument say which are values and which shell syntax.
+func TestCommandParts(t *testing.T) {
+	inner := checks.Cmd("openssl", "pkey", "-in", "a b")
+	c := checks.Cmd("diff", "x y").Sub("<(", inner, ")").Glob("/etc/my dir", "*").Var("PATH").Shell("2>/dev/null")
+	got := c.Parts()
+	if len(got) != 1 || len(got[0]) != 6 {
+		t.Fatalf("Parts() = %+v", got)
+	}
+	want := [][]checks.Part{
+		{{Text: "diff"}},
+		{{Text: "x y"}},
+		{{Text: "<(", Syntax: true}, {Inner: &inner}, {Text: ")", Syntax: true}},
+		{{Text: "/etc/my dir"}, {Text: "/*", Syntax: true}},
+		{{Text: `"$`, Syntax: true}, {Text: "PATH"}, {Text: `"`, Syntax: true}},
+		{{Text: "2>/dev/null", Syntax: true}},
+	}
+	for j, w := range want {
+		if len(got[0][j]) != len(w) {
+			t.Fatalf("argument %d: %+v, want %+v", j, got[0][j], w)
+		}
+		for k, p := range w {
+			g := got[0][j][k]
+			if g.Text != p.Text || g.Syntax != p.Syntax || (g.Inner == nil) != (p.Inner == nil) ||
+				g.Inner != nil && g.Inner.String() != p.Inner.String() {
+				t.Errorf("argument %d piece %d: %+v, want %+v", j, k, g, p)
+			}
+		}
+	}
+}

@@ -75,3 +75,54 @@ func asciiPlain(s string, keepLines bool) bool {
 	}
 	return true
 }
+
+// Hidden returns the characters of s that a terminal does not show as what they are: every
+// control character (tab, line break and escape included, DEL, C1), bidi control, invisible
+// (zero-width) character and line or paragraph separator, and every byte that is not valid
+// UTF-8, each named by code point. Look-alike letters and other non-ASCII text are not hidden:
+// they draw a glyph of their own, and a command holding one still names the object it names.
+// Text that holds a hidden character is shown made visible but never copied raw: pasted into
+// a shell, it would run something other than what the screen showed.
+func Hidden(s string) []Char {
+	var out []Char
+	line, col := 1, 1
+	latin := hasASCIILetter(s)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var c Char
+		switch {
+		case r == utf8.RuneError && size == 1:
+			c = Char{Rune: r, Name: fmt.Sprintf("invalid UTF-8 byte 0x%02x", s[i]), Reason: ReasonInvalid}
+		case unicode.Is(unicode.Cc, r):
+			c = Char{Rune: r, Name: controlName(r), Reason: ReasonControl}
+		case r >= utf8.RuneSelf:
+			c = describe(r, latin)
+		}
+		switch c.Reason {
+		case ReasonInvalid, ReasonControl, ReasonBidi, ReasonInvisible, ReasonSeparator:
+			c.Offset, c.Line, c.Column = i, line, col
+			out = append(out, c)
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+		}
+		col++
+		i += size
+	}
+	return out
+}
+
+// controlNames are the names of the control characters a crafted value is most likely to hold
+// (Unicode names them all "<control>").
+var controlNames = map[rune]string{
+	0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x09: "CHARACTER TABULATION", 0x0A: "LINE FEED",
+	0x0B: "LINE TABULATION", 0x0C: "FORM FEED", 0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE",
+	0x85: "NEXT LINE", 0x9B: "CONTROL SEQUENCE INTRODUCER", 0x9D: "OPERATING SYSTEM COMMAND",
+}
+
+func controlName(r rune) string {
+	if n, ok := controlNames[r]; ok {
+		return n
+	}
+	return "control"
+}

@@ -424,18 +424,70 @@ func TestCopyUsesOSC52(t *testing.T) {
 	if got := clipboardOf(t, cmd); got != want {
 		t.Errorf("y put %q on the clipboard, want %q", got, want)
 	}
-	// A crafted command is copied visible: no control character reaches the guest's shell.
+	// A crafted name is quoted, and a look-alike letter is what it is: both are copied.
 	f := m.selectedFinding()
-	f.Commands = []checks.Command{checks.Cmd("kubectl", "get", "pod", "x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r")}
-	_, cmd = updateCmd(t, m, keyMsg("y"))
-	if got := clipboardOf(t, cmd); strings.ContainsAny(got, "\x1b\x07\r") {
-		t.Errorf("a control character reached the clipboard: %q", got)
+	for _, c := range []checks.Command{
+		checks.Cmd("kubectl", "get", "deployment", "payments$(touch${IFS}pwned)"),
+		checks.Cmd("kubectl", "-n", "kube-system", "get", "service", "kube-dnѕ"),
+	} {
+		f.Commands = []checks.Command{c}
+		m, cmd = updateCmd(t, m, keyMsg("y"))
+		if got := clipboardOf(t, cmd); got != c.String() {
+			t.Errorf("y put %q on the clipboard, want %q", got, c.String())
+		}
+	}
+}
+
+// TestCopyRefusesHiddenCharacters: a command holding a control, bidi or invisible character is
+// not copied (pasted, it would run other than what the screen shows); the notice names the
+// character by code point, and the command is still shown, made visible.
+func TestCopyRefusesHiddenCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		value, notice, shown string
+	}{
+		{"pay\u202etxt.exe", "not copied: the command holds U+202E RIGHT-TO-LEFT OVERRIDE (bidi control)", "pay⟨U+202E⟩txt.exe"},
+		{"x\x1b]52;c;ZXZpbA==\x07; rm -rf ~\r", "not copied: the command holds 3 hidden characters, first U+001B ESCAPE (control character)", "x␛]52;c;ZXZpbA==␇; rm -rf ~␍"},
+		{"web\ntouch pwned", "not copied: the command holds U+000A LINE FEED (control character)", "web␊touch pwned"},
+		{"pay\u200bments", "not copied: the command holds U+200B ZERO WIDTH SPACE (invisible (zero-width))", "pay⟨U+200B⟩ments"},
+	} {
+		m, _ := newModel(t, 160, 40)
+		m = withResults(t, m)
+		m = keys(t, m, "j", "tab")
+		f := m.selectedFinding()
+		f.Commands = []checks.Command{checks.Cmd("kubectl", "get", "deployment", tc.value)}
+		m, cmd := updateCmd(t, m, keyMsg("y"))
+		if got, ok := clipboardIn(cmd); ok {
+			t.Errorf("%q: y put %q on the clipboard (OSC 52)", tc.value, got)
+		}
+		if m.notice != tc.notice {
+			t.Errorf("%q: notice %q, want %q", tc.value, m.notice, tc.notice)
+		}
+		view := m.View().Content
+		if !strings.Contains(screen(m), tc.notice) {
+			t.Errorf("%q: the notice is not on screen:\n%s", tc.value, screen(m))
+		}
+		if !strings.Contains(screen(m), tc.shown) {
+			t.Errorf("%q: the command is not shown made visible as %q:\n%s", tc.value, tc.shown, screen(m))
+		}
+		if strings.ContainsAny(view, "\u202e\u200b\x07\r") || strings.Contains(view, "\x1b]52") {
+			t.Errorf("%q: a hidden character reached the screen raw: %q", tc.value, view)
+		}
 	}
 }
 
 // clipboardOf runs a command's batch and returns what it asks the terminal to copy (OSC 52).
 func clipboardOf(t *testing.T, cmd tea.Cmd) string {
 	t.Helper()
+	got, ok := clipboardIn(cmd)
+	if !ok {
+		t.Fatal("no clipboard message from the command")
+	}
+	return got
+}
+
+// clipboardIn runs a command's batch and returns what it asks the terminal to copy (OSC 52),
+// if anything.
+func clipboardIn(cmd tea.Cmd) (string, bool) {
 	want := fmt.Sprintf("%T", tea.SetClipboard("")())
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
@@ -451,13 +503,12 @@ func clipboardOf(t *testing.T, cmd tea.Cmd) string {
 			if b, ok := msg.(tea.BatchMsg); ok {
 				queue = append(queue, b...)
 			} else if fmt.Sprintf("%T", msg) == want {
-				return fmt.Sprint(msg)
+				return fmt.Sprint(msg), true
 			}
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatal("no clipboard message from the command")
-	return ""
+	return "", false
 }
 
 func TestMouseSelects(t *testing.T) {

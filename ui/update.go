@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -383,12 +384,25 @@ func (m *Model) copyCommand(f *checks.Finding) tea.Cmd {
 	if f == nil || len(f.Commands) == 0 {
 		return m.flash("no kubectl command for this finding")
 	}
-	// Visible, never raw: a command built from a crafted name must not paste control characters
-	// into the guest's shell. Its credentials were redacted as the runner emitted the result, so
-	// the clipboard gets the same command the screen shows, with the real addresses (a masked
-	// one would make the command useless); the notice on screen keeps them masked.
-	text := safetext.Visible(f.Commands[0].String())
+	// A command holding a control, bidi or invisible character is not copied: pasted, it would
+	// run other than what the screen shows (the screen draws it made visible), so the notice
+	// says which character instead. Its credentials were redacted as the runner emitted the
+	// result, so the clipboard gets the same command the screen shows, with the real addresses
+	// (a masked one would make the command useless); the notice on screen keeps them masked.
+	text := f.Commands[0].String()
+	if hidden := safetext.Hidden(text); len(hidden) > 0 {
+		return m.flash(notCopied(hidden))
+	}
 	return tea.Batch(tea.SetClipboard(text), m.flash("copied: "+m.text.clean(text)))
+}
+
+// notCopied says why a command was not copied, naming its first hidden character by code point:
+// "not copied: the command holds U+202E RIGHT-TO-LEFT OVERRIDE (bidi control)".
+func notCopied(hidden []safetext.Char) string {
+	if len(hidden) == 1 {
+		return "not copied: the command holds " + hidden[0].String()
+	}
+	return fmt.Sprintf("not copied: the command holds %d hidden characters, first %s", len(hidden), hidden[0])
 }
 
 // flash shows a notice in the hint bar for a few seconds.

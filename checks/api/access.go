@@ -260,9 +260,9 @@ func degradedFinding(registry []checks.Check, allowed map[kube.Resource]bool) (c
 		Message:  fmt.Sprintf("%d checks will be degraded: you may not list %s", len(lines), strings.Join(names, ", ")),
 		Evidence: lines,
 		Hint: fmt.Sprintf("Those checks will skip what they cannot read, so their silence is not health. Ask for "+
-			"a ClusterRole with get/list on %s, bound to you with a ClusterRoleBinding, e.g. kubectl create "+
-			"clusterrole kockpit-reader --verb=get,list --resource=%s (run by an admin).",
-			strings.Join(names, ", "), strings.Join(names, ",")),
+			"a ClusterRole with get/list on %s, bound to you with a ClusterRoleBinding, e.g. %s (run by an admin).",
+			strings.Join(names, ", "),
+			checks.Cmd("kubectl", "create", "clusterrole", "kockpit-reader", "--verb=get,list", "--resource="+strings.Join(names, ","))),
 		Commands: commands,
 	}, true
 }

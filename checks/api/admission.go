@@ -181,9 +181,9 @@ func webhookReachFindings(in admissionInput, w webhook) []checks.Finding {
 	if w.failure == admissionv1.Fail {
 		f.Message = fmt.Sprintf("%s webhook %s fails closed and %s: the API server rejects every request it matches",
 			w.kind(), w.name, problem)
-		f.Hint = fmt.Sprintf("Bring its backend back; if it is gone for good, delete the configuration (kubectl delete %s %s). "+
+		f.Hint = fmt.Sprintf("Bring its backend back; if it is gone for good, delete the configuration (%s). "+
 			"failurePolicy: Ignore keeps the cluster usable meanwhile, at the cost of what the webhook enforces.",
-			strings.ToLower(w.config.Kind), w.config.Name)
+			checks.Cmd("kubectl", "delete", strings.ToLower(w.config.Kind), w.config.Name))
 	} else {
 		f.Severity = checks.StatusWarn
 		f.Message = fmt.Sprintf("%s webhook %s cannot be reached (%s): requests it matches go through without it (failurePolicy Ignore)",

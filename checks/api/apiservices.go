@@ -90,7 +90,7 @@ func judgeAPIService(a *unstructured.Unstructured) []checks.Finding {
 			Message:  fmt.Sprintf("%s is handed to the Service %s instead of the API server itself", what, service),
 			Evidence: []string{"spec.service: " + service},
 			Hint: "Built-in groups are Local: their APIService has no spec.service. Whatever runs behind that " +
-				"Service now answers for them. Remove spec.service (kubectl edit apiservice " + name + "); the " +
+				"Service now answers for them. Remove spec.service (" + checks.Cmd("kubectl", "edit", "apiservice", name).String() + "); the " +
 				"API server's autoregister controller restores the built-in ones.",
 			Commands: []checks.Command{cmd},
 			Cause:    true,

@@ -182,7 +182,7 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 				Message:  fmt.Sprintf("%s is crash-looping (%d restarts)", p.Name, cs.RestartCount),
 				Evidence: evidence,
 				Hint: "The previous container's log says why it exits; a bad flag or manifest edit is the usual " +
-					"cause. On the node: crictl ps -a --name " + component + " and crictl logs.",
+					"cause. On the node: " + checks.Cmd("crictl", "ps", "-a", "--name", component).String() + " and crictl logs.",
 				Commands: []checks.Command{logs, describe},
 				Cause:    true,
 			})

@@ -171,12 +171,12 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 	case ctx.Cluster == "":
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: k.file(ctx.LocationOfOrigin),
 			Message:  fmt.Sprintf("context %q names no cluster", name),
-			Hint:     "kubectl config set-context " + name + " --cluster=NAME",
+			Hint:     checks.Cmd("kubectl", "config", "set-context", name, "--cluster=NAME").String(),
 			Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts")}})
 	case !ok:
 		findings = append(findings, k.missing(fmt.Sprintf("context %q names cluster %q, which does not exist", name, ctx.Cluster),
 			ctx.Cluster, ctx.LocationOfOrigin,
-			slices.Sorted(maps.Keys(raw.Clusters)), "kubectl config set-context "+name+" --cluster=NAME"))
+			slices.Sorted(maps.Keys(raw.Clusters)), checks.Cmd("kubectl", "config", "set-context", name, "--cluster=NAME").String()))
 	default:
 		findings = append(findings, k.cluster(ctx.Cluster, cluster)...)
 	}
@@ -184,12 +184,12 @@ func (k kubeconfigInspector) chain() []checks.Finding {
 	case ctx.AuthInfo == "":
 		findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: k.file(ctx.LocationOfOrigin),
 			Message:  fmt.Sprintf("context %q names no user: requests are anonymous", name),
-			Hint:     "kubectl config set-context " + name + " --user=NAME",
+			Hint:     checks.Cmd("kubectl", "config", "set-context", name, "--user=NAME").String(),
 			Commands: []checks.Command{checks.Cmd("kubectl", "config", "get-contexts")}})
 	case !ok:
 		findings = append(findings, k.missing(fmt.Sprintf("context %q names user %q, which does not exist", name, ctx.AuthInfo),
 			ctx.AuthInfo, ctx.LocationOfOrigin,
-			slices.Sorted(maps.Keys(raw.AuthInfos)), "kubectl config set-context "+name+" --user=NAME"))
+			slices.Sorted(maps.Keys(raw.AuthInfos)), checks.Cmd("kubectl", "config", "set-context", name, "--user=NAME").String()))
 	default:
 		findings = append(findings, k.user(name, ctx.AuthInfo, user)...)
 	}
@@ -224,7 +224,7 @@ func (k kubeconfigInspector) cluster(name string, c *clientcmdapi.Cluster) []che
 	if c.Server == "" {
 		findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: file,
 			Message:  fmt.Sprintf("cluster %q has no server URL", name),
-			Hint:     "kubectl config set-cluster " + name + " --server=https://HOST:6443",
+			Hint:     checks.Cmd("kubectl", "config", "set-cluster", name, "--server=https://HOST:6443").String(),
 			Commands: []checks.Command{checks.Cmd("kubectl", "config", "view", "--minify")}})
 	}
 	if c.InsecureSkipTLSVerify {

@@ -239,7 +239,8 @@ func corefileSyntaxFinding(cf *corefile, s *corefileSubject) checks.Finding {
 		Message: fmt.Sprintf("the Corefile does not parse (line %d): CoreDNS refuses it, so new CoreDNS pods crash and "+
 			"running ones keep their old configuration only until they restart", e.line),
 		Evidence: evidence,
-		Hint:     "Fix the line with kubectl -n kube-system edit configmap " + s.name + "; the errors plugin's log and the CoreDNS pods' previous logs say the same.",
+		Hint: "Fix the line with " + checks.Cmd("kubectl", "-n", s.namespace, "edit", "configmap", s.name).String() +
+			"; the errors plugin's log and the CoreDNS pods' previous logs say the same.",
 		Commands: []checks.Command{s.showCommand(), checks.Cmd("kubectl", "-n", s.namespace, "logs", "deployment/"+s.deploymentName(), "--previous")},
 	}
 }

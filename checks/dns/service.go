@@ -283,7 +283,8 @@ func (j *dnsServiceJudge) deploymentFindings() []checks.Finding {
 			Severity: checks.StatusFail, Object: &ref, Cause: true, Explains: []checks.ObjectRef{*j.svcRef()},
 			Message:  fmt.Sprintf("the %s Deployment is scaled to zero, so no pod answers DNS and every name lookup in the cluster fails", d.Name),
 			Evidence: evidence,
-			Hint:     fmt.Sprintf("Scale it back: kubectl -n %s scale deployment %s --replicas=2 (and look for whatever scaled it down: an autoscaler, a GitOps tool).", d.Namespace, d.Name),
+			Hint: fmt.Sprintf("Scale it back: %s (and look for whatever scaled it down: an autoscaler, a GitOps tool).",
+				checks.Cmd("kubectl", "-n", d.Namespace, "scale", "deployment", d.Name, "--replicas=2")),
 			Commands: cmds,
 		}}
 	case ready == 0:

@@ -193,7 +193,7 @@ func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *n
 			Message:  fmt.Sprintf("%s is writable by every user: anyone on the node can replace %s", b.path, b.name),
 			File:     n.Ref(b.path, 0, 0),
 			Evidence: evidence,
-			Hint:     fmt.Sprintf("`chmod o-w %s`, then check it is the real %s (compare with the package or release checksum).", n.Sh(b.path), b.name),
+			Hint:     fmt.Sprintf("`%s`, then check it is the real %s (compare with the package or release checksum).", checks.Cmd("chmod", "o-w", n.Display(b.path)), b.name),
 			Commands: []checks.Command{checks.Cmd("stat", n.Display(b.path))},
 		})
 	}
@@ -204,8 +204,8 @@ func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *n
 }
 
 func noExecBitFinding(n *nodefs.FS, b nodeBinary, chmod *nodeBinary, evidence []string) checks.Finding {
-	target := n.Sh(b.path)
-	hint := fmt.Sprintf("Restore it: `chmod +x %s`.", target)
+	target := n.Display(b.path)
+	hint := fmt.Sprintf("Restore it: `%s`.", checks.Cmd("chmod", "+x", target))
 	chmodPath := n.Display("/usr/bin/chmod")
 	if chmod != nil {
 		chmodPath = n.Display(chmod.path)
@@ -215,7 +215,7 @@ func noExecBitFinding(n *nodefs.FS, b nodeBinary, chmod *nodeBinary, evidence []
 	}
 	if loader := executable.DynamicLoader(runtime.GOARCH); loader != "" {
 		hint += fmt.Sprintf(" If chmod lost its exec bit too, run it through the dynamic linker, which only needs "+
-			"to read it: `%s %s +x %s`.", loader, checks.ShellQuote(chmodPath), target)
+			"to read it: `%s`.", checks.Cmd(loader, chmodPath, "+x", target))
 	}
 	return checks.Finding{
 		Severity: checks.StatusFail,

@@ -347,12 +347,12 @@ func kubeconfigCertificates(ctx context.Context, n *nodefs.FS, p string) ([]node
 			certs = append(certs, nodeCert{cert: c, file: p,
 				what:    fmt.Sprintf("the client certificate of user %q (%s)", name, where),
 				command: show(fmt.Sprintf(`.users[?(@.name=="%s")].user.client-certificate-data`, name)),
-				renew:   "Renew with `kubeadm certs renew " + path.Base(p) + "` on the control plane, then restart what uses it."})
+				renew:   "Renew with `" + checks.Cmd("kubeadm", "certs", "renew", path.Base(p)).String() + "` on the control plane, then restart what uses it."})
 			if keys := privateKeys(pemBlocks(keyPEM)); len(keys) > 0 {
 				if eq, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && !eq.Equal(keys[0].Public()) {
 					findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
 						Message:  fmt.Sprintf("user %q in %s has a client key that does not belong to its certificate: every request fails the TLS handshake", name, p),
-						Hint:     "Regenerate the kubeconfig (kubeadm init phase kubeconfig ... or kubeadm certs renew " + path.Base(p) + ").",
+						Hint:     "Regenerate the kubeconfig (kubeadm init phase kubeconfig ... or " + checks.Cmd("kubeadm", "certs", "renew", path.Base(p)).String() + ").",
 						Commands: []checks.Command{checks.Cmd("kubectl", "--kubeconfig", n.Display(p), "get", "--raw", "/healthz")}})
 				}
 			}

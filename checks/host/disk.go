@@ -84,7 +84,8 @@ func diskUseFindings(n *nodefs.FS, p string, u host.Usage) []checks.Finding {
 			Message: fmt.Sprintf("the file system of %s is %.0f%% full of %s", p, pct, what)}
 		if sev > checks.StatusOK {
 			f.Message += ": past 90% the kubelet reports DiskPressure and evicts pods; images stop unpacking, etcd stops writing"
-			f.Hint = fmt.Sprintf("Find what takes the room: `du -xh --max-depth=2 %s | sort -h | tail`; prune unused images with `crictl rmi --prune`.", n.Sh(p))
+			f.Hint = fmt.Sprintf("Find what takes the room: `%s`; prune unused images with `crictl rmi --prune`.",
+				checks.Cmd("du", "-xh", "--max-depth=2", n.Display(p)).Pipe("sort", "-h").Pipe("tail"))
 			f.Cause = sev == checks.StatusFail
 		}
 		out = append(out, f)

@@ -118,7 +118,7 @@ func immutableFinding(n *nodefs.FS, e host.Entry, who string) checks.Finding {
 		Message:  fmt.Sprintf("%s is %s (chattr +%s): %s, so %s", e.Path, flag, attrs, what, who),
 		File:     n.Ref(e.Path, 0, 0),
 		Evidence: []string{fmt.Sprintf("%s %s, mode %s: flags %s", kind, n.Display(e.Path), e.Mode, attrsText(e.Attrs))},
-		Hint:     fmt.Sprintf("Clear the flag as root: `chattr %s %s`; `ls -l` never shows it, only `lsattr` does.", letters, n.Sh(e.Path)),
+		Hint:     fmt.Sprintf("Clear the flag as root: `%s`; `ls -l` never shows it, only `lsattr` does.", checks.Cmd("chattr", letters, n.Display(e.Path))),
 		Commands: []checks.Command{checks.Cmd("lsattr", "-d", n.Display(e.Path))},
 		Cause:    true,
 	}

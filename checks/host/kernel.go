@@ -83,8 +83,9 @@ func sysctlFinding(n *nodefs.FS, name, value string, sev checks.Severity, msg, g
 		Message:  msg,
 		File:     n.Ref(sysctlPath(name), 0, 0),
 		Evidence: []string{fmt.Sprintf("%s = %s", name, value)},
-		Hint: fmt.Sprintf("Set it now with `sysctl -w %s=%s`, and for good in /etc/sysctl.d/99-kubernetes.conf; "+
-			"`grep -r %s /etc/sysctl.conf /etc/sysctl.d` finds whoever set it.", name, good, name),
+		Hint: fmt.Sprintf("Set it now with `%s`, and for good in /etc/sysctl.d/99-kubernetes.conf; "+
+			"`%s` finds whoever set it.", checks.Cmd("sysctl", "-w", name+"="+good),
+			checks.Cmd("grep", "-r", name, "/etc/sysctl.conf", "/etc/sysctl.d")),
 		Commands: []checks.Command{show},
 		Cause:    sev == checks.StatusFail,
 	}

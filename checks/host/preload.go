@@ -41,8 +41,9 @@ func runHostPreload(ctx context.Context, n *nodefs.FS) checks.Result {
 				ev = append(ev, fmt.Sprintf("%s: mode %s, %s, changed %s", n.Display(lib), e.Mode, phrase.Bytes(e.Size), phrase.Stamp(e.Ctime)))
 			}
 			findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, i+1, strings.Index(line, lib)+1), Evidence: ev,
-				Message:  msg,
-				Hint:     fmt.Sprintf("Look at %s (file, dpkg -S / rpm -qf), then empty %s (`: > %s`) and restart the processes that loaded it.", lib, p, n.Sh(p)),
+				Message: msg,
+				Hint: fmt.Sprintf("Look at %s (file, dpkg -S / rpm -qf), then empty %s (`%s`) and restart the processes that loaded it.",
+					lib, p, checks.Cmd("truncate", "-s", "0", n.Display(p))),
 				Commands: []checks.Command{checks.Cmd("cat", n.Display(p)), checks.Cmd("file", n.Display(lib))}})
 		}
 	}

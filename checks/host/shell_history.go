@@ -31,7 +31,7 @@ func (s *shellScan) history(ctx context.Context, home string) {
 			continue
 		}
 		cmds := []checks.Command{checks.Cmd("ls", "-la", n.Display(p))}
-		hint := "Remove the link or device and let the shell write the file again (`rm " + n.Sh(p) + "`, then log out and in); what was typed before is gone, but host.timeline shows what changed."
+		hint := "Remove the link or device and let the shell write the file again (`" + checks.Cmd("rm", n.Display(p)).String() + "`, then log out and in); what was typed before is gone, but host.timeline shows what changed."
 		if e.Mode&fs.ModeSymlink != 0 {
 			if target, err := n.Readlink(ctx, p); err == nil && (target == "/dev/null" || strings.HasPrefix(target, "/dev/")) {
 				s.findings = append(s.findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(p, 0, 0), Commands: cmds, Hint: hint,

@@ -179,7 +179,8 @@ func (j *shellJudge) call(args []*syntax.Word) {
 			if words[i] == "-p" {
 				for _, name := range words[i+2:] {
 					j.warn(line, col, fmt.Sprintf("`hash -p %s %s` makes %s run %s in every shell that reads this file, whatever PATH says", words[i+1], name, name, words[i+1]),
-						fmt.Sprintf("`hash -d %s` forgets it in this shell and `type -a %s` shows what runs; delete the line from the file.", name, name),
+						fmt.Sprintf("`%s` forgets it in this shell and `%s` shows what runs; delete the line from the file.",
+							checks.Cmd("hash", "-d", name), checks.Cmd("type", "-a", name)),
 						checks.Cmd("type", "-a", name), checks.Cmd("hash", "-l"), checks.Cmd("grep", "-n", "hash", j.scan.n.Display(j.script.path)))
 				}
 				break
@@ -191,7 +192,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 			if words[i] == "-f" {
 				for _, name := range words[i+2:] {
 					j.warn(line, col, fmt.Sprintf("`enable -f %s %s` loads a builtin named %s from %s: it runs instead of the %s command in every shell that reads this file", words[i+1], name, name, words[i+1], name),
-						fmt.Sprintf("`enable -d %s` unloads it from this shell; delete the line and look at %s.", name, words[i+1]),
+						fmt.Sprintf("`%s` unloads it from this shell; delete the line and look at %s.", checks.Cmd("enable", "-d", name), words[i+1]),
 						checks.Cmd("type", "-a", name), checks.Cmd("enable", "-a"), checks.Cmd("grep", "-n", "enable", j.scan.n.Display(j.script.path)))
 				}
 				break
@@ -208,7 +209,7 @@ func (j *shellJudge) call(args []*syntax.Word) {
 					when := map[string]string{"DEBUG": "before every command typed", "ERR": "after every command that fails",
 						"RETURN": "each time a function or sourced file returns"}[sig]
 					j.warn(line, col, fmt.Sprintf("trap runs `%s` %s in these shells (%s trap)%s", words[1], when, sig, hookEffect(words[1])),
-						"`trap -p` shows it and `trap - "+sig+"` removes it from this shell; delete the line from the file.",
+						"`trap -p` shows it and `"+checks.Cmd("trap", "-", sig).String()+"` removes it from this shell; delete the line from the file.",
 						checks.Cmd("trap", "-p", sig))
 				}
 			}
@@ -252,8 +253,9 @@ func (j *shellJudge) alias(name, value string, line, col int) {
 	}
 	n := j.scan.n
 	cmds := []checks.Command{checks.Cmd("grep", "-n", "alias "+name+"=", n.Display(j.script.path)), checks.Cmd("type", "-a", name)}
-	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `command %s` runs the real %s, and `unalias %s` removes it from this shell.",
-		n.Display(j.script.path), want, want, want, name)
+	// want is a command of kockpit's list (shadowable), so \want is written as it is.
+	hint := fmt.Sprintf("Delete the alias from %s; until then `\\%s` or `%s` runs the real %s, and `%s` removes it from this shell.",
+		n.Display(j.script.path), want, checks.Cmd("command", want), want, checks.Cmd("unalias", name))
 	if len(words) == 0 || strings.TrimPrefix(path.Base(words[0]), `\`) != want || strings.ContainsAny(value, ";|&`<>") {
 		j.warn(line, col, fmt.Sprintf("alias %s runs `%s`, not %s: what you type as %s is not what runs", name, value, want, name), hint, cmds...)
 		return
@@ -371,15 +373,16 @@ func (j *shellJudge) function(name string, line, col int, body func() string) {
 		// RHEL's which2.sh: the real which, told the shell's aliases and functions.
 	case stockPromptFunctions[name] && !strings.HasPrefix(path.Base(j.script.path), "vte"):
 		j.warn(line, col, fmt.Sprintf("a function named %s, which VTE terminals' stock PROMPT_COMMAND runs before every prompt, is defined here and not in vte.sh: whatever it does happens each time you press enter", name),
-			fmt.Sprintf("Read it (`declare -f %s`), then delete it from %s.", name, n.Display(j.script.path)),
+			fmt.Sprintf("Read it (`%s`), then delete it from %s.", checks.Cmd("declare", "-f", name), n.Display(j.script.path)),
 			checks.Cmd("declare", "-f", name), checks.Cmd("grep", "-n", name, n.Display(j.script.path)))
 	case shadowable[name]:
 		j.warn(line, col, fmt.Sprintf("a shell function named %s runs instead of the %s command in every shell that reads this file", name, name),
-			fmt.Sprintf("`unset -f %s` removes it from this shell and `command %s` runs the real one; delete the function from %s.", name, name, n.Display(j.script.path)),
+			fmt.Sprintf("`%s` removes it from this shell and `%s` runs the real one; delete the function from %s.",
+				checks.Cmd("unset", "-f", name), checks.Cmd("command", name), n.Display(j.script.path)),
 			checks.Cmd("type", name), checks.Cmd("grep", "-n", name, n.Display(j.script.path)))
 	case name == "precmd" || name == "preexec" || name == "TRAPDEBUG" || name == "TRAPZERR":
 		j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every prompt or command: whatever it does happens each time you press enter", name),
-			fmt.Sprintf("Read it (`functions %s`), then delete it from %s.", name, n.Display(j.script.path)),
+			fmt.Sprintf("Read it (`%s`), then delete it from %s.", checks.Cmd("functions", name), n.Display(j.script.path)),
 			checks.Cmd("functions", name))
 	}
 }
@@ -392,7 +395,8 @@ func (j *shellJudge) zshHook(hook, fn string, line, col int) {
 	}
 	j.warn(line, col, fmt.Sprintf("zsh runs the function %s before every %s (%s hook): whatever it does happens each time you press enter", fn,
 		map[string]string{"precmd": "prompt", "preexec": "command"}[hook], hook),
-		fmt.Sprintf("Read it (`functions %s`), then take it out of %s (`add-zsh-hook -d %s %s`) and delete the line from %s.", fn, hook, hook, fn, j.scan.n.Display(j.script.path)),
+		fmt.Sprintf("Read it (`%s`), then take it out of %s (`%s`) and delete the line from %s.",
+			checks.Cmd("functions", fn), hook, checks.Cmd("add-zsh-hook", "-d", hook, fn), j.scan.n.Display(j.script.path)),
 		checks.Cmd("functions", fn), zshHookShow[hook])
 }
 
@@ -435,7 +439,7 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 			what = "`kubectl edit` (when KUBE_EDITOR is unset), `crontab -e` and `systemctl edit` open"
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: %s `%s`, not an editor you can drive on camera", name, value, what, value),
-			fmt.Sprintf("`export %s=vi` (or nano) in this shell; delete the line from the file.", name),
+			fmt.Sprintf("`%s` (or nano) in this shell; delete the line from the file.", checks.Cmd("export", name+"=vi")),
 			checks.Cmd("echo").Var(name), grep)
 	case "HISTFILE":
 		if v := strings.TrimSpace(value); v == "" || v == "/dev/null" {
@@ -450,14 +454,14 @@ func (j *shellJudge) assign(name, value string, line, col int) {
 			return
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: every program started from these shells loads it, kubectl and ls included", name, value),
-			fmt.Sprintf("Look at what it names (`file`, `dpkg -S`); `unset %s` in this shell; delete the line from the file.", name),
+			fmt.Sprintf("Look at what it names (`file`, `dpkg -S`); `%s` in this shell; delete the line from the file.", checks.Cmd("unset", name)),
 			checks.Cmd("echo").Var(name), grep)
 	case "BASH_ENV", "ENV":
 		if strings.TrimSpace(value) == "" {
 			return
 		}
 		j.warn(line, col, fmt.Sprintf("%s=%s: every non-interactive shell (every script) runs that file first", name, value),
-			fmt.Sprintf("Read the file it names; `unset %s`; delete the line.", name), checks.Cmd("echo").Var(name), grep)
+			fmt.Sprintf("Read the file it names; `%s`; delete the line.", checks.Cmd("unset", name)), checks.Cmd("echo").Var(name), grep)
 	case "PATH":
 		j.path(value, line, col, grep)
 	case "KUBECONFIG":
@@ -492,7 +496,7 @@ func (j *shellJudge) prompt(name, value string, line, col int, grep checks.Comma
 			return false
 		}
 		j.warn(line, col, fmt.Sprintf("%s runs `%s` each time the shell draws it%s", name, code, hookEffect(code)),
-			fmt.Sprintf("`echo \"$%s\"` shows it; set it without $(...) in this shell and delete the line from the file.", name),
+			fmt.Sprintf("`%s` shows it; set it without $(...) in this shell and delete the line from the file.", checks.Cmd("echo").Var(name)),
 			checks.Cmd("echo").Var(name), grep)
 		return false
 	})
@@ -556,7 +560,7 @@ func (j *shellJudge) path(value string, line, col int, grep checks.Command) {
 		default:
 			continue
 		}
-		j.warn(line, col, why, "Take it out of PATH (and look at what is in it: `ls -la "+checks.ShellQuote(dir)+"`); delete it from the line.",
+		j.warn(line, col, why, "Take it out of PATH (and look at what is in it: `"+checks.Cmd("ls", "-la", dir).String()+"`); delete it from the line.",
 			checks.Cmd("echo").Var("PATH"), checks.Cmd("type", "-a", "kubectl"), grep)
 	}
 }

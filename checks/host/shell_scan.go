@@ -84,7 +84,7 @@ func (s *shellScan) script(ctx context.Context, sc shellScript) {
 	if depth := shellNesting(data); depth > maxShellNesting {
 		j := &shellJudge{ctx: ctx, scan: s, script: sc}
 		j.warn(0, 0, fmt.Sprintf("it nests more than %d levels deep (no start-up file a person wrote does): kockpit did not parse it, so read it by hand", maxShellNesting),
-			"Look at what it runs (`less "+s.n.Sh(sc.path)+"`) and restore it from the distribution's copy (/etc/skel for a ~/.bashrc).",
+			"Look at what it runs (`"+checks.Cmd("less", s.n.Display(sc.path)).String()+"`) and restore it from the distribution's copy (/etc/skel for a ~/.bashrc).",
 			checks.Cmd("wc", "-c", s.n.Display(sc.path)), checks.Cmd("less", s.n.Display(sc.path)))
 		return
 	}

@@ -111,7 +111,7 @@ func (s *shellScan) timer(ctx context.Context, p string) {
 		s.findings = append(s.findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(f, kv.line, col), Evidence: ev, Commands: show,
 			Message: fmt.Sprintf("the timer %s runs `%s` %s, and it %s: a job like this puts a breakage back after you fix it",
 				path.Base(p), cmd, schedule, strings.Join(reasons, ", ")),
-			Hint: fmt.Sprintf("`systemctl disable --now %s`, then undo what the job did and remove %s.", path.Base(p), n.Display(p))})
+			Hint: fmt.Sprintf("`%s`, then undo what the job did and remove %s.", checks.Cmd("systemctl", "disable", "--now", path.Base(p)), n.Display(p))})
 	}
 }
 

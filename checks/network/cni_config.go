@@ -137,7 +137,8 @@ func ciliumConfigFindings(ns string, data map[string]string) []checks.Finding {
 				Object:   ref,
 				Message:  fmt.Sprintf("cilium-config %s has characters outside ASCII: Cilium reads a look-alike as a different key or value", k),
 				Evidence: append([]string{fmt.Sprintf("%s: %s", k, v)}, safetext.Describe(chars)...),
-				Hint:     "Retype the key and value in ASCII, then restart the Cilium agents (kubectl -n " + ns + " rollout restart daemonset cilium).",
+				Hint: "Retype the key and value in ASCII, then restart the Cilium agents (" +
+					checks.Cmd("kubectl", "-n", ns, "rollout", "restart", "daemonset", "cilium").String() + ").",
 				Commands: []checks.Command{cmd},
 			})
 			continue

@@ -125,7 +125,7 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 		f.Severity = checks.StatusFail
 		f.Evidence = append(f.Evidence, odd...)
 		f.Hint = "The selector holds characters outside ASCII, which label values almost never do: retype it " +
-			"(kubectl edit service " + svc.Name + ")."
+			"(" + checks.Cmd("kubectl", "-n", svc.Namespace, "edit", "service", svc.Name).String() + ")."
 	}
 	if ns := idx.Namespaces[svc.Namespace]; ns != nil {
 		if m, ok := nearestMiss(ns, svc.Spec.Selector); ok {
@@ -135,7 +135,7 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 				f.Message = fmt.Sprintf("Service %s/%s selects no pod: its selector differs from the labels of %s by %s",
 					svc.Namespace, svc.Name, podinfo.Names(m.group.Pods, 2), m.diffs[0].how)
 				f.Hint = "Make the selector and the pods' labels the same, character for character " +
-					"(kubectl edit service " + svc.Name + "), and retype any non-ASCII character."
+					"(" + checks.Cmd("kubectl", "-n", svc.Namespace, "edit", "service", svc.Name).String() + "), and retype any non-ASCII character."
 			}
 		}
 	}

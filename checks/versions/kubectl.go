@@ -213,10 +213,10 @@ func kubectlNoExecFinding(found lookedUp, search string) checks.Finding {
 	if chmod.path != "" && !chmod.executable {
 		evidence = append(evidence, fmt.Sprintf("chmod at %s has no exec bit either (%s)", chmod.path, chmod.mode))
 	}
-	hint := fmt.Sprintf("Restore it with `chmod +x %s`.", checks.ShellQuote(found.path))
+	hint := fmt.Sprintf("Restore it with `%s`.", checks.Cmd("chmod", "+x", found.path))
 	if loader := executable.DynamicLoader(runtime.GOARCH); loader != "" {
 		hint += fmt.Sprintf(" If chmod lost its exec bit too, the dynamic linker can still run it, as it only "+
-			"needs to read the file: `%s %s +x %s`.", loader, chmodPath, checks.ShellQuote(found.path))
+			"needs to read the file: `%s`.", checks.Cmd(loader, chmodPath, "+x", found.path))
 	}
 	return checks.Finding{
 		Severity: checks.StatusFail,

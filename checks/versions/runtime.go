@@ -198,7 +198,7 @@ func mixedRuntimeFindings(groups []*runtimeGroup) []checks.Finding {
 			Message:  fmt.Sprintf("%s versions differ across nodes: %s", safetext.Visible(n), strings.Join(parts, ", ")),
 			Evidence: runtimeGroupEvidence(vs),
 			Hint: "During a rolling upgrade this is expected; otherwise a node was left behind or downgraded. " +
-				"Compare the runtime on the odd node (`" + safetext.Visible(n) + " --version`, `crictl version`) with the others.",
+				"Compare the runtime on the odd node (`" + safetext.Visible(checks.Cmd(n, "--version").String()) + "`, `crictl version`) with the others.",
 			Commands: []checks.Command{runtimeColumnsCommand},
 		})
 	}

@@ -241,3 +241,48 @@ func TestDemoDrillsIntoANodesFile(t *testing.T) {
 	tm.waitFor("the findings again", 10*time.Second, func(s string) bool { return !strings.Contains(s, "FILE  lines") })
 	tm.keys("q")
 }
+
+// TestCockpitRefusesToCopyHiddenCharacters: y on a command that holds a bidi control (a crafted
+// selector in a snapshot) copies nothing and says why; y on a plain one copies it (OSC 52,
+// which tmux keeps as a paste buffer).
+func TestCockpitRefusesToCopyHiddenCharacters(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "snapshot.yaml")
+	const yaml = `apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: "pay\u202eload"}, ports: [{port: 80}]}}
+- {apiVersion: v1, kind: Pod, metadata: {name: web-1, namespace: shop, labels: {app: payload}}, status: {phase: Running}}
+- {apiVersion: v1, kind: Service, metadata: {name: zz, namespace: shop}, spec: {selector: {app: zz}, ports: [{port: 80}]}}
+`
+	if err := os.WriteFile(snap, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := buildKockpit(t)
+	tm := newTmux(t, shellLine(bin, "--snapshot", snap, "--only", "network.services"), 120, 40)
+	tm.run("set-option", "-g", "set-clipboard", "on")
+	tm.waitDone()
+	tm.keys("Tab")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("y")
+	s := tm.waitText("not copied: the command holds U+202E RIGHT-TO-LEFT OVERRIDE (bidi control)")
+	if !strings.Contains(s, "$ kubectl -n shop get pods -l 'app=pay⟨U+202E⟩load'") {
+		t.Errorf("the command is not shown made visible:\n%s", s)
+	}
+	if raw := tm.screen(true); strings.ContainsRune(raw, '\u202e') {
+		t.Error("U+202E reached the terminal raw")
+	}
+	if bufs := strings.TrimSpace(tm.run("list-buffers")); bufs != "" {
+		t.Errorf("y copied a command holding U+202E: %s", bufs)
+	}
+	// The next finding's command is plain: y copies it, so the copy above was refused, not lost.
+	tm.keys("j")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("y")
+	tm.waitText("copied: kubectl -n shop get pods -l app=zz")
+	tm.waitFor("the paste buffer", 10*time.Second, func(string) bool {
+		out, _ := exec.Command("tmux", "-L", tm.socket, "show-buffer").Output()
+		return strings.TrimSpace(string(out)) == "kubectl -n shop get pods -l app=zz"
+	})
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+}

@@ -72,9 +72,6 @@ func (n *FS) Ref(p string, line, column int) *checks.FileRef {
 	return &checks.FileRef{Path: n.Display(p), Line: line, Column: column}
 }
 
-// Sh is a node path ready to paste into a shell command on this machine.
-func (n *FS) Sh(p string) string { return checks.ShellQuote(n.Display(p)) }
-
 // ReadOptional reads a file that may well not exist: (file, false, nil) when it does not.
 func (n *FS) ReadOptional(ctx context.Context, p string) (host.File, bool, error) {
 	f, err := n.ReadFile(ctx, p)
