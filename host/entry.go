@@ -78,3 +78,31 @@ func percent(used, avail uint64) float64 {
 	}
 	return 100 * float64(used) / float64(used+avail)
 }
+
+// Listing is a directory's entries, sorted by name.
+type Listing struct {
+	// Entries are the directory's entries in byte order of their names; when Truncated, the
+	// first of them (Limits.MaxDirEntries, or as many as were read within Limits.MaxDirTime).
+	Entries []Entry
+	// Truncated is true when the directory holds more (matching) entries than Entries: a name
+	// missing from Entries may still be there.
+	Truncated bool
+	// Total is how many (matching) names the directory holds: exact when AllNames, a lower
+	// bound otherwise.
+	Total int
+	// AllNames is true when every name of the directory was read (fewer than
+	// Limits.MaxDirNames), so Entries are the directory's lexically first entries, not the
+	// first of those read.
+	AllNames bool
+	// TimedOut is true when the entries were not all statted within Limits.MaxDirTime.
+	TimedOut bool
+}
+
+// More is how many (matching) entries of the directory Entries leave out, as far as known:
+// a lower bound unless AllNames.
+func (l Listing) More() int {
+	if !l.Truncated {
+		return 0
+	}
+	return max(l.Total-len(l.Entries), 1)
+}

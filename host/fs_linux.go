@@ -217,17 +217,19 @@ func (r *Root) readRel(rel, nodePath string, limit int64) (File, error) {
 	return out, nil
 }
 
-// Listing is a directory's entries, sorted by name.
-type Listing struct {
-	Entries []Entry
-	// Truncated is true when the directory holds more than Limits.MaxDirEntries entries and
-	// only that many were read.
-	Truncated bool
+// ReadDir lists the directory the node path p names (following links within the root), with
+// each entry's stat. Entries that vanish while being listed are left out. See ReadDirMatch
+// for how a huge directory is listed.
+func (r *Root) ReadDir(ctx context.Context, p string) (Listing, error) {
+	return r.ReadDirMatch(ctx, p, nil)
 }
 
-// ReadDir lists the directory the node path p names (following links within the root), with
-// each entry's stat. Entries that vanish while being listed are left out.
-func (r *Root) ReadDir(ctx context.Context, p string) (Listing, error) {
+// ReadDirMatch lists the entries of the directory p whose names match (nil matches all). It
+// reads the names first, up to Limits.MaxDirNames, sorts them, and stats the first
+// Limits.MaxDirEntries of them within Limits.MaxDirTime: a huge directory gives its lexically
+// first entries and says it holds more (Truncated, Total). A name missing from a truncated
+// listing may still be there: look it up (Lstat), never conclude it is absent.
+func (r *Root) ReadDirMatch(ctx context.Context, p string, match func(name string) bool) (Listing, error) {
 	return guard(ctx, r, p, func() (Listing, error) {
 		rel, err := r.resolve(p, true)
 		if err != nil {
@@ -238,14 +240,57 @@ func (r *Root) ReadDir(ctx context.Context, p string) (Listing, error) {
 			return Listing{}, pathError("open", clean(p), err)
 		}
 		defer d.Close()
-		var l Listing
-		err = readDirEntries(d, clean(p), r.limits.MaxDirEntries, func(e Entry) bool {
-			l.Entries = append(l.Entries, e)
-			return true
-		}, &l.Truncated)
-		sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
-		return l, err
+		return r.listDir(d, clean(p), match)
 	})
+}
+
+// listDir reads the names of the open directory d, sorts them, and stats the first ones.
+func (r *Root) listDir(d *os.File, nodePath string, match func(string) bool) (Listing, error) {
+	var names []string
+	l := Listing{AllNames: true}
+	for {
+		batch, err := d.Readdirnames(1024)
+		for _, name := range batch {
+			if match != nil && !match(name) {
+				continue
+			}
+			if len(names) == r.limits.MaxDirNames {
+				l.AllNames = false
+				break
+			}
+			names = append(names, name)
+		}
+		if !l.AllNames || errors.Is(err, io.EOF) || (err == nil && len(batch) == 0) {
+			break
+		}
+		if err != nil {
+			return Listing{}, &fs.PathError{Op: "readdir", Path: nodePath, Err: err}
+		}
+	}
+	sort.Strings(names)
+	l.Total = len(names)
+	l.Truncated = !l.AllNames
+	deadline := time.Now().Add(r.limits.MaxDirTime)
+	dirfd := int(d.Fd())
+	for i, name := range names {
+		if i == r.limits.MaxDirEntries {
+			l.Truncated = true
+			break
+		}
+		if i%64 == 63 && time.Now().After(deadline) {
+			l.Truncated, l.TimedOut = true, true
+			break
+		}
+		if testHookOp != nil {
+			testHookOp(join(nodePath, name))
+		}
+		e, err := statAt(dirfd, name, join(nodePath, name), statFlags)
+		if err != nil {
+			continue // gone since it was listed, or unreadable: nothing to show
+		}
+		l.Entries = append(l.Entries, e)
+	}
+	return l, nil
 }
 
 // readDirEntries stats each entry of the open directory d, at most max of them, in batches so

@@ -6,12 +6,6 @@ import (
 	"context"
 )
 
-// Listing is a directory's entries, sorted by name.
-type Listing struct {
-	Entries   []Entry
-	Truncated bool
-}
-
 // Lstat is supported on Linux only.
 func (r *Root) Lstat(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }
 
@@ -29,6 +23,11 @@ func (r *Root) ReadHead(context.Context, string, int64) (File, error) { return F
 
 // ReadDir is supported on Linux only.
 func (r *Root) ReadDir(context.Context, string) (Listing, error) { return Listing{}, ErrUnsupported }
+
+// ReadDirMatch is supported on Linux only.
+func (r *Root) ReadDirMatch(context.Context, string, func(string) bool) (Listing, error) {
+	return Listing{}, ErrUnsupported
+}
 
 // Attributes is supported on Linux only.
 func (r *Root) Attributes(context.Context, string) (Entry, error) { return Entry{}, ErrUnsupported }

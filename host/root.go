@@ -27,19 +27,31 @@ type Limits struct {
 	MaxFileBytes int64
 	// MaxDirEntries is the most entries ReadDir returns, and a walk reads, of one directory.
 	MaxDirEntries int
+	// MaxDirNames is the most names ReadDir reads of one directory before it sorts them and
+	// stats the first MaxDirEntries: names are cheap, so a listing of a huge directory is its
+	// lexically first entries (the ones a runtime reading it in order considers first), and
+	// Listing.Total counts them all, up to this cap.
+	MaxDirNames int
 	// MaxWalkEntries is the most entries one walk visits.
 	MaxWalkEntries int
 	// Stall is how long an operation may make no progress before it is abandoned: a stat or a
 	// read on a hung network mount never returns, and kockpit must.
 	Stall time.Duration
+	// MaxDirTime bounds the time one walk, or one ReadDir's stats, go on: past it they stop and
+	// say so (WalkResult.TimedOut, Listing.TimedOut), so a directory too large or too slow to
+	// read within it is reported as not judged fully instead of holding the run. Checks going
+	// through a directory's entries one by one take the same budget (see nodefs.Budget).
+	MaxDirTime time.Duration
 }
 
 // DefaultLimits are the limits of Open when the caller gives none.
 var DefaultLimits = Limits{
 	MaxFileBytes:   4 << 20,
 	MaxDirEntries:  20000,
+	MaxDirNames:    500000,
 	MaxWalkEntries: 250000,
 	Stall:          5 * time.Second,
+	MaxDirTime:     2 * time.Second,
 }
 
 // Root is a node's file system seen through a directory.
@@ -90,6 +102,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDirEntries > 0 {
 		d.MaxDirEntries = l.MaxDirEntries
+	}
+	if l.MaxDirNames > 0 {
+		d.MaxDirNames = l.MaxDirNames
+	}
+	if l.MaxDirTime > 0 {
+		d.MaxDirTime = l.MaxDirTime
 	}
 	if l.MaxWalkEntries > 0 {
 		d.MaxWalkEntries = l.MaxWalkEntries
@@ -163,6 +181,7 @@ func guard[T any](ctx context.Context, r *Root, p string, f func() (T, error)) (
 	}
 }
 
-// testHookOp, when set by a test, runs before every guarded operation and every directory a
-// walk reads, with the node path: a test makes it sleep to play a hung mount.
+// testHookOp, when set by a test, runs before every guarded operation, every directory a walk
+// reads and every entry ReadDir stats, with the node path: a test makes it sleep to play a
+// hung or slow mount.
 var testHookOp func(p string)

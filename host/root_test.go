@@ -180,6 +180,97 @@ func TestReadDirCapsEntries(t *testing.T) {
 	}
 }
 
+// A huge directory is listed as its lexically first entries, whatever order the file system
+// returns them in, and the listing says how many there are: a name past the cap is not absent.
+func TestReadDirOfAHugeDirectory(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "opt/cni/bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Created last, sorted last: on ext4 it comes anywhere in readdir's hash order.
+	names := []string{"zz-plugin"}
+	for i := range 500 {
+		names = append([]string{fmt.Sprintf("p%03d", i)}, names...)
+	}
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Mkdir(filepath.Join(bin, ".hidden"), 0o755)
+	ctx := context.Background()
+
+	r := open(t, dir, Limits{MaxDirEntries: 100})
+	l, err := r.ReadDir(ctx, "/opt/cni/bin")
+	if err != nil || len(l.Entries) != 100 || !l.Truncated || !l.AllNames || l.Total != 502 || l.More() != 402 {
+		t.Fatalf("%d entries, truncated %v, all names %v, total %d, more %d, %v", len(l.Entries), l.Truncated, l.AllNames, l.Total, l.More(), err)
+	}
+	if l.Entries[0].Name() != ".hidden" || l.Entries[1].Name() != "p000" || l.Entries[99].Name() != "p098" {
+		t.Errorf("not the first names: %s, %s ... %s", l.Entries[0].Name(), l.Entries[1].Name(), l.Entries[99].Name())
+	}
+	if _, err := r.Lstat(ctx, "/opt/cni/bin/zz-plugin"); err != nil {
+		t.Errorf("a name past the cap: %v", err)
+	}
+
+	l, err = r.ReadDirMatch(ctx, "/opt/cni/bin", func(name string) bool { return strings.HasPrefix(name, "zz") })
+	if err != nil || len(l.Entries) != 1 || l.Truncated || l.Total != 1 || l.More() != 0 {
+		t.Errorf("matching zz: %+v %v", l, err)
+	}
+
+	r = open(t, dir, Limits{MaxDirEntries: 100, MaxDirNames: 200})
+	l, err = r.ReadDir(ctx, "/opt/cni/bin")
+	if err != nil || len(l.Entries) != 100 || !l.Truncated || l.AllNames || l.Total != 200 {
+		t.Errorf("names capped: %d entries, truncated %v, all names %v, total %d, %v", len(l.Entries), l.Truncated, l.AllNames, l.Total, err)
+	}
+
+	// A slow file system: the stats stop at MaxDirTime, and the listing says so.
+	testHookOp = func(p string) {
+		if strings.HasPrefix(p, "/opt/cni/bin/") {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	t.Cleanup(func() { testHookOp = nil })
+	r = open(t, dir, Limits{MaxDirTime: 50 * time.Millisecond})
+	start := time.Now()
+	l, err = r.ReadDir(ctx, "/opt/cni/bin")
+	if err != nil || !l.TimedOut || !l.Truncated || len(l.Entries) == 0 || len(l.Entries) >= 400 || l.Total != 502 {
+		t.Errorf("slow: %d entries, timed out %v, truncated %v, total %d, %v", len(l.Entries), l.TimedOut, l.Truncated, l.Total, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a listing of 50ms took %s", d)
+	}
+}
+
+// A walk stops at its time and says so, with what it visited: a slow tree is reported as
+// not judged fully rather than holding the run.
+func TestWalkStopsAtItsTime(t *testing.T) {
+	files := map[string]string{}
+	for d := range 40 {
+		files[fmt.Sprintf("var/slow/d%02d/f", d)] = "x"
+	}
+	r := open(t, tree(t, files), Limits{MaxDirTime: 100 * time.Millisecond})
+	testHookOp = func(p string) {
+		if strings.HasPrefix(p, "/var/slow/d") {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Cleanup(func() { testHookOp = nil })
+	start := time.Now()
+	n := 0
+	res, err := r.Walk(context.Background(), "/var/slow", WalkOptions{}, func(Entry) error { n++; return nil })
+	if err != nil || !res.TimedOut || !res.Truncated || n >= 80 {
+		t.Errorf("walk: %d entries, %+v, %v", n, res, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a walk of 100ms took %s", d)
+	}
+	res, err = r.Walk(context.Background(), "/var/slow", WalkOptions{MaxTime: 5 * time.Second}, func(Entry) error { return nil })
+	if err != nil || res.TimedOut || res.Truncated || res.Entries != 80 {
+		t.Errorf("walk with time enough: %+v, %v", res, err)
+	}
+}
+
 func TestWalk(t *testing.T) {
 	outside := tree(t, map[string]string{"a/b/c": "x"})
 	files := map[string]string{"etc/kubernetes/manifests/etcd.yaml": "x", "etc/hosts": "x"}

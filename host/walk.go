@@ -17,6 +17,8 @@ type WalkOptions struct {
 	Descend func(dir Entry) bool
 	// MaxEntries caps the entries visited; 0 means Limits.MaxWalkEntries.
 	MaxEntries int
+	// MaxTime bounds the walk's time, fn's included; 0 means Limits.MaxDirTime.
+	MaxTime time.Duration
 }
 
 // maxWalkDepth bounds the open directories of one walk.
@@ -25,9 +27,12 @@ const maxWalkDepth = 48
 // WalkResult says how complete a walk was.
 type WalkResult struct {
 	Entries int
-	// Truncated is true when the walk stopped at its entry cap, or a directory held more than
-	// Limits.MaxDirEntries entries.
+	// Truncated is true when the walk stopped at its entry cap or its time (TimedOut), or a
+	// directory held more than Limits.MaxDirEntries entries.
 	Truncated bool
+	// TimedOut is true when the walk stopped at WalkOptions.MaxTime: the tree was too large or
+	// too slow to read fully in that time.
+	TimedOut bool
 	// Unreadable lists directories the walk could not enter (at most maxWalkErrors).
 	Unreadable []error
 }
@@ -39,8 +44,9 @@ const walkBatch = 256
 
 // Walk visits every entry under the directory the node path p names (not p itself), without
 // following links, calling fn with each in no particular order. It stops when fn returns an
-// error (returned as is), at the caps, when ctx ends, or when the file system makes no
-// progress for Limits.Stall (a *StallError naming the directory it was reading).
+// error (returned as is), at the caps, at its time (WalkOptions.MaxTime: the result says
+// TimedOut, with no error), when ctx ends, or when the file system makes no progress for
+// Limits.Stall (a *StallError naming the directory it was reading).
 func (r *Root) Walk(ctx context.Context, p string, opts WalkOptions, fn func(Entry) error) (WalkResult, error) {
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = r.limits.MaxWalkEntries
@@ -48,6 +54,12 @@ func (r *Root) Walk(ctx context.Context, p string, opts WalkOptions, fn func(Ent
 	if opts.MaxDepth <= 0 || opts.MaxDepth > maxWalkDepth {
 		opts.MaxDepth = maxWalkDepth
 	}
+	if opts.MaxTime <= 0 {
+		opts.MaxTime = r.limits.MaxDirTime
+	}
+	deadline := time.Now().Add(opts.MaxTime)
+	timeUp := time.NewTimer(opts.MaxTime)
+	defer timeUp.Stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w := &walker{root: r, opts: opts, ctx: ctx, out: make(chan []Entry, 4)}
@@ -62,12 +74,17 @@ func (r *Root) Walk(ctx context.Context, p string, opts WalkOptions, fn func(Ent
 			if !ok {
 				return w.result, w.err
 			}
-			for _, e := range batch {
+			for i, e := range batch {
+				if i%64 == 63 && time.Now().After(deadline) {
+					return w.timedOut(), nil
+				}
 				if err := fn(e); err != nil {
 					return w.partial(), err
 				}
 			}
 			stall.Reset(r.limits.Stall)
+		case <-timeUp.C:
+			return w.timedOut(), nil
 		case <-stall.C:
 			return w.partial(), &StallError{Path: r.Display(w.current.Load().(string)), After: r.limits.Stall}
 		case <-ctx.Done():
@@ -105,6 +122,13 @@ func (w *walker) run(start string) {
 // partial is the result of a walk the caller left: only the count is safe to read.
 func (w *walker) partial() WalkResult {
 	return WalkResult{Entries: int(w.visited.Load()), Truncated: true}
+}
+
+// timedOut is the result of a walk that ran out of time.
+func (w *walker) timedOut() WalkResult {
+	res := w.partial()
+	res.TimedOut = true
+	return res
 }
 
 // emit queues one entry; false means stop walking (cap reached or the caller left).
