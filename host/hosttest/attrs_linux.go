@@ -1,6 +1,7 @@
 package hosttest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -68,4 +69,52 @@ func setFlags(path string, immutable, appendOnly bool) error {
 		return fmt.Errorf("setting the inode flags (FS_IOC_SETFLAGS, as chattr): %w", err)
 	}
 	return nil
+}
+
+// Many fills the directory dir with count empty regular files of the given mode, named by
+// name(i): a directory of 200,000 entries, as a runaway script leaves one. The names are hard
+// links to a few files (a new one whenever the file system's link limit is reached), since
+// making 200,000 inodes takes minutes on a busy disk and a link a fraction of that; each is a
+// regular file to whoever lists or reads the directory.
+func (tr *Tree) Many(dir string, count int, name func(i int) string, mode os.FileMode) *Tree {
+	tr.t.Helper()
+	tr.Mkdir(dir)
+	full := tr.Path(dir)
+	d, err := os.Open(full)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	defer d.Close()
+	dirfd := int(d.Fd())
+	first := ""
+	for i := range count {
+		n := name(i)
+		if first != "" {
+			err = unix.Linkat(dirfd, first, dirfd, n, 0)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, unix.EMLINK) {
+				tr.t.Fatalf("creating %s/%s: %v", full, n, err)
+			}
+		}
+		if err := createEmpty(dirfd, n, mode); err != nil {
+			tr.t.Fatalf("creating %s/%s: %v", full, n, err)
+		}
+		first = n
+	}
+	return tr
+}
+
+// createEmpty creates an empty file with exactly the mode, whatever the umask.
+func createEmpty(dirfd int, name string, mode os.FileMode) error {
+	fd, err := unix.Openat(dirfd, name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	err = unix.Fchmod(fd, uint32(mode.Perm()))
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
 }
