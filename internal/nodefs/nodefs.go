@@ -40,7 +40,7 @@ func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Contex
 		if runtime.GOOS != "linux" {
 			return checks.Skipped(checks.SkipNotApplicable, "host checks read Linux nodes; this is "+runtime.GOOS)
 		}
-		root, err := host.Open(env.Host.Root, host.Limits{})
+		root, err := host.Open(env.Host.Root, Limits)
 		if err != nil {
 			return checks.Errored(err.Error())
 		}
@@ -86,12 +86,20 @@ func (n *FS) ReadOptional(ctx context.Context, p string) (host.File, bool, error
 
 // ListOptional lists a directory that may not exist.
 func (n *FS) ListOptional(ctx context.Context, p string) (host.Listing, bool, error) {
-	l, err := n.ReadDir(ctx, p)
+	return n.ListMatching(ctx, p, nil)
+}
+
+// ListMatching lists the entries whose names match (nil: all) of a directory that may not
+// exist; one that does not is an empty listing, known in full. A huge directory gives its
+// first entries by name (see host.Root.ReadDirMatch): a name missing from a truncated listing
+// is not absent; look it up.
+func (n *FS) ListMatching(ctx context.Context, p string, match func(name string) bool) (host.Listing, bool, error) {
+	l, err := n.ReadDirMatch(ctx, p, match)
 	switch {
 	case err == nil:
 		return l, true, nil
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrNotADirectory):
-		return l, false, nil
+		return host.Listing{AllNames: true}, false, nil
 	}
 	return l, false, err
 }
@@ -129,7 +137,9 @@ func ErrorText(err error) string {
 // Result closes a host check: the findings decide the status, the gravest finding leads the
 // summary, and the others are counted; quiet is the summary when nothing is wrong. The lead
 // finding's file, as the node names it, goes in front unless its message already names it.
+// What it reports is bounded whatever the node holds (see bounded).
 func (n *FS) Result(findings []checks.Finding, quiet string) checks.Result {
+	findings = n.bounded(findings)
 	sortFindings(findings)
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings, Summary: quiet}
 	problems := 0
