@@ -58,7 +58,9 @@ func runHostBinaries(ctx context.Context, n *nodefs.FS) checks.Result {
 	chmod := firstBinary(found, "chmod")
 	var seen []string
 	for _, b := range found {
-		findings = append(findings, inspectNodeBinary(ctx, n, b, chmod, joined, joinedFrom)...)
+		for _, f := range inspectNodeBinary(ctx, n, b, chmod, joined, joinedFrom) {
+			findings = append(findings, f.Finding)
+		}
 		seen = append(seen, fmt.Sprintf("%s: %s", b.name, n.Display(b.path)))
 	}
 	findings = append(findings, checks.Finding{
@@ -163,9 +165,25 @@ func danglingBinaryFinding(n *nodefs.FS, p string, err error) checks.Finding {
 	}
 }
 
+// Kinds of findings about a program, for grouping many programs of a directory (host.cni).
+const (
+	binaryNoExecBit  = "no-exec-bit"
+	binaryUnreadable = "unreadable"
+	binaryForeign    = "foreign"
+	binaryScript     = "script"
+	binaryWritable   = "writable"
+	binaryRecent     = "recent"
+)
+
+// binaryFinding is a finding about one program, with its kind.
+type binaryFinding struct {
+	kind string
+	checks.Finding
+}
+
 // inspectNodeBinary judges one program: exec bit, header, who may write it, when it changed.
-func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *nodeBinary, joined time.Time, joinedFrom string) []checks.Finding {
-	var out []checks.Finding
+func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *nodeBinary, joined time.Time, joinedFrom string) []binaryFinding {
+	var out []binaryFinding
 	e := b.entry
 	evidence := []string{fmt.Sprintf("mode %s, owner uid %d, %s, changed %s (ctime), modified %s (mtime)",
 		e.Mode, e.Uid, phrase.Bytes(e.Size), phrase.Stamp(e.Ctime), phrase.Stamp(e.Mtime))}
@@ -173,32 +191,32 @@ func inspectNodeBinary(ctx context.Context, n *nodefs.FS, b nodeBinary, chmod *n
 		evidence = append(evidence, "links to "+n.Display(b.resolved))
 	}
 	if e.Mode.Perm()&0o111 == 0 {
-		out = append(out, noExecBitFinding(n, b, chmod, evidence))
+		out = append(out, binaryFinding{binaryNoExecBit, noExecBitFinding(n, b, chmod, evidence)})
 	}
 	head, err := n.ReadHead(ctx, b.path, headBytes)
 	switch {
 	case err != nil:
-		out = append(out, n.Unreadable(b.path, err))
+		out = append(out, binaryFinding{binaryUnreadable, n.Unreadable(b.path, err)})
 	default:
 		hdr := executable.ReadHeader(head.Data)
 		if what := hdr.Mismatch(runtime.GOOS, runtime.GOARCH); what != "" {
-			out = append(out, foreignBinaryFinding(n, b, hdr, what, evidence))
+			out = append(out, binaryFinding{binaryForeign, foreignBinaryFinding(n, b, hdr, what, evidence)})
 		} else if hdr.Format == executable.FormatScript {
-			out = append(out, scriptBinaryFinding(n, b, hdr, evidence))
+			out = append(out, binaryFinding{binaryScript, scriptBinaryFinding(n, b, hdr, evidence)})
 		}
 	}
 	if e.Mode.Perm()&0o002 != 0 {
-		out = append(out, checks.Finding{
+		out = append(out, binaryFinding{binaryWritable, checks.Finding{
 			Severity: checks.StatusWarn,
 			Message:  fmt.Sprintf("%s is writable by every user: anyone on the node can replace %s", b.path, b.name),
 			File:     n.Ref(b.path, 0, 0),
 			Evidence: evidence,
 			Hint:     fmt.Sprintf("`%s`, then check it is the real %s (compare with the package or release checksum).", checks.Cmd("chmod", "o-w", n.Display(b.path)), b.name),
 			Commands: []checks.Command{checks.Cmd("stat", n.Display(b.path))},
-		})
+		}})
 	}
 	if f, ok := recentBinaryFinding(n, b, joined, joinedFrom, evidence); ok {
-		out = append(out, f)
+		out = append(out, binaryFinding{binaryRecent, f})
 	}
 	return out
 }
