@@ -55,9 +55,20 @@ func runHostCertificates(ctx context.Context, n *nodefs.FS) checks.Result {
 		c, f := pkiCertificates(ctx, n, dir)
 		certs, findings = append(certs, c...), append(findings, f...)
 	}
-	for _, p := range filesIn(ctx, n, "/etc/kubernetes", ".conf") {
+	kubeconfigs, cov := filesIn(ctx, n, "/etc/kubernetes", ".conf")
+	cov.Judged = 0
+	budget := n.Budget()
+	for _, p := range kubeconfigs {
+		if budget.Spent() {
+			cov.TimedOut = true
+			break
+		}
+		cov.Judged++
 		c, f := kubeconfigCertificates(ctx, n, p)
 		certs, findings = append(certs, c...), append(findings, f...)
+	}
+	if f := cov.Finding(n); f != nil {
+		findings = append(findings, *f)
 	}
 	if len(certs) == 0 && len(findings) == 0 {
 		return checks.Skipped(checks.SkipNotApplicable, "no certificates under "+n.Display("/etc/kubernetes")+" or "+n.Display("/var/lib/kubelet/pki"))
@@ -124,7 +135,7 @@ func pkiCertificates(ctx context.Context, n *nodefs.FS, dir string) ([]nodeCert,
 	var certs []nodeCert
 	var findings []checks.Finding
 	pems := map[string]host.File{}
-	_, err := n.Walk(ctx, dir, host.WalkOptions{MaxDepth: 3, MaxEntries: 2000}, func(e host.Entry) error {
+	res, err := n.Walk(ctx, dir, host.WalkOptions{MaxDepth: 3, MaxEntries: 2000}, func(e host.Entry) error {
 		switch path.Ext(e.Path) {
 		case ".crt", ".pem", ".key", ".pub":
 		default:
@@ -138,8 +149,19 @@ func pkiCertificates(ctx context.Context, n *nodefs.FS, dir string) ([]nodeCert,
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, []checks.Finding{n.Unreadable(dir, err)}
 	}
+	if res.Truncated {
+		findings = append(findings, truncatedWalkFinding(n, dir, res))
+	}
 	names := sortedKeys(pems)
-	for _, p := range names {
+	budget := n.Budget()
+	for i, p := range names {
+		if budget.Spent() {
+			findings = append(findings, checks.Finding{Severity: checks.StatusWarn, File: n.Ref(dir, 0, 0),
+				Message:  fmt.Sprintf("%s holds %d PEM files, too many to judge fully within %s: the first %d by name were read, nothing is concluded about the rest", dir, len(names), n.Limits().MaxDirTime, i),
+				Commands: []checks.Command{checks.Cmd("find", n.Display(dir), "-maxdepth", "3").Pipe("wc", "-l")}})
+			names = names[:i]
+			break
+		}
 		f, err := n.ReadFile(ctx, p)
 		if err != nil {
 			findings = append(findings, n.Unreadable(p, err))

@@ -143,11 +143,16 @@ func attrsText(a host.Attrs) string {
 	return strings.Join(parts, ", ")
 }
 
-// truncatedWalkFinding says a check looked at only part of a directory tree.
+// truncatedWalkFinding says a check looked at only part of a directory tree: it holds more
+// entries than kockpit reads, or more than it reads within its time.
 func truncatedWalkFinding(n *nodefs.FS, p string, res host.WalkResult) checks.Finding {
+	msg := fmt.Sprintf("%s holds more entries than kockpit reads (%d read): the rest was not checked", p, res.Entries)
+	if res.TimedOut {
+		msg = fmt.Sprintf("%s is too large or too slow to read fully within %s (%d entries read): the rest was not checked", p, n.Limits().MaxDirTime, res.Entries)
+	}
 	return checks.Finding{
 		Severity: checks.StatusWarn,
-		Message:  fmt.Sprintf("%s holds more entries than kockpit reads (%d read): the rest was not checked", p, res.Entries),
+		Message:  msg,
 		File:     n.Ref(p, 0, 0),
 		Hint:     "An unusually large tree here is itself worth a look.",
 		Commands: []checks.Command{checks.Cmd("find", n.Display(p), "-xdev").Pipe("wc", "-l")},

@@ -28,24 +28,53 @@ var lookalikesCheck = checks.Check{
 const maxLookalikeLines = 20
 
 func runHostLookalikes(ctx context.Context, n *nodefs.FS) checks.Result {
-	files := lookalikeFiles(ctx, n)
+	budget := n.Budget() // listing and reading the files, together
+	single, dirs := lookalikeFiles(ctx, n)
 	var findings []checks.Finding
 	scanned := 0
-	for _, p := range files {
+	read := func(p string) {
 		f, ok, err := n.ReadOptional(ctx, p)
 		switch {
 		case err != nil:
 			findings = append(findings, n.Unreadable(p, err))
-			continue
+			return
 		case !ok:
-			continue
+			return
 		case bytes.IndexByte(f.Data[:min(len(f.Data), 8000)], 0) >= 0:
-			continue // a binary file (an editor's swap file): not a config
+			return // a binary file (an editor's swap file): not a config
 		}
 		scanned++
 		findings = append(findings, lookalikeFindings(n, p, string(f.Data), f.Truncated)...)
 	}
-	if scanned == 0 && len(findings) == 0 {
+	var unread []string
+	for _, p := range single {
+		if budget.Spent() {
+			unread = append(unread, p)
+			continue
+		}
+		read(p)
+	}
+	if len(unread) > 0 {
+		findings = append(findings, checks.Finding{Severity: checks.StatusWarn,
+			Message:  fmt.Sprintf("%d config files were not read within %s: nothing is concluded about them", len(unread), n.Limits().MaxDirTime),
+			Evidence: nodefs.CapEvidence(unread, nodefs.GroupNames),
+			Commands: []checks.Command{checks.Cmd("grep", "-nP", `[^\x00-\x7F]`, n.Display(unread[0]))}})
+	}
+	for _, d := range dirs {
+		d.cov.Judged = 0
+		for _, p := range d.files {
+			if budget.Spent() {
+				d.cov.TimedOut = true
+				break
+			}
+			d.cov.Judged++
+			read(p)
+		}
+		if f := d.cov.Finding(n); f != nil {
+			findings = append(findings, *f)
+		}
+	}
+	if scanned == 0 && !hasProblem(findings) {
 		return checks.Skipped(checks.SkipNotApplicable, "none of the node's Kubernetes config files exist under "+n.Dir())
 	}
 	findings = nodefs.CapFindings(findings, nodefs.MaxFindings, func(more int) checks.Finding {
@@ -55,64 +84,93 @@ func runHostLookalikes(ctx context.Context, n *nodefs.FS) checks.Result {
 	return n.Result(findings, fmt.Sprintf("no character outside ASCII in %d config files", scanned))
 }
 
-// lookalikeFiles lists what Kubernetes reads on a node that a person might edit by hand.
-func lookalikeFiles(ctx context.Context, n *nodefs.FS) []string {
-	var out []string
+// hasProblem reports whether a finding is Warn or worse.
+func hasProblem(findings []checks.Finding) bool {
+	return checks.Worst(findings) > checks.StatusOK
+}
+
+// lookalikeDir is the files of one directory host.lookalikes reads, and how much of the
+// directory they cover.
+type lookalikeDir struct {
+	cov   nodefs.Coverage
+	files []string
+}
+
+// lookalikeFiles lists what Kubernetes reads on a node that a person might edit by hand: the
+// files named one by one, read first, then the files of directories (static pod manifests,
+// CNI configs, drop-ins), which may be too many to read in the time a check has.
+func lookalikeFiles(ctx context.Context, n *nodefs.FS) ([]string, []*lookalikeDir) {
+	var single []string
+	var dirs []*lookalikeDir
 	seen := map[string]bool{}
-	add := func(paths ...string) {
+	fresh := func(paths []string) []string {
+		var out []string
 		for _, p := range paths {
 			if p != "" && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
 			}
 		}
+		return out
+	}
+	add := func(paths ...string) { single = append(single, fresh(paths)...) }
+	addDir := func(files []string, cov nodefs.Coverage) {
+		dirs = append(dirs, &lookalikeDir{cov: cov, files: fresh(files)})
+	}
+	addIn := func(dir, suffix string) {
+		files, c := filesIn(ctx, n, dir, suffix)
+		addDir(files, c)
 	}
 	k, _ := kubeletconfig.Load(ctx, n)
-	manifests, _ := manifestFiles(ctx, n, kubeadmManifests)
-	add(manifests...)
 	if k != nil {
-		if k.Config.StaticPodPath != "" {
-			manifests, _ = manifestFiles(ctx, n, k.Config.StaticPodPath)
-			add(manifests...)
-		}
 		add(k.Path)
 	}
-	add(filesIn(ctx, n, "/etc/kubernetes", ".conf")...)
 	add("/root/.kube/config")
 	if homes, ok, _ := n.ListOptional(ctx, "/home"); ok {
-		for _, h := range homes.Entries {
-			if h.IsDir() {
+		for i, h := range homes.Entries {
+			if h.IsDir() && i < maxHomes {
 				add(path.Join(h.Path, ".kube/config"))
 			}
 		}
 	}
-	add(filesIn(ctx, n, "/etc/cni/net.d", "")...)
-	add("/etc/containerd/config.toml")
-	add(filesIn(ctx, n, "/etc/containerd/conf.d", ".toml")...)
-	add("/etc/crio/crio.conf")
-	add(filesIn(ctx, n, "/etc/crio/crio.conf.d", "")...)
-	add("/etc/hosts", "/etc/resolv.conf")
+	add("/etc/containerd/config.toml", "/etc/crio/crio.conf", "/etc/hosts", "/etc/resolv.conf")
 	if k != nil {
 		add(k.Service.All()...)
 	}
 	add(nodefs.FindService(ctx, n, "containerd.service").All()...)
-	return out
+
+	addIn("/etc/kubernetes", ".conf")
+	addIn("/etc/cni/net.d", "")
+	addIn("/etc/containerd/conf.d", ".toml")
+	addIn("/etc/crio/crio.conf.d", "")
+	// The manifests last: a directory of them is the likeliest to be too large.
+	m, _ := manifestFiles(ctx, n, kubeadmManifests)
+	addDir(m.files, m.coverage)
+	if k != nil {
+		if dir := k.Config.StaticPodPath; dir != "" && path.Clean(dir) != kubeadmManifests {
+			m, _ = manifestFiles(ctx, n, dir)
+			addDir(m.files, m.coverage)
+		}
+	}
+	return single, dirs
 }
 
-// filesIn lists the regular files (or links) of a directory whose names end in suffix and do
-// not start with a dot.
-func filesIn(ctx context.Context, n *nodefs.FS, dir, suffix string) []string {
-	l, ok, _ := n.ListOptional(ctx, dir)
-	if !ok {
-		return nil
-	}
+// filesIn lists the files (or links) of a directory whose names end in suffix and do not
+// start with a dot, in name order, with how much of the directory that covers: a huge one
+// gives its first files by name.
+func filesIn(ctx context.Context, n *nodefs.FS, dir, suffix string) ([]string, nodefs.Coverage) {
+	l, _, _ := n.ListMatching(ctx, dir, func(name string) bool {
+		return !strings.HasPrefix(name, ".") && strings.HasSuffix(name, suffix)
+	})
 	var out []string
 	for _, e := range l.Entries {
-		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") && strings.HasSuffix(e.Name(), suffix) {
+		if !e.IsDir() {
 			out = append(out, e.Path)
 		}
 	}
-	return out
+	c := nodefs.CoverageOf(dir, "files", l)
+	c.Judged = len(l.Entries)
+	return out, c
 }
 
 // lookalikeFindings gives one finding per line holding characters outside ASCII.

@@ -33,16 +33,18 @@ type staticManifest struct {
 // staticPodFindings judges staticPodPath and the manifests it holds.
 func staticPodFindings(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup) []checks.Finding {
 	dir := k.Config.StaticPodPath
-	stray, _ := manifestFiles(ctx, n, kubeadmManifests)
+	budget := n.Budget() // listing and parsing the manifests, together
+	stray, strayErr := manifestFiles(ctx, n, kubeadmManifests)
+	waiting := stray.count()
 	at := k.At(n, "staticPodPath")
 	evidence := []string{k.Origin(n)}
 	if q := k.Quote("staticPodPath"); q != "" {
 		evidence = append(evidence, q)
 	}
 	switch {
-	case dir == "" && len(stray) > 0:
+	case dir == "" && len(stray.files) > 0:
 		return []checks.Finding{{Severity: checks.StatusFail, File: at, Evidence: evidence, Cause: true,
-			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %d manifests in %s", len(stray), kubeadmManifests),
+			Message:  fmt.Sprintf("the kubelet has no staticPodPath, so it runs none of the %s manifests in %s", waiting, kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet (systemctl restart kubelet).", kubeadmManifests, n.Display(k.Path)),
 			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(kubeadmManifests))}}}
 	case dir == "":
@@ -54,34 +56,51 @@ func staticPodFindings(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup
 	}
 	if err != nil {
 		msg := fmt.Sprintf("staticPodPath %s does not exist: the kubelet runs no static pods", dir)
-		if len(stray) > 0 && path.Clean(dir) != kubeadmManifests {
-			msg += fmt.Sprintf(", while %d manifests wait in %s", len(stray), kubeadmManifests)
+		if len(stray.files) > 0 && path.Clean(dir) != kubeadmManifests {
+			msg += fmt.Sprintf(", while %s manifests wait in %s", waiting, kubeadmManifests)
 		}
 		return []checks.Finding{{Severity: checks.StatusFail, File: at, Evidence: evidence, Cause: true, Message: msg,
 			Hint:     fmt.Sprintf("Point staticPodPath back at the manifests (kubeadm: %s) and restart the kubelet.", kubeadmManifests),
 			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(dir))}}}
 	}
-	var files []string
+	m := manifests{files: []string{dir}, coverage: nodefs.Coverage{Dir: dir, Exact: true}} // the kubelet also accepts a single manifest file
 	if e.IsDir() {
 		// An unreadable directory is not an empty one: say so rather than conclude from nothing.
-		if files, err = manifestFiles(ctx, n, dir); err != nil {
+		if sameDir(ctx, n, dir, kubeadmManifests) {
+			m, err = stray, strayErr // listed once
+		} else {
+			m, err = manifestFiles(ctx, n, dir)
+		}
+		if err != nil {
 			return []checks.Finding{n.Unreadable(dir, err)}
 		}
-	} else {
-		files = []string{dir} // the kubelet also accepts a single manifest file
 	}
-	if len(files) == 0 {
+	switch {
+	case len(m.files) == 0 && m.coverage.Full():
 		return emptyStaticPodDir(ctx, n, k, dir, stray, at, evidence)
+	case len(m.files) == 0:
+		// The listing stopped before any manifest: too large to say it is empty.
+		return []checks.Finding{*m.coverage.Finding(n)}
 	}
-	return parseStaticPods(ctx, n, files)
+	return parseStaticPods(ctx, n, m, budget)
 }
 
-func emptyStaticPodDir(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup, dir string, stray []string, at *checks.FileRef, evidence []string) []checks.Finding {
+// sameDir reports whether two node paths name the same directory once links are followed.
+func sameDir(ctx context.Context, n *nodefs.FS, a, b string) bool {
+	ra, err := n.Resolve(ctx, a)
+	if err != nil {
+		return false
+	}
+	rb, err := n.Resolve(ctx, b)
+	return err == nil && ra == rb
+}
+
+func emptyStaticPodDir(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup, dir string, stray manifests, at *checks.FileRef, evidence []string) []checks.Finding {
 	switch {
-	case len(stray) > 0 && path.Clean(dir) != kubeadmManifests:
+	case len(stray.files) > 0 && path.Clean(dir) != kubeadmManifests:
 		return []checks.Finding{{Severity: checks.StatusFail, File: at, Evidence: evidence, Cause: true,
-			Message: fmt.Sprintf("staticPodPath is %s, which is empty, while %d manifests wait in %s: the control plane's pods are not run",
-				dir, len(stray), kubeadmManifests),
+			Message: fmt.Sprintf("staticPodPath is %s, which is empty, while %s manifests wait in %s: the control plane's pods are not run",
+				dir, stray.count(), kubeadmManifests),
 			Hint:     fmt.Sprintf("Set `staticPodPath: %s` in %s and restart the kubelet.", kubeadmManifests, n.Display(k.Path)),
 			Commands: []checks.Command{checks.Cmd("grep", "-n", "staticPodPath", n.Display(k.Path)), checks.Cmd("ls", "-la", n.Display(kubeadmManifests))}}}
 	case n.Exists(ctx, "/etc/kubernetes/pki/ca.key"):
@@ -93,55 +112,101 @@ func emptyStaticPodDir(ctx context.Context, n *nodefs.FS, k *kubeletconfig.Setup
 	return nil
 }
 
+// manifests are the files the kubelet reads as static pods in a directory, as far as it was
+// listed: a huge directory gives its first files by name, and its coverage says so.
+type manifests struct {
+	files    []string
+	coverage nodefs.Coverage
+}
+
+// count is how many manifests there are, as a person reads it: "3", or "at least 20000" of a
+// directory too large to list fully.
+func (m manifests) count() string {
+	if m.coverage.Capped || m.coverage.TimedOut || !m.coverage.Exact {
+		return fmt.Sprintf("at least %d", len(m.files))
+	}
+	return fmt.Sprint(len(m.files))
+}
+
 // manifestFiles lists what the kubelet would read in a directory: every regular file whose name
 // does not start with a dot, whatever its extension (a `.bak` copy is read too).
 // A directory that does not exist holds none; one that cannot be read returns the error.
-func manifestFiles(ctx context.Context, n *nodefs.FS, dir string) ([]string, error) {
-	l, ok, err := n.ListOptional(ctx, dir)
-	if !ok {
-		return nil, err
+func manifestFiles(ctx context.Context, n *nodefs.FS, dir string) (manifests, error) {
+	l, _, err := n.ListMatching(ctx, dir, func(name string) bool { return !strings.HasPrefix(name, ".") })
+	m := manifests{coverage: nodefs.CoverageOf(dir, "entries", l)}
+	m.coverage.Judged = len(l.Entries)
+	if err != nil {
+		return m, err
 	}
-	var out []string
 	for _, e := range l.Entries {
-		if !strings.HasPrefix(e.Name(), ".") && (e.IsRegular() || e.Mode&fs.ModeSymlink != 0) {
-			out = append(out, e.Path)
+		if e.IsRegular() || e.Mode&fs.ModeSymlink != 0 {
+			m.files = append(m.files, e.Path)
 		}
 	}
-	return out, nil
+	return m, nil
 }
 
-// parseStaticPods parses each manifest as the kubelet would, and finds the pods two files both
-// define (the kubelet runs only one of them).
-func parseStaticPods(ctx context.Context, n *nodefs.FS, files []string) []checks.Finding {
-	var findings []checks.Finding
+// Kinds of findings about a static pod manifest, grouped when many files share one.
+const (
+	manifestBroken = "does-not-parse"
+	manifestAgain  = "defined-again"
+)
+
+// parseStaticPods parses each manifest as the kubelet would, within the directory's budget,
+// and finds the pods two files both define (the kubelet runs only one of them). Findings
+// about many manifests of one kind are grouped.
+func parseStaticPods(ctx context.Context, n *nodefs.FS, m manifests, budget nodefs.Budget) []checks.Finding {
+	var groups nodefs.Groups
 	var pods []staticManifest
 	byName := map[string]string{}
-	for _, p := range files {
-		m, f := parseStaticPod(ctx, n, p)
+	cov := m.coverage
+	cov.Judged = 0
+	dir := path.Dir(m.files[0])
+	for _, p := range m.files {
+		if budget.Spent() {
+			cov.TimedOut = true
+			break
+		}
+		cov.Judged++
+		sm, f := parseStaticPod(ctx, n, p)
 		if f != nil {
-			findings = append(findings, *f)
+			groups.Add(manifestBroken, *f, func(count int) checks.Finding {
+				return checks.Finding{File: n.Ref(dir, 0, 0),
+					Message:  fmt.Sprintf("%d static pod manifests in %s cannot be used (they do not parse, or cannot be read): the kubelet skips them", count, dir),
+					Hint:     "Fix the manifests, or move what is not a manifest out of the directory: the kubelet reads every file there whose name does not start with a dot.",
+					Commands: []checks.Command{checks.Cmd("ls", "-la", n.Display(dir)).Pipe("head", "-n", "20"), checks.Cmd("journalctl", "-u", "kubelet", "--since", "-10m").Pipe("grep", "-i", "manifest")}}
+			})
 			continue
 		}
-		key := m.pod.Namespace + "/" + m.pod.Name
+		key := sm.pod.Namespace + "/" + sm.pod.Name
 		if first, dup := byName[key]; dup {
-			findings = append(findings, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
-				Message:  fmt.Sprintf("%s defines the static pod %q again, as %s does: the kubelet runs only one of them", p, m.pod.Name, first),
+			groups.Add(manifestAgain, checks.Finding{Severity: checks.StatusFail, File: n.Ref(p, 0, 0), Cause: true,
+				Message:  fmt.Sprintf("%s defines the static pod %q again, as %s does: the kubelet runs only one of them", p, sm.pod.Name, first),
 				Evidence: []string{"first: " + n.Display(first), "again: " + n.Display(p)},
 				Hint:     "Move the copy (a backup such as .bak or .orig) out of the manifests directory: the kubelet reads every file there whose name does not start with a dot.",
-				Commands: []checks.Command{checks.Cmd("grep", "-n", "^  name:").Glob(n.Display(path.Dir(p)), "*")}})
+				Commands: []checks.Command{checks.Cmd("grep", "-n", "^  name:").Glob(n.Display(path.Dir(p)), "*")}},
+				func(count int) checks.Finding {
+					return checks.Finding{File: n.Ref(dir, 0, 0),
+						Message:  fmt.Sprintf("%d manifests in %s define static pods another file there defines already: the kubelet runs only one of each", count, dir),
+						Commands: []checks.Command{checks.Cmd("grep", "-rn", "^  name:", n.Display(dir)).Pipe("sort", "-t:", "-k4").Pipe("head", "-n", "40")}}
+				})
 			continue
 		}
 		byName[key] = p
-		pods = append(pods, m)
+		pods = append(pods, sm)
 	}
+	findings := groups.Findings()
 	if len(pods) > 0 {
 		var names []string
-		for _, m := range pods {
-			names = append(names, fmt.Sprintf("%s: %s", n.Display(m.path), m.pod.Name))
+		for _, sm := range pods {
+			names = append(names, fmt.Sprintf("%s: %s", n.Display(sm.path), sm.pod.Name))
 		}
 		findings = append(findings, checks.Finding{Severity: checks.StatusOK,
 			Message:  fmt.Sprintf("%d static pod manifests parse", len(pods)),
-			Evidence: names, Commands: []checks.Command{checks.Cmd("crictl", "pods")}})
+			Evidence: nodefs.CapEvidence(names, 20), Commands: []checks.Command{checks.Cmd("crictl", "pods")}})
+	}
+	if f := cov.Finding(n); f != nil {
+		findings = append(findings, *f)
 	}
 	return findings
 }
