@@ -3,7 +3,9 @@
 package host
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,6 +46,46 @@ func BenchmarkHostChecks(b *testing.B) {
 		}
 		files++
 	}
+	peak := runHostChecksBenchmark(b, tr, nil)
+	b.ReportMetric(float64(files), "files")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkHostChecksHugeDirectories runs every host check on the healthy node tree with
+// 200,000 entries in /opt/cni/bin and as many in /etc/kubernetes/manifests, the CNI config's
+// plugin sorted after all of them: the time of a run and the size of what it reports must stay
+// bounded (MaxDirTime per directory; findings grouped), and host.cni must find its plugin.
+func BenchmarkHostChecksHugeDirectories(b *testing.B) {
+	tr := hosttest.CopyOf(b, "../../testdata/hosts/healthy")
+	if err := os.Remove(tr.Path("/etc/cni/net.d/10-bridge.conflist")); err != nil {
+		b.Fatal(err)
+	}
+	bridge, err := os.ReadFile(tr.Path("/opt/cni/bin/bridge"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr.File("/etc/cni/net.d/05-cilium.conflist", ciliumConflist, 0o644).
+		Bytes("/opt/cni/bin/cilium-cni", bridge, 0o755).
+		Many("/opt/cni/bin", 200000, func(i int) string { return fmt.Sprintf("aa-plugin-%06d", i) }, 0o644).
+		Many("/etc/kubernetes/manifests", 200000, func(i int) string { return fmt.Sprintf("aa-%06d.yaml", i) }, 0o600)
+	var reported int
+	peak := runHostChecksBenchmark(b, tr, func(results []checks.Result) {
+		out, err := json.Marshal(results)
+		if err != nil {
+			b.Fatal(err)
+		}
+		reported = len(out)
+		if bytes.Contains(out, []byte("which /opt/cni/bin lacks")) {
+			b.Fatalf("host.cni says a plugin is missing: %s", out)
+		}
+	})
+	b.ReportMetric(float64(reported), "report-bytes")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// runHostChecksBenchmark runs the host checks on tr once per iteration, giving each run's
+// results to check (when set), and returns the peak heap seen.
+func runHostChecksBenchmark(b *testing.B, tr *hosttest.Tree, check func([]checks.Result)) uint64 {
 	list, err := checks.Select(Checks(), []string{"Host"}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -68,13 +110,17 @@ func BenchmarkHostChecks(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		var results []checks.Result
 		for r := range checks.Run(context.Background(), list, env, checks.RunOptions{}) {
 			if r.Status == checks.StatusError || r.Status == checks.StatusFail {
 				b.Fatalf("%s: %v %s", r.CheckID, r.Status, r.Summary)
 			}
+			results = append(results, r)
+		}
+		if check != nil {
+			check(results)
 		}
 	}
 	close(stop)
-	b.ReportMetric(float64(files), "files")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	return peak.Load()
 }

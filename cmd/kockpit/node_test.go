@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -190,5 +191,73 @@ func TestDetectNode(t *testing.T) {
 	h := detectNode(dir)
 	if h == nil || h.Root != dir || h.Since != 48*time.Hour {
 		t.Errorf("a kubelet directory makes a node: %+v", h)
+	}
+}
+
+// hugeNode is the healthy node with 200,000 entries in /opt/cni/bin and as many in
+// /etc/kubernetes/manifests, as a runaway script leaves them, and a Cilium config whose plugin,
+// cilium-cni, sorts after every one of them: past the entries a listing reads.
+func hugeNode(t testing.TB) *hosttest.Tree {
+	tr := hosttest.CopyOf(t, healthyHost)
+	bridge, err := os.ReadFile(tr.Path("/opt/cni/bin/bridge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(tr.Path("/etc/cni/net.d/10-bridge.conflist")); err != nil {
+		t.Fatal(err)
+	}
+	tr.File("/etc/cni/net.d/05-cilium.conflist", `{"cniVersion": "0.3.1", "name": "cilium", "plugins": [{"type": "cilium-cni"}]}`, 0o644).
+		Bytes("/opt/cni/bin/cilium-cni", bridge, 0o755).
+		Many("/opt/cni/bin", 200000, func(i int) string { return fmt.Sprintf("aa-plugin-%06d", i) }, 0o644).
+		Many("/etc/kubernetes/manifests", 200000, func(i int) string { return fmt.Sprintf("aa-%06d.yaml", i) }, 0o600)
+	return tr
+}
+
+// TestNodeReportOfHugeDirectories: 200,000 entries in a directory give a small report, with
+// findings about many files grouped and what was not judged said, and no claim of absence
+// from a listing cut short. Its time is BenchmarkHostChecksHugeDirectories' to measure.
+func TestNodeReportOfHugeDirectories(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the fixture's programs are amd64 ELF headers")
+	}
+	tr := hugeNode(t)
+	const maxReport = 200 << 10
+	for _, format := range []string{"json", "text"} {
+		start := time.Now()
+		code, out, errOut := kockpit(t, "node", "--report", "--format", format, "--host-root", tr.Dir)
+		t.Logf("%s report: %d bytes in %s, exit %d", format, len(out), time.Since(start).Round(time.Millisecond), code)
+		if code == exitUsage || errOut != "" {
+			t.Errorf("exit %d, stderr: %s", code, errOut)
+		}
+		if len(out) > maxReport {
+			t.Errorf("the %s report is %d bytes, more than %d", format, len(out), maxReport)
+		}
+		if strings.Contains(out, "cilium-cni\\\", which /opt/cni/bin lacks") || strings.Contains(out, `"cilium-cni", which /opt/cni/bin lacks`) {
+			t.Errorf("host.cni says cilium-cni is missing:\n%s", out)
+		}
+		if format != "json" {
+			continue
+		}
+		r := parseReport(t, out)
+		for _, c := range r.Checks {
+			problems := 0
+			for _, f := range c.Findings {
+				if f.Severity != "ok" {
+					problems++
+				}
+			}
+			if problems > 10 {
+				t.Errorf("%s: %d findings that are problems: %s", c.ID, problems, findingMessages(c.Findings))
+			}
+		}
+		tooLarge := map[string]string{
+			"host.cni":     "/opt/cni/bin holds 200005 entries, too many",
+			"host.kubelet": "/etc/kubernetes/manifests holds 200002 entries, too many",
+		}
+		for _, c := range r.Checks {
+			if want, ok := tooLarge[c.ID]; ok && !strings.Contains(findingMessages(c.Findings), want) {
+				t.Errorf("%s does not say %q: %s", c.ID, want, findingMessages(c.Findings))
+			}
+		}
 	}
 }
