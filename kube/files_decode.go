@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	goruntime "runtime"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -38,6 +41,7 @@ type doc struct {
 	hasItems   bool
 	items      []*doc
 	itemsErr   *docError // an element of items that is not an object; an error if this is a list
+	badItems   *docError // items that are not a list (an object, a string); an error if this is a list
 	unchecked  [][2]int  // JSON: spans of members stepped over, to validate if never decoded
 }
 
@@ -63,10 +67,28 @@ func (l *loader) loadFile(fsys fs.FS, p, file string) error {
 	}
 	l.file, l.data = safetext.Message(file), bytes.TrimPrefix(data, utf8BOM)
 	defer func() { l.data = nil }() // the objects are decoded; the bytes can go
-	if looksLikeJSON(l.data) {
+	if looksLikeJSON(l.data) && (strings.HasSuffix(strings.ToLower(p), ".json") || validJSONStream(l.data)) {
 		return l.loadJSON()
 	}
+	// YAML, or what starts like JSON but is not: YAML's flow style (`{kind: Pod}`), written in
+	// a file not named .json, whose errors are YAML's to say.
 	return l.loadYAML()
+}
+
+// validJSONStream reports whether data is a sequence of valid JSON values: what a file that
+// looks like JSON must be to be read as JSON when its name does not say it is.
+func validJSONStream(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v json.RawMessage
+		switch err := dec.Decode(&v); err {
+		case nil:
+		case io.EOF:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // looksLikeJSON sniffs the content, not the name: kubectl users redirect JSON into .yaml files
@@ -103,6 +125,8 @@ func (l *loader) plan(d *doc, in *doc) *item {
 		it.kind = cmp.Or(it.kind, strings.TrimSuffix(in.kind, "List"))
 	}
 	switch {
+	case d.badItems != nil && strings.HasSuffix(it.kind, "List"):
+		it.err = l.errorAt(d.badItems, d, "items of a "+it.kind+" must be a list of objects, "+d.badItems.msg, itemsFix)
 	case d.hasItems && strings.HasSuffix(it.kind, "List"):
 		it.list = true
 	case it.kind != "List": // a List without items holds nothing
@@ -145,7 +169,7 @@ func (l *loader) add(d *doc) error {
 
 func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if d.itemsErr != nil {
-		return l.errorAt(d.itemsErr, d, "items of a "+kind+" must be objects: "+d.itemsErr.msg, "")
+		return l.errorAt(d.itemsErr, d, "items of a "+kind+" must be objects: "+d.itemsErr.msg, itemsFix)
 	}
 	if err := l.checkUnchecked(d); err != nil {
 		return err
@@ -186,6 +210,8 @@ func (l *loader) decodeParallel(items []*item) {
 	wg.Wait()
 }
 
+const itemsFix = "a list's items are a list of objects (`items: [...]`), as `kubectl get -A -o yaml` writes them"
+
 const kindFix = "every object needs `apiVersion:` and `kind:`; kubectl writes both, so export with `kubectl get -A -o yaml`"
 
 func (l *loader) docKind(d *doc, apiVersion, kind string) (schema.GroupVersionKind, error) {
@@ -199,7 +225,7 @@ func (l *loader) docKind(d *doc, apiVersion, kind string) (schema.GroupVersionKi
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || gv.Version == "" {
-		return schema.GroupVersionKind{}, l.errorAt(nil, d,
+		return schema.GroupVersionKind{}, l.errorAtPath(d, keyPath("apiVersion"),
 			fmt.Sprintf("apiVersion %q of %s is not GROUP/VERSION or VERSION", apiVersion, kind), kindFix)
 	}
 	return gv.WithKind(kind), nil
@@ -216,16 +242,27 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 		return l.decodeTyped(d, raw, r, gvk)
 	}
 	var m map[string]any
-	// The codecs' JSON library: case-sensitive like the API server, integers kept int64.
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
+	// The codecs' JSON library: case-sensitive like the API server, integers kept int64, and
+	// a key set twice refused as kubectl's strict validation does.
+	strict, err := sigsjson.UnmarshalStrict(raw, &m, sigsjson.DisallowDuplicateFields)
+	if err != nil {
 		if se := l.jsonSyntaxError(d.off, err); se != nil {
 			return nil, se
 		}
 		return nil, l.errorAt(nil, d, gvk.Kind+": "+strings.TrimPrefix(err.Error(), "json: "), "")
 	}
+	if len(strict) > 0 {
+		return nil, l.duplicateIn(d, raw, strict[0])
+	}
 	if md, ok := m["metadata"]; ok && md != nil {
 		if _, ok := md.(map[string]any); !ok {
-			return nil, l.errorAt(nil, d, gvk.Kind+": metadata must be an object", "")
+			return nil, l.errorAtPath(d, keyPath("metadata"), gvk.Kind+": metadata must be an object", "")
+		}
+		// Any kind's metadata is ObjectMeta, which the API server checks as it does a Pod's:
+		// a name that is a number, labels that are a list are wrong shapes here too.
+		newMeta := func() any { return &objectMetaOnly{} }
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, newMeta()); err != nil {
+			return nil, l.decodeError(d, raw, gvk, newMeta, err)
 		}
 	}
 	u := &unstructured.Unstructured{Object: m}
@@ -235,16 +272,36 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 
 func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVersionKind) (runtime.Object, error) {
 	if gvk.Version != r.Version {
-		return nil, l.errorAt(nil, d, fmt.Sprintf("%s %s: kockpit reads %s", gvk.Kind, gvk.GroupVersion(), r.APIVersion()),
+		return nil, l.errorAtPath(d, keyPath("apiVersion"), fmt.Sprintf("%s %s: kockpit reads %s", gvk.Kind, gvk.GroupVersion(), r.APIVersion()),
 			fmt.Sprintf("export it again: `kubectl get %s -A -o yaml` writes the version the cluster serves", r))
 	}
 	obj, err := scheme.Scheme.New(gvk)
 	if err != nil {
 		return nil, l.errorAt(nil, d, fmt.Sprintf("no Go type for %s: %v", gvk, err), "")
 	}
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
+	strict, err := sigsjson.UnmarshalStrict(raw, obj, sigsjson.DisallowDuplicateFields)
+	if err != nil {
 		return nil, l.fieldError(d, raw, gvk, err)
+	}
+	if len(strict) > 0 {
+		return nil, l.duplicateIn(d, raw, strict[0])
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	return obj, nil
+}
+
+// objectMetaOnly decodes an object's metadata alone, as the API server reads every kind's.
+type objectMetaOnly struct {
+	Metadata metav1.ObjectMeta `json:"metadata"`
+}
+
+// duplicateIn locates a key set twice in a document the decoder refused for it: in the file
+// for JSON; a YAML document was checked before it became JSON (yamlDuplicateKey).
+func (l *loader) duplicateIn(d *doc, raw []byte, strict error) error {
+	if d.node == nil {
+		if err := l.jsonDuplicate(d.off, raw); err != nil {
+			return err
+		}
+	}
+	return l.errorAt(nil, d, strings.TrimPrefix(strict.Error(), "json: "), duplicateKeyFix)
 }

@@ -66,11 +66,20 @@ func (e *InputError) Error() string {
 	return b.String()
 }
 
+// duplicateKeyMsg says a key is set twice in one object, the same in YAML and JSON: go-yaml
+// refuses it, JSON decoders keep the last, kubectl's strict validation refuses it.
+func duplicateKeyMsg(key string, firstLine int) string {
+	return fmt.Sprintf("key %q is set twice in one object (first at line %d): only one of them would count", key, firstLine)
+}
+
+const duplicateKeyFix = "remove one of them"
+
 // docError is a problem at a place in the file: a byte offset (JSON) or a node (YAML).
 type docError struct {
 	off  int
 	node *yaml.Node
 	msg  string
+	fix  string
 }
 
 func (e *docError) Error() string { return e.msg }
@@ -78,19 +87,49 @@ func (e *docError) Error() string { return e.msg }
 // fieldError explains a typed decoding failure. The codecs' JSON library does not say where the
 // bad field is, so the standard library decodes again, on this rare path, to find its path.
 func (l *loader) fieldError(d *doc, raw []byte, gvk schema.GroupVersionKind, err error) error {
+	return l.decodeError(d, raw, gvk, func() any {
+		obj, _ := scheme.Scheme.New(gvk)
+		return obj
+	}, err)
+}
+
+// decodeError explains why raw did not decode into what newObj makes, at the refused value.
+func (l *loader) decodeError(d *doc, raw []byte, gvk schema.GroupVersionKind, newObj func() any, err error) error {
 	if se := l.jsonSyntaxError(d.off, err); se != nil {
 		return se
 	}
 	what := gvk.Kind + " " + docName(raw)
-	obj, _ := scheme.Scheme.New(gvk)
+	obj := newObj()
 	var te *json.UnmarshalTypeError
 	if !errors.As(json.Unmarshal(raw, obj), &te) || te.Field == "" {
-		return l.errorAt(nil, d, what+": "+strings.TrimPrefix(err.Error(), "json: "), "")
+		// A value its type's own decoder refused (a time, a quantity): the error does not say
+		// which, so find it.
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if path, _, ok := refusedValue(raw, newObj); ok {
+			return l.errorAtPath(d, path, what+": "+pathText(path)+": "+msg, valueFix(gvk, path))
+		}
+		return l.errorAt(nil, d, what+": "+msg, "")
 	}
 	msg := fmt.Sprintf("%s: %s must be %s, not %s", what, te.Field, jsonTypeName(te.Type), te.Value)
 	fix := fmt.Sprintf("`kubectl explain %s.%s` shows the field's type", strings.ToLower(gvk.Kind), te.Field)
+	// The field's path says no list index, and the decoder's offset is past the value: the
+	// refused value's place says where it starts, the same in YAML and JSON.
+	if path, _, ok := refusedValue(raw, newObj); ok {
+		return l.errorAtPath(d, path, msg, fix)
+	}
 	at := &docError{off: d.off + int(te.Offset), node: fieldNode(d.node, te.Field)}
 	return l.errorAt(at, d, msg, fix)
+}
+
+// valueFix says how to write a value its type refused.
+func valueFix(gvk schema.GroupVersionKind, path []step) string {
+	var keys []string
+	for _, s := range path {
+		if s.index < 0 {
+			keys = append(keys, s.key)
+		}
+	}
+	return fmt.Sprintf("`kubectl explain %s.%s` says what the field holds", strings.ToLower(gvk.Kind), strings.Join(keys, "."))
 }
 
 // docName is "namespace/name" from an object's metadata, for messages.
@@ -153,7 +192,7 @@ func (l *loader) jsonError(err error) error {
 	switch {
 	case errors.As(err, &de):
 		line, col := lineCol(l.data, de.off)
-		return newInputError(l.file, line, col, de.msg, "")
+		return newInputError(l.file, line, col, de.msg, de.fix)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		line, col := lineCol(l.data, len(l.data))
 		return newInputError(l.file, line, col, "JSON ends in the middle of a value", "the file is truncated: export it again")

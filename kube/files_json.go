@@ -92,10 +92,22 @@ func (w *jsonWalker) object(depth int) (*doc, error) {
 		d.raw = w.data[d.off:w.pos]
 		return d, nil
 	}
+	var keys []string
+	var offs []int
 	for {
-		if err := w.member(d, depth); err != nil {
+		w.skipSpace()
+		at := w.pos
+		key, err := w.member(d, depth)
+		if err != nil {
 			return nil, err
 		}
+		// The decoders find a key set twice inside what they decode; a list's own keys they
+		// never see.
+		if i := slices.Index(keys, key); i >= 0 {
+			line, _ := lineCol(w.data, offs[i])
+			return nil, &docError{off: at, msg: duplicateKeyMsg(key, line), fix: duplicateKeyFix}
+		}
+		keys, offs = append(keys, key), append(offs, at)
 		c, err := w.expect("',' or '}'", ',', '}')
 		if err != nil {
 			return nil, err
@@ -111,7 +123,7 @@ func (w *jsonWalker) failObject(c byte) error {
 	if c == 0 {
 		return io.ErrUnexpectedEOF
 	}
-	return &docError{off: w.pos, msg: "expected a JSON object with apiVersion and kind, found " + jsonValueName(c)}
+	return &docError{off: w.pos, msg: "expected an object with apiVersion and kind, found " + w.valueDesc()}
 }
 
 func jsonValueName(c byte) string {
@@ -128,38 +140,41 @@ func jsonValueName(c byte) string {
 	return strconv.QuoteRune(rune(c))
 }
 
-func (w *jsonWalker) member(d *doc, depth int) error {
+// member reads one member of an object and returns its key.
+func (w *jsonWalker) member(d *doc, depth int) (string, error) {
 	if w.peek() != '"' {
-		return w.fail("expected a string key, found " + jsonValueName(w.peek()))
+		return "", w.fail("expected a string key, found " + jsonValueName(w.peek()))
 	}
 	key, err := w.str()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := w.expect("':'", ':'); err != nil {
-		return err
+		return "", err
 	}
 	switch key {
 	case "kind":
-		return w.stringValue(&d.kind, "kind")
+		return key, w.stringValue(&d.kind, "kind")
 	case "apiVersion":
-		return w.stringValue(&d.apiVersion, "apiVersion")
+		return key, w.stringValue(&d.apiVersion, "apiVersion")
 	case "items":
 		switch w.peek() {
 		case '[':
 			d.hasItems = true
-			return w.items(d, depth)
+			return key, w.items(d, depth)
 		case 'n': // "items": null, as kubectl writes an empty list
 			d.hasItems = true
+		default: // not a list's items, unless the kind says it is a list: then an error
+			d.badItems = &docError{off: w.pos, msg: "found " + w.valueDesc()}
 		}
 	}
 	start := w.pos
 	if err := w.skipValue(); err != nil {
-		return err
+		return "", err
 	}
 	// A list's own members are never decoded, so never validated; keep them to check.
 	d.unchecked = append(d.unchecked, [2]int{start, w.pos})
-	return nil
+	return key, nil
 }
 
 // str reads a string; only strings with escapes need the JSON decoder.
@@ -212,7 +227,7 @@ func (w *jsonWalker) items(d *doc, depth int) error {
 			if c == 0 {
 				return io.ErrUnexpectedEOF
 			}
-			d.itemsErr = &docError{off: w.pos, msg: "found " + jsonValueName(c)}
+			d.itemsErr = &docError{off: w.pos, msg: "found " + w.valueDesc()}
 			d.items = nil
 			w.pos = start
 			return w.skipValue()
@@ -225,6 +240,38 @@ func (w *jsonWalker) items(d *doc, depth int) error {
 		if c, err := w.expect("',' or ']'", ',', ']'); err != nil || c == ']' {
 			return err
 		}
+	}
+}
+
+// valueDesc names the value at the current position for a message as YAML's yamlNodeName
+// does, so that a wrong shape reads the same in both: "an object", "a list", "a number",
+// "true or false", "null", "a string"; a string that reads as words is quoted, one word
+// (which may be a token) is not. It does not move.
+func (w *jsonWalker) valueDesc() string {
+	start := w.pos
+	defer func() { w.pos = start }()
+	switch c := w.peek(); c {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		if s, err := w.str(); err == nil {
+			if v := strings.TrimSpace(s); strings.ContainsAny(v, " \t") && len(v) <= 80 {
+				return strconv.Quote(v)
+			}
+		}
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "a number"
+	case 0:
+		return "the end"
+	default:
+		return jsonValueName(c)
 	}
 }
 
@@ -257,27 +304,34 @@ func endsLiteral(c byte) bool {
 	return false
 }
 
+// skipNested steps over an object or a list, matching each bracket with its kind: a list
+// closed by '}' is an error where the '}' stands, not at the end of the file.
 func (w *jsonWalker) skipNested() error {
-	depth := 0
+	var closers []byte
 	for w.pos < len(w.data) {
 		i := bytes.IndexAny(w.data[w.pos:], `"{}[]`)
 		if i < 0 {
 			break
 		}
 		w.pos += i
-		switch w.data[w.pos] {
+		switch c := w.data[w.pos]; c {
 		case '"':
 			if err := w.skipString(); err != nil {
 				return err
 			}
 			continue
-		case '{', '[':
-			depth++
+		case '{':
+			closers = append(closers, '}')
+		case '[':
+			closers = append(closers, ']')
 		default:
-			depth--
+			if want := closers[len(closers)-1]; c != want {
+				return w.fail(fmt.Sprintf("expected %q, found %q", want, c))
+			}
+			closers = closers[:len(closers)-1]
 		}
 		w.pos++
-		if depth == 0 {
+		if len(closers) == 0 {
 			return nil
 		}
 	}
@@ -310,9 +364,102 @@ func (w *jsonWalker) skipString() error {
 // checkUnchecked validates the members of a list that were stepped over, not decoded.
 func (l *loader) checkUnchecked(d *doc) error {
 	for _, span := range d.unchecked {
-		if v := l.data[span[0]:span[1]]; !json.Valid(v) {
+		v := l.data[span[0]:span[1]]
+		if !json.Valid(v) {
 			return l.jsonSyntaxError(span[0], json.Unmarshal(v, new(any)))
+		}
+		if err := l.jsonDuplicate(span[0], v); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// jsonDuplicate is the error for a key set twice in the JSON value v, at off in the file;
+// nil when there is none.
+func (l *loader) jsonDuplicate(off int, v []byte) error {
+	key, first, second, dup := jsonDuplicateKey(v)
+	if !dup {
+		return nil
+	}
+	firstLine, _ := lineCol(l.data, off+first)
+	line, col := lineCol(l.data, off+second)
+	return newInputError(l.file, line, col, duplicateKeyMsg(key, firstLine), duplicateKeyFix)
+}
+
+// jsonDuplicateKey finds the first key of a JSON value that repeats a key of the same object,
+// as go-yaml refuses in YAML: JSON decoders keep the last silently, so the file would not say
+// what kockpit reads. It returns the key, the offsets of its first and second occurrence in
+// data, and ok. data is valid JSON, or the decoders say where it is not.
+func jsonDuplicateKey(data []byte) (key string, first, second int, ok bool) {
+	type frame struct {
+		object bool
+		keys   [][]byte // the keys so far, as written (escapes resolved when they have any)
+		offs   []int
+		seen   map[string]int // past a few keys, a map
+	}
+	var stack []frame
+	expectKey := false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '{':
+			stack = append(stack, frame{object: true})
+			expectKey = true
+		case '[':
+			stack = append(stack, frame{})
+			expectKey = false
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			expectKey = false
+		case ',':
+			expectKey = len(stack) > 0 && stack[len(stack)-1].object
+		case ':':
+			expectKey = false
+		case '"':
+			start := i
+			i++
+			escaped := false
+			for i < len(data) && data[i] != '"' {
+				if data[i] == '\\' {
+					escaped = true
+					i++
+				}
+				i++
+			}
+			if !expectKey || len(stack) == 0 {
+				continue
+			}
+			k := data[start+1 : min(i, len(data))]
+			if escaped {
+				var s string
+				if json.Unmarshal(data[start:min(i+1, len(data))], &s) == nil {
+					k = []byte(s)
+				}
+			}
+			f := &stack[len(stack)-1]
+			if f.seen != nil {
+				if at, dup := f.seen[string(k)]; dup {
+					return string(k), at, start, true
+				}
+				f.seen[string(k)] = start
+				continue
+			}
+			for j, prev := range f.keys {
+				if bytes.Equal(prev, k) {
+					return string(k), f.offs[j], start, true
+				}
+			}
+			f.keys, f.offs = append(f.keys, k), append(f.offs, start)
+			if len(f.keys) > 16 {
+				f.seen = make(map[string]int, 2*len(f.keys))
+				for j, prev := range f.keys {
+					f.seen[string(prev)] = f.offs[j]
+				}
+				f.keys, f.offs = nil, nil
+			}
+		}
+	}
+	return "", 0, 0, false
 }

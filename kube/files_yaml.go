@@ -28,6 +28,9 @@ func (l *loader) loadYAML() error {
 		if root == nil { // an empty document: "---" twice, or only comments
 			continue
 		}
+		if key, first, second := yamlDuplicateKey(root, 0); second != nil {
+			return l.errorAt(&docError{node: second}, &doc{node: root}, duplicateKeyMsg(key, first.Line), duplicateKeyFix)
+		}
 		d, err := yamlDoc(root, 0)
 		if err != nil {
 			return l.errorAt(err.(*docError), &doc{node: root}, err.Error(), "")
@@ -125,7 +128,9 @@ func yamlItems(d *doc, n *yaml.Node, depth int) error {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		return nil // not a list's items; the object is decoded as a whole
+		// Not a list's items, unless the kind says it is a list: then an error.
+		d.badItems = &docError{node: n, msg: "found " + yamlNodeName(n)}
+		return nil
 	}
 	if depth >= maxListDepth {
 		return &docError{node: n, msg: fmt.Sprintf("lists nested more than %d deep", maxListDepth)}
@@ -190,6 +195,11 @@ func (l *loader) docJSON(d *doc) ([]byte, error) {
 			return raw, nil
 		}
 	}
+	if path, n := yamlNotJSON(d.node, nil, 0); n != nil {
+		return nil, l.errorAt(&docError{node: n}, d,
+			fmt.Sprintf("%s: %s is not a number an object can hold (JSON, and so the API server, has no NaN or infinity)", pathText(path), n.Value),
+			"write a number, or quote it to make it a string")
+	}
 	return nil, l.errorAt(nil, d, "cannot be written as JSON: "+strings.TrimPrefix(err.Error(), "json: "), "")
 }
 
@@ -225,3 +235,43 @@ func jsonCompatible(v any) (any, error) {
 	}
 	return v, nil
 }
+
+// yamlDuplicateKey finds the first key set twice in one mapping under n, as JSON's check
+// does (jsonDuplicateKey), so that both say the same at the second key's line and column.
+// Keys are compared as written ("1" and 1 are one key once the object is JSON); merge keys
+// (<<) may be overridden and are left out; aliases are not followed (their anchor is checked
+// where it stands), so an alias bomb costs nothing here.
+func yamlDuplicateKey(n *yaml.Node, depth int) (key string, first, second *yaml.Node) {
+	if depth > maxYAMLCheckDepth {
+		return "", nil, nil
+	}
+	if n.Kind == yaml.MappingNode {
+		var seen map[string]*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+				continue
+			}
+			if seen == nil {
+				seen = make(map[string]*yaml.Node, len(n.Content)/2)
+			}
+			if prev, dup := seen[k.Value]; dup {
+				return k.Value, prev, k
+			}
+			seen[k.Value] = k
+		}
+	}
+	if n.Kind == yaml.AliasNode {
+		return "", nil, nil
+	}
+	for _, c := range n.Content {
+		if key, first, second := yamlDuplicateKey(c, depth+1); second != nil {
+			return key, first, second
+		}
+	}
+	return "", nil, nil
+}
+
+// maxYAMLCheckDepth bounds the recursion of the checks that walk a YAML node tree; go-yaml's
+// own decoding refuses deeper documents.
+const maxYAMLCheckDepth = 10000
