@@ -42,7 +42,10 @@ type doc struct {
 	items      []*doc
 	itemsErr   *docError // an element of items that is not an object; an error if this is a list
 	badItems   *docError // items that are not a list (an object, a string); an error if this is a list
-	unchecked  [][2]int  // JSON: spans of members stepped over, to validate if never decoded
+	// versionFrom is the typed list whose apiVersion an item without its own takes: where
+	// a problem with that apiVersion is.
+	versionFrom *doc
+	unchecked   [][2]int // JSON: spans of members stepped over, to validate if never decoded
 }
 
 // loader reads files into a fileSource, one file at a time.
@@ -123,6 +126,9 @@ func (l *loader) plan(d *doc, in *doc) *item {
 	if in != nil && in.kind != "List" {
 		it.apiVersion = cmp.Or(it.apiVersion, in.apiVersion)
 		it.kind = cmp.Or(it.kind, strings.TrimSuffix(in.kind, "List"))
+		if d.apiVersion == "" {
+			d.versionFrom = cmp.Or(in.versionFrom, in)
+		}
 	}
 	switch {
 	case d.badItems != nil && strings.HasSuffix(it.kind, "List"):
@@ -174,7 +180,7 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if err := l.checkUnchecked(d); err != nil {
 		return err
 	}
-	list := &doc{apiVersion: apiVersion, kind: kind}
+	list := &doc{apiVersion: apiVersion, kind: kind, node: d.node, off: d.off, raw: d.raw, versionFrom: d.versionFrom}
 	if kind != "List" {
 		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
 			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
@@ -221,11 +227,14 @@ func (l *loader) docKind(d *doc, apiVersion, kind string) (schema.GroupVersionKi
 	case kind == "":
 		return schema.GroupVersionKind{}, l.errorAt(nil, d, "object has no kind", kindFix)
 	case apiVersion == "":
+		if d.versionFrom != nil { // the typed list it is in has none either
+			return schema.GroupVersionKind{}, l.errorAtPath(d.versionFrom, keyPath("apiVersion"), kind+" has no apiVersion", kindFix)
+		}
 		return schema.GroupVersionKind{}, l.errorAt(nil, d, kind+" has no apiVersion", kindFix)
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || gv.Version == "" {
-		return schema.GroupVersionKind{}, l.errorAtPath(d, keyPath("apiVersion"),
+		return schema.GroupVersionKind{}, l.errorAtPath(cmp.Or(d.versionFrom, d), keyPath("apiVersion"),
 			fmt.Sprintf("apiVersion %q of %s is not GROUP/VERSION or VERSION", apiVersion, kind), kindFix)
 	}
 	return gv.WithKind(kind), nil
@@ -272,7 +281,7 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 
 func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVersionKind) (runtime.Object, error) {
 	if gvk.Version != r.Version {
-		return nil, l.errorAtPath(d, keyPath("apiVersion"), fmt.Sprintf("%s %s: kockpit reads %s", gvk.Kind, gvk.GroupVersion(), r.APIVersion()),
+		return nil, l.errorAtPath(cmp.Or(d.versionFrom, d), keyPath("apiVersion"), fmt.Sprintf("%s %s: kockpit reads %s", gvk.Kind, gvk.GroupVersion(), r.APIVersion()),
 			fmt.Sprintf("export it again: `kubectl get %s -A -o yaml` writes the version the cluster serves", r))
 	}
 	obj, err := scheme.Scheme.New(gvk)
