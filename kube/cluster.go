@@ -2,9 +2,13 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -101,6 +105,15 @@ func Connect(flags *genericclioptions.ConfigFlags, version string) (*Cluster, *K
 	if err := serverNamed(flags, raw, kc.Context); err != nil {
 		return nil, kc, err
 	}
+	if flags.APIServer != nil && *flags.APIServer != "" {
+		if err := ValidServer(*flags.APIServer); err != nil {
+			return nil, kc, safetext.Errorf("--server %q: %w", *flags.APIServer, err)
+		}
+	} else if name, c := clusterOf(flags, raw, kc.Context); c != nil {
+		if err := ValidServer(c.Server); err != nil {
+			return nil, kc, safetext.Errorf("cluster %q has the server %q: %w", name, c.Server, err)
+		}
+	}
 	if err := checkContextFiles(flags, raw, kc.Context); err != nil {
 		return nil, kc, err
 	}
@@ -145,6 +158,57 @@ func serverNamed(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, 
 		return safetext.Errorf("context %q names cluster %q, which is not in the kubeconfig", context, cluster)
 	case c.Server == "":
 		return safetext.Errorf("cluster %q in the kubeconfig has no server", cluster)
+	}
+	return nil
+}
+
+// clusterOf is the cluster entry this run uses: --cluster, else the context's; nil when the
+// kubeconfig has none (serverNamed says why, or the in-cluster config is used).
+func clusterOf(flags *genericclioptions.ConfigFlags, raw clientcmdapi.Config, context string) (string, *clientcmdapi.Cluster) {
+	ctx, ok := raw.Contexts[context]
+	if !ok {
+		return "", nil
+	}
+	name := ctx.Cluster
+	if flags.ClusterName != nil && *flags.ClusterName != "" {
+		name = *flags.ClusterName
+	}
+	return name, raw.Clusters[name]
+}
+
+// ValidServer reports why an API server address cannot be used: what client-go accepts and
+// can talk to, an http or https URL (or host:port, which client-go makes a URL) with a host
+// and, if any, a port from 1 to 65535. A path after the host is a prefix, and allowed.
+func ValidServer(server string) error {
+	if strings.TrimSpace(server) != server || server == "" {
+		return fmt.Errorf("not a URL: empty, or spaces around it")
+	}
+	raw := server
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("the scheme %q is not one an API server speaks (https, or http)", u.Scheme)
+	case u.Hostname() == "":
+		return fmt.Errorf("no host in the URL")
+	case u.Opaque != "":
+		return fmt.Errorf("not a URL of the form https://HOST:PORT")
+	case u.User != nil:
+		return fmt.Errorf("the URL carries a user name or password: credentials go in the kubeconfig's user")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("the port %q is not a port (1 to 65535)", p)
+		}
 	}
 	return nil
 }

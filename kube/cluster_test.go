@@ -19,6 +19,8 @@ clusters:
   cluster: {server: "https://127.0.0.1:6443"}
 - name: empty
   cluster: {}
+- name: bad
+  cluster: {server: "https://[::1"}
 users:
 - name: u
   user: {token: kockpit-secret-token}
@@ -32,6 +34,9 @@ users:
 		{"no current context", "contexts:\n- name: x\n  context: {cluster: c, user: u}\n", "", "no current context"},
 		{"healthy", "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n", "", ""},
 		{"--server given", "contexts:\n- name: x\n  context: {cluster: missing, user: u}\ncurrent-context: x\n", "https://10.0.0.1:6443", ""},
+		{"--server not a URL", "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n", "::::not a url", `--server "::::not a url": not a URL`},
+		{"--server of another scheme", "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n", "ftp://10.0.0.1", `scheme "ftp"`},
+		{"a server that is not a URL", "contexts:\n- name: x\n  context: {cluster: bad, user: u}\ncurrent-context: x\n", "", `cluster "bad" has the server "https://[::1"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -103,5 +108,33 @@ func TestKubeconfigErrorsShowInputSafely(t *testing.T) {
 				t.Errorf("the file name is not shown: %q", msg)
 			}
 		})
+	}
+}
+
+func TestValidServer(t *testing.T) {
+	for server, want := range map[string]string{
+		"https://10.0.0.1:6443":   "",
+		"10.0.0.1:6443":           "",
+		"https://[::1]:6443":      "",
+		"https://api.example/k8s": "",
+		"localhost":               "",
+		"::::not a url":           "not a URL",
+		"ftp://x":                 `scheme "ftp"`,
+		"http://":                 "no host",
+		"https://:6443":           "no host",
+		"https://[::1":            "not a URL",
+		"https://x:0":             `port "0"`,
+		"https://x:99999":         `port "99999"`,
+		"https://me:pw@x":         "user name or password",
+		" https://x":              "spaces",
+		"":                        "empty",
+	} {
+		err := ValidServer(server)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", server, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", server, err, want)
+		}
 	}
 }

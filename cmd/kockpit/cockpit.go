@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -54,13 +55,24 @@ func (o *options) listThemes() bool {
 // cockpitTheme resolves --theme. A theme file that does not load is reported, on stderr and in
 // the cockpit, and the default theme is used: a typo in a colour must not stop a demo.
 func (o *options) cockpitTheme() (theme themes.Theme, file *themes.Theme, keys ui.KeyMap, notice string) {
-	keys = ui.DefaultKeyMap()
+	theme, file, keys, err := o.resolveTheme()
+	if err != nil {
+		notice = safetext.Message(fmt.Sprintf("theme: %v; using the default theme", err))
+		fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", notice)
+		return themes.Default(), nil, ui.DefaultKeyMap(), notice
+	}
+	return theme, file, keys, ""
+}
+
+// resolveTheme loads --theme: a built-in name, or a theme file with its key bindings.
+func (o *options) resolveTheme() (themes.Theme, *themes.Theme, ui.KeyMap, error) {
+	keys := ui.DefaultKeyMap()
 	name := o.cockpit.theme
 	if name == "" {
-		return themes.Default(), nil, keys, ""
+		return themes.Default(), nil, keys, nil
 	}
 	if t, ok := themes.Lookup(name); ok {
-		return t, nil, keys, ""
+		return t, nil, keys, nil
 	}
 	f, err := themes.Load(name)
 	if err == nil {
@@ -71,11 +83,22 @@ func (o *options) cockpitTheme() (theme themes.Theme, file *themes.Theme, keys u
 		if !errors.As(err, &fe) && errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("--theme %q: no built-in theme (%v) and no such file", name, themes.Names())
 		}
-		notice = safetext.Message(fmt.Sprintf("theme: %v; using the default theme", err))
-		fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", notice)
-		return themes.Default(), nil, ui.DefaultKeyMap(), notice
+		return themes.Default(), nil, keys, err
 	}
-	return f.Theme, &f.Theme, keys, ""
+	return f.Theme, &f.Theme, keys, nil
+}
+
+// themeUsageError is bad --theme input in a report run: the report draws no theme, but a flag
+// that names no theme is a mistake to say, not to pass over (the cockpit says it and goes on
+// with the default, so that a typo does not stop a demo).
+func (o *options) themeUsageError() error {
+	if _, _, _, err := o.resolveTheme(); err != nil {
+		if !strings.HasPrefix(err.Error(), "--theme") {
+			err = fmt.Errorf("--theme %q: %w", o.cockpit.theme, err)
+		}
+		return usagef("%v (fix: --theme list shows the built-in themes; a theme file is YAML, see README.md)", err)
+	}
+	return nil
 }
 
 // runCockpit opens the cockpit on the checks' result stream.

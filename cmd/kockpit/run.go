@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/catalog"
 	"github.com/kockpit/kockpit/internal/nodefs"
+	"github.com/kockpit/kockpit/internal/phrase"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
 	"github.com/kockpit/kockpit/report"
@@ -70,6 +74,11 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	}
 	if err := dnsprobe.ValidName(o.dnsProbeName); err != nil {
 		return usagef("--dns-probe-name: %v", err)
+	}
+	if !o.wantsCockpit() {
+		if err := o.themeUsageError(); err != nil {
+			return err
+		}
 	}
 	out, err := o.outputFile()
 	if err != nil {
@@ -133,14 +142,8 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 		if badInput := o.kubeconfigUsageError(err, kc); badInput != nil {
 			return nil, checks.Source{}, badInput
 		}
-		// No usable cluster: checks that need one say so, the others still run. The client's
-		// own error goes to stderr, as api.kubeconfig may not name every cause.
-		src := checks.Source{Kind: checks.SourceNone}
-		if kc != nil {
-			src.Context, src.User = kc.Context, kubeUser(kc)
-			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message("no cluster to talk to from the kubeconfig: "+err.Error()))
-		}
-		return env, src, nil
+		// No kubeconfig at all: checks that need a cluster say so, the others still run.
+		return env, checks.Source{Kind: checks.SourceNone}, nil
 	}
 	env.Cluster = cluster
 	env.Snapshot = kube.NewLiveSnapshot(ctx, cluster)
@@ -163,8 +166,10 @@ func (o *options) unpackDemoNode() (*checks.Host, error) {
 	return &checks.Host{Root: dir, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
 }
 
-// kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2) or
-// a broken cluster configuration that the api.kubeconfig check should report.
+// kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2,
+// before any check runs): it is, whenever there is a kubeconfig or a flag to blame, since
+// kockpit then cannot talk to the cluster meant. Only the absence of any kubeconfig is not:
+// the checks that need none still run.
 func (o *options) kubeconfigUsageError(err error, kc *kube.Kubeconfig) error {
 	msg := err.Error()
 	switch {
@@ -175,8 +180,46 @@ func (o *options) kubeconfigUsageError(err error, kc *kube.Kubeconfig) error {
 	case o.kube.Context != nil && *o.kube.Context != "" && !hasContext(kc, *o.kube.Context):
 		return usagef("--context %q: no such context in %s (see: kubectl config get-contexts)",
 			*o.kube.Context, strings.Join(kc.Files, ", "))
+	case strings.HasPrefix(msg, "--server "):
+		return usagef("%v (fix: give the API server's URL, such as https://10.0.0.1:6443)", err)
+	case kc.Context != "" && !hasContext(kc, kc.Context):
+		return usagef("kubeconfig %s: its current-context %q names no context%s (fix: kubectl config use-context NAME, or pass --context NAME)",
+			kubeconfigFiles(kc), kc.Context, existingContexts(kc))
+	case o.kube.ClusterName != nil && *o.kube.ClusterName != "" && kc.Raw.Clusters[*o.kube.ClusterName] == nil:
+		return usagef("--cluster %q: no such cluster in %s (see: kubectl config get-clusters)", *o.kube.ClusterName, kubeconfigFiles(kc))
+	case o.kube.AuthInfoName != nil && *o.kube.AuthInfoName != "" && kc.Raw.AuthInfos[*o.kube.AuthInfoName] == nil:
+		return usagef("--user %q: no such user in %s (see: kubectl config get-users)", *o.kube.AuthInfoName, kubeconfigFiles(kc))
 	}
-	return nil
+	return usagef("kubeconfig %s: %v (fix: kubectl config view shows what it holds; kubectl fails the same way)", kubeconfigFiles(kc), err)
+}
+
+// kubeconfigFiles names the kubeconfig files of a run.
+func kubeconfigFiles(kc *kube.Kubeconfig) string {
+	if len(kc.Files) == 0 {
+		return "(none)"
+	}
+	return strings.Join(kc.Files, ", ")
+}
+
+// existingContexts lists the contexts a kubeconfig holds, for a message about a context it
+// lacks, and says when the name asked for looks the same as one of them.
+func existingContexts(kc *kube.Kubeconfig) string {
+	names := slices.Sorted(maps.Keys(kc.Raw.Contexts))
+	if len(names) == 0 {
+		return "; it holds no context"
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	out := "; it holds " + phrase.List(quoted, 10)
+	for _, n := range names {
+		if safetext.LooksSame(kc.Context, n) {
+			out += fmt.Sprintf(", and %q looks the same as %q but is another name (%s)", kc.Context, n,
+				strings.Join(safetext.Describe(safetext.Suspicious(kc.Context)), "; "))
+		}
+	}
+	return out
 }
 
 // requestTimeoutError rejects a --request-timeout that kubectl would reject, and a negative
