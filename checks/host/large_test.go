@@ -155,3 +155,24 @@ func TestHostFindingsAlikeAreFolded(t *testing.T) {
 		t.Errorf("evidence:\n%s", ev)
 	}
 }
+
+// A crontab directory too large to read fully is said: "no job changes what you type" is then
+// only about the crontabs read.
+func TestHostShellHugeCronDirectory(t *testing.T) {
+	withLimits(t, host.Limits{MaxDirEntries: 50})
+	tr := hosttest.New(t).File("/etc/crontab", "", 0o644).
+		Many("/etc/cron.d", 300, func(i int) string { return fmt.Sprintf("job%03d", i) }, 0o644)
+	r := checktest.RunCheck(t, hostEnv(tr), "host.shell")
+	requireFinding(t, r, tr, "/etc/cron.d", "/etc/cron.d holds 300 entries, too many to judge fully: the first 50 by name were judged", checks.StatusWarn)
+}
+
+// A drop-in directory of the kubelet's unit too large to read fully: a drop-in past the cap
+// may set the --config that matters, so the check says it did not read them all.
+func TestHostKubeletHugeDropInDirectory(t *testing.T) {
+	withLimits(t, host.Limits{MaxDirEntries: 20})
+	tr := kubeadmNode(t, healthyKubeletConfig).
+		Many("/usr/lib/systemd/system/kubelet.service.d", 30, func(i int) string { return fmt.Sprintf("zz-%02d.conf", i) }, 0o644).
+		Many("/usr/lib/systemd/system/kubelet.service.d", 100, func(i int) string { return fmt.Sprintf("not-a-drop-in-%03d", i) }, 0o644)
+	r := checktest.RunCheck(t, hostEnv(tr), "host.kubelet")
+	requireFinding(t, r, tr, "/usr/lib/systemd/system/kubelet.service.d", "it holds 31 drop-ins, more than kockpit reads (20)", checks.StatusWarn)
+}

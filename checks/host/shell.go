@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/host"
 	"github.com/kockpit/kockpit/internal/nodefs"
 	"github.com/kockpit/kockpit/internal/phrase"
 )
@@ -56,11 +57,11 @@ func runHostShell(ctx context.Context, n *nodefs.FS) checks.Result {
 	for _, p := range systemShellFiles {
 		scripts = append(scripts, shellScript{path: p, zsh: strings.Contains(p, "zsh") || strings.HasPrefix(path.Base(p), "z")})
 	}
-	for _, e := range s.list(ctx, "/etc/profile.d") {
+	s.each(ctx, "/etc/profile.d", func(e host.Entry) {
 		if strings.HasSuffix(e.Name(), ".sh") {
 			scripts = append(scripts, shellScript{path: e.Path})
 		}
-	}
+	})
 	homes := s.homes(ctx)
 	for _, home := range homes {
 		for _, name := range userShellFiles {

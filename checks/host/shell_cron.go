@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/host"
 )
 
 // Crontabs: the system's take a user field, the spool's are named after their user.
@@ -25,16 +26,16 @@ func (s *shellScan) crontabs(ctx context.Context) {
 		s.crontab(ctx, p, "")
 	}
 	for _, dir := range append(systemCrontabDirs, userCrontabDirs...) {
-		for _, e := range s.list(ctx, dir) {
+		s.each(ctx, dir, func(e host.Entry) {
 			if !e.IsRegular() || strings.HasPrefix(e.Name(), ".") || packageLeftover(e.Name()) {
-				continue
+				return
 			}
 			user := ""
 			if containsString(userCrontabDirs, dir) {
 				user = e.Name()
 			}
 			s.crontab(ctx, e.Path, user)
-		}
+		})
 	}
 }
 

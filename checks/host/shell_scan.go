@@ -15,6 +15,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/host"
+	"github.com/kockpit/kockpit/internal/nodefs"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -24,21 +25,36 @@ const maxHomes = 64
 // homes are /root and the directories under /home, as far as they can be read.
 func (s *shellScan) homes(ctx context.Context) []string {
 	homes := []string{"/root"}
-	for _, e := range s.list(ctx, "/home") {
+	s.each(ctx, "/home", func(e host.Entry) {
 		if e.IsDir() && len(homes) <= maxHomes {
 			homes = append(homes, e.Path)
 		}
-	}
+	})
 	return homes
 }
 
-// list lists a directory that may not exist; one it cannot read becomes a finding.
-func (s *shellScan) list(ctx context.Context, dir string) []host.Entry {
+// each calls fn with each entry of a directory that may not exist, within the directory's
+// time budget. One it cannot read becomes a finding; one too large to list or go through
+// fully is said, so that "nothing changes what you type" is only about what was read.
+func (s *shellScan) each(ctx context.Context, dir string, fn func(e host.Entry)) {
+	budget := s.n.Budget()
 	l, _, err := s.n.ListOptional(ctx, dir)
 	if err != nil {
 		s.findings = append(s.findings, s.n.Unreadable(dir, err))
+		return
 	}
-	return l.Entries
+	cov := nodefs.CoverageOf(dir, "entries", l)
+	for _, e := range l.Entries {
+		if budget.Spent() {
+			cov.TimedOut = true
+			break
+		}
+		cov.Judged++
+		fn(e)
+	}
+	if f := cov.Finding(s.n); f != nil {
+		s.findings = append(s.findings, *f)
+	}
 }
 
 // read reads a file the shell may read; a missing file is no finding, an unreadable one is.

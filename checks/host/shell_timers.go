@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/host"
 	"github.com/kockpit/kockpit/internal/nodefs"
 )
 
@@ -26,12 +27,12 @@ const maxTimers = 200
 // timers judges the commands that the services of administrator-written timers run.
 func (s *shellScan) timers(ctx context.Context) {
 	for _, dir := range adminUnitDirs {
-		for _, e := range s.list(ctx, dir) {
+		s.each(ctx, dir, func(e host.Entry) {
 			if !e.IsRegular() || !strings.HasSuffix(e.Name(), ".timer") || s.timerCount >= maxTimers {
-				continue
+				return
 			}
 			s.timer(ctx, e.Path)
-		}
+		})
 	}
 }
 

@@ -265,7 +265,7 @@ const maxPackageLists = 200
 // installs it).
 func recentPackages(ctx context.Context, n *nodefs.FS) map[string]install {
 	out := map[string]install{}
-	l, ok, _ := n.ListOptional(ctx, "/var/lib/dpkg/info")
+	l, ok, _ := n.ListMatching(ctx, "/var/lib/dpkg/info", func(name string) bool { return strings.HasSuffix(name, ".list") })
 	if !ok {
 		return out
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"path"
 	"regexp"
 	"sort"
@@ -57,12 +58,20 @@ func FindService(ctx context.Context, n *FS, name string) ServiceFiles {
 		if s.Unit == "" && n.Exists(ctx, p) {
 			s.Unit = p
 		}
-		l, ok, err := n.ListOptional(ctx, p+".d")
+		l, ok, err := n.ListMatching(ctx, p+".d", func(name string) bool { return strings.HasSuffix(name, ".conf") })
 		if err != nil {
 			s.Unreadable = append(s.Unreadable, unreadableFile{p + ".d", err})
 		}
 		if !ok {
 			continue
+		}
+		if l.Truncated {
+			// systemd reads them all; a drop-in past the cap may set what matters.
+			count := fmt.Sprint(l.Total)
+			if !l.AllNames {
+				count = "more than " + count
+			}
+			s.Unreadable = append(s.Unreadable, unreadableFile{p + ".d", fmt.Errorf("it holds %s drop-ins, more than kockpit reads (%d): the rest were not read", count, len(l.Entries))})
 		}
 		for _, e := range l.Entries {
 			if !strings.HasSuffix(e.Path, ".conf") {
