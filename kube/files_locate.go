@@ -79,10 +79,9 @@ func yamlNodeAt(n *yaml.Node, path []step) *yaml.Node {
 // deepest part of it that exists.
 func jsonOffsetAt(data []byte, path []step) int {
 	w := &jsonWalker{data: data}
-	at := w.pos
 	for _, s := range path {
 		w.skipSpace()
-		at = w.pos
+		at := w.pos
 		found := false
 		switch w.peek() {
 		case '{':
