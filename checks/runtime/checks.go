@@ -1,0 +1,13 @@
+// Package runtime holds the checks of the container runtime: why containers do not start, seen
+// from the API (pods, events, RuntimeClasses, nodes) and from the node over CRI (the runtime's
+// status, its containers and sandboxes, its configuration).
+package runtime
+
+import (
+	"github.com/kockpit/kockpit/checks"
+)
+
+// Checks lists the runtime checks, one file each, named after the second part of the ID.
+func Checks() []checks.Check {
+	return []checks.Check{}
+}
