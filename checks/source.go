@@ -1,5 +1,7 @@
 package checks
 
+import "time"
+
 // SourceKind is what a run looks at.
 type SourceKind string
 
@@ -31,6 +33,11 @@ type Source struct {
 	// Path is the snapshot's file or directory for SourceFiles ("embedded demo cluster" for
 	// the demo), the node's root for SourceHost.
 	Path string `json:"path,omitempty"`
+	// TakenAt is the moment an offline snapshot shows, when the files tell it; the checks'
+	// clock (Env.Now) is set to it, so ages are judged as of the snapshot. TakenFrom says how
+	// it is known.
+	TakenAt   *time.Time `json:"takenAt,omitempty"`
+	TakenFrom string     `json:"takenFrom,omitempty"`
 	// User is the kubeconfig's user entry of the context in use. The report leaves it out (the
 	// identity the server confirmed is api.access's finding); the cockpit's header shows it
 	// until a result's Identity replaces it.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -65,6 +66,7 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 	if l.docs == 0 {
 		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
 	}
+	src.takenAt = src.newestTimestamp(time.Now())
 	s := newSnapshot(ctx, src)
 	s.name = name
 	return s, nil
@@ -75,6 +77,8 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 type fileSource struct {
 	name  string
 	kinds map[schema.GroupKind]*kindObjects
+	// takenAt is the newest timestamp in the files, found once they are all read.
+	takenAt time.Time
 }
 
 // kindObjects are the objects of one kind, in file order, each namespace/name once.

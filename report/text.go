@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -143,7 +144,11 @@ func sourceLine(s checks.Source) string {
 		}
 		return strings.Join(parts, " · ")
 	case checks.SourceFiles:
-		return "offline snapshot " + showSource(s.Path)
+		line := "offline snapshot " + showSource(s.Path)
+		if s.TakenAt != nil {
+			line += " · as of " + s.TakenAt.UTC().Format(time.RFC3339) + " (" + s.TakenFrom + ")"
+		}
+		return line
 	case checks.SourceHost:
 		return "node files under " + showSource(s.Path)
 	}

@@ -184,6 +184,9 @@ func (m Model) renderHeader(width int) string {
 	switch src.Kind {
 	case checks.SourceFiles:
 		add("snapshot", src.Path)
+		if src.TakenAt != nil {
+			add("as of", src.TakenAt.UTC().Format("2006-01-02 15:04 MST"))
+		}
 	case checks.SourceHost:
 		add("node files under", src.Path)
 	case checks.SourceNone:

@@ -38,7 +38,29 @@ var kubectlCheck = checks.Check{
 
 func runKubectlVersion(ctx context.Context, env *checks.Env) checks.Result {
 	server, serverErr := serverKubeVersion(ctx, env)
-	return inspectKubectl(ctx, env.SearchPath(), server, serverErr)
+	r := inspectKubectl(ctx, env.SearchPath(), server, serverErr)
+	if env.Snapshot != nil && !env.Snapshot.Live() {
+		return offlineKubectl(r, server)
+	}
+	return r
+}
+
+// offlineKubectl judges nothing: reading a snapshot, the kubectl on this machine does not talk
+// to that cluster, so its skew (or its breakage) is no fault of the cluster. What the check saw
+// stays as notes, and the summary says what it would compare live.
+func offlineKubectl(r checks.Result, server *version.Version) checks.Result {
+	notes := make([]checks.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.Severity, f.Cause = checks.StatusOK, false
+		notes[i] = f
+	}
+	what := "the server's version"
+	if server != nil {
+		what = "the snapshot's server " + displayVersion(server)
+	}
+	out := checks.Skipped(checks.SkipNotApplicable, "offline: the kubectl on this machine does not talk to the snapshot's cluster; live, this check compares it with "+what)
+	out.Findings = notes
+	return out
 }
 
 // serverKubeVersion is the API server's version, live or from the snapshot.

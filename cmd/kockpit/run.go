@@ -128,7 +128,13 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 			return nil, checks.Source{}, usageError{err}
 		}
 		env.Snapshot = snap
-		return env, checks.Source{Kind: checks.SourceFiles, Path: o.snapshot}, nil
+		src := checks.Source{Kind: checks.SourceFiles, Path: o.snapshot}
+		if at, from := snap.TakenAt(); !at.IsZero() {
+			// Offline, "now" is the snapshot's moment: every age is judged as of then.
+			env.Now = func() time.Time { return at }
+			src.TakenAt, src.TakenFrom = &at, from
+		}
+		return env, src, nil
 	}
 	if err := o.requestTimeoutError(); err != nil {
 		return nil, checks.Source{}, err
