@@ -55,7 +55,7 @@ items:
 			TakenFrom string `json:"takenFrom"`
 		} `json:"source"`
 		Checks []struct {
-			ID       string `json:"id"`
+			ID       string                     `json:"id"`
 			Findings []struct{ Message string } `json:"findings"`
 		} `json:"checks"`
 	}
