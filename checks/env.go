@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -49,7 +50,8 @@ type Host struct {
 	Since time.Duration
 	// Unpacked says the files were written just now from an embedded scenario (the demo's
 	// node): their timestamps, inode attributes and file system are this machine's, so the
-	// checks that read those skip rather than judge them.
+	// checks that read those skip rather than judge them. Findings and commands name the
+	// node's paths ("/usr/bin/kubeadm"), not the copy's.
 	Unpacked bool
 }
 
@@ -105,4 +107,23 @@ func (e *Env) SearchPath() string {
 		return e.Path
 	}
 	return os.Getenv("PATH")
+}
+
+// NodePath is the node path of a file a finding names, when it lies on the node: under Root
+// as reached from here, or already a node path when the files are an unpacked copy.
+func (h *Host) NodePath(shown string) (string, bool) {
+	if h == nil || h.Root == "" {
+		return "", false
+	}
+	if h.Unpacked {
+		if !filepath.IsAbs(shown) {
+			return "", false
+		}
+		return filepath.ToSlash(filepath.Clean(shown)), true
+	}
+	rel, err := filepath.Rel(h.Root, shown)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return "/" + filepath.ToSlash(rel), true
 }

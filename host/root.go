@@ -57,6 +57,9 @@ var DefaultLimits = Limits{
 // Root is a node's file system seen through a directory.
 type Root struct {
 	dir    string // as given, cleaned: what paths shown to people start with
+	// asNode shows paths as on the node ("/usr/bin/kubeadm"), not as reached from here: for a
+	// scenario's copy of a node, whose temporary directory means nothing to a viewer.
+	asNode bool
 	root   *os.Root
 	limits Limits
 	// reads counts the files ReadFile opened, for tests and the benchmark.
@@ -124,6 +127,10 @@ func (r *Root) Close() error { return r.root.Close() }
 // Dir is the directory standing for the node's "/", as given to Open (cleaned).
 func (r *Root) Dir() string { return r.dir }
 
+// ShowNodePaths makes Display give node paths ("/etc/hosts") though the files are read under
+// another directory: for an unpacked copy of a node, where the copy's place is an accident.
+func (r *Root) ShowNodePaths() { r.asNode = true }
+
 // Limits are the limits this root reads with.
 func (r *Root) Limits() Limits { return r.limits }
 
@@ -135,7 +142,7 @@ func (r *Root) IsSystemRoot() bool { return r.dir == "/" }
 // node, "/host/etc/hosts" in a pod mounting the node at /host.
 func (r *Root) Display(p string) string {
 	p = clean(p)
-	if r.dir == "/" {
+	if r.dir == "/" || r.asNode {
 		return p
 	}
 	return filepath.Join(r.dir, filepath.FromSlash(p))

@@ -93,12 +93,12 @@ func (m *Model) push(fr *drillFrame) tea.Cmd {
 	m.drill = append(m.drill, fr)
 	fr.env = m.runs[m.resultOf[fr.checkID]].env
 	var fetch func(ctx context.Context, req int) tea.Cmd
-	switch root := nodeRoot(fr.env); {
+	switch {
 	case fr.key != nil:
 		key := *fr.key
 		fetch = func(ctx context.Context, req int) tea.Cmd { return fetchObject(ctx, req, m.fetch, fr.env, key) }
-	case fr.finding != nil && fr.finding.File != nil && fr.finding.File.Line > 0 && root != "":
-		if _, ok := excerptPath(root, fr.finding.File.Path); ok {
+	case fr.finding != nil && fr.finding.File != nil && fr.finding.File.Line > 0:
+		if _, ok := nodePath(fr.env, fr.finding.File.Path); ok {
 			ref := *fr.finding.File
 			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, m.read, fr.env, ref) }
 		}
@@ -147,6 +147,14 @@ func nodeRoot(env *checks.Env) string {
 		return ""
 	}
 	return env.Host.Root
+}
+
+// nodePath is the node path of a file a finding names, when it lies on the run's node.
+func nodePath(env *checks.Env, shown string) (string, bool) {
+	if env == nil {
+		return "", false
+	}
+	return env.Host.NodePath(shown)
 }
 
 func (m Model) topFrame() *drillFrame {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -167,20 +166,10 @@ func DefaultFileReader(ctx context.Context, env *checks.Env, path string) ([]byt
 	return f.Data, nil
 }
 
-// excerptPath is the node path of a file a finding names as reached from here, when the file
-// lies under the host root (a kubeconfig on this machine does not).
-func excerptPath(root, display string) (string, bool) {
-	rel, err := filepath.Rel(root, display)
-	if root == "" || err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return "", false
-	}
-	return "/" + filepath.ToSlash(rel), true
-}
-
 // readExcerpt reads the finding's file through read and keeps the lines around its line,
 // credentials redacted.
 func readExcerpt(ctx context.Context, read FileReader, env *checks.Env, ref checks.FileRef) (*fileExcerpt, error) {
-	p, ok := excerptPath(nodeRoot(env), ref.Path)
+	p, ok := nodePath(env, ref.Path)
 	if !ok {
 		return nil, errNotOnNode
 	}

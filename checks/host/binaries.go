@@ -52,7 +52,7 @@ type nodeBinary struct {
 func runHostBinaries(ctx context.Context, n *nodefs.FS) checks.Result {
 	found, findings := findNodeBinaries(ctx, n)
 	if len(found) == 0 && len(findings) == 0 {
-		return checks.Skipped(checks.SkipNotInstalled, "none of "+strings.Join(nodeBinaries, ", ")+" is under "+n.Dir())
+		return checks.Skipped(checks.SkipNotInstalled, "none of "+strings.Join(nodeBinaries, ", ")+" is under "+n.Display("/"))
 	}
 	joined, joinedFrom := nodeJoinedAt(ctx, n)
 	chmod := firstBinary(found, "chmod")

@@ -63,7 +63,7 @@ func runHostCNI(ctx context.Context, n *nodefs.FS) checks.Result {
 	bin := cniPlugins(ctx, n)
 	if len(confs) == 0 && confList.Total == 0 && bin.listing.Total == 0 && confErr == nil && bin.err == nil &&
 		!n.Exists(ctx, "/etc/kubernetes") && !n.Exists(ctx, "/var/lib/kubelet") {
-		return checks.Skipped(checks.SkipNotApplicable, "no CNI directories and no Kubernetes under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "no CNI directories and no Kubernetes under "+n.Display("/"))
 	}
 	findings := bin.findings
 	// A listing cut short never concludes absence: it says the directory was too large.

@@ -89,9 +89,9 @@ func runHostImmutable(ctx context.Context, n *nodefs.FS) checks.Result {
 	})
 	switch {
 	case checked == 0:
-		return checks.Skipped(checks.SkipNotApplicable, "none of the paths Kubernetes writes exist under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "none of the paths Kubernetes writes exist under "+n.Display("/"))
 	case known == 0 && len(findings) == 0:
-		return checks.Skipped(checks.SkipNotApplicable, fmt.Sprintf("the file system under %s does not report inode flags", n.Dir()))
+		return checks.Skipped(checks.SkipNotApplicable, fmt.Sprintf("the file system under %s does not report inode flags", n.Display("/")))
 	}
 	return n.Result(findings, fmt.Sprintf("no immutable or append-only file among %d that Kubernetes writes", known))
 }

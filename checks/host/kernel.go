@@ -32,7 +32,7 @@ const (
 
 func runHostKernel(ctx context.Context, n *nodefs.FS) checks.Result {
 	if !n.Exists(ctx, "/proc/sys") {
-		return checks.Skipped(checks.SkipNotApplicable, fmt.Sprintf("no /proc/sys under %s: the node's /proc is not visible from here", n.Dir()))
+		return checks.Skipped(checks.SkipNotApplicable, fmt.Sprintf("no /proc/sys under %s: the node's /proc is not visible from here", n.Display("/")))
 	}
 	var findings []checks.Finding
 	findings = append(findings, swapFindings(ctx, n)...)

@@ -43,7 +43,7 @@ func runHostKubelet(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	if !k.Exists {
 		if k.Service.Unit == "" && k.FlagFile == "" {
-			return checks.Skipped(checks.SkipNotInstalled, fmt.Sprintf("no kubelet under %s: no kubelet.service and no %s", n.Dir(), kubeletconfig.DefaultPath))
+			return checks.Skipped(checks.SkipNotInstalled, fmt.Sprintf("no kubelet under %s: no kubelet.service and no %s", n.Display("/"), kubeletconfig.DefaultPath))
 		}
 		missing := checks.Finding{Severity: checks.StatusFail, File: n.Ref(k.Path, 0, 0), Cause: true,
 			Message:  fmt.Sprintf("the kubelet's config %s does not exist: the kubelet exits as it starts", k.Path),

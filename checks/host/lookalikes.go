@@ -75,7 +75,7 @@ func runHostLookalikes(ctx context.Context, n *nodefs.FS) checks.Result {
 		}
 	}
 	if scanned == 0 && !hasProblem(findings) {
-		return checks.Skipped(checks.SkipNotApplicable, "none of the node's Kubernetes config files exist under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "none of the node's Kubernetes config files exist under "+n.Display("/"))
 	}
 	findings = nodefs.CapFindings(findings, nodefs.MaxFindings, func(more int) checks.Finding {
 		return checks.Finding{Severity: checks.StatusWarn, Message: fmt.Sprintf("%d more lines with characters outside ASCII", more),

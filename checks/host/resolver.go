@@ -61,7 +61,7 @@ func runHostResolver(ctx context.Context, n *nodefs.FS) checks.Result {
 		findings = append(findings, hostsFindings(n, string(f.Data))...)
 	}
 	if files == 0 && len(findings) == 0 {
-		return checks.Skipped(checks.SkipNotApplicable, "neither /etc/resolv.conf nor /etc/hosts exist under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "neither /etc/resolv.conf nor /etc/hosts exist under "+n.Display("/"))
 	}
 	return n.Result(findings, "resolv.conf has nameservers; /etc/hosts redirects no registry")
 }

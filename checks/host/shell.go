@@ -81,7 +81,7 @@ func runHostShell(ctx context.Context, n *nodefs.FS) checks.Result {
 		return checks.Errored("stopped before every file was read: " + ctx.Err().Error())
 	}
 	if s.scripts+s.tabs+s.timerCount == 0 && len(s.findings) == 0 {
-		return checks.Skipped(checks.SkipNotApplicable, "no shell start-up file, crontab or systemd timer under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "no shell start-up file, crontab or systemd timer under "+n.Display("/"))
 	}
 	findings := nodefs.CapFindings(s.findings, nodefs.MaxFindings, func(more int) checks.Finding {
 		return checks.Finding{Severity: checks.StatusWarn, Message: fmt.Sprintf("%d more findings not shown", more),

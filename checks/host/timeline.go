@@ -149,7 +149,7 @@ func runHostTimeline(ctx context.Context, n *nodefs.FS) checks.Result {
 		}
 	}
 	if len(walked) == 0 {
-		return checks.Skipped(checks.SkipNotApplicable, "none of "+timelineDirNames()+" exist under "+n.Dir())
+		return checks.Skipped(checks.SkipNotApplicable, "none of "+timelineDirNames()+" exist under "+n.Display("/"))
 	}
 	findings = append(findings, t.findings(n, walked, recentPackages(ctx, n))...)
 	return n.Result(findings, t.summary(n))

@@ -80,3 +80,17 @@ items:
 		t.Errorf("the text report does not say which moment it judged:\n%s", text)
 	}
 }
+
+// The demo reads its node from a temporary copy, but speaks in the node's paths: a viewer types
+// /usr/bin/kubeadm, not the copy's directory.
+func TestDemoNamesTheNodesPaths(t *testing.T) {
+	_, out, stderr := kockpit(t, "--demo", "--report", "--format", "json", "--fail-on", "never", "--only", "host.")
+	if strings.Contains(out, "kockpit-demo-node") || strings.Contains(out, os.TempDir()+"/") {
+		t.Errorf("the demo names its temporary copy of the node:\n%s", out)
+	}
+	for _, want := range []string{`"path": "/usr/bin/kubeadm"`, `"ls -l /usr/bin/kubeadm"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo report lacks %s\n%s\n%s", want, out, stderr)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Contex
 			return checks.Errored(err.Error())
 		}
 		defer root.Close()
+		if env.Host.Unpacked {
+			root.ShowNodePaths()
+		}
 		n := &FS{Root: root, Env: env, Now: time.Now(), Since: env.Host.Since}
 		if env.Now != nil {
 			n.Now = env.Now()
@@ -165,7 +168,7 @@ func (n *FS) Result(findings []checks.Finding, quiet string) checks.Result {
 
 // NodePath is the path on the node of a file a finding names as reached from here.
 func (n *FS) NodePath(display string) string {
-	if n.IsSystemRoot() {
+	if n.IsSystemRoot() || n.Display("/") == "/" {
 		return display
 	}
 	rel, err := filepath.Rel(n.Dir(), display)
