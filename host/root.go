@@ -56,7 +56,7 @@ var DefaultLimits = Limits{
 
 // Root is a node's file system seen through a directory.
 type Root struct {
-	dir    string // as given, cleaned: what paths shown to people start with
+	dir string // as given, cleaned: what paths shown to people start with
 	// asNode shows paths as on the node ("/usr/bin/kubeadm"), not as reached from here: for a
 	// scenario's copy of a node, whose temporary directory means nothing to a viewer.
 	asNode bool
