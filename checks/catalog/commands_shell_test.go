@@ -275,7 +275,9 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		{"host.preload", checks.Cmd("truncate", "-s", "0", root+"/etc/ld.so.preload")},
 		{"host.shell", checks.Cmd("systemctl", "disable", "--now", unit+".timer")},
 	}
-	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince, Unpacked: true},
+	// Not Unpacked: an unpacked scenario shows node paths, and here the hostile root itself
+	// must reach the commands, as `kockpit node --host-root` puts it there.
+	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince},
 		Kubeconfig: kc, Path: noExec + string(os.PathListSeparator) + bin, Now: func() time.Time { return shellNow }}, hints
 }
 

@@ -58,7 +58,7 @@ func offlineKubectl(r checks.Result, server *version.Version) checks.Result {
 	if server != nil {
 		what = "the snapshot's server " + displayVersion(server)
 	}
-	out := checks.Skipped(checks.SkipNotApplicable, "offline: the kubectl on this machine does not talk to the snapshot's cluster; live, this check compares it with "+what)
+	out := checks.Skipped(checks.SkipOffline, "offline: the kubectl on this machine does not talk to the snapshot's cluster; live, this check compares it with "+what)
 	out.Findings = notes
 	return out
 }

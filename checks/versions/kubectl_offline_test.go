@@ -29,8 +29,8 @@ func TestKubectlOfflineJudgesNothing(t *testing.T) {
 			env := checktest.OfflineEnv(t, apiserver)
 			env.Path = writeKubectl(t, versionScript("v1.32.0"), tc.mode)
 			r := runKubectlVersion(t.Context(), env)
-			if r.Status != checks.StatusSkip || r.SkipReason != checks.SkipNotApplicable {
-				t.Fatalf("status = %v %q (%s), want a not-applicable skip", r.Status, r.SkipReason, r.Summary)
+			if r.Status != checks.StatusSkip || r.SkipReason != checks.SkipOffline {
+				t.Fatalf("status = %v %q (%s), want an offline skip", r.Status, r.SkipReason, r.Summary)
 			}
 			if !strings.Contains(r.Summary, "offline") || !strings.Contains(r.Summary, "v1.37.2") {
 				t.Errorf("summary does not say what it would compare: %q", r.Summary)
