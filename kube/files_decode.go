@@ -56,6 +56,8 @@ type loader struct {
 	data []byte // the current file's bytes
 	docs int    // top-level documents read so far
 	objs int
+	// wholeYAML parses YAML files whole, never cut into items: tests compare the two.
+	wholeYAML bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -180,12 +182,7 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if err := l.checkUnchecked(d); err != nil {
 		return err
 	}
-	list := &doc{apiVersion: apiVersion, kind: kind, node: d.node, off: d.off, raw: d.raw, versionFrom: d.versionFrom}
-	if kind != "List" {
-		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
-			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
-		}
-	}
+	list := l.listDoc(d, apiVersion, kind)
 	items := make([]*item, len(d.items))
 	for i, d := range d.items {
 		items[i] = l.plan(d, list)
@@ -198,6 +195,18 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 		}
 	}
 	return nil
+}
+
+// listDoc is the list its items are planned in, and records the kind of a typed list as
+// collected: an empty PodList says there are no pods.
+func (l *loader) listDoc(d *doc, apiVersion, kind string) *doc {
+	list := &doc{apiVersion: apiVersion, kind: kind, node: d.node, off: d.off, raw: d.raw, versionFrom: d.versionFrom}
+	if kind != "List" {
+		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
+			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
+		}
+	}
+	return list
 }
 
 // decodeParallel decodes items on every CPU: typed decoding is most of a big dump's load time,

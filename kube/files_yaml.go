@@ -14,6 +14,11 @@ import (
 )
 
 func (l *loader) loadYAML() error {
+	if c, ok := cutYAMLList(l.data); ok && !l.wholeYAML {
+		if err := l.loadYAMLCut(c); err != errCutUnsafe {
+			return err
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(l.data))
 	for {
 		var n yaml.Node
