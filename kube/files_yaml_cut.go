@@ -311,7 +311,18 @@ func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
 		return nil, false
 	}
 	it := l.plan(d, list)
-	l.decodeItem(it)
+	decodes := it.err == nil && !it.list && !it.gvk.Empty()
+	if raw, ok := nodeJSON(nil, n, 0); ok && decodes {
+		d.raw = raw
+		l.decodeItem(it)
+		d.raw = nil
+		if it.err != nil { // decoded again the usual way, which says what it always has
+			it.obj, it.err = nil, nil
+		}
+	}
+	if it.obj == nil {
+		l.decodeItem(it)
+	}
 	if !it.list && it.err == nil {
 		d.node = nil // the object is built: its nodes can go
 	}

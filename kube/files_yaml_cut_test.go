@@ -126,15 +126,33 @@ func TestYAMLCutSameErrors(t *testing.T) {
 		"syntax":               "    labels: {a: b\n",
 		"not JSON":             "    generation: .nan\n",
 		"kind twice in a list": "",
+		"no kind":              "",
+		"bad apiVersion":       "",
+		"not JSON in a CRD":    "",
+		"wrong version":        "",
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := kubectlList(podItems(90, 0, extra))
-			if name == "kind twice in a list" {
+			switch name {
+			case "kind twice in a list":
 				data = "apiVersion: v1\nkind: List\nitems:\n" + podItems(90, 0, "") + "kind: List\n"
+			case "no kind":
+				data = kubectlList(podItems(90, 0, "") + "- apiVersion: v1\n  metadata: {name: x}\n")
+			case "bad apiVersion":
+				data = kubectlList(podItems(90, 0, "") + "- apiVersion: a/b/c\n  kind: Pod\n")
+			case "not JSON in a CRD":
+				data = kubectlList(podItems(90, 0, "") + "- apiVersion: x.io/v1\n  kind: Thing\n  spec: {n: .inf}\n")
+			case "wrong version":
+				data = kubectlList(podItems(90, 0, "") + "- apiVersion: v2\n  kind: Pod\n")
 			}
-			cut, whole, cutErr, wholeErr, _ := loadYAMLBoth(t, data)
+			cut, whole, cutErr, wholeErr, taken := loadYAMLBoth(t, data)
 			if wholeErr == nil {
 				t.Fatalf("no error")
+			}
+			// What the whole-document path finds before decoding anything is its to report;
+			// what decoding finds, the cut path reports itself.
+			if before := name == "key twice" || name == "syntax" || name == "kind twice in a list"; taken == before {
+				t.Errorf("cut taken %v for an error found before decoding: %v", taken, before)
 			}
 			var ie *InputError
 			if !errors.As(cutErr, &ie) || ie.Line < 2 {
@@ -162,13 +180,16 @@ func TestYAMLCutCanceled(t *testing.T) {
 // FuzzYAMLCut inserts text into a kubectl list of pods and loads it cut and whole: both must
 // keep the same objects or fail with the same error at the same place.
 func FuzzYAMLCut(f *testing.F) {
-	base := kubectlList(podItems(minCutItems+2, 0, ""))
+	base := kubectlList(podItems(minCutItems+2, 0, "") +
+		"- apiVersion: x.io/v1\n  kind: Thing\n  metadata: {name: t}\n  spec:\n    i: 12\n    f: 1.5\n    b: true\n    s: abc\n    n: null\n    l: [1, a]\n")
 	for _, seed := range []struct {
 		at   uint32
 		text string
 	}{
 		{0, ""}, {100, "\n- x"}, {2000, "  labels: {a: b}\n"}, {3000, "\"\n"}, {4000, "&a "}, {5000, "*a"},
 		{1500, "\t"}, {2500, "- "}, {700, "---\n"}, {900, "  |\n"}, {1200, "# c\n"}, {1800, "'"},
+		{uint32(len(base) - 60), "0"}, {uint32(len(base) - 60), "x"}, {uint32(len(base) - 40), "e3"},
+		{uint32(len(base) - 30), "ue"}, {uint32(len(base) - 50), "0x"}, {uint32(len(base) - 20), "\"\\t\""},
 	} {
 		f.Add(seed.at, seed.text)
 	}
