@@ -46,6 +46,7 @@ type doc struct {
 	// a problem with that apiVersion is.
 	versionFrom *doc
 	unchecked   [][2]int // JSON: spans of members stepped over, to validate if never decoded
+	early       *item    // JSON: the item planned and decoded while the file was still read
 }
 
 // loader reads files into a fileSource, one file at a time.
@@ -119,6 +120,7 @@ type item struct {
 	gvk              schema.GroupVersionKind
 	obj              runtime.Object
 	err              error
+	decoded          bool
 }
 
 // plan says what a document is. in is the list the document is an item of, nil at the top
@@ -145,6 +147,10 @@ func (l *loader) plan(d *doc, in *doc) *item {
 
 // decodeItem fills in the item's object; it runs on several items at once.
 func (l *loader) decodeItem(it *item) {
+	if it.decoded {
+		return
+	}
+	it.decoded = true
 	if it.err == nil && !it.list && !it.gvk.Empty() {
 		it.obj, it.err = l.decode(it.d, it.gvk)
 	}
@@ -185,7 +191,9 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	list := l.listDoc(d, apiVersion, kind)
 	items := make([]*item, len(d.items))
 	for i, d := range d.items {
-		items[i] = l.plan(d, list)
+		if items[i] = d.early; items[i] == nil {
+			items[i] = l.plan(d, list)
+		}
 	}
 	l.decodeParallel(items)
 	// Kept in file order, so the last duplicate wins and the first error is the one reported.

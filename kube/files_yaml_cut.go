@@ -317,7 +317,7 @@ func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
 		l.decodeItem(it)
 		d.raw = nil
 		if it.err != nil { // decoded again the usual way, which says what it always has
-			it.obj, it.err = nil, nil
+			it.obj, it.err, it.decoded = nil, nil, false
 		}
 	}
 	if it.obj == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -199,4 +200,36 @@ func FuzzYAMLCut(f *testing.F) {
 		cut, whole, cutErr, wholeErr, _ := loadYAMLBoth(t, data)
 		sameLoad(t, data, cut, whole, cutErr, wholeErr)
 	})
+}
+
+// TestJSONItemsDecodedEarly: items decoded while the walker reads on are kept, and their
+// errors reported, in file order, and only once the whole file has been read: a syntax error
+// further on is still the one reported.
+func TestJSONItemsDecodedEarly(t *testing.T) {
+	item := func(i int, extra string) string {
+		return fmt.Sprintf(`{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p%d", "namespace": "a"%s}}`, i, extra)
+	}
+	list := func(items []string, tail string) string {
+		return "{\n\"apiVersion\": \"v1\",\n\"items\": [\n" + strings.Join(items, ",\n") + "\n],\n\"kind\": \"PodList\"" + tail + "\n}\n"
+	}
+	var items []string
+	for i := range 300 {
+		items = append(items, item(i, ""))
+	}
+	items = append(items, `{"metadata": {"name": "typed"}}`) // takes its kind from the list, after the walk
+	s, err := loadBytes(t, "f.json", list(items, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := ListOf[*corev1.Pod](context.Background(), s, Pods)
+	if err != nil || len(pods) != 301 || pods[0].Name != "p0" || pods[300].Name != "typed" {
+		t.Fatalf("%d pods, %v", len(pods), err)
+	}
+
+	items[5] = item(5, `, "labels": ["a"]`)
+	items[250] = item(250, `, "creationTimestamp": "yesterday"`)
+	_, err = loadBytes(t, "f.json", list(items, ""))
+	wantInputError(t, err, "f.json", 9, "p5", "labels")
+	_, err = loadBytes(t, "f.json", list(items, `, "metadata": {"x": }`))
+	wantInputError(t, err, "f.json", 306, "JSON syntax error")
 }
