@@ -52,7 +52,7 @@ func cutYAMLList(data []byte) (*yamlCut, bool) {
 	seenContent := false
 	line := 0
 	itemsEnd := -1 // byte offset where the items end, once they have
-	var indent = -1
+	indent := -1   // the items' `- `, once the first is seen
 	var skel []byte
 	for pos := 0; pos < len(data); {
 		end := bytes.IndexByte(data[pos:], '\n')
@@ -106,7 +106,7 @@ func cutYAMLList(data []byte) (*yamlCut, bool) {
 		c.items[len(c.items)-1].end = len(data)
 		itemsEnd = len(data)
 	}
-	// Blank and comment lines between items: and the first item stay in the skeleton, as
+	// Blank and comment lines between `items:` and the first item stay in the skeleton as
 	// blank lines, so that the lines after the items move by the items' lines alone.
 	c.removed = lineCount(data[c.items[0].start:itemsEnd])
 	skel = append(skel, bytes.Repeat([]byte("\n"), c.items[0].line-c.itemsLine-1)...)
