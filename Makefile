@@ -7,9 +7,10 @@ LDFLAGS    := -X main.version=$(VERSION)
 CACHE      ?= $(or $(KOCKPIT_CACHE),$(HOME)/.cache/kockpit)
 TOOLS      := $(CACHE)/tools
 STATICCHECK_VERSION := v0.8.2
-# Sizes of the cluster `make bench` seeds.
+# Sizes of the cluster `make bench` seeds, and of the snapshot it writes (NODES nodes too).
 NODES ?= 1000
 PODS  ?= 20000
+SNAPSHOT_PODS ?= 150000
 FUZZTIME ?= 10s
 
 .PHONY: build demo test test-deps unit fuzz lint bench clean
@@ -67,9 +68,11 @@ lint:
 	$(TOOLS)/staticcheck ./...
 
 # bench seeds the real test apiserver with NODES nodes and PODS pods and prints one line:
-# report wall time, the floor (the bare LISTs the report needed), their ratio, peak RSS.
+# report wall time, the floor (the bare LISTs the report needed), their ratio, peak RSS. Then
+# one line per format for the report on a written snapshot of SNAPSHOT_PODS pods, YAML and
+# JSON: wall time, MB/s, CPU time, peak RSS.
 bench: test-deps build
-	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS)
+	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS) -snapshot-pods $(SNAPSHOT_PODS)
 	go test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -46,6 +46,7 @@ type doc struct {
 	// a problem with that apiVersion is.
 	versionFrom *doc
 	unchecked   [][2]int // JSON: spans of members stepped over, to validate if never decoded
+	early       *item    // JSON: the item planned and decoded while the file was still read
 }
 
 // loader reads files into a fileSource, one file at a time.
@@ -56,6 +57,8 @@ type loader struct {
 	data []byte // the current file's bytes
 	docs int    // top-level documents read so far
 	objs int
+	// wholeYAML parses YAML files whole, never cut into items: tests compare the two.
+	wholeYAML bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -117,6 +120,7 @@ type item struct {
 	gvk              schema.GroupVersionKind
 	obj              runtime.Object
 	err              error
+	decoded          bool
 }
 
 // plan says what a document is. in is the list the document is an item of, nil at the top
@@ -143,6 +147,10 @@ func (l *loader) plan(d *doc, in *doc) *item {
 
 // decodeItem fills in the item's object; it runs on several items at once.
 func (l *loader) decodeItem(it *item) {
+	if it.decoded {
+		return
+	}
+	it.decoded = true
 	if it.err == nil && !it.list && !it.gvk.Empty() {
 		it.obj, it.err = l.decode(it.d, it.gvk)
 	}
@@ -180,15 +188,12 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 	if err := l.checkUnchecked(d); err != nil {
 		return err
 	}
-	list := &doc{apiVersion: apiVersion, kind: kind, node: d.node, off: d.off, raw: d.raw, versionFrom: d.versionFrom}
-	if kind != "List" {
-		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
-			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
-		}
-	}
+	list := l.listDoc(d, apiVersion, kind)
 	items := make([]*item, len(d.items))
 	for i, d := range d.items {
-		items[i] = l.plan(d, list)
+		if items[i] = d.early; items[i] == nil {
+			items[i] = l.plan(d, list)
+		}
 	}
 	l.decodeParallel(items)
 	// Kept in file order, so the last duplicate wins and the first error is the one reported.
@@ -198,6 +203,18 @@ func (l *loader) addList(d *doc, apiVersion, kind string) error {
 		}
 	}
 	return nil
+}
+
+// listDoc is the list its items are planned in, and records the kind of a typed list as
+// collected: an empty PodList says there are no pods.
+func (l *loader) listDoc(d *doc, apiVersion, kind string) *doc {
+	list := &doc{apiVersion: apiVersion, kind: kind, node: d.node, off: d.off, raw: d.raw, versionFrom: d.versionFrom}
+	if kind != "List" {
+		if gv, err := schema.ParseGroupVersion(apiVersion); err == nil && apiVersion != "" {
+			l.src.collected(gv.WithKind(strings.TrimSuffix(kind, "List")).GroupKind())
+		}
+	}
+	return list
 }
 
 // decodeParallel decodes items on every CPU: typed decoding is most of a big dump's load time,

@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	goruntime "runtime"
 )
 
 // jsonWalker steps through a JSON file's structure without decoding it: it reads apiVersion,
@@ -20,12 +23,17 @@ import (
 type jsonWalker struct {
 	data []byte
 	pos  int
+	// item, when set, is given each item of a top-level document as soon as it is walked.
+	item func(*doc)
 }
 
 func (l *loader) loadJSON() error {
 	w := &jsonWalker{data: l.data}
 	for {
+		early := l.decodeEarly()
+		w.item = early.add
 		d, err := w.object(0)
+		early.wait()
 		if err == io.EOF {
 			return nil
 		}
@@ -36,6 +44,49 @@ func (l *loader) loadJSON() error {
 		if err := l.add(d); err != nil {
 			return err
 		}
+	}
+}
+
+// earlyDecoder decodes a document's items while the walker is still reading the ones after
+// them: kubectl writes a List's kind after its items, so only an item that names its own
+// apiVersion and kind is decoded early, which is what planning it in any list gives. What it
+// decodes is kept (or its error reported) in file order by addList, as every item is.
+type earlyDecoder struct {
+	l     *loader
+	items chan *item
+	wg    sync.WaitGroup
+}
+
+func (l *loader) decodeEarly() *earlyDecoder {
+	return &earlyDecoder{l: l}
+}
+
+// anyList is the list an item that names its apiVersion and kind is planned in early.
+var anyList = &doc{kind: "List"}
+
+func (e *earlyDecoder) add(d *doc) {
+	if d.apiVersion == "" || d.kind == "" {
+		return
+	}
+	if e.items == nil { // the first item: the workers start
+		e.items = make(chan *item, 256)
+		for range goruntime.GOMAXPROCS(0) {
+			e.wg.Go(func() {
+				for it := range e.items {
+					e.l.decodeItem(it)
+				}
+			})
+		}
+	}
+	d.early = e.l.plan(d, anyList)
+	e.items <- d.early
+}
+
+// wait returns once every item handed over is decoded.
+func (e *earlyDecoder) wait() {
+	if e.items != nil {
+		close(e.items)
+		e.wg.Wait()
 	}
 }
 
@@ -235,6 +286,9 @@ func (w *jsonWalker) items(d *doc, depth int) error {
 		it, err := w.object(depth + 1)
 		if err != nil {
 			return err
+		}
+		if depth == 0 && w.item != nil {
+			w.item(it)
 		}
 		d.items = append(d.items, it)
 		if c, err := w.expect("',' or ']'", ',', ']'); err != nil || c == ']' {

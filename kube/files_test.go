@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,12 +13,12 @@ import (
 	"testing/fstest"
 	"time"
 
-	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 const snapshots = "../testdata/snapshots"
@@ -394,35 +393,54 @@ func podListJSON(tb testing.TB, n int) []byte {
 	return data
 }
 
-// BenchmarkLoadSnapshot loads 20k pods: a cluster-info dump's pods.json, and the same as the YAML
-// of `kubectl get pods -A -o yaml`.
-func BenchmarkLoadSnapshot(b *testing.B) {
-	const n = 20000
-	data := podListJSON(b, n)
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		b.Fatal(err)
-	}
-	var yamlData bytes.Buffer
-	if err := yaml.NewEncoder(&yamlData).Encode(v); err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"pods.json", data}, {"pods.yaml", yamlData.Bytes()}} {
-		b.Run(f.name, func(b *testing.B) {
-			fsys := fstest.MapFS{f.name: {Data: f.data}}
-			b.SetBytes(int64(len(f.data)))
-			for b.Loop() {
-				s, err := LoadSnapshotFS(context.Background(), fsys, f.name, f.name)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if pods, err := s.List(context.Background(), Pods); err != nil || len(pods) != n {
-					b.Fatalf("%d pods, %v", len(pods), err)
-				}
-			}
+// configMapListJSON writes a ConfigMapList of n small ConfigMaps.
+func configMapListJSON(tb testing.TB, n int) []byte {
+	tb.Helper()
+	list := corev1.ConfigMapList{TypeMeta: metav1.TypeMeta{Kind: "ConfigMapList", APIVersion: "v1"}}
+	for i := range n {
+		list.Items = append(list.Items, corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cm-%d", i), Namespace: fmt.Sprintf("team-%d", i%50), ResourceVersion: "1"},
+			Data:       map[string]string{"mode": "production"},
 		})
+	}
+	data, err := json.MarshalIndent(list, "", "    ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkLoadSnapshot loads 20k pods and 50k small ConfigMaps, as a cluster-info dump's JSON
+// and as the YAML of `kubectl get -A -o yaml` (block style, items at column 0), in MB/s.
+func BenchmarkLoadSnapshot(b *testing.B) {
+	for _, set := range []struct {
+		name string
+		n    int
+		json func(testing.TB, int) []byte
+		r    Resource
+	}{{"pods", 20000, podListJSON, Pods}, {"configmaps", 50000, configMapListJSON, ConfigMaps}} {
+		data := set.json(b, set.n)
+		yamlData, err := sigsyaml.JSONToYAML(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{set.name + ".json", data}, {set.name + ".yaml", yamlData}} {
+			b.Run(f.name, func(b *testing.B) {
+				fsys := fstest.MapFS{f.name: {Data: f.data}}
+				b.SetBytes(int64(len(f.data)))
+				for b.Loop() {
+					s, err := LoadSnapshotFS(context.Background(), fsys, f.name, f.name)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if objs, err := s.List(context.Background(), set.r); err != nil || len(objs) != set.n {
+						b.Fatalf("%d objects, %v", len(objs), err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -14,6 +14,11 @@ import (
 )
 
 func (l *loader) loadYAML() error {
+	if c, ok := cutYAMLList(l.data); ok && !l.wholeYAML {
+		if err := l.loadYAMLCut(c); err != errCutUnsafe {
+			return err
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(l.data))
 	for {
 		var n yaml.Node
@@ -181,6 +186,9 @@ func yamlNodeName(n *yaml.Node) string {
 // docJSON is the document as JSON, which the typed decoders read. A YAML node goes through
 // go-yaml's own decoding, which resolves anchors, merge keys and tags and refuses alias bombs.
 func (l *loader) docJSON(d *doc) ([]byte, error) {
+	if d.raw != nil { // JSON's bytes, or a cut YAML item's nodes written as JSON
+		return d.raw, nil
+	}
 	if d.node == nil {
 		return d.raw, nil
 	}
