@@ -91,13 +91,13 @@ func readyMessageFindings(n *corev1.Node) []checks.Finding {
 		var what, hint string
 		switch {
 		case strings.Contains(lower, "runtimeready=false"):
-			what = "its container runtime reports RuntimeReady=false"
+			what = "reports RuntimeReady=false: its container runtime is not ready"
 			hint = "The runtime answers the kubelet but says it is not ready: its journal says why (`journalctl -u containerd`), `crictl info` shows the condition."
 		case strings.Contains(lower, "pleg is not healthy"):
-			what = "PLEG is not healthy: the container runtime stopped answering"
+			what = "reports PLEG is not healthy: its container runtime stopped answering"
 			hint = "The kubelet's relist of containers did not complete in time: the runtime hangs or is overloaded. `crictl ps` on the node likely hangs too; restart the runtime and read its journal."
 		case strings.Contains(lower, "container runtime is down"):
-			what = "its container runtime is down"
+			what = "reports its container runtime is down"
 			hint = "The kubelet cannot reach the runtime's socket: start the runtime (`systemctl status containerd`) and check the kubelet's --container-runtime-endpoint."
 		default:
 			return nil
@@ -108,7 +108,7 @@ func readyMessageFindings(n *corev1.Node) []checks.Finding {
 		}
 		return []checks.Finding{{
 			Severity: sev,
-			Message:  fmt.Sprintf("node %s: %s", safetext.Visible(n.Name), what),
+			Message:  fmt.Sprintf("node %s %s", safetext.Visible(n.Name), what),
 			Object:   nodeRef(n),
 			Evidence: []string{quoteMessage(fmt.Sprintf("condition Ready=%s", c.Status), c.Message),
 				"runtime: " + safetext.Visible(orNone(n.Status.NodeInfo.ContainerRuntimeVersion))},
@@ -138,7 +138,7 @@ func supportFindings(n *corev1.Node, server *version.Version, now time.Time) []c
 	cmd := checks.Cmd("kubectl", "get", "node", n.Name, "-o", "jsonpath={.status.nodeInfo.containerRuntimeVersion}")
 	finding := func(sev checks.Status, problem, msg, hint string, ev ...string) checks.Finding {
 		return checks.Finding{Severity: sev, Problem: problem, Object: nodeRef(n),
-			Message:  fmt.Sprintf("node %s: %s", safetext.Visible(n.Name), msg),
+			Message:  fmt.Sprintf("node %s runs %s", safetext.Visible(n.Name), msg),
 			Evidence: append([]string{"containerRuntimeVersion: " + safetext.Visible(raw)}, ev...),
 			Hint:     hint, Commands: []checks.Command{cmd}}
 	}
@@ -150,13 +150,13 @@ func supportFindings(n *corev1.Node, server *version.Version, now time.Time) []c
 		minor := fmt.Sprintf("1.%d", v.Minor())
 		if cluster != nil && cluster.Major() == 1 && cluster.Minor() > lastContainerd1Minor {
 			return []checks.Finding{finding(checks.StatusFail, "containerd-unsupported-by-kubernetes",
-				fmt.Sprintf("containerd %s is not supported by Kubernetes %d.%d", safetext.Visible(ver), cluster.Major(), cluster.Minor()),
+				fmt.Sprintf("containerd %s, which Kubernetes %d.%d does not support", safetext.Visible(ver), cluster.Major(), cluster.Minor()),
 				"Kubernetes 1.35 is the last release that supports containerd 1.x: upgrade the node's containerd to 2.x (and its config.toml to version 3).",
 				fmt.Sprintf("cluster version: %s", cluster))}
 		}
 		if eol, ok := containerdEndOfLife[minor]; ok && now.After(eol) || v.Minor() < 5 {
 			return []checks.Finding{finding(checks.StatusWarn, "containerd-end-of-life",
-				fmt.Sprintf("containerd %s is past its end of life", safetext.Visible(ver)),
+				fmt.Sprintf("containerd %s, past its end of life", safetext.Visible(ver)),
 				"This containerd release gets no more fixes, and Kubernetes 1.36 drops containerd 1.x: plan the upgrade to 2.x.",
 				"end of life: "+endOfLife(minor))}
 		}
@@ -171,7 +171,7 @@ func supportFindings(n *corev1.Node, server *version.Version, now time.Time) []c
 			sev = checks.StatusFail // older than the three minors Kubernetes supports
 		}
 		return []checks.Finding{finding(sev, "cri-o-minor-differs-from-kubelet",
-			fmt.Sprintf("CRI-O %s runs under kubelet %s", safetext.Visible(ver), safetext.Visible(n.Status.NodeInfo.KubeletVersion)),
+			fmt.Sprintf("CRI-O %s under kubelet %s", safetext.Visible(ver), safetext.Visible(n.Status.NodeInfo.KubeletVersion)),
 			"CRI-O releases follow Kubernetes minor for minor and are supported as long as that minor is: install the CRI-O minor that matches the kubelet.")}
 	}
 	return nil

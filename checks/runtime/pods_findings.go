@@ -89,14 +89,22 @@ func (pr podProblem) severity() checks.Status {
 	return checks.StatusFail
 }
 
-// subject names the owner and how many of its pods: "Deployment team-a/web: 3 pods".
+// subject names the pods and their owner: "3 pods of Deployment team-a/web", "pod team-a/tool".
 func (g *problemGroup) subject() string {
 	o := g.owner
 	name := safetext.Visible(o.Namespace + "/" + o.Name)
 	if o.Kind == "Pod" {
 		return "pod " + name
 	}
-	return fmt.Sprintf("%s %s: %s", o.Kind, name, phrase.Count(len(g.pods), "pod", "pods"))
+	return fmt.Sprintf("%s of %s %s", phrase.Count(len(g.pods), "pod", "pods"), o.Kind, name)
+}
+
+// verb is one or many: "gets" for one pod, "get" for several.
+func (g *problemGroup) verb(one, many string) string {
+	if len(g.pods) == 1 {
+		return one
+	}
+	return many
 }
 
 // title is the finding's message.
@@ -118,18 +126,18 @@ func (g *problemGroup) title() string {
 		return fmt.Sprintf("%s cannot start: the runtime fails to create container %s (%s)", s, safetext.Visible(pr.container), pr.reason)
 	case causeSandbox:
 		if pr.sandbox == sandboxOther {
-			return fmt.Sprintf("%s get no pod sandbox", s)
+			return fmt.Sprintf("%s %s no pod sandbox", s, g.verb("gets", "get"))
 		}
-		return fmt.Sprintf("%s get no pod sandbox: %s", s, pr.sandbox)
+		return fmt.Sprintf("%s %s no pod sandbox: %s", s, g.verb("gets", "get"), pr.sandbox)
 	case causeCreating:
-		return fmt.Sprintf("%s stuck in ContainerCreating", s)
+		return fmt.Sprintf("%s %s stuck in ContainerCreating", s, g.verb("is", "are"))
 	case causeOOM:
 		if pr.current {
-			return fmt.Sprintf("%s crash-loop: container %s is OOMKilled", s, safetext.Visible(pr.container))
+			return fmt.Sprintf("%s %s: container %s is OOMKilled", s, g.verb("crash-loops", "crash-loop"), safetext.Visible(pr.container))
 		}
 		return fmt.Sprintf("%s restarted lately: container %s was OOMKilled", s, safetext.Visible(pr.container))
 	}
-	return fmt.Sprintf("%s crash-loop: container %s", s, safetext.Visible(pr.container))
+	return fmt.Sprintf("%s %s: container %s", s, g.verb("crash-loops", "crash-loop"), safetext.Visible(pr.container))
 }
 
 // problemSlug is the finding's Problem, so its ID says the cause. A missing ConfigMap or Secret
