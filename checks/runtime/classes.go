@@ -36,7 +36,9 @@ type classInputs struct {
 	classes    []*nodev1.RuntimeClass
 	classesErr error
 	nodes      []*corev1.Node
+	nodesErr   error
 	pods       []*corev1.Pod
+	podsErr    error
 	events     []*corev1.Event
 	workloads  []classWorkload
 }
@@ -49,15 +51,11 @@ type classWorkload struct {
 }
 
 func runClasses(ctx context.Context, env *checks.Env) checks.Result {
-	nodes, err := kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes)
-	if err != nil {
-		return checks.SkipOrError(err)
-	}
-	pods, err := kube.ListOf[*corev1.Pod](ctx, env.Snapshot, kube.Pods)
-	if err != nil {
-		return checks.SkipOrError(err)
-	}
-	in := classInputs{nodes: nodes, pods: pods}
+	// Each list may be forbidden on its own (ClusterRole view reads neither nodes nor
+	// RuntimeClasses): what needs it is then said to be unjudged.
+	var in classInputs
+	in.nodes, in.nodesErr = kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes)
+	in.pods, in.podsErr = kube.ListOf[*corev1.Pod](ctx, env.Snapshot, kube.Pods)
 	in.classes, in.classesErr = kube.ListOf[*nodev1.RuntimeClass](ctx, env.Snapshot, kube.RuntimeClasses)
 	in.events, _ = kube.ListOf[*corev1.Event](ctx, env.Snapshot, kube.Events)
 	deps, _ := kube.ListOf[*appsv1.Deployment](ctx, env.Snapshot, kube.Deployments)
@@ -86,16 +84,21 @@ func deref(s *string) string {
 func judgeClasses(in classInputs) checks.Result {
 	var findings []checks.Finding
 	findings = append(findings, missingClassFindings(in)...)
-	if in.classesErr != nil {
-		r := checks.SkipOrError(in.classesErr)
+	unread := in.classesErr
+	if unread == nil {
+		unread = in.nodesErr
+	}
+	if unread != nil {
+		r := checks.SkipOrError(unread)
 		if len(findings) == 0 {
 			return r
 		}
-		// What the owners' events say needs no RuntimeClass list.
+		// What the owners' events and conditions say needs neither list.
 		findings = append(findings, checks.Finding{Severity: checks.StatusOK,
-			Message:  "RuntimeClasses not read: their handlers are not judged",
-			Evidence: []string{safetext.Visible(phrase.Clip(in.classesErr.Error(), 300))},
-			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "list", "runtimeclasses.node.k8s.io")}})
+			Message:  "RuntimeClasses or nodes not read: their handlers are not judged",
+			Evidence: []string{safetext.Visible(phrase.Clip(unread.Error(), 300))},
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "list", "runtimeclasses.node.k8s.io"),
+				checks.Cmd("kubectl", "auth", "can-i", "list", "nodes")}})
 		return checks.Result{Status: checks.Worst(findings), Findings: findings, Summary: findings[0].Message}
 	}
 	findings = append(findings, handlerFindings(in)...)
@@ -143,7 +146,7 @@ func handlerFindings(in classInputs) []checks.Finding {
 	var out []checks.Finding
 	for _, rc := range classes {
 		ref := checks.ObjectRef{APIVersion: "node.k8s.io/v1", Kind: "RuntimeClass", Name: rc.Name}
-		users := podsUsingClass(in.pods, rc.Name)
+		users := usersEvidence(in, rc.Name)
 		get := checks.Cmd("kubectl", "get", "runtimeclass", rc.Name, "-o", "yaml")
 		handlers := checks.Cmd("kubectl", "get", "nodes", "-o", "custom-columns=NAME:.metadata.name,HANDLERS:.status.runtimeHandlers[*].name")
 		eligible, selectorText := nodesForClass(rc, in.nodes)
@@ -151,7 +154,7 @@ func handlerFindings(in classInputs) []checks.Finding {
 			out = append(out, checks.Finding{Severity: checks.StatusFail, Problem: "node-selector-matches-no-node",
 				Message:  fmt.Sprintf("RuntimeClass %s: scheduling.nodeSelector matches no node", safetext.Visible(rc.Name)),
 				Object:   &ref,
-				Evidence: append([]string{"scheduling.nodeSelector: " + safetext.Visible(selectorText)}, usersEvidence(users)...),
+				Evidence: append([]string{"scheduling.nodeSelector: " + safetext.Visible(selectorText)}, users),
 				Hint: "Pods of this class can schedule on no node: label the nodes that have the handler, or fix the " +
 					"RuntimeClass's scheduling.nodeSelector.",
 				Commands: []checks.Command{get, checks.Cmd("kubectl", "get", "nodes", "-l", selectorText)}})
@@ -184,7 +187,7 @@ func handlerFindings(in classInputs) []checks.Finding {
 		out = append(out, checks.Finding{Severity: sev, Problem: "handler-on-no-node",
 			Message:  fmt.Sprintf("RuntimeClass %s: no node has handler %s", safetext.Visible(rc.Name), safetext.Visible(rc.Handler)),
 			Object:   &ref,
-			Evidence: append(ev, usersEvidence(users)...),
+			Evidence: append(ev, users),
 			Hint: "Pods of this class get no sandbox (FailedCreatePodSandBox: no runtime for the handler). Configure the " +
 				"handler in the runtime on the nodes (containerd: a runtimes entry in config.toml) or fix the " +
 				"RuntimeClass's handler.",
@@ -260,26 +263,22 @@ func handlerNames(nodes []*corev1.Node) string {
 	return phrase.List(names, 10)
 }
 
-func podsUsingClass(pods []*corev1.Pod, class string) []*corev1.Pod {
-	var out []*corev1.Pod
-	for _, p := range pods {
+// usersEvidence names the running pods that use the class.
+func usersEvidence(in classInputs, class string) string {
+	if in.podsErr != nil {
+		return "pods using it: cannot tell (" + safetext.Visible(phrase.Clip(in.podsErr.Error(), 200)) + ")"
+	}
+	var names []string
+	for _, p := range in.pods {
 		if deref(p.Spec.RuntimeClassName) == class && !podinfo.Finished(p) {
-			out = append(out, p)
+			names = append(names, safetext.Visible(p.Namespace+"/"+p.Name))
 		}
 	}
-	return out
-}
-
-func usersEvidence(pods []*corev1.Pod) []string {
-	if len(pods) == 0 {
-		return []string{"pods using it: none"}
-	}
-	names := make([]string, len(pods))
-	for i, p := range pods {
-		names[i] = safetext.Visible(p.Namespace + "/" + p.Name)
+	if len(names) == 0 {
+		return "pods using it: none"
 	}
 	sort.Strings(names)
-	return []string{fmt.Sprintf("pods using it (%d): %s", len(pods), phrase.List(names, podNamesShown))}
+	return fmt.Sprintf("pods using it (%d): %s", len(names), phrase.List(names, podNamesShown))
 }
 
 // classNotFound is admission's refusal of a pod whose RuntimeClass does not exist, as the

@@ -115,7 +115,7 @@ func readyMessageFindings(n *corev1.Node) []checks.Finding {
 			Hint: hint,
 			Commands: []checks.Command{
 				checks.Cmd("kubectl", "get", "node", n.Name, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}"),
-				checks.Cmd("journalctl", "-u", "containerd", "--since", "-1h").Note("on the node", n.Name),
+				checks.Cmd("journalctl", "-u", runtimeUnit(n.Status.NodeInfo.ContainerRuntimeVersion), "--since", "-1h").Note("on", n.Name),
 			},
 		}}
 	}
@@ -182,4 +182,12 @@ func endOfLife(minor string) string {
 		return eol.Format("2006-01-02")
 	}
 	return "before 2023"
+}
+
+// runtimeUnit is the systemd unit of the node's runtime, for its journal.
+func runtimeUnit(raw string) string {
+	if strings.HasPrefix(raw, "cri-o://") {
+		return "crio"
+	}
+	return "containerd"
 }
