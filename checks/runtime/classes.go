@@ -41,6 +41,7 @@ type classInputs struct {
 	podsErr    error
 	events     []*corev1.Event
 	workloads  []classWorkload
+	owners     *podinfo.WorkloadIndex
 }
 
 // classWorkload is a workload and the RuntimeClass its pod template asks for.
@@ -71,6 +72,7 @@ func runClasses(ctx context.Context, env *checks.Env) checks.Result {
 	for _, s := range sss {
 		in.workloads = append(in.workloads, classWorkload{ref: podinfo.WorkloadRef("StatefulSet", &s.ObjectMeta), class: deref(s.Spec.Template.Spec.RuntimeClassName)})
 	}
+	in.owners = podinfo.NewWorkloadIndex(deps, dss, sss)
 	return judgeClasses(in)
 }
 
@@ -184,9 +186,11 @@ func handlerFindings(in classInputs) []checks.Finding {
 			ev = append(ev, fmt.Sprintf("%s list no handlers (runtimes before containerd 2.0 do not): not judged",
 				phrase.Count(len(eligible)-len(judged), "node", "nodes")))
 		}
+		explains, explainsIDs := sandboxSymptoms(in, rc.Name)
 		out = append(out, checks.Finding{Severity: sev, Problem: "handler-on-no-node",
-			Message:  fmt.Sprintf("RuntimeClass %s: no node has handler %s", safetext.Visible(rc.Name), safetext.Visible(rc.Handler)),
-			Object:   &ref,
+			Message: fmt.Sprintf("RuntimeClass %s: no node has handler %s", safetext.Visible(rc.Name), safetext.Visible(rc.Handler)),
+			Object:  &ref,
+			Cause:   len(explains) > 0, Explains: explains, ExplainsFindings: explainsIDs,
 			Evidence: append(ev, users),
 			Hint: "Pods of this class get no sandbox (FailedCreatePodSandBox: no runtime for the handler). Configure the " +
 				"handler in the runtime on the nodes (containerd: a runtimes entry in config.toml) or fix the " +
@@ -279,6 +283,31 @@ func usersEvidence(in classInputs, class string) string {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("pods using it (%d): %s", len(names), phrase.List(names, podNamesShown))
+}
+
+// sandboxSymptoms are the owners of the pods that use the class, and the runtime.pods findings
+// that say their pods get no sandbox for want of the handler: this finding is their cause.
+func sandboxSymptoms(in classInputs, class string) ([]checks.ObjectRef, []string) {
+	if in.podsErr != nil || in.owners == nil {
+		return nil, nil
+	}
+	seen := map[checks.ObjectRef]bool{}
+	var owners []checks.ObjectRef
+	var ids []string
+	for _, p := range in.pods {
+		if deref(p.Spec.RuntimeClassName) != class || podinfo.Finished(p) {
+			continue
+		}
+		owner := in.owners.OwnerOf(p)
+		if seen[owner] {
+			continue
+		}
+		seen[owner] = true
+		owners = append(owners, owner)
+		symptom := checks.Finding{Object: &owner, Problem: (podProblem{kind: causeSandbox, sandbox: sandboxHandler}).problemSlug()}
+		ids = append(ids, checks.FindingID(podsCheck.ID, &symptom, ""))
+	}
+	return owners, ids
 }
 
 // classNotFound is admission's refusal of a pod whose RuntimeClass does not exist, as the

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,8 +44,13 @@ func TestClasses(t *testing.T) {
 	checktest.RequireLiteralCommands(t, r)
 
 	// The kubelet's events name the missing handler; runtime.pods says it on the pods' owner.
+	// The class's finding is their cause, and names that finding by its ID.
 	pods := checktest.RunLive(t, "runtime.pods")
-	checktest.RequireObjectFinding(t, pods, checks.StatusFail, "Deployment", "team-a", "sandboxed", "2 pods of Deployment team-a/sandboxed get no pod sandbox: runtime handler")
+	symptom := checktest.RequireObjectFinding(t, pods, checks.StatusFail, "Deployment", "team-a", "sandboxed", "2 pods of Deployment team-a/sandboxed get no pod sandbox: runtime handler")
+	gvisor := checktest.FindingWith(r, "RuntimeClass gvisor:")
+	if !gvisor.Cause || !slices.Contains(gvisor.ExplainsFindings, symptom.ID) || !slices.Contains(checktest.ExplainedNames(*gvisor), "sandboxed") {
+		t.Errorf("cause %v, explains %v %v; want the finding %s", gvisor.Cause, gvisor.ExplainsFindings, gvisor.Explains, symptom.ID)
+	}
 
 	// The events expired: the Deployment's ReplicaFailure condition still says it.
 	r = withoutEvents(t, "runtime.classes")

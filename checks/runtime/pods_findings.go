@@ -19,7 +19,8 @@ const podNamesShown = 5
 // are one group, and one finding.
 type problemGroup struct {
 	owner    checks.ObjectRef
-	problem  podProblem // the first pod's, as the example
+	problem  podProblem  // the example: the first pod's, or the first whose event says more
+	example  *corev1.Pod // the pod of the example, which the commands name
 	pods     []*corev1.Pod
 	severity checks.Status
 	sources  map[string]bool // where the messages were read
@@ -45,9 +46,11 @@ func groupPodProblems(in podInputs) []*problemGroup {
 			seen[key] = true
 			g := byKey[key]
 			if g == nil {
-				g = &problemGroup{owner: owner, problem: pr, severity: pr.severity(), sources: map[string]bool{}}
+				g = &problemGroup{owner: owner, problem: pr, example: p, severity: pr.severity(), sources: map[string]bool{}}
 				byKey[key] = g
 				groups = append(groups, g)
+			} else if !strings.HasPrefix(g.problem.source, "event") && strings.HasPrefix(pr.source, "event") {
+				g.problem, g.example = pr, p // the runtime's own words beat a back-off message
 			}
 			g.pods = append(g.pods, p)
 			g.sources[pr.source] = true
@@ -164,7 +167,7 @@ func (pr podProblem) problemSlug() string {
 
 func (g *problemGroup) finding(in podInputs) checks.Finding {
 	pr := g.problem
-	first := g.pods[0]
+	first := g.example
 	names := make([]string, len(g.pods))
 	for i, p := range g.pods {
 		names[i] = safetext.Visible(p.Name)
