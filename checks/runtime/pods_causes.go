@@ -193,6 +193,11 @@ func creatingProblem(p *corev1.Pod, in podInputs) (podProblem, bool) {
 	if waited < creatingThreshold || since.IsZero() {
 		return podProblem{}, false
 	}
+	// Without the FailedMount event, the spec still names the volumes the kubelet waits for.
+	if ref, ok := missingConfigMapVolume(p, in); ok {
+		return podProblem{kind: causeConfig, ref: ref, key: ref.Kind + "\x00" + ref.Name + "\x00",
+			source: "pod spec volumes", reason: "ContainerCreating", waiting: waited}, true
+	}
 	pr := podProblem{kind: causeCreating, reason: "ContainerCreating", waiting: waited, source: "pod status"}
 	// Events expire within the hour; the pod's condition still says the sandbox is not there.
 	for _, c := range p.Status.Conditions {
@@ -257,4 +262,25 @@ func signalOf(t *corev1.ContainerStateTerminated) (int, string) {
 		name = fmt.Sprintf("signal %d", n)
 	}
 	return n, name
+}
+
+// missingConfigMapVolume is the first ConfigMap volume of the pod that must exist and is not in
+// the ConfigMap list; ok is false when every one exists, or when ConfigMaps were not read.
+func missingConfigMapVolume(p *corev1.Pod, in podInputs) (configRef, bool) {
+	if in.configMaps == nil {
+		return configRef{}, false
+	}
+	for _, v := range p.Spec.Volumes {
+		if cm := v.ConfigMap; cm != nil && (cm.Optional == nil || !*cm.Optional) && in.configMaps[p.Namespace+"/"+cm.Name] == nil {
+			return configRef{Kind: "ConfigMap", Name: cm.Name}, true
+		}
+		if pr := v.Projected; pr != nil {
+			for _, src := range pr.Sources {
+				if cm := src.ConfigMap; cm != nil && (cm.Optional == nil || !*cm.Optional) && in.configMaps[p.Namespace+"/"+cm.Name] == nil {
+					return configRef{Kind: "ConfigMap", Name: cm.Name}, true
+				}
+			}
+		}
+	}
+	return configRef{}, false
 }

@@ -216,7 +216,7 @@ func (g *problemGroup) finding(in podInputs) checks.Finding {
 	if pr.message != "" {
 		f.Evidence = append(f.Evidence, quoteMessage(pr.source, pr.message))
 	}
-	if !g.sources[pr.source] || len(g.sources) > 1 {
+	if len(g.sources) > 1 || pr.message == "" {
 		var src []string
 		for s := range g.sources {
 			src = append(src, s)
@@ -273,7 +273,8 @@ func sandboxHint(class sandboxClass) string {
 	case sandboxSecurity:
 		return "A seccomp or AppArmor profile the pod asks for is missing on the node, or the node does not support it."
 	}
-	return "The pod sandbox was never created. The event that said why has expired or is unclassified; on the node, `crictl pods` and the runtime's journal show the error."
+	return "The pod sandbox was never created: a volume that does not mount (a Secret or PVC) or the runtime failing to create it. " +
+		"The event that said why has expired or is unclassified; on the node, `crictl pods` and the kubelet's and the runtime's journals show the error."
 }
 
 func crashEvidence(pr podProblem) []string {

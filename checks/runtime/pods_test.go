@@ -103,6 +103,28 @@ func TestPodsConfigReference(t *testing.T) {
 	}
 }
 
+// TestPodsConfigVolume: a ConfigMap volume that does not exist keeps the pods in
+// ContainerCreating; the FailedMount events name it, and so does the spec once they expire.
+func TestPodsConfigVolume(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("config-volume.yaml"))
+	for name, tt := range map[string]struct {
+		r      checks.Result
+		source string
+	}{
+		"events":    {checktest.RunLive(t, "runtime.pods"), `event FailedMount: "MountVolume.SetUp failed for volume \"settings\"`},
+		"no events": {withoutEvents(t, "runtime.pods"), "read from: pod spec volumes"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := checktest.RequireObjectFinding(t, tt.r, checks.StatusFail, "Deployment", "team-a", "dashboard",
+				"2 pods of Deployment team-a/dashboard cannot start: ConfigMap dashboard-settings not found")
+			requireEvidence(t, f, "ConfigMap team-a/dashboard-settings: missing", tt.source)
+			if n := ownerFindings(tt.r, "Deployment", "dashboard"); n != 1 {
+				t.Errorf("%d findings about dashboard, want 1:\n%s", n, checktest.DescribeObjectFindings(tt.r))
+			}
+		})
+	}
+}
+
 // TestPodsAsViewer: a user with ClusterRole view reads pods, events and ConfigMaps but not
 // Secrets; the findings are the same.
 func TestPodsAsViewer(t *testing.T) {
@@ -174,10 +196,11 @@ func TestPodsOffline(t *testing.T) {
 		{"Deployment", "batch", "sandbox: pause image"},
 		{"StatefulSet", "db", "crash-loop: container db"},
 		{"Deployment", "cache", "OOMKilled"},
+		{"Deployment", "dashboard", "ConfigMap dashboard-settings not found"},
 	} {
 		checktest.RequireObjectFinding(t, r, checks.StatusFail, owner.kind, "team-a", owner.name, owner.msg)
 	}
-	if n := checktest.FindingsWith(r, "team-a"); len(n) != 10 {
-		t.Errorf("want 10 findings, one per cause and owner:\n%s", checktest.DescribeObjectFindings(r))
+	if n := checktest.FindingsWith(r, "team-a"); len(n) != 11 {
+		t.Errorf("want 11 findings, one per cause and owner:\n%s", checktest.DescribeObjectFindings(r))
 	}
 }
