@@ -91,6 +91,11 @@ func judgeClasses(in classInputs) checks.Result {
 		unread = in.nodesErr
 	}
 	if unread != nil {
+		if len(findings) == 0 && in.podsErr == nil && !classesAsked(in) {
+			// Nothing asks for a class, so no class can keep anything from running.
+			return checks.Result{Status: checks.StatusOK,
+				Summary: "no pod or workload asks for a RuntimeClass (RuntimeClasses or nodes not read: " + safetext.Visible(phrase.Clip(unread.Error(), 200)) + ")"}
+		}
 		r := checks.SkipOrError(unread)
 		if len(findings) == 0 {
 			return r
@@ -265,6 +270,21 @@ func handlerNames(nodes []*corev1.Node) string {
 	}
 	sort.Strings(names)
 	return phrase.List(names, 10)
+}
+
+// classesAsked says whether any pod or workload template names a RuntimeClass.
+func classesAsked(in classInputs) bool {
+	for _, w := range in.workloads {
+		if w.class != "" {
+			return true
+		}
+	}
+	for _, p := range in.pods {
+		if deref(p.Spec.RuntimeClassName) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // usersEvidence names the running pods that use the class.

@@ -164,7 +164,7 @@ func (ix eventIndex) latest(p *corev1.Pod, reason string, match func(string) boo
 	return nil
 }
 
-// errConfigUnread says kockpit has no list to look a referenced object up in.
+// errSecretsUnread is why a Secret's existence is never judged.
 var errSecretsUnread = errors.New("kockpit never reads Secrets")
 
 // lookupConfig says whether the referenced object (and key) exists now: "missing", "exists",

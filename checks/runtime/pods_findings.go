@@ -237,7 +237,7 @@ func orUnknown(s string) string {
 func pullHint(class pullClass, host string) string {
 	where := "the registry"
 	if host != "" {
-		where = checks.ShellQuote(host)
+		where = safetext.Visible(checks.ShellQuote(host))
 	}
 	switch class {
 	case pullNotFound:
