@@ -3,10 +3,13 @@ module github.com/kockpit/kockpit
 go 1.26.8
 
 require (
+	github.com/distribution/reference v0.6.0
 	k8s.io/apimachinery v0.37.2
 	k8s.io/cli-runtime v0.37.2
 	k8s.io/client-go v0.37.2
 )
+
+require github.com/opencontainers/go-digest v1.0.0 // indirect
 
 require (
 	charm.land/bubbles/v2 v2.2.1

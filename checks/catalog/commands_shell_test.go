@@ -168,6 +168,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		"kube-apiserver-cp1", "kube-controller-manager-cp1", "kube-scheduler-cp1", "etcd-cp1",
 		"coredns", "coredns-5d78c9869d-4tq2x", "coredns-5d78c9869d-9kd7w", "cilium-h8x2v",
 		"v1beta1.metrics.k8s.io", "metrics-server", "policy-guard", "policy-system", "pods.policy-guard.example.com",
+		"checkout", "checkout-6f8d7c9b5-k2m4p", "checkout-6f8d7c9b5-w7r9t", "gvisor", "reports", "reports-5b6c7d8e9-q4w5e",
 	} {
 		rename[name] = hostile(fmt.Sprintf("o%d", i))
 	}

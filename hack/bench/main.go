@@ -169,8 +169,8 @@ func listFloor(c *testcluster.Cluster, resources []string) (time.Duration, error
 	return time.Since(start), nil
 }
 
-// seed creates the nodes (with kubelet versions in their status) and the pods, with many
-// requests in flight.
+// seed creates the nodes (with kubelet versions in their status) and the pods, 5% of them
+// failing to pull their image, with many requests in flight.
 func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 	const namespaces = 50
 	for i := range namespaces {
@@ -191,10 +191,52 @@ func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 				Name: "app", Image: "registry.example/app:1.0", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
 			}}},
 		}
+		if i%failingEvery == 0 {
+			return seedFailingPod(ctx, cs, pod, i)
+		}
 		_, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 		return err
 	})
 }
+
+// failingEvery makes one pod in 20 (5%) unable to pull its image, for runtime.pods to group.
+const failingEvery = 20
+
+// seedFailingPod creates a pod of one of a few Deployments (by its ReplicaSet owner reference:
+// the test server runs no garbage collector) in ImagePullBackOff; every other one keeps the
+// kubelet's Failed event, the rest only their status, as after the events expired.
+func seedFailingPod(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, i int) error {
+	deployment := fmt.Sprintf("shop-%d", i%7)
+	hash := "5d7f8b9c6d"
+	pod.Labels["pod-template-hash"] = hash
+	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet",
+		Name: deployment + "-" + hash, UID: "00000000-0000-0000-0000-000000000001", Controller: ptr(true)}}
+	pod.Spec.Containers[0].Image = "registry.exampel/app:1.0"
+	created, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	pullErr := `failed to pull and unpack image "registry.exampel/app:1.0": dial tcp: lookup registry.exampel on 10.0.0.2:53: no such host`
+	created.Status.Phase = corev1.PodPending
+	created.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: "registry.exampel/app:1.0",
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff",
+			Message: `Back-off pulling image "registry.exampel/app:1.0": ErrImagePull: ` + pullErr}}}}
+	if _, err := cs.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	if i%(2*failingEvery) != 0 {
+		return nil
+	}
+	now := metav1.Now()
+	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: pod.Name + ".pull", Namespace: pod.Namespace},
+		InvolvedObject: corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name},
+		Reason:         "Failed", Type: corev1.EventTypeWarning, Count: 5, FirstTimestamp: now, LastTimestamp: now,
+		Message: `Failed to pull image "registry.exampel/app:1.0": ` + pullErr, Source: corev1.EventSource{Component: "kubelet"}}
+	_, err = cs.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	return err
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func seedNode(ctx context.Context, cs kubernetes.Interface, name string) error {
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name}}}
