@@ -92,6 +92,9 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err != nil {
 		return err
 	}
+	if err := o.hubble.attach(ctx, env, o.streams.In, o.addCleanup); err != nil {
+		return usageError{err}
+	}
 	env.Selected = selected
 	if o.wantsCockpit() {
 		return o.runCockpit(ctx, env, src, selected)
