@@ -103,15 +103,15 @@ type peer struct {
 	namespace string
 	pod       string
 	display   string // "shop/Deployment web", "world", "10.0.0.7"
-	flag      []string
+	reserved  string // the reserved identity, as its label says it: world, host, ingress...
 }
 
 // peerOf names an endpoint; ip is its address from the flow's IP layer.
 func peerOf(ep *flowpb.Endpoint, ip string) peer {
 	p := peer{namespace: ep.GetNamespace(), pod: ep.GetPodName()}
 	for _, l := range ep.GetLabels() {
-		if name, ok := strings.CutPrefix(l, "reserved:"); ok && p.pod == "" {
-			p.display = name // world, host, remote-node, kube-apiserver, health, ingress
+		if name, ok := strings.CutPrefix(l, "reserved:"); ok && p.pod == "" && p.display == "" {
+			p.display, p.reserved = name, name // world, host, remote-node, kube-apiserver, health, ingress
 		}
 	}
 	switch {
@@ -227,4 +227,12 @@ func sortedKeys[G any](groups map[string]*G, count func(*G) int) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// plural counts a noun: "1 flow", "3 flows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

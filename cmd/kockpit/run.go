@@ -120,6 +120,9 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 			return nil, checks.Source{}, err
 		}
 		env.Snapshot = snap
+		if env.Flows, err = scenarios.DemoFlows(ctx); err != nil {
+			return nil, checks.Source{}, err
+		}
 		if env.Host, err = o.unpackDemoNode(); err != nil {
 			// The cluster part of the demo still runs; the host checks say "not on a node".
 			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message(fmt.Sprintf("the demo runs without its node: %v (fix: point TMPDIR at a writable directory)", err)))

@@ -37,6 +37,8 @@ type Recording struct {
 	path  string // as given, for messages
 	data  []byte // standard input, held; nil for a file
 	Lines int    // non-blank lines, counted when the recording was checked
+	// embedded marks a recording kockpit carries (the demo's): it has no file to name.
+	embedded bool
 }
 
 // decoder reads recordings: newer Cilium versions add fields, which are skipped.
@@ -68,6 +70,16 @@ func OpenRecording(ctx context.Context, path string, stdin io.Reader) (*Recordin
 	return r, nil
 }
 
+// RecordingFromData checks a recording held in memory (an embedded scenario's); name is what
+// messages call it.
+func RecordingFromData(ctx context.Context, name string, data []byte) (*Recording, error) {
+	r := &Recording{path: name, data: data, embedded: true}
+	if err := r.each(ctx, func(int, *observerpb.GetFlowsResponse) error { r.Lines++; return nil }); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // InputError is a recording kockpit cannot read, at its line.
 type InputError struct {
 	Path string
@@ -85,14 +97,19 @@ func (e *InputError) Error() string {
 }
 
 func (r *Recording) display() string {
-	if r.path == "-" {
+	if r.path == "-" && !r.embedded {
 		return "standard input"
 	}
 	return r.path
 }
 
 // Describe says where the flows come from.
-func (r *Recording) Describe() string { return "the recording " + safetext.Message(r.display()) }
+func (r *Recording) Describe() string {
+	if r.embedded {
+		return safetext.Message(r.path)
+	}
+	return "the recording " + safetext.Message(r.display())
+}
 
 // Live reports false: a recording is what a server said once.
 func (r *Recording) Live() bool { return false }
@@ -190,5 +207,11 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// Path is the recording's file as given ("-" for standard input).
-func (r *Recording) Path() string { return r.path }
+// File is the recording's file, for `hubble observe --input-file`; false for standard input and
+// an embedded recording, which have none.
+func (r *Recording) File() (string, bool) {
+	if r.path == "-" || r.embedded {
+		return "", false
+	}
+	return r.path, true
+}
