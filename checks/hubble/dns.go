@@ -59,7 +59,7 @@ func runDNS(ctx context.Context, env *checks.Env) checks.Result {
 		key := strings.Join([]string{name, rcode, client.display}, "\x00")
 		g := groups[key]
 		if g == nil {
-			g = &dnsGroup{query: name, rcode: rcode, client: client}
+			g = &dnsGroup{query: name, rcode: rcode, client: client.shown()}
 			groups[key] = g
 		}
 		g.count++
@@ -84,7 +84,7 @@ func runDNS(ctx context.Context, env *checks.Env) checks.Result {
 		r.Findings = findings
 		return r
 	}
-	keys := sortedKeys(groups, func(g *dnsGroup) int { return g.count })
+	keys := sortedKeys(groups, func(g *dnsGroup) int { return len(safetext.Suspicious(g.query)) }, func(g *dnsGroup) int { return g.count })
 	for i, k := range keys {
 		if i == maxGroups {
 			findings = append(findings, checks.Finding{Severity: checks.StatusWarn, Problem: "more-dns-groups",

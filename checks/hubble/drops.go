@@ -10,7 +10,6 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube/hubble"
-	"github.com/kockpit/kockpit/safetext"
 )
 
 // dropsCheck is the hubble.drops check.
@@ -55,7 +54,7 @@ func runDrops(ctx context.Context, env *checks.Env) checks.Result {
 		return checks.Result{Status: checks.Worst(findings), Findings: findings,
 			Summary: "no dropped flow in " + covered}
 	}
-	keys := sortedKeys(groups, func(g *dropGroup) int { return g.count })
+	keys := sortedKeys(groups, func(g *dropGroup) int { return int(dropSeverity(g.reason)) }, func(g *dropGroup) int { return g.count })
 	for i, k := range keys {
 		if i == maxGroups {
 			findings = append(findings, checks.Finding{
@@ -85,7 +84,7 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 	key := strings.Join([]string{reason.String(), src.display, dst.display, proto, strconv.FormatUint(uint64(port), 10)}, "\x00")
 	g := groups[key]
 	if g == nil {
-		g = &dropGroup{reason: reason, src: src, dst: dst, proto: proto, port: port}
+		g = &dropGroup{reason: reason, src: src.shown(), dst: dst.shown(), proto: proto, port: port}
 		groups[key] = g
 	}
 	g.count++
@@ -123,7 +122,7 @@ func policyName(p *flowpb.Policy) string {
 	if p.GetKind() != "" {
 		name = p.GetKind() + " " + name
 	}
-	return safetext.Message(name)
+	return name
 }
 
 // reasonText is a drop reason in words: "policy denied", "stale or unroutable IP".
@@ -155,9 +154,8 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 	if len(g.directions.names) > 0 {
 		f.Evidence = append(f.Evidence, "direction: "+g.directions.text())
 	}
+	f.Severity = dropSeverity(g.reason)
 	if g.reason == flowpb.DropReason_POLICY_DENIED {
-		// A policy doing its job also drops: a Warn until someone says the traffic was wanted.
-		f.Severity = checks.StatusWarn
 		if len(g.policies.names) > 0 {
 			f.Message += " by " + g.policies.text()
 			f.Evidence = append(f.Evidence, "denied by: "+g.policies.text())
@@ -171,6 +169,15 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 		f.Hint = "A datapath drop, not a policy: look at the Cilium agent's logs on the node (`kubectl -n kube-system logs ds/cilium`) and `cilium-dbg monitor --type drop`."
 	}
 	return f
+}
+
+// dropSeverity: a policy doing its job also drops, so a policy drop is a Warn until someone
+// says the traffic was wanted; any other reason is the datapath failing, a Fail.
+func dropSeverity(r flowpb.DropReason) checks.Status {
+	if r == flowpb.DropReason_POLICY_DENIED {
+		return checks.StatusWarn
+	}
+	return checks.StatusFail
 }
 
 // isolatedSide is the side whose policies dropped the flows: the destination for ingress.

@@ -102,7 +102,7 @@ func coverageFindings(cov hubble.Coverage) []checks.Finding {
 type peer struct {
 	namespace string
 	pod       string
-	display   string // "shop/Deployment web", "world", "10.0.0.7"
+	display   string // "shop/Deployment web", "world", "10.0.0.7"; raw until shown()
 	reserved  string // the reserved identity, as its label says it: world, host, ingress...
 }
 
@@ -131,6 +131,11 @@ func peerOf(ep *flowpb.Endpoint, ip string) peer {
 	default:
 		p.display = "unknown"
 	}
+	return p
+}
+
+// shown makes the peer's name terminal-safe: done once per group, not per flow.
+func (p peer) shown() peer {
 	p.display = safetext.Message(p.display)
 	return p
 }
@@ -173,7 +178,11 @@ func (w *witnesses) add(name string) {
 }
 
 func (w *witnesses) text() string {
-	s := strings.Join(w.names, ", ")
+	shown := make([]string, len(w.names))
+	for i, n := range w.names {
+		shown[i] = safetext.Message(n)
+	}
+	s := strings.Join(shown, ", ")
 	if more := len(w.seen) - len(w.names); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
@@ -213,15 +222,19 @@ func readFlows(ctx context.Context, env *checks.Env, q hubble.Query, each func(*
 	return cov, nil
 }
 
-// sortedKeys orders groups by count, most first, then by key for a stable report.
-func sortedKeys[G any](groups map[string]*G, count func(*G) int) []string {
+// sortedKeys orders groups gravest first (rank, higher first), then by count, most first, then
+// by key for a stable report: the cap on groups never hides a graver one behind many lighter.
+func sortedKeys[G any](groups map[string]*G, rank, count func(*G) int) []string {
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		ci, cj := count(groups[keys[i]]), count(groups[keys[j]])
-		if ci != cj {
+		gi, gj := groups[keys[i]], groups[keys[j]]
+		if ri, rj := rank(gi), rank(gj); ri != rj {
+			return ri > rj
+		}
+		if ci, cj := count(gi), count(gj); ci != cj {
 			return ci > cj
 		}
 		return keys[i] < keys[j]
