@@ -64,6 +64,8 @@ const (
 	NeedsKubeconfig
 	// NeedsHost marks checks that read a node's files (under Env.Host.Root); they need no API.
 	NeedsHost
+	// NeedsFlows marks checks that read Hubble flows (Env.Flows): a relay or a recording.
+	NeedsFlows
 )
 
 // Status is the outcome of a check. The order is by gravity, so the worst of several is the max.

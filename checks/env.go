@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/hubble"
 )
 
 // Env is everything a check may read. Fields are nil when the run lacks them (no kubeconfig,
@@ -36,6 +37,12 @@ type Env struct {
 	// DNSProbeName is the name outside the cluster the DNS probe asks CoreDNS for
 	// (--dns-probe-name); empty means registry.k8s.io.
 	DNSProbeName string
+	// Flows are Cilium Hubble's flows: a relay (--hubble-server) or a recording
+	// (--hubble-flows). Nil when the run has neither.
+	Flows hubble.Source
+	// FlowsSince is how far back a live read of flows goes (--hubble-since); a recording is
+	// read whole.
+	FlowsSince time.Duration
 	// Selected is the set of checks of this run, for checks that reason about the others
 	// (which of them a restricted user degrades).
 	Selected []Check

@@ -127,6 +127,8 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 		return Skipped(SkipNoKubeconfig, "no cluster objects: no kubeconfig and no --snapshot"), true
 	case c.Needs&NeedsHost != 0 && env.Host == nil:
 		return Skipped(SkipNotApplicable, "not on a node: run `kockpit node --host-root DIR` on one"), true
+	case c.Needs&NeedsFlows != 0 && env.Flows == nil:
+		return Skipped(SkipNotApplicable, "no Hubble flows: pass --hubble-server HOST:PORT, or --hubble-flows FILE as `hubble observe -o jsonpb` writes it"), true
 	case c.Needs&NeedsKubeconfig != 0 && env.Kubeconfig == nil:
 		if env.Snapshot != nil && !env.Snapshot.Live() {
 			return Skipped(SkipOffline, "offline snapshot: no kubeconfig in use"), true

@@ -8,13 +8,23 @@ import (
 	"embed"
 
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/hubble"
 )
 
 //go:embed demo
 var files embed.FS
 
+//go:embed flows/demo.jsonpb
+var demoFlows []byte
+
 // Demo returns the snapshot of the demo cluster: a small kubeadm-style cluster broken in the
 // ways the "Klustered" guests met (see ../shared/klustered.md).
 func Demo(ctx context.Context) (*kube.Snapshot, error) {
 	return kube.LoadSnapshotFS(ctx, files, "demo", "embedded demo cluster")
+}
+
+// DemoFlows is the demo cluster's Hubble recording, as `hubble observe -o jsonpb` wrote it:
+// what the network dropped while the demo's storefront was broken.
+func DemoFlows(ctx context.Context) (*hubble.Recording, error) {
+	return hubble.RecordingFromData(ctx, "the demo's Hubble recording", demoFlows)
 }

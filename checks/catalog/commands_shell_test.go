@@ -22,6 +22,7 @@ import (
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/nodefs"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/kube/hubble"
 	"github.com/kockpit/kockpit/scenarios"
 )
 
@@ -138,7 +139,11 @@ func demoEnv(t *testing.T) *checks.Env {
 	if err := scenarios.UnpackNode(root); err != nil {
 		t.Fatal(err)
 	}
-	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince, Unpacked: true},
+	flows, err := scenarios.DemoFlows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince, Unpacked: true}, Flows: flows,
 		Path: kubectlDir(t, filepath.Join(t.TempDir(), "bin")), Now: func() time.Time { return shellNow }}
 }
 
@@ -276,9 +281,13 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		{"host.preload", checks.Cmd("truncate", "-s", "0", root+"/etc/ld.so.preload")},
 		{"host.shell", checks.Cmd("systemctl", "disable", "--now", unit+".timer")},
 	}
+	// Hubble flows from a recording under a crafted directory, its namespaces and pods
+	// renamed as the cluster's are: hubble observe gets both.
+	flows := craftedRecording(t, rename)
+
 	// Not Unpacked: an unpacked scenario shows node paths, and here the hostile root itself
 	// must reach the commands, as `kockpit node --host-root` puts it there.
-	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince},
+	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince}, Flows: flows,
 		Kubeconfig: kc, Path: noExec + string(os.PathListSeparator) + bin, Now: func() time.Time { return shellNow }}, hints
 }
 
@@ -623,4 +632,44 @@ func (h *shellHarness) run(t *testing.T, check string, c checks.Command, want []
 		}
 		t.Errorf("%s: bash -c %q created %q", check, line, names)
 	}
+}
+
+// craftedRecording is testdata's Hubble recording with the demo's names crafted, and namespaces
+// and pods of its own crafted too, written under a crafted directory.
+func craftedRecording(t *testing.T, rename map[string]string) *hubble.Recording {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/hubble/flows.jsonpb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{"shop": hostile("ns"), "frontend-7d9f8-abcde": hostile("pod")}
+	for k, v := range rename {
+		names[k] = v
+	}
+	var out bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var obj any
+		if err := json.Unmarshal(line, &obj); err != nil {
+			t.Fatal(err)
+		}
+		renamed, err := json.Marshal(renameValues(obj, names))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(renamed)
+		out.WriteByte('\n')
+	}
+	dir := filepath.Join(t.TempDir(), hostile("flows"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "flows.jsonpb")
+	if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := hubble.OpenRecording(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

@@ -52,6 +52,7 @@ type options struct {
 	parallel     int
 	noActive     bool
 	dnsProbeName string
+	hubble       hubbleFlags
 	cockpit      cockpitFlags
 	// hostOnly is kockpit node: it reads the node's files, never a kubeconfig.
 	hostOnly bool
@@ -159,6 +160,7 @@ that shows the same thing.`,
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
 	f.BoolVar(&o.noActive, "no-active", false, "only read: skip checks that send traffic of their own (the DNS probe's port-forward and queries)")
 	f.StringVar(&o.dnsProbeName, "dns-probe-name", "registry.k8s.io", "the name outside the cluster the DNS probe asks CoreDNS for")
+	o.hubble.addFlags(f)
 	o.cockpit.addFlags(f)
 	o.kube = genericclioptions.NewConfigFlags(true)
 	o.kube.AddFlags(f)

@@ -92,6 +92,9 @@ func (o *options) runReport(parent context.Context, all []checks.Check, environm
 	if err != nil {
 		return err
 	}
+	if err := o.hubble.attach(ctx, env, o.streams.In, o.addCleanup); err != nil {
+		return usageError{err}
+	}
 	env.Selected = selected
 	if o.wantsCockpit() {
 		return o.runCockpit(ctx, env, src, selected)
@@ -117,6 +120,9 @@ func (o *options) environment(ctx context.Context) (*checks.Env, checks.Source, 
 			return nil, checks.Source{}, err
 		}
 		env.Snapshot = snap
+		if env.Flows, err = scenarios.DemoFlows(ctx); err != nil {
+			return nil, checks.Source{}, err
+		}
 		if env.Host, err = o.unpackDemoNode(); err != nil {
 			// The cluster part of the demo still runs; the host checks say "not on a node".
 			fmt.Fprintf(o.streams.ErrOut, "kockpit: %s\n", safetext.Message(fmt.Sprintf("the demo runs without its node: %v (fix: point TMPDIR at a writable directory)", err)))

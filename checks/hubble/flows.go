@@ -1,0 +1,251 @@
+package hubble
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	flowpb "github.com/cilium/cilium/api/v1/flow"
+
+	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube/hubble"
+	"github.com/kockpit/kockpit/safetext"
+)
+
+// defaultSince is how far back a live read goes when the run does not say (--hubble-since).
+const defaultSince = 5 * time.Minute
+
+// maxGroups caps the groups a check reports; the rest are counted.
+const maxGroups = 25
+
+// maxWitnesses caps the pods named per group.
+const maxWitnesses = 3
+
+// query is the read a check makes: the window live, the whole recording offline.
+func query(env *checks.Env, q hubble.Query) hubble.Query {
+	if env.Flows.Live() {
+		since := env.FlowsSince
+		if since <= 0 {
+			since = defaultSince
+		}
+		q.Since = env.CurrentTime().Add(-since)
+	}
+	return q
+}
+
+// sinceFlag is the hubble observe flag that reads the same window: --since live, the file
+// offline.
+func sinceArgs(env *checks.Env) []string {
+	if !env.Flows.Live() {
+		return nil
+	}
+	since := env.FlowsSince
+	if since <= 0 {
+		since = defaultSince
+	}
+	return []string{"--since", since.String()}
+}
+
+// coverageText says what a read covered, so nobody reads "no drops" as more than it is.
+func coverageText(env *checks.Env, q hubble.Query, cov hubble.Coverage) string {
+	var b strings.Builder
+	b.WriteString(env.Flows.Describe())
+	switch {
+	case !q.Since.IsZero():
+		fmt.Fprintf(&b, ", since %s", q.Since.UTC().Format(time.RFC3339))
+	case cov.Flows > 0:
+		fmt.Fprintf(&b, ", %s to %s", cov.First.UTC().Format(time.RFC3339), cov.Last.UTC().Format(time.RFC3339))
+	}
+	if cov.Lost > 0 {
+		fmt.Fprintf(&b, "; %d events lost", cov.Lost)
+	}
+	if cov.Capped {
+		fmt.Fprintf(&b, "; stopped at %d flows", hubble.MaxFlows)
+	}
+	return b.String()
+}
+
+// coverageFindings are what a read says about its own gaps: lost events and nodes whose flows
+// are missing. They come first: an absence of drops means less with them.
+func coverageFindings(cov hubble.Coverage) []checks.Finding {
+	var out []checks.Finding
+	if cov.Lost > 0 {
+		out = append(out, checks.Finding{
+			Severity: checks.StatusWarn,
+			Problem:  "events-lost",
+			Message:  fmt.Sprintf("Hubble lost %d events while these flows were recorded: drops may be missing", cov.Lost),
+			Evidence: []string{"lost events: " + strconv.FormatUint(cov.Lost, 10)},
+			Hint:     "Raise Hubble's buffer (hubble.eventBufferCapacity in the Helm values) or read a shorter window.",
+		})
+	}
+	if len(cov.UnavailableNodes) > 0 {
+		names := make([]string, len(cov.UnavailableNodes))
+		for i, n := range cov.UnavailableNodes {
+			names[i] = safetext.Message(n)
+		}
+		out = append(out, checks.Finding{
+			Severity: checks.StatusWarn,
+			Problem:  "nodes-unavailable",
+			Message:  fmt.Sprintf("the relay could not read %d node(s): their flows are missing (%s)", len(names), strings.Join(names, ", ")),
+			Evidence: names,
+			Hint:     "Check the Cilium agent on those nodes: kubectl -n kube-system get pods -l k8s-app=cilium -o wide.",
+			Commands: []checks.Command{checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "k8s-app=cilium", "-o", "wide")},
+		})
+	}
+	return out
+}
+
+// peer is one side of a flow as a viewer thinks of it: a workload, a pod, an identity, an IP.
+type peer struct {
+	namespace string
+	pod       string
+	display   string // "shop/Deployment web", "world", "10.0.0.7"; raw until shown()
+	reserved  string // the reserved identity, as its label says it: world, host, ingress...
+}
+
+// peerOf names an endpoint; ip is its address from the flow's IP layer.
+func peerOf(ep *flowpb.Endpoint, ip string) peer {
+	p := peer{namespace: ep.GetNamespace(), pod: ep.GetPodName()}
+	for _, l := range ep.GetLabels() {
+		if name, ok := strings.CutPrefix(l, "reserved:"); ok && p.pod == "" && p.display == "" {
+			p.display, p.reserved = name, name // world, host, remote-node, kube-apiserver, health, ingress
+		}
+	}
+	switch {
+	case p.display != "":
+	case len(ep.GetWorkloads()) > 0 && p.namespace != "":
+		w := ep.GetWorkloads()[0]
+		p.display = p.namespace + "/" + w.GetKind() + " " + w.GetName()
+	case p.pod != "":
+		p.display = p.namespace + "/" + p.pod
+	case ep.GetIdentity() != 0:
+		p.display = "identity " + strconv.FormatUint(uint64(ep.GetIdentity()), 10)
+		if len(ep.GetLabels()) > 0 {
+			p.display += " (" + strings.Join(ep.GetLabels(), ",") + ")"
+		}
+	case ip != "":
+		p.display = ip
+	default:
+		p.display = "unknown"
+	}
+	return p
+}
+
+// shown makes the peer's name terminal-safe: done once per group, not per flow.
+func (p peer) shown() peer {
+	p.display = safetext.Message(p.display)
+	return p
+}
+
+// portOf is the flow's destination port and protocol: "TCP/8080", "UDP/53", "ICMPv4".
+func portOf(f *flowpb.Flow) (proto string, port uint32) {
+	l4 := f.GetL4()
+	switch {
+	case l4.GetTCP() != nil:
+		return "TCP", l4.GetTCP().GetDestinationPort()
+	case l4.GetUDP() != nil:
+		return "UDP", l4.GetUDP().GetDestinationPort()
+	case l4.GetSCTP() != nil:
+		return "SCTP", l4.GetSCTP().GetDestinationPort()
+	case l4.GetICMPv4() != nil:
+		return "ICMPv4", 0
+	case l4.GetICMPv6() != nil:
+		return "ICMPv6", 0
+	}
+	return "", 0
+}
+
+// witnesses keeps the first few distinct names, and counts all.
+type witnesses struct {
+	names []string
+	seen  map[string]bool
+}
+
+func (w *witnesses) add(name string) {
+	if name == "" || w.seen[name] {
+		return
+	}
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	w.seen[name] = true
+	if len(w.names) < maxWitnesses {
+		w.names = append(w.names, name)
+	}
+}
+
+func (w *witnesses) text() string {
+	shown := make([]string, len(w.names))
+	for i, n := range w.names {
+		shown[i] = safetext.Message(n)
+	}
+	s := strings.Join(shown, ", ")
+	if more := len(w.seen) - len(w.names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// window is the time span of a group's flows.
+type window struct{ first, last time.Time }
+
+func (w *window) see(f *flowpb.Flow) {
+	if f.GetTime() == nil {
+		return
+	}
+	t := f.GetTime().AsTime()
+	if w.first.IsZero() || t.Before(w.first) {
+		w.first = t
+	}
+	if t.After(w.last) {
+		w.last = t
+	}
+}
+
+func (w window) evidence() []string {
+	if w.first.IsZero() {
+		return nil
+	}
+	return []string{"first seen: " + w.first.UTC().Format(time.RFC3339), "last seen: " + w.last.UTC().Format(time.RFC3339)}
+}
+
+// readFlows reads the query's flows, turning a failed read into the result a reader can act on.
+func readFlows(ctx context.Context, env *checks.Env, q hubble.Query, each func(*flowpb.Flow) error) (hubble.Coverage, *checks.Result) {
+	cov, err := env.Flows.Flows(ctx, q, each)
+	if err != nil {
+		r := checks.Errored(safetext.Message(err.Error()))
+		return cov, &r
+	}
+	return cov, nil
+}
+
+// sortedKeys orders groups gravest first (rank, higher first), then by count, most first, then
+// by key for a stable report: the cap on groups never hides a graver one behind many lighter.
+func sortedKeys[G any](groups map[string]*G, rank, count func(*G) int) []string {
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		gi, gj := groups[keys[i]], groups[keys[j]]
+		if ri, rj := rank(gi), rank(gj); ri != rj {
+			return ri > rj
+		}
+		if ci, cj := count(gi), count(gj); ci != cj {
+			return ci > cj
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+// plural counts a noun: "1 flow", "3 flows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kockpit/kockpit/kube/hubble/hubbletest"
+)
+
+func TestHubbleBadInputExitsTwoBeforeAnyCheck(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "flows.jsonpb")
+	if err := os.WriteFile(broken, []byte("{\"flow\":{\"verdict\":\"DROPPED\"}}\n{\"flow\": [1,2]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"broken recording", []string{"--hubble-flows", broken}, broken + ":2: not a flow"},
+		{"missing recording", []string{"--hubble-flows", filepath.Join(dir, "nope.jsonpb")}, "nope.jsonpb"},
+		{"a FIFO is refused unopened", []string{"--hubble-flows", "/dev/stdin"}, ""},
+		{"server without a port", []string{"--hubble-server", "relay.example"}, "--hubble-server"},
+		{"TLS without a server", []string{"--hubble-tls-ca-cert", broken}, "need --hubble-server"},
+		{"both sources", []string{"--hubble-server", "127.0.0.1:4245", "--hubble-flows", broken}, "give one"},
+		{"bad CA", []string{"--hubble-server", "127.0.0.1:4245", "--hubble-tls-ca-cert", broken}, "no PEM certificate"},
+		{"negative window", []string{"--hubble-flows", broken, "--hubble-since", "-5m"}, "--hubble-since must be positive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--demo", "--report", "--format", "json"}, tc.args...)
+			code, out, stderr := kockpit(t, args...)
+			if code != 2 || out != "" || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stdout %d bytes, stderr %q: want exit 2 naming %q before any check ran", code, len(out), stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestHubbleRelayThatNeverAnswersIsAnErrorNotAHang(t *testing.T) {
+	const timeout = time.Second
+	start := time.Now()
+	code, out, stderr := kockpit(t, "--demo", "--report", "--format", "json", "--fail-on", "never",
+		"--hubble-server", hubbletest.Silent(t), "--hubble-timeout", timeout.String(), "--only", "hubble.")
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := parseReport(t, out)
+	for _, c := range r.Checks {
+		if c.ID == "hubble.drops" && (c.Status != "error" || !strings.Contains(c.Summary, "sent nothing for 1s")) {
+			t.Errorf("hubble.drops against a silent relay: %s %q", c.Status, c.Summary)
+		}
+	}
+	// A bound as a ratio of the timeout: three checks ask, each within it, in parallel.
+	if took > 5*timeout {
+		t.Errorf("a silent relay held the report %s with --hubble-timeout %s", took, timeout)
+	}
+}
+
+func TestHubbleRecordingGivesTheDropsInTheReport(t *testing.T) {
+	rec := filepath.Join("..", "..", "testdata", "hubble", "flows.jsonpb")
+	_, out, stderr := kockpit(t, "--report", "--format", "json", "--fail-on", "never", "--hubble-flows", rec, "--only", "hubble.drops")
+	r := parseReport(t, out)
+	if len(r.Checks) != 1 || r.Checks[0].Status != "fail" || len(r.Checks[0].Findings) != 3 {
+		t.Fatalf("report: %+v\n%s", r.Checks, stderr)
+	}
+	if !strings.Contains(r.Checks[0].Findings[0].Message, "CiliumNetworkPolicy shop/no-egress") {
+		t.Errorf("first group: %q", r.Checks[0].Findings[0].Message)
+	}
+}
