@@ -64,7 +64,7 @@ type lookalikeHit struct {
 
 func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 	var hits []lookalikeHit
-	var unread []string
+	var unread []unreadKind
 	var firstErr error
 	objects, kinds := 0, 0
 	for _, r := range lookalikeKinds {
@@ -77,7 +77,7 @@ func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 				return checks.SkipOrError(err)
 			}
 			firstErr = cmpErr(firstErr, err)
-			unread = append(unread, unreadKind(r, err))
+			unread = append(unread, unreadOf(r, err))
 			continue
 		}
 		kinds++
@@ -100,12 +100,31 @@ func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 				names = append(names, objectName(*f.Object))
 			}
 		}
-		r.Summary = fmt.Sprintf("%d fields hold look-alike or invisible characters: %s", len(groupHits(hits)), phrase.List(names, 3))
+		n := len(groupHits(hits))
+		r.Summary = fmt.Sprintf("%s look-alike or invisible characters: %s", phrase.Count(n, "field holds", "fields hold"), phrase.List(names, 3))
 	}
 	if len(unread) > 0 {
-		r.Summary += "; not read: " + strings.Join(unread, ", ")
+		r.Summary += "; not read: " + unreadSummary(unread)
 	}
 	return r
+}
+
+// unreadSummary names the kinds that could not be read, by reason: "replicasets.apps,
+// ingresses.networking.k8s.io and 3 more (not in snapshot)".
+func unreadSummary(unread []unreadKind) string {
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, u := range unread {
+		if _, ok := byReason[u.reason]; !ok {
+			reasons = append(reasons, u.reason)
+		}
+		byReason[u.reason] = append(byReason[u.reason], u.kind)
+	}
+	parts := make([]string, 0, len(reasons))
+	for _, reason := range reasons {
+		parts = append(parts, phrase.List(byReason[reason], 3)+" ("+reason+")")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // cmpErr keeps the first error that is not a skip: a server that did not answer outweighs a
@@ -117,13 +136,15 @@ func cmpErr(first, err error) error {
 	return first
 }
 
-func unreadKind(r kube.Resource, err error) string {
-	switch res := checks.SkipOrError(err); {
-	case res.Status == checks.StatusSkip:
-		return fmt.Sprintf("%s (%s)", r, res.SkipReason)
-	default:
-		return fmt.Sprintf("%s (%s)", r, res.Summary)
+// unreadKind is a kind the check could not read, and why, in a few words.
+type unreadKind struct{ kind, reason string }
+
+func unreadOf(r kube.Resource, err error) unreadKind {
+	res := checks.SkipOrError(err)
+	if res.Status == checks.StatusSkip {
+		return unreadKind{r.String(), string(res.SkipReason)}
 	}
+	return unreadKind{r.String(), res.Summary}
 }
 
 // lookalikesIn walks every string of the objects of one kind.

@@ -367,8 +367,15 @@ func lookalikeHint(h lookalikeHit) string {
 	default:
 		why = "The value differs from the one it looks like: whatever compares it by name does not match."
 	}
-	edit := h.kubectl("edit", h.kubectlResource(), h.ref.Name).String()
-	return why + " Show the code points with the command below, and retype the value in ASCII (" + edit + ")."
+	fix := "retype the value in ASCII (" + h.kubectl("edit", h.kubectlResource(), h.ref.Name).String() + ")"
+	switch h.ref.Kind {
+	case "Pod":
+		fix = "retype the value in ASCII where the pod comes from (its Deployment, StatefulSet, DaemonSet or Job, " +
+			"whose template the pods copy; a pod's containers cannot be edited in place)"
+	case "ReplicaSet":
+		fix = "retype the value in ASCII in the Deployment that owns the ReplicaSet"
+	}
+	return why + " Show the code points with the command below, and " + fix + "."
 }
 
 // moreLookalikes counts the groups past the bound in one finding.
