@@ -90,7 +90,8 @@ func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 	findings := lookalikeFindings(hits)
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings}
 	if len(findings) == 0 {
-		r.Summary = fmt.Sprintf("no look-alike or invisible characters in %d objects of %d kinds", objects, kinds)
+		r.Summary = fmt.Sprintf("no look-alike or invisible characters in %s of %s",
+			phrase.Count(objects, "object", "objects"), phrase.Count(kinds, "kind", "kinds"))
 	} else {
 		var names []string
 		seen := map[string]bool{}

@@ -155,7 +155,7 @@ func TestLookalikesBounded(t *testing.T) {
 func TestLookalikesPartialSnapshot(t *testing.T) {
 	r := runLookalikesOffline(t, &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}})
-	if r.Status != checks.StatusOK || !strings.Contains(r.Summary, "no look-alike or invisible characters in 1 objects of 1 kinds") ||
+	if r.Status != checks.StatusOK || !strings.Contains(r.Summary, "no look-alike or invisible characters in 1 object of 1 kind") ||
 		!strings.Contains(r.Summary, "not read: deployments.apps, statefulsets.apps, daemonsets.apps and 18 more (not in snapshot)") {
 		t.Errorf("%v %q", r.Status, r.Summary)
 	}
