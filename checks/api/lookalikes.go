@@ -158,10 +158,17 @@ func lookalikesIn(r kube.Resource, objs []runtime.Object) []lookalikeHit {
 		if !isKey && p.last() == "name" {
 			lastName = s
 		}
-		class := classify(p, isKey)
-		chars := safetext.Lookalikes(s, class.strict())
+		// Judged strictly first: nearly every string is ASCII and returns at once, before the
+		// path is looked at.
+		chars := safetext.Lookalikes(s, true)
 		if len(chars) == 0 {
 			return
+		}
+		class := classify(p, isKey)
+		if !class.strict() {
+			if chars = safetext.Lookalikes(s, false); len(chars) == 0 {
+				return
+			}
 		}
 		path := p.String()
 		if owner := ownedElsewhere(ref, path); owner != "" {
@@ -176,12 +183,13 @@ func lookalikesIn(r kube.Resource, objs []runtime.Object) []lookalikeHit {
 		h.secret = class == classEnvValue && namedLikeSecret(lastName)
 		hits = append(hits, h)
 	}
+	apiVersion := r.APIVersion()
 	for _, o := range objs {
 		m, err := meta.Accessor(o)
 		if err != nil {
 			continue
 		}
-		ref = checks.ObjectRef{APIVersion: r.APIVersion(), Kind: r.Kind, Namespace: m.GetNamespace(), Name: m.GetName()}
+		ref = checks.ObjectRef{APIVersion: apiVersion, Kind: r.Kind, Namespace: m.GetNamespace(), Name: m.GetName()}
 		w.walk(o)
 	}
 	return hits

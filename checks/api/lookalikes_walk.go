@@ -165,15 +165,25 @@ func (w *walker) walkValue(v reflect.Value, t *typeInfo) {
 			w.path.pop()
 		}
 	case reflect.Map:
+		if v.Len() == 0 {
+			return
+		}
+		// SetIterKey and SetIterValue reuse one Value each, where Key and Value would
+		// allocate a copy per entry.
+		key, val := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
 		iter := v.MapRange()
 		for iter.Next() {
-			k := iter.Key().String()
+			key.SetIterKey(iter)
+			k := key.String()
 			if w.skip(&w.path, k) {
 				continue
 			}
 			w.path.push(pathSeg{name: k, index: -1, key: true})
 			w.visit(&w.path, k, true)
-			w.walkValue(iter.Value(), t.elem)
+			if t.elem.strings {
+				val.SetIterValue(iter)
+				w.walkValue(val, t.elem)
+			}
 			w.path.pop()
 		}
 	case reflect.Struct:
