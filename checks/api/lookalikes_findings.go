@@ -45,7 +45,8 @@ var (
 		"mountPropagation": false, "devicePath": true, "workingDir": true}
 )
 
-// classify says what the field at p holds.
+// classify says what the field at p holds. Annotations and ConfigMap data are free-form maps:
+// their keys ("url", "image") say nothing of the field, so they are text, judged by the words.
 func classify(p *fieldPath, isKey bool) fieldClass {
 	last := p.last()
 	switch {
@@ -53,6 +54,8 @@ func classify(p *fieldPath, isKey bool) fieldClass {
 		return classKey
 	case p.hasSuffixName("elector") || p.has("matchLabels") || p.has("matchExpressions"):
 		return classSelector
+	case p.has("annotations") || len(p.segs) > 0 && p.segs[0].name == "data":
+		return classText
 	case last == "image":
 		return classImage
 	case hostFields[last]:
@@ -69,17 +72,17 @@ func classify(p *fieldPath, isKey bool) fieldClass {
 		return classSubject
 	case last == "name" || last == "namespace" || last == "generateName":
 		return className
-	case p.has("annotations") || len(p.segs) > 0 && p.segs[0].name == "data" || last == "description" || last == "message":
+	case last == "description" || last == "message":
 		return classText
 	}
 	return classField
 }
 
 // hasSuffixName reports whether a field or key of the path ends in suffix (nodeSelector,
-// podSelector, selector).
+// podSelector, selector); keys count, as an unstructured object's fields are keys.
 func (p *fieldPath) hasSuffixName(suffix string) bool {
 	for _, s := range p.segs {
-		if s.index < 0 && !s.key && strings.HasSuffix(s.name, suffix) {
+		if s.index < 0 && strings.HasSuffix(s.name, suffix) {
 			return true
 		}
 	}
@@ -181,7 +184,10 @@ func hitLess(a, b lookalikeHit) bool {
 	if a.ref.Name != b.ref.Name {
 		return a.ref.Name < b.ref.Name
 	}
-	return a.path < b.path
+	if a.path != b.path {
+		return a.path < b.path
+	}
+	return !a.isKey && b.isKey
 }
 
 // lookalikeFindings turns the hits into findings, one per group, ranked, within the bound.

@@ -169,3 +169,52 @@ func runLookalikesOffline(t *testing.T, objs ...any) checks.Result {
 	}
 	return checktest.RunCheck(t, checktest.OfflineEnv(t, list...), "api.lookalikes")
 }
+
+// TestLookalikesClassify: what a field holds decides its rank and whether a space look-alike
+// counts; free-form maps are judged as text whatever their keys say.
+func TestLookalikesClassify(t *testing.T) {
+	path := func(parts ...any) *fieldPath {
+		p := &fieldPath{}
+		for _, x := range parts {
+			switch x := x.(type) {
+			case int:
+				p.push(pathSeg{index: x})
+			case string:
+				key := strings.HasPrefix(x, "=")
+				p.push(pathSeg{name: strings.TrimPrefix(x, "="), index: -1, key: key})
+			}
+		}
+		return p
+	}
+	tests := []struct {
+		p     *fieldPath
+		isKey bool
+		want  fieldClass
+	}{
+		{path("spec", "containers", 0, "image"), false, classImage},
+		{path("spec", "template", "spec", "containers", 0, "env", 1, "value"), false, classEnvValue},
+		{path("spec", "containers", 0, "args", 2), false, classCommand},
+		{path("spec", "rules", 0, "host"), false, classHost},
+		{path("spec", "externalName"), false, classHost},
+		{path("webhooks", 0, "clientConfig", "url"), false, classURL},
+		{path("spec", "volumes", 0, "hostPath", "path"), false, classPath},
+		{path("subjects", 0, "name"), false, classSubject},
+		{path("metadata", "annotations", "=url"), false, classText},
+		{path("metadata", "annotations", "=image"), false, classText},
+		{path("data", "=host"), false, classText},
+		{path("=spec", "=endpointSelector", "=matchLabels", "=app"), false, classSelector},
+		{path("metadata", "labels", "=app"), true, classKey},
+		{path("spec", "provisioner"), false, classField},
+	}
+	for _, tt := range tests {
+		if got := classify(tt.p, tt.isKey); got != tt.want {
+			t.Errorf("classify(%s) = %s, want %s", tt.p, got, tt.want)
+		}
+	}
+	if got := path("data", "=app.properties").JSONPath(); got != `{.data.app\.properties}` {
+		t.Errorf("JSONPath = %s", got)
+	}
+	if got := path("metadata", "annotations", "=team example/owner").String(); got != `metadata.annotations["team example/owner"]` {
+		t.Errorf("String = %s", got)
+	}
+}
