@@ -62,30 +62,56 @@ type lookalikeHit struct {
 	secret   bool // the value is an env variable named like a credential: not quoted
 }
 
+// listed is one kind's LIST as the snapshot answered it.
+type listed struct {
+	index int // in lookalikeKinds
+	objs  []runtime.Object
+	err   error
+}
+
 func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
+	// Every kind is asked at once, and each is walked as its LIST arrives: one after the other,
+	// the LISTs that no other check made would add up.
+	arrived := make(chan listed, len(lookalikeKinds))
+	for i, r := range lookalikeKinds {
+		go func() {
+			objs, err := env.Snapshot.List(ctx, r)
+			arrived <- listed{i, objs, err}
+		}()
+	}
 	var hits []lookalikeHit
-	var unread []unreadKind
-	var firstErr error
+	unread := make([]*unreadKind, len(lookalikeKinds))
+	errs := make([]error, len(lookalikeKinds))
 	objects, kinds := 0, 0
-	for _, r := range lookalikeKinds {
-		objs, err := env.Snapshot.List(ctx, r)
+	for range lookalikeKinds {
+		l := <-arrived
+		r := lookalikeKinds[l.index]
 		switch {
-		case errors.Is(err, kube.ErrNotInstalled):
+		case errors.Is(l.err, kube.ErrNotInstalled):
 			continue
-		case err != nil:
+		case l.err != nil:
 			if ctx.Err() != nil {
-				return checks.SkipOrError(err)
+				return checks.SkipOrError(l.err)
 			}
-			firstErr = cmpErr(firstErr, err)
-			unread = append(unread, unreadOf(r, err))
+			errs[l.index] = l.err
+			u := unreadOf(r, l.err)
+			unread[l.index] = &u
 			continue
 		}
 		kinds++
-		objects += len(objs)
-		hits = append(hits, lookalikesIn(r, objs)...)
+		objects += len(l.objs)
+		hits = append(hits, lookalikesIn(r, l.objs)...)
 	}
-	if kinds == 0 && firstErr != nil {
-		return checks.SkipOrError(firstErr)
+	if kinds == 0 {
+		var firstErr error
+		for _, err := range errs {
+			if err != nil {
+				firstErr = cmpErr(firstErr, err)
+			}
+		}
+		if firstErr != nil {
+			return checks.SkipOrError(firstErr)
+		}
 	}
 	findings := lookalikeFindings(hits)
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings}
@@ -104,18 +130,21 @@ func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 		n := len(groupHits(hits))
 		r.Summary = fmt.Sprintf("%s look-alike or invisible characters: %s", phrase.Count(n, "field holds", "fields hold"), phrase.List(names, 3))
 	}
-	if len(unread) > 0 {
-		r.Summary += "; not read: " + unreadSummary(unread)
+	if s := unreadSummary(unread); s != "" {
+		r.Summary += "; not read: " + s
 	}
 	return r
 }
 
 // unreadSummary names the kinds that could not be read, by reason: "replicasets.apps,
 // ingresses.networking.k8s.io and 3 more (not in snapshot)".
-func unreadSummary(unread []unreadKind) string {
+func unreadSummary(unread []*unreadKind) string {
 	var reasons []string
 	byReason := map[string][]string{}
 	for _, u := range unread {
+		if u == nil {
+			continue
+		}
 		if _, ok := byReason[u.reason]; !ok {
 			reasons = append(reasons, u.reason)
 		}
