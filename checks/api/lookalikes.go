@@ -57,7 +57,8 @@ type lookalikeHit struct {
 	value    string
 	isKey    bool
 	class    fieldClass
-	chars    []safetext.Char
+	chars    []safetext.Char // the first maxCharsShown
+	total    int             // how many characters the value holds to distrust
 	severity checks.Status
 	secret   bool // the value is an env variable named like a credential: not quoted
 }
@@ -204,7 +205,11 @@ func lookalikesIn(r kube.Resource, objs []runtime.Object) []lookalikeHit {
 			return
 		}
 		h := lookalikeHit{res: r, ref: ref, path: path, jsonPath: p.JSONPath(), group: path, value: s, isKey: isKey,
-			class: class, chars: chars}
+			class: class, chars: chars, total: len(chars)}
+		if len(chars) > maxCharsShown {
+			// A megabyte of text in another script can hold thousands: keep what is shown.
+			h.chars = append([]safetext.Char(nil), chars[:maxCharsShown]...)
+		}
 		if tail, ok := strings.CutPrefix(path, "spec.template."); ok {
 			h.group = tail
 		}

@@ -212,12 +212,11 @@ func lookalikeFinding(g []lookalikeHit) checks.Finding {
 	for _, c := range h.chars {
 		multi = multi || c.Line > 1
 	}
-	for i, c := range h.chars {
-		if i == maxCharsShown {
-			evidence = append(evidence, fmt.Sprintf("... and %d more characters", len(h.chars)-i))
-			break
-		}
+	for _, c := range h.chars {
 		evidence = append(evidence, charLine(c, multi))
+	}
+	if h.total > len(h.chars) {
+		evidence = append(evidence, fmt.Sprintf("... and %d more characters", h.total-len(h.chars)))
 	}
 	if len(g) > 1 {
 		var others []string
@@ -238,7 +237,7 @@ func lookalikeFinding(g []lookalikeHit) checks.Finding {
 		Severity: h.severity,
 		Problem:  "lookalike-characters",
 		Object:   &ref,
-		Message:  fmt.Sprintf("%s in the %s %s %s: %s", charKind(h.chars), h.class, what, h.path, h.chars[0]),
+		Message:  fmt.Sprintf("%s in the %s %s %s: %s", charKind(h.chars[0], h.total), h.class, what, h.path, h.chars[0]),
 		Evidence: evidence,
 		Hint:     lookalikeHint(h),
 		Commands: []checks.Command{h.showCommand()},
@@ -246,8 +245,7 @@ func lookalikeFinding(g []lookalikeHit) checks.Finding {
 }
 
 // charKind names what was found, by the first character: what a reader must look for.
-func charKind(chars []safetext.Char) string {
-	c := chars[0]
+func charKind(c safetext.Char, total int) string {
 	what := "a look-alike character"
 	switch {
 	case c.Decoded != "":
@@ -265,8 +263,8 @@ func charKind(chars []safetext.Char) string {
 	case c.LooksLike == "" && c.Script != "":
 		what = "a letter of another script"
 	}
-	if len(chars) > 1 {
-		what += fmt.Sprintf(" (and %d more)", len(chars)-1)
+	if total > 1 {
+		what += fmt.Sprintf(" (and %d more)", total-1)
 	}
 	return what
 }

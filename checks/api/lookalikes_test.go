@@ -218,3 +218,22 @@ func TestLookalikesClassify(t *testing.T) {
 		t.Errorf("String = %s", got)
 	}
 }
+
+// TestLookalikesManyCharactersInOneValue: a value full of look-alikes is one finding that
+// shows the first characters and counts the rest.
+func TestLookalikesManyCharactersInOneValue(t *testing.T) {
+	r := runLookalikesOffline(t, &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "hosts"},
+		Data:       map[string]string{"hosts": strings.Repeat("orders.shop.svc.cluster.loсal\n", 12)}})
+	if len(r.Findings) != 1 {
+		t.Fatalf("findings: %s", checktest.DescribeObjectFindings(r))
+	}
+	f := r.Findings[0]
+	if !strings.HasPrefix(f.Message, "a look-alike character (and 11 more) in the text field data.hosts: ") || f.Severity != checks.StatusFail {
+		t.Errorf("message %q severity %v", f.Message, f.Severity)
+	}
+	if len(f.Evidence) != 1+maxCharsShown+1 || f.Evidence[1] != `line 1, column 27: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")` ||
+		f.Evidence[len(f.Evidence)-1] != "... and 7 more characters" {
+		t.Errorf("evidence:\n%s", strings.Join(f.Evidence, "\n"))
+	}
+}
