@@ -36,7 +36,7 @@ func Lookalikes(s string, strict bool) []Char {
 	if nonASCII {
 		rtl := hasRightToLeft(s)
 		forEachWord(s, func(start, end int) {
-			out = judgeWord(out, s, start, end)
+			out = judgeWord(out, s, start, end, strict)
 		})
 		out = appendHidden(out, s, rtl, strict)
 	}
@@ -173,7 +173,7 @@ func (w wordScripts) mixed() (bool, string) {
 }
 
 // judgeWord appends the look-alike letters of one word.
-func judgeWord(out []Char, s string, start, end int) []Char {
+func judgeWord(out []Char, s string, start, end int, strict bool) []Char {
 	word := s[start:end]
 	w := scriptsOf(word)
 	if !w.nonASCII {
@@ -188,9 +188,10 @@ func judgeWord(out []Char, s string, start, end int) []Char {
 			switch {
 			case isMixed:
 				flag = sc != "" && sc != main
-			case r >= utf8.RuneSelf && w.asciiLetters > 0:
+			case r >= utf8.RuneSelf && w.asciiLetters > 0 && (strict || MachineWord(s, start, end)):
 				// One script, or Latin with one that may go with it: only what passes for
-				// ASCII beside ASCII letters deceives.
+				// ASCII beside ASCII letters deceives, and in prose only inside a host, path
+				// or setting: "kapalı" is Turkish, "reɡistry.k8s.io" is not.
 				flag = passesForLatin[sc] && looksLike(r) != ""
 			}
 			if flag {
@@ -206,6 +207,21 @@ func judgeWord(out []Char, s string, start, end int) []Char {
 	}
 	return out
 }
+
+// MachineWord says whether the run of text between spaces around s[start:end] reads as
+// something a program parses (a host, URL, path or key=value) rather than a word of prose.
+func MachineWord(s string, start, end int) bool {
+	for start > 0 && !asciiSpace(s[start-1]) {
+		start--
+	}
+	for end < len(s) && !asciiSpace(s[end]) {
+		end++
+	}
+	chunk := strings.TrimRight(s[start:end], ".,;:!?)\"'")
+	return strings.ContainsAny(chunk, "/=@") || strings.Contains(strings.Trim(chunk, "."), ".")
+}
+
+func asciiSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // passesForLatin are the scripts whose look-alikes of ASCII letters deceive inside a Latin
 // word even where TS #39 lets the script stand beside Latin: Latin's own (ɡ, ı), Armenian's

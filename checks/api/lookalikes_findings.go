@@ -97,28 +97,12 @@ func (h lookalikeHit) judge() checks.Status {
 		return checks.StatusFail
 	}
 	for _, c := range h.chars {
-		if machineWord(h.value, c.Offset) {
+		if safetext.MachineWord(h.value, c.Offset, c.Offset) {
 			return checks.StatusFail
 		}
 	}
 	return checks.StatusWarn
 }
-
-// machineWord says whether the run of non-space text around offset reads as something a program
-// parses: a host, URL, path or key=value, rather than a word of prose.
-func machineWord(s string, offset int) bool {
-	start, end := offset, offset
-	for start > 0 && !isSpaceByte(s[start-1]) {
-		start--
-	}
-	for end < len(s) && !isSpaceByte(s[end]) {
-		end++
-	}
-	word := strings.TrimRight(s[start:end], ".,;:!?)\"'")
-	return strings.ContainsAny(word, "/=@") || strings.Contains(strings.Trim(word, "."), ".")
-}
-
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // namedLikeSecret says whether an env variable's name says it holds a credential: its value
 // is never quoted.
