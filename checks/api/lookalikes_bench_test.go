@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/kube"
 )
 
@@ -89,5 +90,26 @@ func TestLookalikesWalkFindsAPodAmongMany(t *testing.T) {
 	hits := lookalikesIn(kube.Pods, pods)
 	if len(hits) != 1 || hits[0].path != "spec.containers[1].args[1]" || hits[0].ref.Name != odd.Name || hits[0].chars[0].Column != 45 {
 		t.Fatalf("hits %+v", hits)
+	}
+}
+
+// BenchmarkLookalikesCheck20000Pods is the whole check on the bench cluster's shape: 1,000
+// nodes and 20,000 pods in 50 namespaces, from a snapshot already listed.
+func BenchmarkLookalikesCheck20000Pods(b *testing.B) {
+	objs := benchPods(20000)
+	for i := range 1000 {
+		objs = append(objs, &corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("node-%05d", i), Labels: map[string]string{"kubernetes.io/hostname": fmt.Sprintf("node-%05d", i)}}})
+	}
+	snap, err := kube.NewObjectSnapshot(b.Context(), objs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := &checks.Env{Snapshot: snap}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := runLookalikes(b.Context(), env); r.Status != checks.StatusOK {
+			b.Fatalf("%v %s", r.Status, r.Summary)
+		}
 	}
 }
