@@ -31,6 +31,10 @@ type Char struct {
 	LooksLike string
 	// Script is the Unicode script of a letter ("Cyrillic"), empty for others.
 	Script string
+	// Decoded is set when the character is not in the string itself but in what a punycode
+	// label there decodes to ("аpple" for "xn--pple-43d"); Offset, Line and Column are then
+	// those of the label.
+	Decoded string
 }
 
 // Reasons a character is suspicious, apart from look-alikes whose reason names the look.

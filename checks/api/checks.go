@@ -16,6 +16,7 @@ func Checks() []checks.Check {
 		controlPlaneCheck,
 		healthCheck,
 		kubeconfigCheck,
+		lookalikesCheck,
 		reachableCheck,
 	}
 }

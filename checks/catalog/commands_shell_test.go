@@ -177,8 +177,11 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 	} {
 		rename[name] = hostile(fmt.Sprintf("o%d", i))
 	}
-	// The Cyrillic selector value keeps its look-alike, so network.services still names it.
-	rename["frontеnd"] = "frontеnd" + hostile("sel")
+	// The near-miss selector value keeps its shape, so network.services still names it; the
+	// look-alike env value keeps its Cyrillic letter and gains a crafted tail, so api.lookalikes
+	// names it with a crafted value in the pod's and namespace's names and in the value itself.
+	rename["front-end"] = "front-end" + hostile("sel")
+	rename["http://orders.storefront.svc.cluster.loсal:8080"] = "http://orders.storefront.svc.cluster.loсal:8080" + hostile("env")
 
 	dir := filepath.Join(t.TempDir(), "snapshot")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

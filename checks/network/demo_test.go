@@ -27,5 +27,5 @@ func TestNetworkChecksFindTheDemoBreakages(t *testing.T) {
 	checktest.RequireObjectFinding(t, policies, checks.StatusFail, "NetworkPolicy", "storefront", "allow-frontend", "denies all ingress of the pods it selects, though it says it allows")
 
 	services := checktest.RunCheck(t, env, "network.services")
-	checktest.RequireObjectFinding(t, services, checks.StatusFail, "Service", "storefront", "frontend", "differs from the labels of frontend-7b9c6d5f4-2xq8p by a look-alike character")
+	checktest.RequireObjectFinding(t, services, checks.StatusFail, "Service", "storefront", "frontend", "differs from the labels of frontend-7b9c6d5f4-2xq8p by one character")
 }
