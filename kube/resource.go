@@ -56,6 +56,10 @@ var (
 	NetworkPolicies    = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Typed: true}
 	StorageClasses     = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses", Kind: "StorageClass", Typed: true}
 	CSIDrivers         = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers", Kind: "CSIDriver", Typed: true}
+	CSINodes           = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csinodes", Kind: "CSINode", Typed: true}
+	VolumeAttachments  = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "volumeattachments", Kind: "VolumeAttachment", Typed: true}
+	PersistentVolumes  = Resource{Version: "v1", Resource: "persistentvolumes", Kind: "PersistentVolume", Typed: true}
+	PVCs               = Resource{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim", Namespaced: true, Typed: true}
 	ValidatingWebhooks = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Typed: true}
 	MutatingWebhooks   = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Typed: true}
 	// APIServices stay unstructured: their typed client lives in k8s.io/kube-aggregator, a heavy
@@ -75,7 +79,7 @@ var (
 var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
-	StorageClasses, CSIDrivers, ValidatingWebhooks, MutatingWebhooks, APIServices,
+	StorageClasses, CSIDrivers, CSINodes, VolumeAttachments, PersistentVolumes, PVCs, ValidatingWebhooks, MutatingWebhooks, APIServices,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 }
 
