@@ -147,6 +147,10 @@ func pendingFinding(w *world, c *corev1.PersistentVolumeClaim) (checks.Finding, 
 		name, named = w.defaults()[0].Name, true
 	}
 	sc, hasClass := w.classes[name]
+	if hasClass && sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer &&
+		c.Annotations[annSelectedNode] == "" && sc.Provisioner != "" && !w.provisioner(sc.Provisioner).orphan() {
+		return waitingForConsumerFinding(w, c, f)
+	}
 	if name == "" || hasClass && sc.Provisioner == noProvisioner || !hasClass && w.readAll(kube.StorageClasses) && w.hasVolumesOfClass(name) {
 		return staticFinding(w, c, f, name)
 	}
@@ -182,7 +186,6 @@ func (w *world) hasVolumesOfClass(name string) bool {
 func dynamicFinding(w *world, c *corev1.PersistentVolumeClaim, f checks.Finding, sc *storagev1.StorageClass, age time.Duration) (checks.Finding, bool) {
 	f.Evidence = append(f.Evidence, fmt.Sprintf("StorageClass %s, provisioner %s", sc.Name, sc.Provisioner))
 	f.Commands = append(f.Commands, checks.Cmd("kubectl", "get", "storageclass", sc.Name, "-o", "yaml"))
-	wffc := sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
 	selected := c.Annotations[annSelectedNode]
 	p := w.provisioner(sc.Provisioner)
 	if failed := w.latestEvent("PersistentVolumeClaim", c.Namespace, c.Name, "ProvisioningFailed"); failed != nil && failed.Type == corev1.EventTypeWarning {
@@ -201,9 +204,6 @@ func dynamicFinding(w *world, c *corev1.PersistentVolumeClaim, f checks.Finding,
 		}
 		f.Hint = "Repair the provisioner; the claim binds once it runs."
 		return f, true
-	}
-	if wffc && selected == "" {
-		return waitingForConsumerFinding(w, c, f)
 	}
 	if age < provisionPatience {
 		return checks.Finding{}, false

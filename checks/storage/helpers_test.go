@@ -64,3 +64,11 @@ func requireFolded(t *testing.T, cause, symptom checks.Finding) {
 		t.Errorf("cause %q explains %q, not the symptom %s", cause.Message, cause.ExplainsFindings, symptom.ID)
 	}
 }
+
+func toObjects(in []any) []runtime.Object {
+	out := make([]runtime.Object, 0, len(in))
+	for _, o := range in {
+		out = append(out, o.(runtime.Object))
+	}
+	return out
+}
