@@ -13,8 +13,10 @@ import (
 // Checks lists the storage checks, one file each, named after the second part of the ID.
 func Checks() []checks.Check {
 	return []checks.Check{
-		classesCheck,
+		attachmentsCheck,
 		claimsCheck,
+		classesCheck,
+		driversCheck,
 	}
 }
 

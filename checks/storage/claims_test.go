@@ -42,7 +42,9 @@ func TestStorageProvisioningFailedEventsExpired(t *testing.T) {
 	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PersistentVolumeClaim", "team-a", "reports",
 		"PersistentVolumeClaim team-a/reports has waited 2h for provisioner csi.example.com, which left no failure in the events")
 	if !slices.Contains(f.Evidence, "volume.kubernetes.io/storage-provisioner: csi.example.com") ||
-		!slices.ContainsFunc(f.Evidence, func(e string) bool { return strings.HasPrefix(e, "provisioner pods ready: kube-system/csi-example-controller-0") }) {
+		!slices.ContainsFunc(f.Evidence, func(e string) bool {
+			return strings.HasPrefix(e, "provisioner pods ready: kube-system/csi-example-controller-0")
+		}) {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
 	if !slices.ContainsFunc(f.Commands, func(c checks.Command) bool {

@@ -46,12 +46,6 @@ type provisioner struct {
 	judged bool
 }
 
-// running says something serves the provisioner: a ready pod of it. A CSI driver registered on
-// nodes whose controller kockpit cannot recognise is given the benefit of the doubt.
-func (p provisioner) running() bool {
-	return p.static || p.inTree || len(p.ready) > 0 || !p.judged
-}
-
 // orphan says nothing serves a provisioner that needs something to: no node registered it and
 // no pod of it is ready.
 func (p provisioner) orphan() bool {
