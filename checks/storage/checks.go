@@ -17,6 +17,7 @@ func Checks() []checks.Check {
 		claimsCheck,
 		classesCheck,
 		driversCheck,
+		pluginsRegistryCheck,
 	}
 }
 

@@ -27,8 +27,10 @@ var driversCheck = checks.Check{
 }
 
 func runStorageDrivers(ctx context.Context, env *checks.Env) checks.Result {
-	w, bad := load(ctx, env, []kube.Resource{kube.CSIDrivers, kube.CSINodes, kube.Nodes, kube.Pods},
-		[]kube.Resource{kube.PersistentVolumes, kube.PVCs})
+	// CSIDriver objects are optional for a driver: without them, drivers are known from the
+	// CSINodes and volumes.
+	w, bad := load(ctx, env, []kube.Resource{kube.CSINodes, kube.Nodes},
+		[]kube.Resource{kube.CSIDrivers, kube.Pods, kube.PersistentVolumes, kube.PVCs})
 	if bad != nil {
 		return *bad
 	}
