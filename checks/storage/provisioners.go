@@ -110,18 +110,21 @@ func servesProvisioner(pod *corev1.Pod, name string) bool {
 // mentions says the argument names the driver as a whole value: "--drivername=x", "x",
 // "--endpoint=/var/lib/kubelet/plugins/x/csi.sock", not "x2".
 func mentions(arg, name string) bool {
-	for i := strings.Index(arg, name); i >= 0; {
-		end := i + len(name)
-		before := i == 0 || strings.ContainsRune("=/ :,\"'", rune(arg[i-1]))
+	if name == "" {
+		return false
+	}
+	for from := 0; from+len(name) <= len(arg); {
+		i := strings.Index(arg[from:], name)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(name)
+		before := start == 0 || strings.ContainsRune("=/ :,\"'", rune(arg[start-1]))
 		after := end == len(arg) || strings.ContainsRune("/ ,\"'", rune(arg[end]))
 		if before && after {
 			return true
 		}
-		next := strings.Index(arg[i+1:], name)
-		if next < 0 {
-			break
-		}
-		i += 1 + next
+		from = start + 1
 	}
 	return false
 }
