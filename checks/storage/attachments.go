@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/phrase"
@@ -258,8 +259,8 @@ func attachedElsewhere(w *world, pv, node string) bool { return len(otherNodes(w
 
 func otherNodes(w *world, pv, node string) []string {
 	var out []string
-	for _, va := range w.attachments {
-		if volumeOf(va) == pv && va.Spec.NodeName != node && va.Status.Attached {
+	for _, va := range w.attachmentsOf[pv] {
+		if va.Spec.NodeName != node && va.Status.Attached {
 			out = append(out, va.Spec.NodeName)
 		}
 	}
@@ -281,7 +282,8 @@ func containerCreating(p *corev1.Pod) bool {
 }
 
 func (w *world) claim(namespace, name string) *corev1.PersistentVolumeClaim {
-	i := sort.Search(len(w.claims), func(i int) bool { return key(&w.claims[i].ObjectMeta) >= namespace+"/"+name })
+	want := metav1.ObjectMeta{Namespace: namespace, Name: name}
+	i := sort.Search(len(w.claims), func(i int) bool { return !before(&w.claims[i].ObjectMeta, &want) })
 	if i < len(w.claims) && w.claims[i].Namespace == namespace && w.claims[i].Name == name {
 		return w.claims[i]
 	}

@@ -52,7 +52,18 @@ func (p provisioner) orphan() bool {
 	return !p.static && !p.inTree && p.judged && len(p.nodes) == 0 && len(p.ready) == 0
 }
 
+// provisioner is what the cluster shows of the named provisioner, computed once per check run:
+// finding its pods scans every pod.
 func (w *world) provisioner(name string) provisioner {
+	if p, ok := w.provisioners[name]; ok {
+		return p
+	}
+	p := w.findProvisioner(name)
+	w.provisioners[name] = p
+	return p
+}
+
+func (w *world) findProvisioner(name string) provisioner {
 	p := provisioner{name: name, driver: name}
 	if name == noProvisioner {
 		p.static = true

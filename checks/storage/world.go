@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/podinfo"
@@ -35,6 +36,9 @@ type world struct {
 	podsByClaim map[string][]*corev1.Pod   // "namespace/claim" → pods that mount it
 	events      map[string][]*corev1.Event // "Kind/namespace/name" → events, newest first
 	attachments []*storagev1.VolumeAttachment
+	// attachmentsOf maps a PersistentVolume's name to its VolumeAttachments.
+	attachmentsOf map[string][]*storagev1.VolumeAttachment
+	provisioners  map[string]provisioner // memo of provisioner()
 
 	// unread names the optional kinds that could not be read, and why: what depends on them is
 	// not judged, and the summary says so.
@@ -47,7 +51,7 @@ func load(ctx context.Context, env *checks.Env, required, optional []kube.Resour
 	w := &world{now: env.CurrentTime(), classes: map[string]*storagev1.StorageClass{}, pvs: map[string]*corev1.PersistentVolume{},
 		drivers: map[string]*storagev1.CSIDriver{}, registered: map[string][]string{}, csiNodes: map[string]*storagev1.CSINode{},
 		nodes: map[string]*corev1.Node{}, podsByClaim: map[string][]*corev1.Pod{}, events: map[string][]*corev1.Event{},
-		unread: map[kube.Resource]string{}}
+		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}}
 	for _, r := range required {
 		if err := w.read(ctx, env, r); err != nil {
 			res := checks.SkipOrError(err)
@@ -104,9 +108,15 @@ func (w *world) index() {
 	w.classNames = sortedKeys(w.classes)
 	w.pvNames = sortedKeys(w.pvs)
 	w.nodeNames = sortedKeys(w.nodes)
-	sort.Slice(w.claims, func(i, j int) bool { return key(&w.claims[i].ObjectMeta) < key(&w.claims[j].ObjectMeta) })
-	sort.Slice(w.pods, func(i, j int) bool { return key(&w.pods[i].ObjectMeta) < key(&w.pods[j].ObjectMeta) })
+	sort.Slice(w.claims, func(i, j int) bool { return before(&w.claims[i].ObjectMeta, &w.claims[j].ObjectMeta) })
+	sort.Slice(w.pods, func(i, j int) bool { return before(&w.pods[i].ObjectMeta, &w.pods[j].ObjectMeta) })
 	sort.Slice(w.attachments, func(i, j int) bool { return w.attachments[i].Name < w.attachments[j].Name })
+	w.attachmentsOf = map[string][]*storagev1.VolumeAttachment{}
+	for _, va := range w.attachments {
+		if pv := volumeOf(va); pv != "" {
+			w.attachmentsOf[pv] = append(w.attachmentsOf[pv], va)
+		}
+	}
 	for _, n := range sortedKeys(w.csiNodes) {
 		for _, d := range w.csiNodes[n].Spec.Drivers {
 			w.registered[d.Name] = append(w.registered[d.Name], n)
@@ -185,13 +195,6 @@ func (w *world) usersOf(c *corev1.PersistentVolumeClaim) []*corev1.Pod {
 	return w.podsByClaim[c.Namespace+"/"+c.Name]
 }
 
-func key(m interface {
-	GetNamespace() string
-	GetName() string
-}) string {
-	return m.GetNamespace() + "/" + m.GetName()
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -261,4 +264,12 @@ func ptr[T any](v T) *T { return &v }
 
 func podRef(p *corev1.Pod) checks.ObjectRef {
 	return checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
+}
+
+// before orders objects by namespace, then name, without building their keys.
+func before(a, b *metav1.ObjectMeta) bool {
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	return a.Name < b.Name
 }
