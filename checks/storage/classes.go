@@ -12,6 +12,7 @@ import (
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/phrase"
 	"github.com/kockpit/kockpit/kube"
+	"github.com/kockpit/kockpit/safetext"
 )
 
 // classesCheck is the storage.classes check.
@@ -219,12 +220,17 @@ func topologyFinding(w *world, sc *storagev1.StorageClass) (checks.Finding, bool
 		return checks.Finding{}, false
 	}
 	var terms []corev1.NodeSelectorTerm
-	var shown []string
+	var shown, odd []string // odd: look-alike characters, the usual reason a zone matches nothing
 	for _, t := range sc.AllowedTopologies {
 		var term corev1.NodeSelectorTerm
 		for _, e := range t.MatchLabelExpressions {
 			term.MatchExpressions = append(term.MatchExpressions, corev1.NodeSelectorRequirement{Key: e.Key, Operator: corev1.NodeSelectorOpIn, Values: e.Values})
 			shown = append(shown, fmt.Sprintf("%s in (%s)", e.Key, strings.Join(e.Values, ", ")))
+			for _, v := range append([]string{e.Key}, e.Values...) {
+				if chars := safetext.Suspicious(v); len(chars) > 0 {
+					odd = append(odd, safetext.Describe(chars)...)
+				}
+			}
 		}
 		terms = append(terms, term)
 	}
@@ -240,7 +246,7 @@ func topologyFinding(w *world, sc *storagev1.StorageClass) (checks.Finding, bool
 		Problem:  "allowed-topologies-match-no-node",
 		Object:   ptr(classRef(sc.Name)),
 		Message:  fmt.Sprintf("StorageClass %s's allowedTopologies match none of the %s: its volumes can be made nowhere a pod runs", sc.Name, phrase.Count(len(w.nodes), "node", "nodes")),
-		Evidence: []string{"allowedTopologies: " + strings.Join(shown, "; ")},
+		Evidence: append([]string{"allowedTopologies: " + strings.Join(shown, "; ")}, odd...),
 		Hint:     "Compare the topology keys and values with the nodes' labels (a zone renamed, a typo), and fix the class (create it anew: its fields are immutable).",
 		Commands: []checks.Command{
 			checks.Cmd("kubectl", "get", "storageclass", sc.Name, "-o", "jsonpath={.allowedTopologies}"),

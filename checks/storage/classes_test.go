@@ -2,7 +2,13 @@ package storage
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
@@ -73,4 +79,24 @@ func TestStorageOrphanProvisioner(t *testing.T) {
 	if n := len(classes.Findings); n != 1 {
 		t.Errorf("%d findings:\n%s", n, checktest.DescribeObjectFindings(classes))
 	}
+}
+
+func TestStorageAllowedTopologiesMatchNoNode(t *testing.T) {
+	node := &corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: metav1.ObjectMeta{Name: "worker1", Labels: map[string]string{"topology.kubernetes.io/zone": "eu-west-1a"}}}
+	sc := &storagev1.StorageClass{TypeMeta: metav1.TypeMeta{APIVersion: "storage.k8s.io/v1", Kind: "StorageClass"}, ObjectMeta: objMeta("zonal", "", time.Hour),
+		Provisioner: noProvisioner, AllowedTopologies: []corev1.TopologySelectorTerm{{MatchLabelExpressions: []corev1.TopologySelectorLabelRequirement{
+			{Key: "topology.kubernetes.io/zone", Values: []string{"eu-west-1в"}}}}}}
+	waiting := claim("logs", "zonal", corev1.ClaimPending, "")
+	r := checktest.RunCheck(t, offline(t, node, sc, waiting), "storage.classes")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "StorageClass", "", "zonal", "StorageClass zonal's allowedTopologies match none of the 1 node")
+	if got := checktest.ExplainedNames(f); !slices.Equal(got, []string{"logs"}) {
+		t.Errorf("explains %q", got)
+	}
+	if !slices.ContainsFunc(f.Evidence, func(e string) bool { return strings.Contains(e, "U+0432 CYRILLIC SMALL LETTER VE") }) {
+		t.Errorf("evidence = %q", f.Evidence)
+	}
+	// The node in the zone: no finding.
+	sc.AllowedTopologies[0].MatchLabelExpressions[0].Values = []string{"eu-west-1a"}
+	checktest.RequireNoProblems(t, checktest.RunCheck(t, offline(t, node, sc, waiting), "storage.classes"))
 }
