@@ -209,3 +209,18 @@ func TestStorageVolumeAffinityMatchesNoNode(t *testing.T) {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
 }
+
+func TestStorageVolumeSmallerThanItsClaim(t *testing.T) {
+	c := claim("uploads", "", corev1.ClaimBound, "pv-uploads")
+	c.Spec.Resources.Requests[corev1.ResourceStorage] = resource.MustParse("50Gi")
+	pv := &corev1.PersistentVolume{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"}, ObjectMeta: objMeta("pv-uploads", "", 3*time.Hour),
+		Spec: corev1.PersistentVolumeSpec{ClaimRef: &corev1.ObjectReference{Namespace: "shop", Name: "uploads"},
+			Capacity: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("5Gi")}, AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}},
+		Status: corev1.PersistentVolumeStatus{Phase: corev1.VolumeBound}}
+	r := checktest.RunCheck(t, offline(t, c, pv), "storage.claims")
+	checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PersistentVolume", "", "pv-uploads",
+		"PersistentVolume pv-uploads does not give its claim shop/uploads what it asks: capacity 5Gi, the claim asks for 50Gi")
+
+	pv.Spec.Capacity[corev1.ResourceStorage] = resource.MustParse("50Gi")
+	checktest.RequireNoProblems(t, checktest.RunCheck(t, offline(t, c, pv), "storage.claims"))
+}

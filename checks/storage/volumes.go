@@ -42,6 +42,9 @@ func volumeFindings(w *world, pv *corev1.PersistentVolume) []checks.Finding {
 		f.Hint = "Usually the reclaim (Delete or Recycle) failed: read the message, delete the disk in the backend by hand, then the volume."
 		out = append(out, f)
 	}
+	if f, ok := disagreementFinding(w, pv, base); ok {
+		out = append(out, f)
+	}
 	if f, ok := affinityFinding(w, pv, base); ok {
 		out = append(out, f)
 	}
@@ -89,5 +92,37 @@ func affinityFinding(w *world, pv *corev1.PersistentVolume, base func(checks.Sta
 			}
 		}
 	}
+	return f, true
+}
+
+// disagreementFinding is a Bound volume smaller than its claim asks, or without an access mode
+// the claim asks for: a volume bound by hand (claimRef and volumeName set together) skips the
+// controller's matching, so nothing else says so. A claim whose resize is under way is left to
+// resizeFindings.
+func disagreementFinding(w *world, pv *corev1.PersistentVolume, base func(checks.Status, string) checks.Finding) (checks.Finding, bool) {
+	ref := pv.Spec.ClaimRef
+	if ref == nil || pv.Status.Phase != corev1.VolumeBound {
+		return checks.Finding{}, false
+	}
+	c := w.claim(ref.Namespace, ref.Name)
+	if c == nil || c.Spec.VolumeName != pv.Name || len(c.Status.Conditions) > 0 || len(c.Status.AllocatedResources) > 0 {
+		return checks.Finding{}, false
+	}
+	var evidence []string
+	want, have := c.Spec.Resources.Requests[corev1.ResourceStorage], pv.Spec.Capacity[corev1.ResourceStorage]
+	if !want.IsZero() && !have.IsZero() && have.Cmp(want) < 0 {
+		evidence = append(evidence, fmt.Sprintf("capacity %s, the claim asks for %s", have.String(), want.String()))
+	}
+	if !volumehelpers.CheckAccessModes(c, pv) {
+		evidence = append(evidence, fmt.Sprintf("access modes %s, the claim asks for %s", accessModes(pv.Spec.AccessModes), accessModes(c.Spec.AccessModes)))
+	}
+	if len(evidence) == 0 {
+		return checks.Finding{}, false
+	}
+	f := base(checks.StatusWarn, "disagrees-with-claim")
+	f.Message = fmt.Sprintf("PersistentVolume %s does not give its claim %s/%s what it asks: %s", pv.Name, ref.Namespace, ref.Name, evidence[0])
+	f.Evidence = evidence
+	f.Hint = "A volume bound by hand is not matched against its claim: pods may run out of space, or mount it in a mode the backend refuses. Bind a volume that fits."
+	f.Commands = append(f.Commands, checks.Cmd("kubectl", "-n", ref.Namespace, "get", "pvc", ref.Name, "-o", "wide"))
 	return f, true
 }
