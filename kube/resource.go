@@ -56,6 +56,10 @@ var (
 	NetworkPolicies     = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Typed: true}
 	StorageClasses      = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses", Kind: "StorageClass", Typed: true}
 	CSIDrivers          = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers", Kind: "CSIDriver", Typed: true}
+	CSINodes            = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csinodes", Kind: "CSINode", Typed: true}
+	VolumeAttachments   = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "volumeattachments", Kind: "VolumeAttachment", Typed: true}
+	PersistentVolumes   = Resource{Version: "v1", Resource: "persistentvolumes", Kind: "PersistentVolume", Typed: true}
+	PVCs                = Resource{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim", Namespaced: true, Typed: true}
 	RuntimeClasses      = Resource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses", Kind: "RuntimeClass", Typed: true}
 	ValidatingWebhooks  = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Typed: true}
 	MutatingWebhooks    = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Typed: true}
@@ -79,7 +83,7 @@ var (
 var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
-	StorageClasses, CSIDrivers, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, Ingresses, RoleBindings, ClusterRoleBindings, APIServices,
+	StorageClasses, CSIDrivers, CSINodes, VolumeAttachments, PersistentVolumes, PVCs, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, Ingresses, RoleBindings, ClusterRoleBindings, APIServices,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/kockpit/kockpit/checks/hubble"
 	"github.com/kockpit/kockpit/checks/network"
 	"github.com/kockpit/kockpit/checks/runtime"
+	"github.com/kockpit/kockpit/checks/storage"
 	"github.com/kockpit/kockpit/checks/versions"
 )
 
@@ -32,6 +33,7 @@ func Areas() []Area {
 		{Name: "network", Category: checks.CategoryNetwork, Checks: network.Checks},
 		{Name: "hubble", Category: checks.CategoryHubble, Checks: hubble.Checks},
 		{Name: "runtime", Category: checks.CategoryRuntime, Checks: runtime.Checks},
+		{Name: "storage", Category: checks.CategoryStorage, Checks: storage.Checks},
 		{Name: "versions", Category: checks.CategoryVersions, Checks: versions.Checks},
 		{Name: "host", Category: checks.CategoryHost, Checks: host.Checks},
 	}

@@ -218,6 +218,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeCraftedStorage(t, dir, rename["shop"])
 	snap, err := kube.LoadSnapshot(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -675,4 +676,31 @@ func craftedRecording(t *testing.T, rename map[string]string) *hubble.Recording 
 		t.Fatal(err)
 	}
 	return rec
+// writeCraftedStorage adds storage objects with crafted names to the snapshot: a class whose
+// provisioner runs nowhere and its Pending claim, a Released volume kept by Retain, and an
+// attachment held by a node that is gone, so every storage check suggests commands on them.
+func writeCraftedStorage(t *testing.T, dir, namespace string) {
+	t.Helper()
+	class, claim, pv, kept, va, node := hostile("sc"), hostile("pvc"), hostile("pv"), hostile("kept"), hostile("va"), hostile("node")
+	objs := []map[string]any{
+		{"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": map[string]any{"name": class}, "provisioner": hostile("prov")},
+		{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": map[string]any{"name": claim, "namespace": namespace, "creationTimestamp": "2026-12-01T10:00:00Z"},
+			"spec":   map[string]any{"storageClassName": class, "accessModes": []string{"ReadWriteOnce"}, "resources": map[string]any{"requests": map[string]any{"storage": "1Gi"}}},
+			"status": map[string]any{"phase": "Pending"}},
+		{"apiVersion": "v1", "kind": "PersistentVolume", "metadata": map[string]any{"name": kept},
+			"spec":   map[string]any{"persistentVolumeReclaimPolicy": "Retain", "claimRef": map[string]any{"namespace": namespace, "name": hostile("old")}},
+			"status": map[string]any{"phase": "Released"}},
+		{"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment", "metadata": map[string]any{"name": va},
+			"spec":   map[string]any{"attacher": hostile("drv"), "nodeName": node, "source": map[string]any{"persistentVolumeName": pv}},
+			"status": map[string]any{"attached": true}},
+	}
+	for i, o := range objs {
+		out, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("storage-%d.json", i)), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -259,7 +259,8 @@ func TestFailOnMovesTheBar(t *testing.T) {
 func kubectlDump(t *testing.T, kubeconfig string) string {
 	t.Helper()
 	kinds := "nodes,pods,services,configmaps,namespaces,endpointslices,deployments,daemonsets,replicasets,statefulsets," +
-		"networkpolicies,storageclasses,csidrivers,validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,events"
+		"networkpolicies,storageclasses,csidrivers,csinodes,volumeattachments,persistentvolumes,persistentvolumeclaims," +
+		"validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,events"
 	cmd := exec.Command(filepath.Join(testCluster(t).BinDir, "kubectl"), "--kubeconfig", kubeconfig, "get", kinds, "-A", "-o", "yaml")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -276,6 +277,9 @@ func kubectlDump(t *testing.T, kubeconfig string) string {
 
 func TestOfflineDumpMatchesLive(t *testing.T) {
 	withClusterKubectl(t)
+	// Storage objects, so the storage checks have every kind they need in the dump: a kind
+	// with no object is not in a dump, and offline that is "not collected", not "none".
+	testCluster(t).Apply(t, "../../testdata/fixtures/storage/healthy")
 	dump := kubectlDump(t, testCluster(t).AdminKubeconfig)
 	_, liveOut, _ := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster(t).AdminKubeconfig)
 	_, fileOut, errOut := kockpit(t, "--report", "--format", "json", "--snapshot", dump)
