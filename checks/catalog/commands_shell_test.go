@@ -676,6 +676,8 @@ func craftedRecording(t *testing.T, rename map[string]string) *hubble.Recording 
 		t.Fatal(err)
 	}
 	return rec
+}
+
 // writeCraftedStorage adds storage objects with crafted names to the snapshot: a class whose
 // provisioner runs nowhere and its Pending claim, a Released volume kept by Retain, and an
 // attachment held by a node that is gone, so every storage check suggests commands on them.
