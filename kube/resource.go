@@ -55,6 +55,7 @@ var (
 	StatefulSets       = Resource{Group: "apps", Version: "v1", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true, Typed: true}
 	NetworkPolicies    = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Typed: true}
 	StorageClasses     = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses", Kind: "StorageClass", Typed: true}
+	RuntimeClasses     = Resource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses", Kind: "RuntimeClass", Typed: true}
 	CSIDrivers         = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers", Kind: "CSIDriver", Typed: true}
 	ValidatingWebhooks = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Typed: true}
 	MutatingWebhooks   = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Typed: true}
@@ -75,7 +76,7 @@ var (
 var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
-	StorageClasses, CSIDrivers, ValidatingWebhooks, MutatingWebhooks, APIServices,
+	StorageClasses, CSIDrivers, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, APIServices,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 }
 

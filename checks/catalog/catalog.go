@@ -9,6 +9,7 @@ import (
 	"github.com/kockpit/kockpit/checks/dns"
 	"github.com/kockpit/kockpit/checks/host"
 	"github.com/kockpit/kockpit/checks/network"
+	"github.com/kockpit/kockpit/checks/runtime"
 	"github.com/kockpit/kockpit/checks/versions"
 )
 
@@ -28,6 +29,7 @@ func Areas() []Area {
 		{Name: "api", Category: checks.CategoryAPI, Checks: api.Checks},
 		{Name: "dns", Category: checks.CategoryDNS, Checks: dns.Checks},
 		{Name: "network", Category: checks.CategoryNetwork, Checks: network.Checks},
+		{Name: "runtime", Category: checks.CategoryRuntime, Checks: runtime.Checks},
 		{Name: "versions", Category: checks.CategoryVersions, Checks: versions.Checks},
 		{Name: "host", Category: checks.CategoryHost, Checks: host.Checks},
 	}

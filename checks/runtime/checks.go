@@ -4,10 +4,20 @@
 package runtime
 
 import (
+	"embed"
+
 	"github.com/kockpit/kockpit/checks"
 )
 
 // Checks lists the runtime checks, one file each, named after the second part of the ID.
 func Checks() []checks.Check {
-	return []checks.Check{}
+	return []checks.Check{
+		criCheck,
+	}
 }
+
+//go:embed learn/*.md
+var learnFiles embed.FS
+
+// learn is the Learn text of the check, from learn/<id>.md.
+func learn(id string) string { return checks.LearnText(learnFiles, id) }
