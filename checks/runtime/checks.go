@@ -12,6 +12,8 @@ import (
 // Checks lists the runtime checks, one file each, named after the second part of the ID.
 func Checks() []checks.Check {
 	return []checks.Check{
+		containersCheck,
+		configCheck,
 		criCheck,
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	nodev1 "k8s.io/api/node/v1"
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/apimachinery/pkg/util/version"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/cri"

@@ -114,4 +114,3 @@ func noRuntimeResult(err error) checks.Result {
 	}
 	return checks.Errored(safetext.Message(err.Error()) + " (see runtime.cri)")
 }
-
