@@ -39,12 +39,12 @@ func (r *configRun) units(ctx context.Context) bool {
 	found := false
 	for _, svc := range []string{"containerd.service", "crio.service"} {
 		files := nodefs.FindService(ctx, r.n, svc)
-		if files.Unit == "" {
+		if files.Unit == "" && len(files.DropIns) == 0 {
 			continue
 		}
 		found = true
 		settings := map[string]unitSetting{}
-		for _, p := range append([]string{files.Unit}, files.DropIns...) {
+		for _, p := range files.All() {
 			f, ok, _ := r.n.ReadOptional(ctx, p)
 			if !ok {
 				continue

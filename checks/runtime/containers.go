@@ -49,6 +49,9 @@ const maxStatusCalls = 20
 const taskDir = "/run/containerd/io.containerd.runtime.v2.task"
 
 func runContainers(ctx context.Context, n *nodefs.FS) checks.Result {
+	if r, skip := unpackedScenario(n); skip {
+		return r
+	}
 	s, err := openCRI(ctx, n)
 	defer s.close()
 	if err != nil {

@@ -29,13 +29,18 @@ var criCheck = checks.Check{
 }
 
 func runCRI(ctx context.Context, n *nodefs.FS) checks.Result {
+	if r, skip := unpackedScenario(n); skip {
+		return r
+	}
 	s, err := openCRI(ctx, n)
 	defer s.close()
 	switch {
-	case errors.Is(err, cri.ErrNoSocket) && !isNode(ctx, n):
-		return checks.Skipped(checks.SkipNotApplicable, "no container runtime socket and no Kubernetes under "+n.Dir())
-	case errors.Is(err, cri.ErrNoSocket):
+	case errors.Is(err, cri.ErrNoSocket) && n.IsSystemRoot() && isNode(ctx, n):
 		return n.Result([]checks.Finding{noSocketFinding(err)}, "")
+	case errors.Is(err, cri.ErrNoSocket):
+		// A copy of a node's tree, or a pod that mounts the node without its /run: no socket
+		// here says nothing about the node's runtime.
+		return checks.Skipped(checks.SkipNotApplicable, safetext.Message(err.Error())+" (give --cri-endpoint unix:///PATH to reach the runtime)")
 	case err != nil:
 		return checks.Errored(safetext.Message(err.Error()))
 	}

@@ -114,3 +114,12 @@ func noRuntimeResult(err error) checks.Result {
 	}
 	return checks.Errored(safetext.Message(err.Error()) + " (see runtime.cri)")
 }
+
+// unpackedScenario skips a check that asks the runtime when the node is a scenario's tree
+// unpacked just now (the demo): no runtime runs behind it.
+func unpackedScenario(n *nodefs.FS) (checks.Result, bool) {
+	if n.Env.Host.Unpacked && (n.Env.Runtime == nil || n.Env.Runtime.Endpoint == "") {
+		return checks.Skipped(checks.SkipNotApplicable, "not applicable: the scenario's node files were unpacked just now, and no container runtime runs behind them"), true
+	}
+	return checks.Result{}, false
+}
