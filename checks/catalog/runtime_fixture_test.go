@@ -74,7 +74,7 @@ func craftedRuntimeFiles() map[string]string {
 	return map[string]string{
 		"etc/containerd/config.toml": "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n  SystemdCgroup = false\n" +
 			"[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n",
-		"etc/containerd/certs.d/" + hostile("registry") + "/hosts.toml": "server = \"https://evil.example\"\n",
+		"etc/containerd/certs.d/" + hostile("registry") + "/hosts.toml":                                             "server = \"https://evil.example\"\n",
 		"run/containerd/io.containerd.runtime.v2.task/" + hostile("ctrns") + "/" + hostile("task") + "/config.json": "{}",
 	}
 }
