@@ -2,15 +2,12 @@ package catalog
 
 import (
 	"context"
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/cri/critest"
 )
 
 // craftedRuntime is a CRI runtime whose pods, containers, IDs and images hold crafted values,
@@ -46,24 +43,11 @@ func (craftedRuntime) ListContainers(context.Context, *runtimeapi.ListContainers
 	}}, nil
 }
 
-// craftedRuntimeSocket serves craftedRuntime on a unix socket (in a short directory: a socket
-// path holds at most 107 bytes) and returns what the run needs to reach it.
+// craftedRuntimeSocket serves craftedRuntime on a unix socket and returns what the run needs
+// to reach it.
 func craftedRuntimeSocket(t *testing.T) *checks.Runtime {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "kockpit-shell-cri-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "cri.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	runtimeapi.RegisterRuntimeServiceServer(srv, craftedRuntime{})
-	go srv.Serve(l)
-	t.Cleanup(srv.Stop)
+	sock := critest.Serve(t, craftedRuntime{}, nil)
 	return &checks.Runtime{Endpoint: "unix://" + sock}
 }
 

@@ -5,9 +5,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,50 +15,16 @@ import (
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/cri"
+	"github.com/kockpit/kockpit/cri/critest"
 	"github.com/kockpit/kockpit/host"
 	"github.com/kockpit/kockpit/host/hosttest"
 	"github.com/kockpit/kockpit/internal/nodefs"
 )
 
-// silentSocket accepts connections and never writes a byte: a hung runtime.
-func silentSocket(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "kockpit-hung-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "hung.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c) // held open, never answered
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return sock
-}
-
 func TestARuntimeThatNeverAnswersIsAnErrorWithinTheTimeout(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	tr := hosttest.New(t).Mkdir("/etc/kubernetes")
-	env := nodeEnv(tr, silentSocket(t))
+	env := nodeEnv(tr, critest.Silent(t))
 	env.Runtime.Timeout = timeout
 	for _, id := range []string{"runtime.cri", "runtime.containers"} {
 		start := time.Now()

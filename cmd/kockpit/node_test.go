@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kockpit/kockpit/cri/critest"
 	"github.com/kockpit/kockpit/host/hosttest"
 )
 
@@ -174,10 +175,28 @@ func TestNodeBadUsage(t *testing.T) {
 		{"node", "--report", "--host-root", healthyHost, "--since", "0s"},
 		{"node", "--report", "--host-root", healthyHost, "--only", "api.reachable"},
 		{"node", "--report", "--host-root", healthyHost, "--format", "yaml"},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "tcp://127.0.0.1:10010"},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "unix://" + filepath.Join(t.TempDir(), "none.sock")},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "unix://" + file},
 	} {
 		code, out, errOut := kockpit(t, args...)
 		if code != 2 || out != "" || errOut == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func TestNodeReportAsksTheRuntime(t *testing.T) {
+	sock := critest.StartContainerd(t)
+	code, out, errOut := kockpit(t, "node", "--report", "--format", "json", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock, "--only", "runtime.cri,runtime.containers")
+	r := parseReport(t, out)
+	got := statuses(r)
+	if len(got) != 2 || got["runtime.cri"] != "fail" || got["runtime.containers"] != "ok" || code != 1 {
+		t.Fatalf("exit %d, %v; stderr %s", code, got, errOut)
+	}
+	for _, c := range r.Checks {
+		if c.ID == "runtime.cri" && !strings.Contains(c.Summary, "NetworkReady=false: NetworkPluginNotReady: Network plugin returns error: cni plugin not initialized") {
+			t.Errorf("runtime.cri: %q", c.Summary)
 		}
 	}
 }
