@@ -287,3 +287,33 @@ func TestNodeReportOfHugeDirectories(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeCockpitShowsTheRuntimeCard: on a node whose runtime is a real containerd, a Runtime
+// finding's drill-in shows the node's runtime card, read over CRI in a command.
+func TestNodeCockpitShowsTheRuntimeCard(t *testing.T) {
+	sock := critest.StartContainerd(t)
+	bin := buildKockpit(t)
+	tm := newTmux(t, shellLine(bin, "node", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock), 120, 40)
+	tm.waitDone()
+	tm.keys("/")
+	tm.keys("-l", "runtime.cri")
+	tm.keys("Enter", "Tab", "Enter")
+	s := tm.waitText("handlers ")
+	for _, want := range []string{
+		"checks › runtime.cri › ",
+		"RUNTIME  the node's container runtime, asked just now",
+		"containerd 1.6.",
+		"✔ RuntimeReady",
+		"✖ NetworkReady=false: NetworkPluginNotReady: Network plugin returns error: cni plugin not initialized",
+		"sandbox image  registry.k8s.io/pause:3.6",
+		"handlers       runc",
+		"runs           0 sandboxes, 0 containers",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the runtime card lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("Escape")
+	tm.waitFor("the findings again", 10*time.Second, func(s string) bool { return !strings.Contains(s, "RUNTIME  the node") })
+	tm.keys("q")
+}
