@@ -3,17 +3,15 @@ module github.com/kockpit/kockpit
 go 1.26.8
 
 require (
+	github.com/pelletier/go-toml/v2 v2.4.3
+	google.golang.org/grpc v1.82.1
 	k8s.io/apimachinery v0.37.2
 	k8s.io/cli-runtime v0.37.2
 	k8s.io/client-go v0.37.2
+	k8s.io/cri-api v0.37.2
 )
 
-require (
-	github.com/pelletier/go-toml/v2 v2.4.3 // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20260526163538-3dc84a4a5aaa // indirect
-	google.golang.org/grpc v1.82.1 // indirect
-	k8s.io/cri-api v0.37.2 // indirect
-)
+require google.golang.org/genproto/googleapis/rpc v0.0.0-20260526163538-3dc84a4a5aaa // indirect
 
 require (
 	charm.land/bubbles/v2 v2.2.1

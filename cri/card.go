@@ -5,7 +5,7 @@ package cri
 // the runtime's or the node's: views draw it as untrusted text.
 type Card struct {
 	// Socket is the runtime's socket on the node, From what named it.
-	Socket, From string
+	Socket, From              string
 	Name, Version, APIVersion string
 	Conditions                []Condition
 	SandboxImage              string

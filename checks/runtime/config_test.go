@@ -14,25 +14,6 @@ import (
 	"github.com/kockpit/kockpit/host/hosttest"
 )
 
-// brokenContainerdConfig has SystemdCgroup off while the kubelet uses systemd, a misspelled
-// key, a mirror that sends Docker Hub elsewhere, and a Cyrillic а in the sandbox image.
-const brokenContainerdConfig = `version = 2
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pаuse:3.10"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-        SystemdCgroups = true
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "/etc/containerd/certs.d"
-    [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
-      endpoint = ["https://hub.evil.example", "https://registry-1.docker.io"]
-`
-
 const systemdKubelet = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n"
 
 func brokenRuntimeNode(t *testing.T) *hosttest.Tree {
