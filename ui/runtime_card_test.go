@@ -18,7 +18,7 @@ import (
 func TestRuntimeFindingsShowTheRuntimeCard(t *testing.T) {
 	calls := 0
 	card := &cri.Card{Socket: "/run/containerd/containerd.sock", From: "crictl's default", Name: "containerd", Version: "v2.1.4", APIVersion: "v1",
-		Conditions: []cri.Condition{{Type: "RuntimeReady", Status: true}, {Type: "NetworkReady", Reason: "NetworkPluginNotReady", Message: "cni plugin not initialized"}},
+		Conditions:   []cri.Condition{{Type: "RuntimeReady", Status: true}, {Type: "NetworkReady", Reason: "NetworkPluginNotReady", Message: "cni plugin not initialized"}},
 		SandboxImage: "registry.k8s.io/p\u0430use:3.10", Handlers: []string{"runc", "kata"}, Sandboxes: 4, Containers: 7,
 		NotKubernetes: []string{`container 0123456789abc "miner" (evil.example/xmrig)`}}
 	read := func(ctx context.Context, env *checks.Env) (*cri.Card, error) {
