@@ -67,7 +67,7 @@ func runContainers(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	var findings []checks.Finding
 	findings = append(findings, deadSandboxFindings(s, sandboxes, containers)...)
-	findings = append(findings, loopFindings(ctx, s, containers)...)
+	findings = append(findings, loopFindings(ctx, n, s, containers)...)
 	findings = append(findings, unlabelledFindings(n, s, sandboxes, containers)...)
 	findings = append(findings, unknownPodFindings(ctx, n, s, sandboxes)...)
 	findings = append(findings, taskFindings(ctx, n, s, sandboxes, containers)...)
@@ -137,7 +137,7 @@ func deadSandboxFindings(s *criSession, sandboxes []*runtimeapi.PodSandbox, cont
 
 // loopFindings are containers whose latest attempt exited after restarting loopAttempts
 // times or more, one finding per pod, with the exit code and reason the runtime kept.
-func loopFindings(ctx context.Context, s *criSession, containers []*runtimeapi.Container) []checks.Finding {
+func loopFindings(ctx context.Context, n *nodefs.FS, s *criSession, containers []*runtimeapi.Container) []checks.Finding {
 	type key struct{ sandbox, name string }
 	latest := map[key]*runtimeapi.Container{}
 	for _, c := range containers {
@@ -188,6 +188,8 @@ func loopFindings(ctx context.Context, s *criSession, containers []*runtimeapi.C
 			Commands: []checks.Command{s.crictl("ps", "-a", "--name", c.GetMetadata().GetName()), s.crictl("logs", "--tail", "20", c.Id)}}
 		if pod != nil {
 			f.Message = fmt.Sprintf("pod %s: %s", podText(pod), f.Message)
+		} else {
+			f.File = s.ref(n) // not the kubelet's: the runtime is what the finding is about
 		}
 		byPod[podKey] = len(out)
 		out = append(out, f)
