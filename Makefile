@@ -21,8 +21,9 @@ build:
 demo: build
 	./bin/kockpit --demo --fail-on never
 
-# test-deps installs what the tests run against: etcd from Debian, kube-apiserver,
-# kube-controller-manager and kubectl built from k8s.io/kubernetes (once per machine, cached).
+# test-deps installs what the tests run against: etcd, tmux and containerd (1.6, the runtime
+# checks' real CRI server) from Debian, kube-apiserver, kube-controller-manager and kubectl
+# built from k8s.io/kubernetes (once per machine, cached).
 test-deps:
 	@command -v etcd >/dev/null || { echo "installing etcd-server (Debian)..."; \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y etcd-server >/dev/null 2>&1 || \
@@ -32,6 +33,10 @@ test-deps:
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y tmux >/dev/null 2>&1 || \
 	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update >/dev/null && \
 	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y tmux >/dev/null; }; }
+	@command -v containerd >/dev/null || { echo "installing containerd (Debian)..."; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y containerd >/dev/null 2>&1 || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update >/dev/null && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y containerd >/dev/null; }; }
 	@hack/kube-binaries.sh >/dev/null
 	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 

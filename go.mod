@@ -5,10 +5,12 @@ go 1.26.8
 require (
 	github.com/cilium/cilium v1.20.2
 	github.com/distribution/reference v0.6.0
+	github.com/pelletier/go-toml/v2 v2.4.3
 	google.golang.org/grpc v1.85.0
 	k8s.io/apimachinery v0.37.2
 	k8s.io/cli-runtime v0.37.2
 	k8s.io/client-go v0.37.2
+	k8s.io/cri-api v0.37.2
 )
 
 require github.com/opencontainers/go-digest v1.0.0 // indirect

@@ -31,6 +31,9 @@ type Env struct {
 	// Host is the node whose files host checks read. Nil when kockpit does not run on (or
 	// against) a node.
 	Host *Host
+	// Runtime says how runtime checks reach the node's container runtime over CRI. Nil: they
+	// find its socket under Host.Root as crictl does.
+	Runtime *Runtime
 	// Active allows checks that send traffic of their own (a DNS query through a
 	// port-forward) rather than only read; --no-active turns it off.
 	Active bool
@@ -60,6 +63,15 @@ type Host struct {
 	// checks that read those skip rather than judge them. Findings and commands name the
 	// node's paths ("/usr/bin/kubeadm"), not the copy's.
 	Unpacked bool
+}
+
+// Runtime is how the node's container runtime is reached.
+type Runtime struct {
+	// Endpoint is the runtime's socket on this machine (--cri-endpoint unix:///PATH); empty:
+	// found under Host.Root.
+	Endpoint string
+	// Timeout bounds each CRI call; zero takes the CRI client's default.
+	Timeout time.Duration
 }
 
 // SkipOrError turns an error from the snapshot into the result a reader can act on: forbidden,

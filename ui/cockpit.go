@@ -26,6 +26,9 @@ type Options struct {
 	Start    Starter
 	Fetch    Fetcher
 	ReadFile FileReader
+	// RuntimeCard reads the node's container runtime card, shown in the drill-in of every
+	// Runtime finding of a run on a node; nil shows none.
+	RuntimeCard RuntimeCardReader
 	// Context bounds every run and fetch; cancelled when the program ends.
 	Context context.Context
 	// Source is what the run looks at, for the header and the banner: the report's type.
@@ -241,7 +244,7 @@ func (m Model) busy() bool {
 	if m.running() {
 		return true
 	}
-	if f := m.topFrame(); f != nil && f.loading {
+	if f := m.topFrame(); f != nil && (f.loading || f.cardLoading) {
 		return true
 	}
 	return false

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/cri"
 	"github.com/kockpit/kockpit/kube"
 )
 
@@ -32,6 +33,13 @@ type drillFrame struct {
 	detail  *kube.ObjectDetail
 	excerpt *fileExcerpt // for a finding about a node's file: the lines around it
 	err     error
+
+	// The runtime card, for a Runtime finding of a run on a node: read beside the object or
+	// the excerpt, with a request of its own.
+	cardReq     int
+	cardLoading bool
+	card        *cri.Card
+	cardErr     error
 
 	off  int // first line in view
 	link int // selected related object, -1 for none
@@ -103,14 +111,23 @@ func (m *Model) push(fr *drillFrame) tea.Cmd {
 			fetch = func(ctx context.Context, req int) tea.Cmd { return fetchExcerpt(ctx, req, m.read, fr.env, ref) }
 		}
 	}
-	if fetch == nil {
+	wantCard := fr.finding != nil && strings.HasPrefix(fr.checkID, "runtime.") && nodeRoot(fr.env) != "" && m.opts.RuntimeCard != nil
+	if fetch == nil && !wantCard {
 		return nil
 	}
-	m.nextReq++
-	fr.req, fr.loading = m.nextReq, true
 	ctx, cancel := context.WithCancel(m.opts.Context)
 	fr.cancel = cancel
-	cmds := []tea.Cmd{fetch(ctx, fr.req)}
+	var cmds []tea.Cmd
+	if fetch != nil {
+		m.nextReq++
+		fr.req, fr.loading = m.nextReq, true
+		cmds = append(cmds, fetch(ctx, fr.req))
+	}
+	if wantCard {
+		m.nextReq++
+		fr.cardReq, fr.cardLoading = m.nextReq, true
+		cmds = append(cmds, fetchCard(ctx, fr.cardReq, m.opts.RuntimeCard, fr.env))
+	}
 	if !m.ticking {
 		m.ticking = true
 		cmds = append(cmds, m.spinner.Tick)
@@ -136,6 +153,16 @@ func (m *Model) onExcerpt(msg excerptMsg) {
 	for _, fr := range m.drill {
 		if fr.req == msg.req && fr.loading {
 			fr.loading, fr.excerpt, fr.err = false, msg.excerpt, msg.err
+			fr.linesW = 0
+		}
+	}
+}
+
+// onCard files a runtime card into the frame that asked.
+func (m *Model) onCard(msg cardMsg) {
+	for _, fr := range m.drill {
+		if fr.cardReq == msg.req && fr.cardLoading {
+			fr.cardLoading, fr.card, fr.cardErr = false, msg.card, msg.err
 			fr.linesW = 0
 		}
 	}
@@ -273,6 +300,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 				out = append(out, dline{kind: dNote, prefix: p, text: l, link: -1})
 			}
 		}
+		out = append(out, m.cardLines(fr, width)...)
 		if fr.key != nil {
 			blank()
 		}

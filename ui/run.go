@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/cri"
 	"github.com/kockpit/kockpit/host"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/safetext"
@@ -25,6 +26,23 @@ type Fetcher func(ctx context.Context, env *checks.Env, key kube.ObjectKey) (*ku
 // FileReader reads one of the node's files for the drill-in: path is the file's path on the
 // node ("/etc/kubernetes/kubelet.conf"), under the run's host root (env.Host.Root).
 type FileReader func(ctx context.Context, env *checks.Env, path string) ([]byte, error)
+
+// RuntimeCardReader reads the container runtime card of the run's node (env.Host) for the
+// drill-in of a Runtime finding.
+type RuntimeCardReader func(ctx context.Context, env *checks.Env) (*cri.Card, error)
+
+// cardTimeout bounds reading the card: its CRI calls are bounded each, this bounds them all.
+const cardTimeout = 15 * time.Second
+
+// fetchCard reads the runtime card in a command.
+func fetchCard(parent context.Context, req int, read RuntimeCardReader, env *checks.Env) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, cardTimeout)
+		defer cancel()
+		c, err := read(ctx, env)
+		return cardMsg{req: req, card: c, err: err}
+	}
+}
 
 // Messages. Every asynchronous result carries the run or request it belongs to, and Update
 // drops it when that is no longer what the screen waits for (STYLE.md #4).
@@ -53,6 +71,11 @@ type (
 		req     int
 		excerpt *fileExcerpt
 		err     error
+	}
+	cardMsg struct {
+		req  int
+		card *cri.Card
+		err  error
 	}
 	noticeExpiredMsg struct{ id int }
 )

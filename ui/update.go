@@ -41,6 +41,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.onObject(msg)
 	case excerptMsg:
 		m.onExcerpt(msg)
+	case cardMsg:
+		m.onCard(msg)
 	case spinner.TickMsg:
 		if !m.busy() {
 			m.ticking = false

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -234,12 +235,14 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		t.Fatal(err)
 	}
 	unit := hostile("unit")
-	for p, content := range map[string]string{
+	files := map[string]string{
 		"etc/cron.d/" + hostile("cron"):              "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",
 		"etc/kubernetes/manifests/" + hostile("pod"): "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
 		"etc/systemd/system/" + unit + ".timer":      "[Timer]\nOnCalendar=minutely\n",
 		"etc/systemd/system/" + unit + ".service":    "[Service]\nExecStart=/bin/sh -c 'iptables -I INPUT -p tcp --dport 6443 -j DROP'\n",
-	} {
+	}
+	maps.Copy(files, craftedRuntimeFiles())
+	for p, content := range files {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +295,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 	// Not Unpacked: an unpacked scenario shows node paths, and here the hostile root itself
 	// must reach the commands, as `kockpit node --host-root` puts it there.
 	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince}, Flows: flows,
-		Kubeconfig: kc, Path: noExec + string(os.PathListSeparator) + bin, Now: func() time.Time { return shellNow }}, hints
+		Runtime: craftedRuntimeSocket(t), Kubeconfig: kc, Path: noExec + string(os.PathListSeparator) + bin, Now: func() time.Time { return shellNow }}, hints
 }
 
 // renameValues replaces every string value (never a key) that rename names, wherever it is.

@@ -13,6 +13,9 @@ import (
 func Checks() []checks.Check {
 	return []checks.Check{
 		classesCheck,
+		configCheck,
+		containersCheck,
+		criCheck,
 		nodesCheck,
 		podsCheck,
 	}

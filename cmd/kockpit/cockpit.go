@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kockpit/kockpit/checks"
+	runtimechecks "github.com/kockpit/kockpit/checks/runtime"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/themes"
@@ -140,6 +141,7 @@ func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src check
 		Theme:  theme, ThemeFile: file, Keys: keys,
 		Presenter: o.cockpit.presenter, RedactIPs: o.cockpit.redactIPs,
 		Notice: notice, Now: time.Now, RequestTimeout: timeout,
+		RuntimeCard: runtimechecks.Card,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/catalog"
+	"github.com/kockpit/kockpit/cri"
 	"github.com/kockpit/kockpit/internal/nodefs"
 )
 
@@ -19,6 +20,8 @@ type nodeOptions struct {
 	*options
 	hostRoot string
 	since    time.Duration
+	// criEndpoint is the runtime's socket on this machine; empty: found under hostRoot.
+	criEndpoint string
 }
 
 // newNodeCommand runs the host checks alone, against a node's files: on the node itself, in
@@ -27,12 +30,14 @@ func newNodeCommand(o *options) *cobra.Command {
 	n := &nodeOptions{options: o}
 	cmd := &cobra.Command{
 		Use:   "node",
-		Short: "Check this node's files: binaries, kubelet, certificates, kernel, what changed lately",
+		Short: "Check this node's files and container runtime: binaries, kubelet, certificates, kernel, CRI, what changed lately",
 		Long: `kockpit node runs the host checks alone, reading the node's files under --host-root: the
 programs Kubernetes and you rely on, the kubelet's config and static pods, certificates,
 immutable files, look-alike characters, kernel settings, disks, the resolver, CNI, and the
-timeline of what changed within --since. It needs no API server, so it works when the
-cluster is down. It only reads.`,
+timeline of what changed within --since. It asks the container runtime over CRI (its socket
+found as crictl finds it, or --cri-endpoint) for its status, containers and sandboxes, and
+reads its config and unit. It needs no API server, so it works when the cluster is down. It
+only reads.`,
 		Example: `  sudo kockpit node                        # on the node itself
   kockpit node --host-root /host --report  # in a pod that mounts the node at /host
   kockpit node --since 6h --format json -o node.json`,
@@ -44,12 +49,13 @@ cluster is down. It only reads.`,
 	f := cmd.Flags()
 	f.StringVar(&n.hostRoot, "host-root", "/", "the directory that holds the node's files (/host in a pod that mounts the node)")
 	f.DurationVar(&n.since, "since", nodefs.DefaultHostSince, "the timeline lists files changed within this long")
+	f.StringVar(&n.criEndpoint, "cri-endpoint", "", "the container runtime's CRI socket, unix:///PATH on this machine (default: found under --host-root as crictl finds it)")
 	f.BoolVar(&o.report, "report", false, "print a report instead of opening the cockpit")
 	f.StringVar(&o.format, "format", "text", "report format: text, json, markdown or junit")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file (atomically) instead of stdout")
 	f.StringVar(&o.failOn, "fail-on", "fail", "exit 1 when a check reaches this status: warn, fail or never")
-	f.StringSliceVar(&o.only, "only", nil, "run only these host checks: IDs (host.kubelet) or prefixes")
-	f.StringSliceVar(&o.skip, "skip", nil, "skip these host checks: IDs or prefixes")
+	f.StringSliceVar(&o.only, "only", nil, "run only these node checks: IDs (host.kubelet, runtime.cri) or prefixes")
+	f.StringSliceVar(&o.skip, "skip", nil, "skip these node checks: IDs or prefixes")
 	f.DurationVar(&o.checkTimeout, "check-timeout", checks.DefaultCheckTimeout, "give up on a check after this long")
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
 	o.cockpit.addFlags(f)
@@ -70,18 +76,44 @@ func (n *nodeOptions) run(parent context.Context) error {
 	case n.since <= 0:
 		return usagef("--since must be positive, got %s", n.since)
 	}
+	if err := checkCRIEndpoint(n.criEndpoint); err != nil {
+		return err
+	}
 	n.hostOnly = true
 	return n.runReport(parent, hostChecks(), func(context.Context) (*checks.Env, checks.Source, error) {
 		env := &checks.Env{Path: os.Getenv("PATH"), Now: time.Now, Host: &checks.Host{Root: root, Since: n.since}}
+		if n.criEndpoint != "" {
+			env.Runtime = &checks.Runtime{Endpoint: n.criEndpoint}
+		}
 		return env, checks.Source{Kind: checks.SourceHost, Path: root}, nil
 	})
 }
 
-// hostChecks are the checks `kockpit node` runs.
+// checkCRIEndpoint refuses a --cri-endpoint that is not a unix socket, before any check runs.
+func checkCRIEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return nil
+	}
+	p, err := cri.SocketPath(endpoint)
+	if err != nil {
+		return usagef("--cri-endpoint: %v (fix: unix:///run/containerd/containerd.sock, or the socket your runtime listens on)", err)
+	}
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return usagef("--cri-endpoint %s: %v (fix: name the socket the runtime listens on; crictl info shows it)", endpoint, err)
+	case fi.Mode().Type() != os.ModeSocket:
+		return usagef("--cri-endpoint %s is not a socket", endpoint)
+	}
+	return nil
+}
+
+// hostChecks are the checks `kockpit node` runs: the host checks and the runtime's checks
+// that read the node (over CRI and in its files).
 func hostChecks() []checks.Check {
 	var out []checks.Check
 	for _, c := range catalog.All() {
-		if c.Category == checks.CategoryHost {
+		if c.Category == checks.CategoryHost || c.Needs&checks.NeedsHost != 0 {
 			out = append(out, c)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kockpit/kockpit/cri/critest"
 	"github.com/kockpit/kockpit/host/hosttest"
 )
 
@@ -62,6 +63,8 @@ var brokenHostFindings = []string{
 	// host.resolver
 	"etc/hosts:4:10: /etc/hosts pins the registry registry.k8s.io to 10.6.6.6",
 	"etc/resolv.conf names no nameserver",
+	// runtime.config
+	"containerd.service.d/10-limits.conf:2: containerd runs with LimitNPROC=128: its containers run out of processes",
 	// host.shell
 	"etc/cron.d/sysstat-extra:4:16: cron runs `sed -i '/^nameserver/d' /etc/resolv.conf` every minute as root",
 	"etc/profile.d/01-motd.sh:3:1: PROMPT_COMMAND runs `chattr +i /etc/resolv.conf 2>/dev/null` before every prompt",
@@ -101,6 +104,8 @@ func TestNodeReportOnBrokenHost(t *testing.T) {
 		"host.kubelet": "fail", "host.lookalikes": "fail", "host.resolver": "fail", "host.preload": "warn",
 		"host.shell":    "warn",
 		"host.timeline": "ok", "host.disk": "ok", "host.immutable": "ok",
+		// A tree has no runtime behind it: the checks that ask one say so.
+		"runtime.cri": "skip", "runtime.containers": "skip", "runtime.config": "fail",
 	}
 	got := statuses(r)
 	for id, status := range want {
@@ -149,6 +154,9 @@ func TestNodeReportOnHealthyHost(t *testing.T) {
 	code, out, errOut := kockpit(t, "node", "--report", "--format", "json", "--host-root", healthyHost)
 	r := parseReport(t, out)
 	for _, c := range r.Checks {
+		if (c.ID == "runtime.cri" || c.ID == "runtime.containers") && c.Status == "skip" && strings.Contains(c.Summary, "no container runtime socket") {
+			continue // a tree with no runtime socket: nothing to ask, and the report says why
+		}
 		if c.Status != "ok" {
 			t.Errorf("healthy node: %s is %s: %s", c.ID, c.Status, c.Summary)
 		}
@@ -167,10 +175,28 @@ func TestNodeBadUsage(t *testing.T) {
 		{"node", "--report", "--host-root", healthyHost, "--since", "0s"},
 		{"node", "--report", "--host-root", healthyHost, "--only", "api.reachable"},
 		{"node", "--report", "--host-root", healthyHost, "--format", "yaml"},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "tcp://127.0.0.1:10010"},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "unix://" + filepath.Join(t.TempDir(), "none.sock")},
+		{"node", "--report", "--host-root", healthyHost, "--cri-endpoint", "unix://" + file},
 	} {
 		code, out, errOut := kockpit(t, args...)
 		if code != 2 || out != "" || errOut == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func TestNodeReportAsksTheRuntime(t *testing.T) {
+	sock := critest.StartContainerd(t)
+	code, out, errOut := kockpit(t, "node", "--report", "--format", "json", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock, "--only", "runtime.cri,runtime.containers")
+	r := parseReport(t, out)
+	got := statuses(r)
+	if len(got) != 2 || got["runtime.cri"] != "fail" || got["runtime.containers"] != "ok" || code != 1 {
+		t.Fatalf("exit %d, %v; stderr %s", code, got, errOut)
+	}
+	for _, c := range r.Checks {
+		if c.ID == "runtime.cri" && !strings.Contains(c.Summary, "NetworkReady=false: NetworkPluginNotReady: Network plugin returns error: cni plugin not initialized") {
+			t.Errorf("runtime.cri: %q", c.Summary)
 		}
 	}
 }
@@ -260,4 +286,34 @@ func TestNodeReportOfHugeDirectories(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNodeCockpitShowsTheRuntimeCard: on a node whose runtime is a real containerd, a Runtime
+// finding's drill-in shows the node's runtime card, read over CRI in a command.
+func TestNodeCockpitShowsTheRuntimeCard(t *testing.T) {
+	sock := critest.StartContainerd(t)
+	bin := buildKockpit(t)
+	tm := newTmux(t, shellLine(bin, "node", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock), 120, 40)
+	tm.waitDone()
+	tm.keys("/")
+	tm.keys("-l", "runtime.cri")
+	tm.keys("Enter", "Tab", "Enter")
+	s := tm.waitText("handlers ")
+	for _, want := range []string{
+		"checks › runtime.cri › ",
+		"RUNTIME  the node's container runtime, asked just now",
+		"containerd 1.6.",
+		"✔ RuntimeReady",
+		"✖ NetworkReady=false: NetworkPluginNotReady: Network plugin returns error: cni plugin not initialized",
+		"sandbox image  registry.k8s.io/pause:3.6",
+		"handlers       runc",
+		"runs           0 sandboxes, 0 containers",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the runtime card lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("Escape")
+	tm.waitFor("the findings again", 10*time.Second, func(s string) bool { return !strings.Contains(s, "RUNTIME  the node") })
+	tm.keys("q")
 }

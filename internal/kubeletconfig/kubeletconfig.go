@@ -35,6 +35,11 @@ type kubeletConfig struct {
 	FeatureGates        map[string]bool   `yaml:"featureGates"`
 	ResolvConf          *string           `yaml:"resolvConf"`
 	FailSwapOn          *bool             `yaml:"failSwapOn"`
+	// ContainerRuntimeEndpoint is the CRI socket the kubelet talks to ("" means its default,
+	// containerd's).
+	ContainerRuntimeEndpoint string `yaml:"containerRuntimeEndpoint"`
+	// CgroupDriver is "systemd" or "cgroupfs" ("" means cgroupfs, the kubelet's default).
+	CgroupDriver string `yaml:"cgroupDriver"`
 }
 
 // Setup is how the kubelet on this node is configured: its service files, the config
