@@ -65,6 +65,7 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 	if l.docs == 0 {
 		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
 	}
+	src.finish()
 	s := newSnapshot(ctx, src)
 	s.name = name
 	return s, nil
@@ -75,6 +76,10 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 type fileSource struct {
 	name  string
 	kinds map[schema.GroupKind]*kindObjects
+	// header is the kockpit snapshot header, nil without one (snapshot_header.go).
+	header *SnapshotHeader
+	// emptyListFiles are files whose document is a List without items.
+	emptyListFiles []string
 }
 
 // kindObjects are the objects of one kind, in file order, each namespace/name once.
@@ -88,7 +93,7 @@ func (s *fileSource) live() bool { return false }
 func (s *fileSource) list(_ context.Context, r Resource, _ *ListStat) ([]runtime.Object, error) {
 	k, ok := s.kinds[r.GroupKind()]
 	if !ok {
-		return nil, &NotCollectedError{Resource: r, Source: s.name}
+		return nil, s.notCollected(r)
 	}
 	return convertForm(r, slices.Clip(k.objs))
 }
