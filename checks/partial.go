@@ -27,28 +27,33 @@ type Unread struct {
 	Err      error
 }
 
-// ListPartial lists r from the snapshot. A kind that is not in the snapshot, forbidden or
-// offline is recorded in p and gives no objects and no error; a kind the server does not serve
-// (a CRD not installed) has no objects. Other errors, a server that does not answer among
-// them, are returned: the check cannot tell what it would have read.
+// ListPartial lists r from the snapshot. A kind that cannot be read is recorded in p and gives
+// no objects: not in the snapshot, forbidden, offline, or a LIST that failed (Note makes the
+// last a Warn: the check could not look). A kind the server does not serve (a CRD not
+// installed) has no objects. The error is the run's end (its context done), nothing else.
 func ListPartial[T runtime.Object](ctx context.Context, s *kube.Snapshot, p *Partial, r kube.Resource) ([]T, error) {
 	objs, err := kube.ListOf[T](ctx, s, r)
 	switch {
 	case err == nil:
 		return objs, nil
+	case ctx.Err() != nil:
+		return nil, err
 	case errors.Is(err, kube.ErrNotInstalled):
 		return nil, nil
-	case unreadable(err):
-		p.unread = append(p.unread, Unread{Resource: r, Err: err})
-		return nil, nil
 	}
-	return nil, err
+	p.unread = append(p.unread, Unread{Resource: r, Err: err})
+	return nil, nil
 }
 
 // unreadable is an error that says the kind could not be read, not that reading went wrong.
 func unreadable(err error) bool {
-	return errors.Is(err, kube.ErrNotCollected) || errors.Is(err, kube.ErrOffline) ||
-		apierrors.IsForbidden(err) || forbiddenInSnapshot(err)
+	return errors.Is(err, kube.ErrNotCollected) || errors.Is(err, kube.ErrOffline) || IsForbidden(err)
+}
+
+// IsForbidden says whether err is a LIST refused to the run's user, live, or to the user who
+// took the snapshot, as its header records.
+func IsForbidden(err error) bool {
+	return apierrors.IsForbidden(err) || forbiddenInSnapshot(err)
 }
 
 // Read says whether r was read (it is not among the unread).
@@ -91,7 +96,14 @@ func (p *Partial) Skip() Result {
 	if len(p.unread) == 0 {
 		return Skipped(SkipNotApplicable, "nothing to judge")
 	}
-	r := SkipOrError(p.unread[0].Err)
+	first := p.unread[0]
+	for _, u := range p.unread {
+		if !unreadable(u.Err) { // a LIST that failed is an Error, whatever else is missing
+			first = u
+			break
+		}
+	}
+	r := SkipOrError(first.Err)
 	if len(p.unread) > 1 {
 		r.Summary = "none of the kinds it judges could be read: " + p.list()
 	}
@@ -113,7 +125,7 @@ func (p *Partial) Note(r Result) Result {
 	}
 	for _, u := range p.unread {
 		f.Evidence = append(f.Evidence, u.Err.Error())
-		forbidden := apierrors.IsForbidden(u.Err) || forbiddenInSnapshot(u.Err)
+		forbidden := IsForbidden(u.Err)
 		args := []string{"get", u.Resource.String()}
 		if forbidden {
 			args = []string{"auth", "can-i", "list", u.Resource.String()}
@@ -127,6 +139,12 @@ func (p *Partial) Note(r Result) Result {
 		cmd := Cmd("kubectl", args...)
 		f.Commands = append(f.Commands, cmd)
 	}
+	for _, u := range p.unread {
+		if !unreadable(u.Err) { // the LIST failed: the check could not look, which deserves one
+			f.Severity = StatusWarn
+		}
+	}
+	r.Status = max(r.Status, f.Severity)
 	f.Hint = "Take the snapshot with `kockpit snapshot`, which lists every kind kockpit reads, or run as a user who may list them."
 	r.Findings = append(r.Findings, f)
 	return r
@@ -152,10 +170,12 @@ func (p *Partial) list() string {
 
 func why(err error) string {
 	switch {
-	case apierrors.IsForbidden(err), forbiddenInSnapshot(err):
+	case IsForbidden(err):
 		return "forbidden"
 	case errors.Is(err, kube.ErrOffline):
 		return "offline"
+	case !errors.Is(err, kube.ErrNotCollected):
+		return "the LIST failed"
 	}
 	var nc *kube.NotCollectedError
 	if errors.As(err, &nc) && nc.Reason == "" {

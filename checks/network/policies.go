@@ -50,7 +50,12 @@ func runNetworkPolicies(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	in := policyInput{pods: pods, skipped: map[netpolicy.Flavour]string{}}
 	in.namespaces, in.namespacesErr = kube.ListOf[*corev1.Namespace](ctx, env.Snapshot, kube.Namespaces)
-	in.services, _ = kube.ListOf[*corev1.Service](ctx, env.Snapshot, kube.Services)
+	// Services find the cluster DNS; without them DNS reachability is not judged, and said.
+	var p checks.Partial
+	in.services, err = checks.ListPartial[*corev1.Service](ctx, env.Snapshot, &p, kube.Services)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
 
 	var firstErr error
 	nps, err := kube.ListOf[*networkingv1.NetworkPolicy](ctx, env.Snapshot, kube.NetworkPolicies)
@@ -84,7 +89,7 @@ func runNetworkPolicies(ctx context.Context, env *checks.Env) checks.Result {
 		}
 		return checks.SkipOrError(firstErr)
 	}
-	return judgePolicies(in)
+	return p.Note(judgePolicies(in))
 }
 
 // flavourSkipReason says why a flavour's policies could not be read, as the evidence shows it.

@@ -44,7 +44,7 @@ not served, the server's version and the time. kockpit --snapshot reads it back 
 "none" from "not collected". Secret values are never written (their keys are). It only reads.
 
 -o FILE writes one YAML file (the header, then a kind: List), replaced atomically. -o DIR/ (a
-trailing slash, or an existing empty directory) writes the header and one FILE per kind,
+trailing slash, or an existing empty directory) writes the header and one file per kind,
 RESOURCE.yaml, into a new directory that appears whole. Without -o, the file goes to stdout.`,
 		Example: `  kockpit snapshot -o cluster.yaml
   kockpit snapshot --context prod -o prod-snapshot/
