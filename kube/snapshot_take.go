@@ -6,8 +6,10 @@ package kube
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -200,12 +202,48 @@ func (t *Taken) WriteList(ctx context.Context, w io.Writer, names []string) erro
 			}
 			b, err := yaml.Marshal(obj)
 			if err != nil {
-				return fmt.Errorf("writing a %s: %w", name, err)
+				// The YAML emitter refuses control characters that a ConfigMap may hold; JSON
+				// escapes them, and JSON is YAML.
+				if b, err = yamlSafeJSON(obj); err != nil {
+					return fmt.Errorf("writing a %s: %w", name, err)
+				}
 			}
 			writeItem(bw, string(b))
 		}
 	}
 	return bw.Flush()
+}
+
+// yamlSafeJSON writes obj as one line of JSON in which every character YAML does not allow
+// raw (DEL, C1 controls, non-characters) is escaped, as JSON escapes the C0 controls.
+func yamlSafeJSON(obj map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(obj); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for _, r := range strings.TrimSuffix(b.String(), "\n") {
+		if yamlPrintable(r) {
+			out.WriteRune(r)
+		} else {
+			fmt.Fprintf(&out, "\\u%04x", r) // only inside strings: JSON's syntax is ASCII
+		}
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// yamlPrintable is YAML 1.2's c-printable, less the controls JSON has already escaped.
+func yamlPrintable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || r == 0x85:
+		return true
+	case r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd && r != 0xfeff, r >= 0x10000 && r <= 0x10ffff:
+		return true
+	}
+	return false
 }
 
 // writeItem writes one YAML mapping as an item of a block sequence.
