@@ -62,7 +62,7 @@ func SkipOrError(err error) Result {
 	case apierrors.IsForbidden(err):
 		return Skipped(SkipForbidden, "forbidden: "+err.Error())
 	case forbiddenInSnapshot(err):
-		return Skipped(SkipForbidden, err.Error())
+		return Skipped(SkipForbidden, "forbidden: "+err.Error())
 	case errors.Is(err, kube.ErrOffline):
 		return Skipped(SkipOffline, "offline snapshot: needs a live API server")
 	case errors.Is(err, kube.ErrNotCollected):

@@ -153,7 +153,7 @@ func (s *fileSource) notCollected(r Resource) error {
 				"an empty `kubectl get` result does not say its kind)", r.Kind, s.name, name)}
 	case slices.Contains(h.Forbidden, name):
 		return &NotCollectedError{Resource: r, Source: s.name, Forbidden: true,
-			Reason: fmt.Sprintf("listing %s was forbidden to the user who took the snapshot", name)}
+			Reason: fmt.Sprintf("%s: forbidden to the user who took the snapshot", name)}
 	case slices.Contains(h.NotInstalled, name):
 		return &NotInstalledError{Resource: r, Err: fmt.Errorf("the API server did not serve %s when the snapshot was taken", name)}
 	case h.Failed[name] != "":

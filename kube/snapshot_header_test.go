@@ -58,7 +58,7 @@ func TestHeaderTellsNoneFromNotCollected(t *testing.T) {
 		t.Errorf("configmaps: %v %v", cms, err)
 	}
 	var nc *NotCollectedError
-	if _, err := s.List(ctx, Nodes); !errors.As(err, &nc) || !nc.Forbidden || !strings.Contains(err.Error(), "forbidden to the user who took the snapshot") {
+	if _, err := s.List(ctx, Nodes); !errors.As(err, &nc) || !nc.Forbidden || !strings.Contains(err.Error(), "nodes: forbidden to the user who took the snapshot") {
 		t.Errorf("nodes: %v", err)
 	}
 	if _, err := s.List(ctx, CiliumNetworkPolicies); !errors.Is(err, ErrNotInstalled) {

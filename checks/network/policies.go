@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/netpolicy"
@@ -97,12 +96,12 @@ func flavourSkipReason(err error) string {
 	switch {
 	case errors.Is(err, kube.ErrNotInstalled):
 		return "not installed (the API server does not serve its CRD)"
+	case checks.IsForbidden(err):
+		return "forbidden: " + err.Error()
 	case errors.Is(err, kube.ErrNotCollected):
 		return "not in the snapshot"
 	case errors.Is(err, kube.ErrOffline):
 		return "offline"
-	case apierrors.IsForbidden(err):
-		return "forbidden: " + err.Error()
 	}
 	return "error: " + err.Error()
 }
