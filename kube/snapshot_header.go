@@ -149,8 +149,8 @@ func (s *fileSource) notCollected(r Resource) error {
 	switch {
 	case h == nil:
 		return &NotCollectedError{Resource: r, Source: s.name, Reason: fmt.Sprintf(
-			"no %s objects in %s (none, or not collected: without kockpit's snapshot header or a file named %s.yaml, "+
-				"an empty `kubectl get` result does not say its kind)", r.Kind, s.name, name)}
+			"no %s objects in %s (none, or not collected: only kockpit's snapshot header or a file named %s.yaml tells which)",
+			r.Kind, s.name, name)}
 	case slices.Contains(h.Forbidden, name):
 		return &NotCollectedError{Resource: r, Source: s.name, Forbidden: true,
 			Reason: fmt.Sprintf("%s: forbidden to the user who took the snapshot", name)}

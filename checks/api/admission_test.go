@@ -124,10 +124,10 @@ func TestAdmissionSaysWhenEndpointsWereNotRead(t *testing.T) {
 	}
 }
 
-// runOnSnapshot runs api.admission on a snapshot file under testdata/snapshots/partial.
+// admissionOnSnapshot runs api.admission on a snapshot file under testdata/partial.
 func admissionOnSnapshot(t *testing.T, file string) checks.Result {
 	t.Helper()
-	snap, err := kube.LoadSnapshot(context.Background(), filepath.Join(checktest.Testdata(), "snapshots", "partial", file))
+	snap, err := kube.LoadSnapshot(context.Background(), filepath.Join(checktest.Testdata(), "partial", file))
 	if err != nil {
 		t.Fatal(err)
 	}
