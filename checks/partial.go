@@ -118,6 +118,9 @@ func (p *Partial) Note(r Result) Result {
 		return r
 	}
 	r.Summary += "; not read: " + p.list()
+	if r.Status == StatusSkip || r.Status == StatusError {
+		return r // said in the summary; a finding would make it look judged
+	}
 	f := Finding{
 		Severity: StatusOK,
 		Problem:  "kinds-not-read",

@@ -249,3 +249,32 @@ func TestREADMEKubectlLoopRoundTrips(t *testing.T) {
 	// the snapshot" where live it says "not installed".
 	sameFindingsOffline(t, testCluster(t).AdminKubeconfig, filepath.Join(dir, "snap"), "network.policies")
 }
+
+// The namespace-bound viewer of the test cluster may list nothing cluster-wide: every kind is
+// recorded as forbidden, and the snapshot reads back to the same skips as the live run.
+func TestSnapshotAsNamespaceViewer(t *testing.T) {
+	withClusterKubectl(t)
+	viewer := testCluster(t).ViewerKubeconfig
+	out := filepath.Join(t.TempDir(), "cluster.yaml")
+	if code, _, stderr := kockpit(t, "snapshot", "--kubeconfig", viewer, "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	h := readHeader(t, out)
+	if len(h.Listed) != 0 || len(h.Forbidden) != len(snapshotKinds()) {
+		t.Errorf("listed %v, forbidden %v", h.Listed, h.Forbidden)
+	}
+	sameFindingsOffline(t, viewer, out)
+}
+
+// An API server that does not answer gives no snapshot at all, not a file of failures.
+func TestSnapshotOfAServerDownWritesNothing(t *testing.T) {
+	kubeconfig := testCluster(t).KubeconfigWith(t, closedPort(t))
+	out := filepath.Join(t.TempDir(), "cluster.yaml")
+	code, _, stderr := kockpit(t, "snapshot", "--kubeconfig", kubeconfig, "--request-timeout", "2s", "-o", out)
+	if code != 1 || !strings.Contains(stderr, "nothing written") {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a snapshot was written")
+	}
+}
