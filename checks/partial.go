@@ -104,7 +104,7 @@ func (p *Partial) Skip() Result {
 		}
 	}
 	r := SkipOrError(first.Err)
-	if len(p.unread) > 1 {
+	if len(p.unread) > 1 && r.Status == StatusSkip { // an Error keeps its words: the server did not answer
 		r.Summary = "none of the kinds it judges could be read: " + p.list()
 	}
 	return r
