@@ -82,6 +82,8 @@ func SkipOrError(err error) Result {
 	switch {
 	case apierrors.IsForbidden(err):
 		return Skipped(SkipForbidden, "forbidden: "+err.Error())
+	case forbiddenInSnapshot(err):
+		return Skipped(SkipForbidden, "forbidden: "+err.Error())
 	case errors.Is(err, kube.ErrOffline):
 		return Skipped(SkipOffline, "offline snapshot: needs a live API server")
 	case errors.Is(err, kube.ErrNotCollected):
@@ -95,6 +97,12 @@ func SkipOrError(err error) Result {
 	default:
 		return Errored(err.Error())
 	}
+}
+
+// forbiddenInSnapshot is a kind the snapshot's header records as forbidden to its taker.
+func forbiddenInSnapshot(err error) bool {
+	var nc *kube.NotCollectedError
+	return errors.As(err, &nc) && nc.Forbidden
 }
 
 func isAPIStatus(err error) bool {

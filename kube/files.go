@@ -66,6 +66,7 @@ func load(ctx context.Context, fsys fs.FS, root, name string, display func(strin
 	if l.docs == 0 {
 		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
 	}
+	src.finish()
 	src.takenAt = src.newestTimestamp(time.Now())
 	s := newSnapshot(ctx, src)
 	s.name = name
@@ -79,6 +80,10 @@ type fileSource struct {
 	kinds map[schema.GroupKind]*kindObjects
 	// takenAt is the newest timestamp in the files, found once they are all read.
 	takenAt time.Time
+	// header is the kockpit snapshot header, nil without one (snapshot_header.go).
+	header *SnapshotHeader
+	// emptyListFiles are files whose document is a List without items.
+	emptyListFiles []string
 }
 
 // kindObjects are the objects of one kind, in file order, each namespace/name once.
@@ -92,7 +97,7 @@ func (s *fileSource) live() bool { return false }
 func (s *fileSource) list(_ context.Context, r Resource, _ *ListStat) ([]runtime.Object, error) {
 	k, ok := s.kinds[r.GroupKind()]
 	if !ok {
-		return nil, &NotCollectedError{Resource: r, Source: s.name}
+		return nil, s.notCollected(r)
 	}
 	return convertForm(r, slices.Clip(k.objs))
 }

@@ -166,6 +166,8 @@ func (l *loader) keep(it *item) error {
 		return it.err
 	case it.list:
 		return l.addList(it.d, it.apiVersion, it.kind)
+	case it.obj != nil && isHeader(it.gvk.GroupKind()):
+		return l.keepHeader(it.d, it.obj.(*unstructured.Unstructured))
 	case it.obj != nil:
 		l.src.add(it.gvk.GroupKind(), it.obj)
 	default: // an empty List: nothing decodes it, so check it here
@@ -177,6 +179,7 @@ func (l *loader) keep(it *item) error {
 // add decodes a top-level document and keeps its object, or the items of a list.
 func (l *loader) add(d *doc) error {
 	it := l.plan(d, nil)
+	l.noteEmptyList(it)
 	l.decodeItem(it)
 	return l.keep(it)
 }

@@ -30,6 +30,8 @@ type NotCollectedError struct {
 	Source string
 	// Reason replaces the default "no KIND objects in SOURCE" when set.
 	Reason string
+	// Forbidden says the user who took the snapshot could not list the kind.
+	Forbidden bool
 }
 
 func (e *NotCollectedError) Error() string {

@@ -12,6 +12,8 @@ import (
 
 // How an offline snapshot's moment is known, as TakenAt reports it.
 const (
+	// TakenFromHeader: the header `kockpit snapshot` wrote, when its LISTs began.
+	TakenFromHeader = "the snapshot's header"
 	// TakenFromTimestamps: the newest timestamp its objects carry (a heartbeat, an event, a
 	// container's start): the snapshot was taken then or a little later.
 	TakenFromTimestamps = "the newest timestamp in the files"
@@ -22,13 +24,19 @@ const (
 // or crafted object, and must not move "now" into the future.
 const futureSlack = 24 * time.Hour
 
-// TakenAt is the moment an offline snapshot shows, and how kockpit knows it; zero for a live
+// TakenAt is the moment an offline snapshot shows, and how kockpit knows it (its header, else
+// the newest timestamp its objects carry); zero for a live
 // snapshot, or files whose objects carry no timestamp (the demo). Offline, checks judge ages
 // ("Pending for longer than") at this moment, not at the reader's: a week-old snapshot does not
 // make every Pending pod a week older.
 func (s *Snapshot) TakenAt() (time.Time, string) {
 	f, ok := s.src.(*fileSource)
-	if !ok || f.takenAt.IsZero() {
+	switch {
+	case !ok:
+		return time.Time{}, ""
+	case f.header != nil && !f.header.TakenAt.IsZero():
+		return f.header.TakenAt, TakenFromHeader
+	case f.takenAt.IsZero():
 		return time.Time{}, ""
 	}
 	return f.takenAt, TakenFromTimestamps

@@ -54,3 +54,21 @@ items:
 		t.Errorf("files without timestamps gave TakenAt %v (%q): want unknown", at, from)
 	}
 }
+
+// kockpit's own header says when the LISTs began: it wins over the objects' timestamps.
+func TestTakenAtPrefersTheHeader(t *testing.T) {
+	const event = `apiVersion: v1
+kind: Event
+metadata: {name: e1, namespace: shop}
+involvedObject: {kind: Pod, name: web, namespace: shop}
+lastTimestamp: "2026-11-30T08:00:00Z"
+`
+	s, err := loadText(t, map[string]string{"cluster.yaml": testHeader + event})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, from := s.TakenAt()
+	if want := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !at.Equal(want) || from != TakenFromHeader {
+		t.Fatalf("TakenAt = %v (%q), want the header's %v", at, from, want)
+	}
+}

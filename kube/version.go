@@ -46,6 +46,9 @@ func (s *Snapshot) fillVersion(e *versionEntry) {
 		e.info, e.err = liveServerVersion(s.listCtx, s.cluster)
 		return
 	}
+	if e.info = s.headerVersion(); e.info != nil {
+		return
+	}
 	e.info, e.err = s.versionFromPods(s.listCtx)
 }
 

@@ -57,32 +57,39 @@ func (w webhook) getCommand() checks.Command {
 	return checks.Cmd("kubectl", "get", strings.ToLower(w.config.Kind), w.config.Name, "-o", "yaml")
 }
 
-// admissionInput is what the check reads; namespaces and EndpointSlices are optional.
+// admissionInput is what the check reads; Services, namespaces and EndpointSlices are
+// optional: what could not be read is not judged.
 type admissionInput struct {
-	webhooks   []webhook
-	services   map[string]*corev1.Service
-	slices     map[string][]*discoveryv1.EndpointSlice // by namespace/service
-	slicesErr  error
-	namespaces []*corev1.Namespace
+	webhooks    []webhook
+	services    map[string]*corev1.Service
+	servicesErr error                                   // why Services could not be read: no webhook's Service is judged
+	slices      map[string][]*discoveryv1.EndpointSlice // by namespace/service
+	slicesErr   error
+	namespaces  []*corev1.Namespace
 }
 
 func runAdmission(ctx context.Context, env *checks.Env) checks.Result {
-	vwcs, err := kube.ListOf[*admissionv1.ValidatingWebhookConfiguration](ctx, env.Snapshot, kube.ValidatingWebhooks)
+	var p checks.Partial
+	vwcs, err := checks.ListPartial[*admissionv1.ValidatingWebhookConfiguration](ctx, env.Snapshot, &p, kube.ValidatingWebhooks)
 	if err != nil {
 		return checks.SkipOrError(err)
 	}
-	mwcs, err := kube.ListOf[*admissionv1.MutatingWebhookConfiguration](ctx, env.Snapshot, kube.MutatingWebhooks)
+	mwcs, err := checks.ListPartial[*admissionv1.MutatingWebhookConfiguration](ctx, env.Snapshot, &p, kube.MutatingWebhooks)
 	if err != nil {
 		return checks.SkipOrError(err)
+	}
+	if p.NoneRead(kube.ValidatingWebhooks, kube.MutatingWebhooks) {
+		return p.Skip()
 	}
 	in := admissionInput{webhooks: collectWebhooks(vwcs, mwcs)}
 	if len(in.webhooks) == 0 {
-		return checks.Result{Status: checks.StatusOK, Summary: "no admission webhooks"}
+		return p.Note(checks.Result{Status: checks.StatusOK, Summary: "no admission webhooks"})
 	}
-	svcs, err := kube.ListOf[*corev1.Service](ctx, env.Snapshot, kube.Services)
+	svcs, err := checks.ListPartial[*corev1.Service](ctx, env.Snapshot, &p, kube.Services)
 	if err != nil {
 		return checks.SkipOrError(err)
 	}
+	in.servicesErr = p.Err(kube.Services)
 	in.services = map[string]*corev1.Service{}
 	for _, s := range svcs {
 		in.services[s.Namespace+"/"+s.Name] = s
@@ -94,8 +101,11 @@ func runAdmission(ctx context.Context, env *checks.Env) checks.Result {
 		key := s.Namespace + "/" + s.Labels[discoveryv1.LabelServiceName]
 		in.slices[key] = append(in.slices[key], s)
 	}
-	in.namespaces, _ = kube.ListOf[*corev1.Namespace](ctx, env.Snapshot, kube.Namespaces)
-	return judgeAdmission(in)
+	in.namespaces, err = checks.ListPartial[*corev1.Namespace](ctx, env.Snapshot, &p, kube.Namespaces)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
+	return p.Note(judgeAdmission(in))
 }
 
 func collectWebhooks(vwcs []*admissionv1.ValidatingWebhookConfiguration, mwcs []*admissionv1.MutatingWebhookConfiguration) []webhook {
@@ -137,7 +147,16 @@ func judgeAdmission(in admissionInput) checks.Result {
 		}
 		findings = append(findings, fs...)
 	}
-	if in.slicesErr != nil && len(in.webhooks) > 0 {
+	if in.servicesErr != nil && slices.ContainsFunc(in.webhooks, func(w webhook) bool { return w.client.Service != nil }) {
+		// A Service that could not be read is not a Service that is missing.
+		findings = append(findings, checks.Finding{
+			Severity: checks.StatusWarn,
+			Message:  "the webhooks' Services were not checked: Services could not be read",
+			Evidence: []string{in.servicesErr.Error()},
+			Hint:     "Run with a user that may list services, or take a snapshot that holds them (kockpit snapshot).",
+			Commands: []checks.Command{checks.Cmd("kubectl", "auth", "can-i", "list", "services", "-A")},
+		})
+	} else if in.slicesErr != nil && len(in.webhooks) > 0 {
 		// Without endpoints, "reachable" would be a guess: say what was not looked at.
 		findings = append(findings, checks.Finding{
 			Severity: checks.StatusWarn,
@@ -203,6 +222,9 @@ func webhookDestination(in admissionInput, w webhook) (problem string, evidence 
 		where := fmt.Sprintf("%s/%s:%d", ref.Namespace, ref.Name, port)
 		evidence = []string{"clientConfig.service: " + where}
 		cmds = []checks.Command{checks.Cmd("kubectl", "-n", ref.Namespace, "get", "service", ref.Name)}
+		if in.servicesErr != nil {
+			return "", nil, nil
+		}
 		svc := in.services[ref.Namespace+"/"+ref.Name]
 		if svc == nil {
 			evidence = append(evidence, serviceNameEvidence(in, ref.Namespace, ref.Name)...)

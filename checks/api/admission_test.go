@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -120,5 +121,61 @@ func TestAdmissionSaysWhenEndpointsWereNotRead(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no finding says the endpoints were not checked: %+v", r.Findings)
+	}
+}
+
+// admissionOnSnapshot runs api.admission on a snapshot file under testdata/partial.
+func admissionOnSnapshot(t *testing.T, file string) checks.Result {
+	t.Helper()
+	snap, err := kube.LoadSnapshot(context.Background(), filepath.Join(checktest.Testdata(), "partial", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checktest.RunCheck(t, &checks.Env{Snapshot: snap}, "api.admission")
+}
+
+// A snapshot without MutatingWebhookConfigurations still names the broken validating webhook,
+// and says the mutating ones were not read: kubectl's output cannot tell none from not asked.
+func TestAdmissionSnapshotWithoutMutatingWebhooks(t *testing.T) {
+	r := admissionOnSnapshot(t, "webhooks-no-mutating.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "ValidatingWebhookConfiguration", "", "policy-guard",
+		"validating webhook deployments.policy-guard.example.com fails closed and its Service policy-system/policy-guard does not exist")
+	if !strings.Contains(r.Summary, "not read: mutatingwebhookconfigurations.admissionregistration.k8s.io (not in the snapshot, or none)") {
+		t.Errorf("summary does not name the kind not read: %q", r.Summary)
+	}
+	note := checktest.FindingWith(r, "not judged: mutatingwebhookconfigurations.admissionregistration.k8s.io")
+	if note == nil || note.Severity != checks.StatusOK || len(note.Commands) != 2 ||
+		note.Commands[0].String() != "kubectl get mutatingwebhookconfigurations.admissionregistration.k8s.io -o yaml" {
+		t.Errorf("no OK finding naming what was not read, with the command that collects it: %+v", note)
+	}
+}
+
+// Under kockpit's header, a kind listed with no objects is none: nothing to name. Forbidden
+// kinds are named as forbidden.
+func TestAdmissionSnapshotHeaderTellsNoneFromNotCollected(t *testing.T) {
+	r := admissionOnSnapshot(t, "webhooks-header.yaml")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "ValidatingWebhookConfiguration", "", "policy-guard",
+		"its Service policy-system/policy-guard does not exist")
+	if strings.Contains(r.Summary, "mutatingwebhookconfigurations") {
+		t.Errorf("mutating webhooks were listed (none): the summary should not name them: %q", r.Summary)
+	}
+	if !strings.Contains(r.Summary, "not read: namespaces (forbidden)") {
+		t.Errorf("summary = %q, want the forbidden namespaces named", r.Summary)
+	}
+}
+
+// Services the snapshot's user could not list are not missing: no webhook is said to lack its
+// Service, and the check says the Services were not checked.
+func TestAdmissionSnapshotServicesForbidden(t *testing.T) {
+	r := admissionOnSnapshot(t, "webhooks-services-forbidden.yaml")
+	if f := checktest.FindingWith(r, "does not exist"); f != nil {
+		t.Errorf("a Service that could not be read is called missing: %+v", f)
+	}
+	f := checktest.FindingWith(r, "the webhooks' Services were not checked")
+	if f == nil || f.Severity != checks.StatusWarn {
+		t.Fatalf("no Warn saying the Services were not checked:\n%s", checktest.DescribeObjectFindings(r))
+	}
+	if !strings.Contains(r.Summary, "services (forbidden)") {
+		t.Errorf("summary = %q", r.Summary)
 	}
 }

@@ -65,7 +65,14 @@ func runDNSCorefile(ctx context.Context, env *checks.Env) checks.Result {
 	if err != nil {
 		return checks.SkipOrError(err)
 	}
-	deps, depsErr := kube.ListOf[*appsv1.Deployment](ctx, env.Snapshot, kube.Deployments)
+	// Deployments say where the Corefile is (else kubeadm's names), nodes which hosts entries
+	// name nodes: without them the Corefile is still judged, and the summary says so.
+	var p checks.Partial
+	deps, err := checks.ListPartial[*appsv1.Deployment](ctx, env.Snapshot, &p, kube.Deployments)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
+	depsErr := p.Err(kube.Deployments)
 	dep := findDNSDeployment(deps, nil)
 	s := &corefileSubject{namespace: clusterdns.Namespace, deployment: dep, nodeNames: map[string]bool{}}
 	s.name, s.key = corefileSource(dep)
@@ -79,10 +86,12 @@ func runDNSCorefile(ctx context.Context, env *checks.Env) checks.Result {
 		return r
 	}
 	s.data = cm.Data
-	if nodes, err := kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes); err == nil {
-		for _, n := range nodes {
-			s.nodeNames[strings.ToLower(n.Name)] = true
-		}
+	nodes, err := checks.ListPartial[*corev1.Node](ctx, env.Snapshot, &p, kube.Nodes)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
+	for _, n := range nodes {
+		s.nodeNames[strings.ToLower(n.Name)] = true
 	}
 	s.domain, s.domainSource = clusterDomain(ctx, env)
 	cf := parseCorefile(cm.Data[s.key])
@@ -97,7 +106,7 @@ func runDNSCorefile(ctx context.Context, env *checks.Env) checks.Result {
 	default:
 		r.Summary = fmt.Sprintf("the Corefile in configmap %s/%s has %d problem(s): %s", s.namespace, s.name, countProblems(findings), firstProblem(findings))
 	}
-	return r
+	return p.Note(r)
 }
 
 // corefileSource is the ConfigMap and key the DNS Deployment reads its Corefile from: the

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/kube"
 )
 
@@ -34,7 +36,28 @@ func runCorefile(t *testing.T, objs ...runtime.Object) checks.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runDNSCorefile(t.Context(), &checks.Env{Snapshot: snap})
+	r := runDNSCorefile(t.Context(), &checks.Env{Snapshot: snap})
+	// The snapshot holds only the kinds a test gives; the note on the others is tested in
+	// TestDNSCorefileNamesWhatItCouldNotRead.
+	r.Findings = slices.DeleteFunc(r.Findings, func(f checks.Finding) bool { return f.Problem == "kinds-not-read" })
+	return r
+}
+
+// Without Deployments and nodes the Corefile is still judged, from kubeadm's ConfigMap, and
+// the result names both kinds, with why.
+func TestDNSCorefileNamesWhatItCouldNotRead(t *testing.T) {
+	snap, err := kube.NewObjectSnapshot(t.Context(), corefileConfigMap("coredns", map[string]string{"Corefile": ".:53 {\n    kubernetes cluster.local\n    forward . /etc/resolv.conf\n    loop\n}\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runDNSCorefile(t.Context(), &checks.Env{Snapshot: snap})
+	if r.Status != checks.StatusOK || !strings.HasSuffix(r.Summary, "; not read: deployments.apps (not collected), nodes (not collected)") {
+		t.Errorf("%v %q", r.Status, r.Summary)
+	}
+	note := checktest.FindingWith(r, "not judged: deployments.apps, nodes")
+	if note == nil || note.Severity != checks.StatusOK || len(note.Evidence) != 2 {
+		t.Errorf("note = %+v", note)
+	}
 }
 
 // TestDNSCorefileK3s: k3s's Corefile has a hosts plugin reading NodeHosts, a key of the same

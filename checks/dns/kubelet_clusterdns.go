@@ -62,7 +62,14 @@ func runKubeletClusterDNS(ctx context.Context, env *checks.Env) checks.Result {
 	if len(nodes) == 0 {
 		return checks.Skipped(checks.SkipNotApplicable, "no nodes")
 	}
-	dss, _ := kube.ListOf[*appsv1.DaemonSet](ctx, env.Snapshot, kube.DaemonSets)
+	var p checks.Partial
+	dss, err := checks.ListPartial[*appsv1.DaemonSet](ctx, env.Snapshot, &p, kube.DaemonSets)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
+	// DaemonSets that could not be read may hold NodeLocal DNSCache: a kubelet pointing at a
+	// link-local address is then not judged wrong.
+	nodeLocal := hasNodeLocalDNS(dss) || !p.Read(kube.DaemonSets)
 	names := make([]string, 0, len(nodes))
 	for _, n := range nodes {
 		names = append(names, n.Name)
@@ -73,7 +80,7 @@ func runKubeletClusterDNS(ctx context.Context, env *checks.Env) checks.Result {
 	if ctx.Err() != nil {
 		return checks.Errored("stopped before every kubelet answered: " + ctx.Err().Error())
 	}
-	return judgeKubeletClusterDNS(svc, answers, len(names), hasNodeLocalDNS(dss))
+	return p.Note(judgeKubeletClusterDNS(svc, answers, len(names), nodeLocal))
 }
 
 // askKubelets reads the nodes' kubelet configurations, a few at a time, each within the

@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/checks"
@@ -326,10 +325,10 @@ func unreadNote(errs map[string]error) string {
 	for what, err := range errs {
 		switch {
 		case err == nil:
+		case checks.IsForbidden(err):
+			byReason["forbidden"] = append(byReason["forbidden"], what)
 		case errors.Is(err, kube.ErrNotCollected):
 			byReason["not in the snapshot"] = append(byReason["not in the snapshot"], what)
-		case apierrors.IsForbidden(err):
-			byReason["forbidden"] = append(byReason["forbidden"], what)
 		default:
 			byReason["not read"] = append(byReason["not read"], what)
 		}

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/netpolicy"
@@ -50,7 +49,12 @@ func runNetworkPolicies(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	in := policyInput{pods: pods, skipped: map[netpolicy.Flavour]string{}}
 	in.namespaces, in.namespacesErr = kube.ListOf[*corev1.Namespace](ctx, env.Snapshot, kube.Namespaces)
-	in.services, _ = kube.ListOf[*corev1.Service](ctx, env.Snapshot, kube.Services)
+	// Services find the cluster DNS; without them DNS reachability is not judged, and said.
+	var p checks.Partial
+	in.services, err = checks.ListPartial[*corev1.Service](ctx, env.Snapshot, &p, kube.Services)
+	if err != nil {
+		return checks.SkipOrError(err)
+	}
 
 	var firstErr error
 	nps, err := kube.ListOf[*networkingv1.NetworkPolicy](ctx, env.Snapshot, kube.NetworkPolicies)
@@ -84,7 +88,7 @@ func runNetworkPolicies(ctx context.Context, env *checks.Env) checks.Result {
 		}
 		return checks.SkipOrError(firstErr)
 	}
-	return judgePolicies(in)
+	return p.Note(judgePolicies(in))
 }
 
 // flavourSkipReason says why a flavour's policies could not be read, as the evidence shows it.
@@ -92,12 +96,12 @@ func flavourSkipReason(err error) string {
 	switch {
 	case errors.Is(err, kube.ErrNotInstalled):
 		return "not installed (the API server does not serve its CRD)"
+	case checks.IsForbidden(err):
+		return "forbidden: " + err.Error()
 	case errors.Is(err, kube.ErrNotCollected):
 		return "not in the snapshot"
 	case errors.Is(err, kube.ErrOffline):
 		return "offline"
-	case apierrors.IsForbidden(err):
-		return "forbidden: " + err.Error()
 	}
 	return "error: " + err.Error()
 }

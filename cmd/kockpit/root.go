@@ -166,6 +166,7 @@ that shows the same thing.`,
 	o.kube.AddFlags(f)
 	cmd.AddCommand(newChecksCommand(o))
 	cmd.AddCommand(newNodeCommand(o))
+	cmd.AddCommand(newSnapshotCommand(o))
 	return cmd
 }
 
