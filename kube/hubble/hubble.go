@@ -6,9 +6,12 @@ package hubble
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
+	observerpb "github.com/cilium/cilium/api/v1/observer"
+	relaypb "github.com/cilium/cilium/api/v1/relay"
 )
 
 // Source gives flows and the server's status.
@@ -87,6 +90,29 @@ func (q Query) matches(f *flowpb.Flow) bool {
 		return false
 	}
 	return true
+}
+
+// take reads one response of a stream or a recording: lost events and nodes that went away
+// widen the coverage; a flow the query selects is counted and returned, anything else is nil.
+func (c *Coverage) take(q Query, resp *observerpb.GetFlowsResponse) *flowpb.Flow {
+	switch {
+	case resp.GetLostEvents() != nil:
+		c.Lost += resp.GetLostEvents().GetNumEventsLost()
+	case resp.GetNodeStatus() != nil:
+		st := resp.GetNodeStatus()
+		if st.GetStateChange() == relaypb.NodeState_NODE_CONNECTED {
+			return nil
+		}
+		for _, n := range st.GetNodeNames() {
+			if !slices.Contains(c.UnavailableNodes, n) {
+				c.UnavailableNodes = append(c.UnavailableNodes, n)
+			}
+		}
+	case q.matches(resp.GetFlow()):
+		c.see(resp.GetFlow())
+		return resp.GetFlow()
+	}
+	return nil
 }
 
 // see widens the coverage to a flow's time.

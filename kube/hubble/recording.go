@@ -10,7 +10,6 @@ import (
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	observerpb "github.com/cilium/cilium/api/v1/observer"
-	relaypb "github.com/cilium/cilium/api/v1/relay"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/kockpit/kockpit/internal/inputfile"
@@ -121,23 +120,9 @@ func (r *Recording) Status(context.Context) (*Status, error) { return nil, ErrNo
 // events and node status lines widen the coverage.
 func (r *Recording) Flows(ctx context.Context, q Query, each func(*flowpb.Flow) error) (Coverage, error) {
 	var cov Coverage
-	unavailable := map[string]bool{}
 	err := r.each(ctx, func(_ int, resp *observerpb.GetFlowsResponse) error {
-		switch {
-		case resp.GetLostEvents() != nil:
-			cov.Lost += resp.GetLostEvents().GetNumEventsLost()
-		case resp.GetNodeStatus() != nil:
-			if st := resp.GetNodeStatus(); st.GetStateChange() != relaypb.NodeState_NODE_CONNECTED {
-				for _, n := range st.GetNodeNames() {
-					if !unavailable[n] {
-						unavailable[n] = true
-						cov.UnavailableNodes = append(cov.UnavailableNodes, n)
-					}
-				}
-			}
-		case q.matches(resp.GetFlow()):
-			cov.see(resp.GetFlow())
-			return each(resp.GetFlow())
+		if f := cov.take(q, resp); f != nil {
+			return each(f)
 		}
 		return nil
 	})

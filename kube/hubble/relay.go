@@ -13,7 +13,6 @@ import (
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	observerpb "github.com/cilium/cilium/api/v1/observer"
-	relaypb "github.com/cilium/cilium/api/v1/relay"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -185,7 +184,6 @@ func (r *Relay) Flows(ctx context.Context, q Query, each func(*flowpb.Flow) erro
 	if err != nil {
 		return cov, r.streamError(ctx, err)
 	}
-	unavailable := map[string]bool{}
 	for {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -195,27 +193,16 @@ func (r *Relay) Flows(ctx context.Context, q Query, each func(*flowpb.Flow) erro
 			return cov, r.streamError(ctx, err)
 		}
 		watchdog.Reset(r.opts.Timeout)
-		switch {
-		case resp.GetLostEvents() != nil:
-			cov.Lost += resp.GetLostEvents().GetNumEventsLost()
-		case resp.GetNodeStatus() != nil:
-			if st := resp.GetNodeStatus(); st.GetStateChange() != relaypb.NodeState_NODE_CONNECTED {
-				for _, n := range st.GetNodeNames() {
-					if !unavailable[n] {
-						unavailable[n] = true
-						cov.UnavailableNodes = append(cov.UnavailableNodes, n)
-					}
-				}
-			}
-		case q.matches(resp.GetFlow()):
-			cov.see(resp.GetFlow())
-			if err := each(resp.GetFlow()); err != nil {
-				return cov, err
-			}
-			if cov.Flows >= MaxFlows {
-				cov.Capped = true
-				return cov, nil
-			}
+		f := cov.take(q, resp)
+		if f == nil {
+			continue
+		}
+		if err := each(f); err != nil {
+			return cov, err
+		}
+		if cov.Flows >= MaxFlows {
+			cov.Capped = true
+			return cov, nil
 		}
 	}
 }
