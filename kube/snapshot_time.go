@@ -52,7 +52,7 @@ func (s *fileSource) newestTimestamp(readerNow time.Time) time.Time {
 			newest = t.Time
 		}
 	}
-	seeMicro := func(t metav1.MicroTime) { see(metav1.Time{Time: t.Time}) }
+	seeMicro := func(t metav1.MicroTime) { see(metav1.Time(t)) }
 	for _, k := range s.kinds {
 		for _, o := range k.objs {
 			objectTimestamps(o, see, seeMicro)
