@@ -138,7 +138,7 @@ func runLookalikes(ctx context.Context, env *checks.Env) checks.Result {
 }
 
 // unreadSummary names the kinds that could not be read, by reason: "replicasets.apps,
-// ingresses.networking.k8s.io and 3 more (not in snapshot)".
+// ingresses.networking.k8s.io (not in snapshot)".
 func unreadSummary(unread []*unreadKind) string {
 	var reasons []string
 	byReason := map[string][]string{}
@@ -153,7 +153,8 @@ func unreadSummary(unread []*unreadKind) string {
 	}
 	parts := make([]string, 0, len(reasons))
 	for _, reason := range reasons {
-		parts = append(parts, phrase.List(byReason[reason], 3)+" ("+reason+")")
+		// Every kind by name: "and 10 more" would hide which one a reader must collect.
+		parts = append(parts, strings.Join(byReason[reason], ", ")+" ("+reason+")")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -55,25 +55,27 @@ func runClasses(ctx context.Context, env *checks.Env) checks.Result {
 	// Each list may be forbidden on its own (ClusterRole view reads neither nodes nor
 	// RuntimeClasses): what needs it is then said to be unjudged.
 	var in classInputs
-	in.nodes, in.nodesErr = kube.ListOf[*corev1.Node](ctx, env.Snapshot, kube.Nodes)
-	in.pods, in.podsErr = kube.ListOf[*corev1.Pod](ctx, env.Snapshot, kube.Pods)
-	in.classes, in.classesErr = kube.ListOf[*nodev1.RuntimeClass](ctx, env.Snapshot, kube.RuntimeClasses)
-	in.events, _ = kube.ListOf[*corev1.Event](ctx, env.Snapshot, kube.Events)
-	deps, _ := kube.ListOf[*appsv1.Deployment](ctx, env.Snapshot, kube.Deployments)
+	var p checks.Partial
+	in.nodes, _ = checks.ListPartial[*corev1.Node](ctx, env.Snapshot, &p, kube.Nodes)
+	in.pods, _ = checks.ListPartial[*corev1.Pod](ctx, env.Snapshot, &p, kube.Pods)
+	in.classes, _ = checks.ListPartial[*nodev1.RuntimeClass](ctx, env.Snapshot, &p, kube.RuntimeClasses)
+	in.nodesErr, in.podsErr, in.classesErr = p.Err(kube.Nodes), p.Err(kube.Pods), p.Err(kube.RuntimeClasses)
+	in.events, _ = checks.ListPartial[*corev1.Event](ctx, env.Snapshot, &p, kube.Events)
+	deps, _ := checks.ListPartial[*appsv1.Deployment](ctx, env.Snapshot, &p, kube.Deployments)
 	for _, d := range deps {
 		in.workloads = append(in.workloads, classWorkload{ref: podinfo.WorkloadRef("Deployment", &d.ObjectMeta),
 			class: deref(d.Spec.Template.Spec.RuntimeClassName), conditions: d.Status.Conditions})
 	}
-	dss, _ := kube.ListOf[*appsv1.DaemonSet](ctx, env.Snapshot, kube.DaemonSets)
+	dss, _ := checks.ListPartial[*appsv1.DaemonSet](ctx, env.Snapshot, &p, kube.DaemonSets)
 	for _, d := range dss {
 		in.workloads = append(in.workloads, classWorkload{ref: podinfo.WorkloadRef("DaemonSet", &d.ObjectMeta), class: deref(d.Spec.Template.Spec.RuntimeClassName)})
 	}
-	sss, _ := kube.ListOf[*appsv1.StatefulSet](ctx, env.Snapshot, kube.StatefulSets)
+	sss, _ := checks.ListPartial[*appsv1.StatefulSet](ctx, env.Snapshot, &p, kube.StatefulSets)
 	for _, s := range sss {
 		in.workloads = append(in.workloads, classWorkload{ref: podinfo.WorkloadRef("StatefulSet", &s.ObjectMeta), class: deref(s.Spec.Template.Spec.RuntimeClassName)})
 	}
 	in.owners = podinfo.NewWorkloadIndex(deps, dss, sss)
-	return judgeClasses(in)
+	return p.Note(judgeClasses(in))
 }
 
 func deref(s *string) string {
@@ -94,7 +96,7 @@ func judgeClasses(in classInputs) checks.Result {
 		if len(findings) == 0 && in.podsErr == nil && !classesAsked(in) {
 			// Nothing asks for a class, so no class can keep anything from running.
 			return checks.Result{Status: checks.StatusOK,
-				Summary: "no pod or workload asks for a RuntimeClass (RuntimeClasses or nodes not read: " + safetext.Visible(phrase.Clip(unread.Error(), 200)) + ")"}
+				Summary: "no pod or workload asks for a RuntimeClass"} // Note names what was not read
 		}
 		r := checks.SkipOrError(unread)
 		if len(findings) == 0 {

@@ -24,7 +24,7 @@ var nodesCheck = checks.Check{
 	Category: checks.CategoryRuntime,
 	Learn:    learn("runtime.nodes"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.Nodes, kube.Pods},
+	Reads:    []kube.Resource{kube.Nodes},
 	Run:      runNodes,
 }
 

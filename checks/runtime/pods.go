@@ -51,30 +51,27 @@ func runPods(ctx context.Context, env *checks.Env) checks.Result {
 		return checks.SkipOrError(err)
 	}
 	in := podInputs{pods: pods, now: env.CurrentTime()}
-	events, err := kube.ListOf[*corev1.Event](ctx, env.Snapshot, kube.Events)
-	if err == nil {
-		in.events = indexEvents(events)
-	} else {
-		in.eventsErr = err
-	}
-	cms, err := kube.ListOf[*corev1.ConfigMap](ctx, env.Snapshot, kube.ConfigMaps)
-	if err == nil {
+	// The other kinds sharpen the causes; without one, the pods are still judged and the
+	// result names what was not read.
+	var p checks.Partial
+	events, _ := checks.ListPartial[*corev1.Event](ctx, env.Snapshot, &p, kube.Events)
+	in.events, in.eventsErr = indexEvents(events), p.Err(kube.Events)
+	cms, _ := checks.ListPartial[*corev1.ConfigMap](ctx, env.Snapshot, &p, kube.ConfigMaps)
+	if in.configMapsErr = p.Err(kube.ConfigMaps); in.configMapsErr == nil {
 		in.configMaps = make(map[string]*corev1.ConfigMap, len(cms))
 		for _, cm := range cms {
 			in.configMaps[cm.Namespace+"/"+cm.Name] = cm
 		}
-	} else {
-		in.configMapsErr = err
 	}
 	// Owners without their lists still come from the pods' owner references.
-	deps, _ := kube.ListOf[*appsv1.Deployment](ctx, env.Snapshot, kube.Deployments)
-	dss, _ := kube.ListOf[*appsv1.DaemonSet](ctx, env.Snapshot, kube.DaemonSets)
-	sss, _ := kube.ListOf[*appsv1.StatefulSet](ctx, env.Snapshot, kube.StatefulSets)
+	deps, _ := checks.ListPartial[*appsv1.Deployment](ctx, env.Snapshot, &p, kube.Deployments)
+	dss, _ := checks.ListPartial[*appsv1.DaemonSet](ctx, env.Snapshot, &p, kube.DaemonSets)
+	sss, _ := checks.ListPartial[*appsv1.StatefulSet](ctx, env.Snapshot, &p, kube.StatefulSets)
 	in.owners = podinfo.NewWorkloadIndex(deps, dss, sss)
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for runtime.pods: %v", err))
 	}
-	return judgePods(in)
+	return p.Note(judgePods(in))
 }
 
 func judgePods(in podInputs) checks.Result {

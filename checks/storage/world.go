@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,11 +53,27 @@ func load(ctx context.Context, env *checks.Env, required, optional []kube.Resour
 		drivers: map[string]*storagev1.CSIDriver{}, registered: map[string][]string{}, csiNodes: map[string]*storagev1.CSINode{},
 		nodes: map[string]*corev1.Node{}, podsByClaim: map[string][]*corev1.Pod{}, events: map[string][]*corev1.Event{},
 		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}}
+	var firstErr error
+	var notRead []string
 	for _, r := range required {
 		if err := w.read(ctx, env, r); err != nil {
-			res := checks.SkipOrError(err)
-			return nil, &res
+			firstErr = cmp.Or(firstErr, err)
+			notRead = append(notRead, r.String())
 		}
+	}
+	if firstErr != nil {
+		// Nothing to judge; the skip still names every kind that could not be read, so the
+		// reader knows all that a snapshot lacks, not only the first.
+		for _, r := range optional {
+			if ctx.Err() == nil && w.read(ctx, env, r) != nil {
+				notRead = append(notRead, r.String())
+			}
+		}
+		res := checks.SkipOrError(firstErr)
+		if res.Status == checks.StatusSkip {
+			res.Summary += "; not read: " + strings.Join(notRead, ", ")
+		}
+		return nil, &res
 	}
 	for _, r := range optional {
 		if err := w.read(ctx, env, r); err != nil {

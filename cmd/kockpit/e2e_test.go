@@ -112,7 +112,7 @@ func shellLine(bin string, args ...string) string {
 func TestCockpitEndToEnd(t *testing.T) {
 	testCluster(t).Apply(t, "../../testdata/fixtures/api-control-plane-broken", "../../testdata/fixtures/cockpit-escapes")
 	bin := buildKockpit(t)
-	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster(t).AdminKubeconfig), 120, 40)
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster(t).AdminKubeconfig), 120, 80) // tall enough to show every category, Versions last but one
 
 	s := tm.waitDone()
 	for _, want := range []string{"✔ api.reachable", "✖ api.control-plane", "API", "VERSIONS", "? help", "q quit"} {
@@ -171,7 +171,7 @@ func TestCockpitAPIServerDown(t *testing.T) {
 	bin := buildKockpit(t)
 	kubeconfig := testCluster(t).KubeconfigWith(t, closedPort(t))
 	start := time.Now()
-	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", "2s"), 120, 40)
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", "2s"), 120, 80) // tall enough to show every category, Versions last but one
 	tm.waitFor("the first frame", 20*time.Second, func(s string) bool { return strings.Contains(s, "╭─ checks") })
 	t.Logf("start to first frame, API server down, process start included: %s", time.Since(start).Round(time.Millisecond))
 

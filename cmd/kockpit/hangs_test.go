@@ -343,7 +343,7 @@ func TestCockpitOnASilentAPIServer(t *testing.T) {
 	bin := buildKockpit(t)
 	addr, _ := silentServer(t, true)
 	kubeconfig := kubeconfigFor(t, "https://"+addr, "{token: kockpit-test-token}")
-	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", requestTimeout.String()), 120, 40)
+	tm := newTmux(t, shellLine(bin, "--kubeconfig", kubeconfig, "--request-timeout", requestTimeout.String()), 120, 80) // tall enough to show every category, Versions last but one
 	tm.waitFor("the first frame", 20*time.Second, func(s string) bool { return strings.Contains(s, "╭─ checks") })
 	start := time.Now()
 	s := tm.waitDone()

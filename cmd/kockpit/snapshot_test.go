@@ -246,8 +246,8 @@ func TestREADMEKubectlLoopRoundTrips(t *testing.T) {
 		t.Fatalf("no file for a kind with no objects: %v", err)
 	}
 	// kubectl writes nothing for a CRD that is not installed: network.policies says "not in
-	// the snapshot" where live it says "not installed".
-	sameFindingsOffline(t, testCluster(t).AdminKubeconfig, filepath.Join(dir, "snap"), "network.policies")
+	// the snapshot" where live it says "not installed"; api.lookalikes reads the same CRD kinds.
+	sameFindingsOffline(t, testCluster(t).AdminKubeconfig, filepath.Join(dir, "snap"), "network.policies", "api.lookalikes")
 }
 
 // The namespace-bound viewer of the test cluster may list nothing cluster-wide: every kind is
