@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 NODES ?= 1000
 PODS  ?= 20000
 SNAPSHOT_PODS ?= 150000
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 
 .PHONY: build demo test test-deps unit fuzz lint bench clean
 
