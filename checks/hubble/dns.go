@@ -128,13 +128,7 @@ func dnsFinding(env *checks.Env, g *dnsGroup) checks.Finding {
 		f.Evidence = append(f.Evidence, safetext.Describe(chars)...)
 		f.Hint = "Retype the name in the client's configuration: it holds characters that only look like the ones meant."
 	}
-	args := []string{"observe", "--protocol", "dns"}
-	if !env.Flows.Live() {
-		if path, ok := recordingPath(env); ok {
-			args = append(args, "--input-file", path)
-		}
-	}
-	args = append(args, sinceArgs(env)...)
+	args := observeArgs(env, "--protocol", "dns")
 	args = append(args, peerArgs("to", g.client)...)
 	f.Commands = []checks.Command{checks.Cmd("hubble", args...)}
 	return f

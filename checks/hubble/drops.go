@@ -190,13 +190,7 @@ func isolatedSide(g *dropGroup) string {
 
 // observeCommand is the hubble CLI line that shows the same flows.
 func observeCommand(env *checks.Env, g *dropGroup) checks.Command {
-	args := []string{"observe", "--verdict", "DROPPED"}
-	if !env.Flows.Live() {
-		if path, ok := recordingPath(env); ok {
-			args = append(args, "--input-file", path)
-		}
-	}
-	args = append(args, sinceArgs(env)...)
+	args := observeArgs(env, "--verdict", "DROPPED")
 	args = append(args, peerArgs("from", g.src)...)
 	args = append(args, peerArgs("to", g.dst)...)
 	if g.port != 0 {

@@ -36,8 +36,8 @@ func query(env *checks.Env, q hubble.Query) hubble.Query {
 	return q
 }
 
-// sinceFlag is the hubble observe flag that reads the same window: --since live, the file
-// offline.
+// sinceArgs are the hubble observe flags that read the same window: --since live, none for a file
+// (offline).
 func sinceArgs(env *checks.Env) []string {
 	if !env.Flows.Live() {
 		return nil
@@ -248,4 +248,16 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// observeArgs starts a `hubble observe` line that reads the same flows as the check: the same
+// window live, the same file offline; filter narrows it.
+func observeArgs(env *checks.Env, filter ...string) []string {
+	args := append([]string{"observe"}, filter...)
+	if !env.Flows.Live() {
+		if path, ok := recordingPath(env); ok {
+			args = append(args, "--input-file", path)
+		}
+	}
+	return append(args, sinceArgs(env)...)
 }
