@@ -51,21 +51,21 @@ func runDNS(ctx context.Context, env *checks.Env) checks.Result {
 			return nil
 		}
 		// A response travels from the server back to the client.
-		client := peerOf(f.GetDestination(), f.GetIP().GetDestination())
+		client := hubble.PeerOf(f.GetDestination(), f.GetIP().GetDestination())
 		if !f.GetIsReply().GetValue() && f.GetIsReply() != nil {
-			client = peerOf(f.GetSource(), f.GetIP().GetSource())
+			client = hubble.PeerOf(f.GetSource(), f.GetIP().GetSource())
 		}
 		name := strings.TrimSuffix(dns.GetQuery(), ".")
-		key := strings.Join([]string{name, rcode, client.display}, "\x00")
+		key := strings.Join([]string{name, rcode, client.Name}, "\x00")
 		g := groups[key]
 		if g == nil {
-			g = &dnsGroup{query: name, rcode: rcode, client: client.shown()}
+			g = &dnsGroup{query: name, rcode: rcode, client: client.Shown()}
 			groups[key] = g
 		}
 		g.count++
 		g.when.see(f)
-		if client.pod != "" {
-			g.pods.add(client.namespace + "/" + client.pod)
+		if client.Pod != "" {
+			g.pods.add(client.Namespace + "/" + client.Pod)
 		}
 		return nil
 	})
@@ -113,7 +113,7 @@ func dnsFinding(env *checks.Env, g *dnsGroup) checks.Finding {
 	f := checks.Finding{
 		Severity: checks.StatusWarn,
 		Problem:  "dns-" + strings.ToLower(g.rcode),
-		Message:  fmt.Sprintf("%s got %s for %s %d times", g.client.display, g.rcode, shown, g.count),
+		Message:  fmt.Sprintf("%s got %s for %s %d times", g.client.Name, g.rcode, shown, g.count),
 		Evidence: append([]string{"query: " + shown, "answer: " + g.rcode, "count: " + strconv.Itoa(g.count)}, g.when.evidence()...),
 		Hint:     "Check the name the client asks for (a typo, a wrong namespace in name.namespace.svc.cluster.local), and that the Service exists.",
 	}
@@ -129,7 +129,7 @@ func dnsFinding(env *checks.Env, g *dnsGroup) checks.Finding {
 		f.Hint = "Retype the name in the client's configuration: it holds characters that only look like the ones meant."
 	}
 	args := observeArgs(env, "--protocol", "dns")
-	args = append(args, peerArgs("to", g.client)...)
+	args = append(args, g.client.ObserveArgs("to")...)
 	f.Commands = []checks.Command{checks.Cmd("hubble", args...)}
 	return f
 }

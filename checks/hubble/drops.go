@@ -78,22 +78,22 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 	if reason == flowpb.DropReason_POLICY_DENY {
 		reason = flowpb.DropReason_POLICY_DENIED // an explicit deny rule is a policy drop too
 	}
-	src := peerOf(f.GetSource(), f.GetIP().GetSource())
-	dst := peerOf(f.GetDestination(), f.GetIP().GetDestination())
-	proto, port := portOf(f)
-	key := strings.Join([]string{reason.String(), src.display, dst.display, proto, strconv.FormatUint(uint64(port), 10)}, "\x00")
+	src := hubble.PeerOf(f.GetSource(), f.GetIP().GetSource())
+	dst := hubble.PeerOf(f.GetDestination(), f.GetIP().GetDestination())
+	proto, port := hubble.PortOf(f)
+	key := strings.Join([]string{reason.String(), src.Name, dst.Name, proto, strconv.FormatUint(uint64(port), 10)}, "\x00")
 	g := groups[key]
 	if g == nil {
-		g = &dropGroup{reason: reason, src: src.shown(), dst: dst.shown(), proto: proto, port: port}
+		g = &dropGroup{reason: reason, src: src.Shown(), dst: dst.Shown(), proto: proto, port: port}
 		groups[key] = g
 	}
 	g.count++
 	g.when.see(f)
-	if src.pod != "" {
-		g.srcPods.add(src.namespace + "/" + src.pod)
+	if src.Pod != "" {
+		g.srcPods.add(src.Namespace + "/" + src.Pod)
 	}
-	if dst.pod != "" {
-		g.dstPods.add(dst.namespace + "/" + dst.pod)
+	if dst.Pod != "" {
+		g.dstPods.add(dst.Namespace + "/" + dst.Pod)
 	}
 	for _, p := range f.GetIngressDeniedBy() {
 		g.policies.add(policyName(p))
@@ -131,7 +131,7 @@ func reasonText(r flowpb.DropReason) string {
 }
 
 func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
-	to := g.dst.display
+	to := g.dst.Name
 	if g.proto != "" {
 		to += " on " + g.proto
 		if g.port != 0 {
@@ -141,7 +141,7 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 	f := checks.Finding{
 		Severity: checks.StatusFail,
 		Problem:  "dropped-" + strings.ToLower(strings.ReplaceAll(g.reason.String(), "_", "-")),
-		Message:  fmt.Sprintf("%s from %s to %s dropped: %s", plural(g.count, "flow"), g.src.display, to, reasonText(g.reason)),
+		Message:  fmt.Sprintf("%s from %s to %s dropped: %s", plural(g.count, "flow"), g.src.Name, to, reasonText(g.reason)),
 		Evidence: append([]string{"drop reason: " + g.reason.String(), "flows: " + strconv.Itoa(g.count)}, g.when.evidence()...),
 		Commands: []checks.Command{observeCommand(env, g)},
 	}
@@ -183,36 +183,23 @@ func dropSeverity(r flowpb.DropReason) checks.Status {
 // isolatedSide is the side whose policies dropped the flows: the destination for ingress.
 func isolatedSide(g *dropGroup) string {
 	if len(g.directions.names) == 1 && g.directions.names[0] == "egress" {
-		return g.src.display + " (egress)"
+		return g.src.Name + " (egress)"
 	}
-	return g.dst.display + " (ingress)"
+	return g.dst.Name + " (ingress)"
 }
 
 // observeCommand is the hubble CLI line that shows the same flows.
 func observeCommand(env *checks.Env, g *dropGroup) checks.Command {
 	args := observeArgs(env, "--verdict", "DROPPED")
-	args = append(args, peerArgs("from", g.src)...)
-	args = append(args, peerArgs("to", g.dst)...)
+	args = append(args, g.src.ObserveArgs("from")...)
+	args = append(args, g.dst.ObserveArgs("to")...)
 	if g.port != 0 {
 		args = append(args, "--to-port", strconv.FormatUint(uint64(g.port), 10))
 	}
 	if g.proto != "" {
-		args = append(args, "--protocol", strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(g.proto, "v4"), "v6")))
+		args = append(args, "--protocol", hubble.ProtocolArg(g.proto))
 	}
 	return checks.Cmd("hubble", args...)
-}
-
-// peerArgs selects one side as hubble observe does: a pod, a namespace, or a reserved identity.
-func peerArgs(dir string, p peer) []string {
-	switch {
-	case p.pod != "":
-		return []string{"--" + dir + "-pod", p.namespace + "/" + p.pod}
-	case p.namespace != "":
-		return []string{"--" + dir + "-namespace", p.namespace}
-	case p.reserved != "":
-		return []string{"--" + dir + "-identity", "reserved:" + p.reserved}
-	}
-	return nil
 }
 
 // recordingPath is the recording's file, for --input-file.

@@ -98,65 +98,8 @@ func coverageFindings(cov hubble.Coverage) []checks.Finding {
 	return out
 }
 
-// peer is one side of a flow as a viewer thinks of it: a workload, a pod, an identity, an IP.
-type peer struct {
-	namespace string
-	pod       string
-	display   string // "shop/Deployment web", "world", "10.0.0.7"; raw until shown()
-	reserved  string // the reserved identity, as its label says it: world, host, ingress...
-}
-
-// peerOf names an endpoint; ip is its address from the flow's IP layer.
-func peerOf(ep *flowpb.Endpoint, ip string) peer {
-	p := peer{namespace: ep.GetNamespace(), pod: ep.GetPodName()}
-	for _, l := range ep.GetLabels() {
-		if name, ok := strings.CutPrefix(l, "reserved:"); ok && p.pod == "" && p.display == "" {
-			p.display, p.reserved = name, name // world, host, remote-node, kube-apiserver, health, ingress
-		}
-	}
-	switch {
-	case p.display != "":
-	case len(ep.GetWorkloads()) > 0 && p.namespace != "":
-		w := ep.GetWorkloads()[0]
-		p.display = p.namespace + "/" + w.GetKind() + " " + w.GetName()
-	case p.pod != "":
-		p.display = p.namespace + "/" + p.pod
-	case ep.GetIdentity() != 0:
-		p.display = "identity " + strconv.FormatUint(uint64(ep.GetIdentity()), 10)
-		if len(ep.GetLabels()) > 0 {
-			p.display += " (" + strings.Join(ep.GetLabels(), ",") + ")"
-		}
-	case ip != "":
-		p.display = ip
-	default:
-		p.display = "unknown"
-	}
-	return p
-}
-
-// shown makes the peer's name terminal-safe: done once per group, not per flow.
-func (p peer) shown() peer {
-	p.display = safetext.Message(p.display)
-	return p
-}
-
-// portOf is the flow's destination port and protocol: "TCP/8080", "UDP/53", "ICMPv4".
-func portOf(f *flowpb.Flow) (proto string, port uint32) {
-	l4 := f.GetL4()
-	switch {
-	case l4.GetTCP() != nil:
-		return "TCP", l4.GetTCP().GetDestinationPort()
-	case l4.GetUDP() != nil:
-		return "UDP", l4.GetUDP().GetDestinationPort()
-	case l4.GetSCTP() != nil:
-		return "SCTP", l4.GetSCTP().GetDestinationPort()
-	case l4.GetICMPv4() != nil:
-		return "ICMPv4", 0
-	case l4.GetICMPv6() != nil:
-		return "ICMPv6", 0
-	}
-	return "", 0
-}
+// peer is one side of a flow: kube/hubble names it the same way for the cockpit's Flows pane.
+type peer = hubble.Peer
 
 // witnesses keeps the first few distinct names, and counts all.
 type witnesses struct {
