@@ -205,3 +205,52 @@ func TestBadRecordingsNameTheLine(t *testing.T) {
 		t.Fatalf("standard input: %v, %d lines", err, fromStdin.Lines)
 	}
 }
+
+// TestFollowSendsHeldFlowsThenNewOnes: following a relay gives the last flows it holds, then a
+// flow the server learns after the stream started, and a quiet stream is no error.
+func TestFollowSendsHeldFlowsThenNewOnes(t *testing.T) {
+	held := hubbletest.Load(t, recordingPath())
+	srv := hubbletest.Start(t, held, nil)
+	relay, err := hubble.DialRelay(hubble.RelayOptions{Server: srv.Addr, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	got := make(chan *flowpb.Flow, 64)
+	done := make(chan error, 1)
+	go func() {
+		_, err := relay.Follow(ctx, 3, func(f *flowpb.Flow) error { got <- f; return nil })
+		done <- err
+	}()
+	if err := srv.WaitFollowing(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, r := range held[len(held)-3:] {
+		if r.GetFlow() != nil {
+			want++
+		}
+	}
+	for range want {
+		<-got
+	}
+	// Silent for longer than the relay's timeout: following, that is a quiet cluster.
+	time.Sleep(400 * time.Millisecond)
+	pushed := hubbletest.Load(t, recordingPath())[0]
+	pushed.GetFlow().Uuid = "pushed-after-follow"
+	srv.Push(pushed)
+	select {
+	case f := <-got:
+		if f.GetUuid() != "pushed-after-follow" {
+			t.Errorf("after the held flows came %q, want the pushed flow", f.GetUuid())
+		}
+	case err := <-done:
+		t.Fatalf("follow ended before the pushed flow: %v", err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("follow ended with %v, want context.Canceled", err)
+	}
+}

@@ -231,3 +231,39 @@ func (r *Relay) callError(call string, err error) error {
 	}
 	return fmt.Errorf("%s: %s: %s", r.Describe(), call, safetext.Message(status.Convert(err).Message()))
 }
+
+// Follower is a source whose flows can be followed as they happen: a relay. A recording is
+// what a server said once; it has nothing to follow.
+type Follower interface {
+	// Follow sends the last flows the server holds (at most last), then each new one as it
+	// comes, until ctx ends or the server ends the stream.
+	Follow(ctx context.Context, last uint64, each func(*flowpb.Flow) error) (Coverage, error)
+}
+
+// Follow reads flows as `hubble observe --follow --last N` does. Unlike Flows, a silent stream
+// is no error: a quiet cluster sends nothing for minutes. The caller shows the wait; each call
+// still gets no message larger than the cap, and the stream ends with ctx.
+func (r *Relay) Follow(ctx context.Context, last uint64, each func(*flowpb.Flow) error) (Coverage, error) {
+	var cov Coverage
+	stream, err := r.client.GetFlows(ctx, &observerpb.GetFlowsRequest{Follow: true, Number: last})
+	if err != nil {
+		return cov, r.callError("GetFlows", err)
+	}
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return cov, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return cov, ctx.Err()
+			}
+			return cov, r.callError("GetFlows", err)
+		}
+		if f := cov.take(Query{}, resp); f != nil {
+			if err := each(f); err != nil {
+				return cov, err
+			}
+		}
+	}
+}

@@ -30,6 +30,10 @@ type Server struct {
 	Status    *observerpb.ServerStatusResponse
 	// Requests records every GetFlows request, for tests to assert what a client asked.
 	Requests chan *observerpb.GetFlowsRequest
+
+	mu        sync.Mutex
+	followers []chan *observerpb.GetFlowsResponse // one per stream that follows
+	following chan struct{}                       // gets a value each time a stream starts to follow
 }
 
 // Load reads a recording (one GetFlowsResponse per line) for a server to serve.
@@ -71,7 +75,8 @@ func Start(t testing.TB, responses []*observerpb.GetFlowsResponse, cfg *tls.Conf
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg)))
 	}
 	gs := grpc.NewServer(opts...)
-	s := &Server{Addr: lis.Addr().String(), Responses: responses, Requests: make(chan *observerpb.GetFlowsRequest, 64)}
+	s := &Server{Addr: lis.Addr().String(), Responses: responses, Requests: make(chan *observerpb.GetFlowsRequest, 64),
+		following: make(chan struct{}, 64)}
 	s.Status = &observerpb.ServerStatusResponse{
 		NumFlows: uint64(len(responses)), MaxFlows: 4095, SeenFlows: uint64(len(responses)),
 		NumConnectedNodes: wrapperspb.UInt32(2), NumUnavailableNodes: wrapperspb.UInt32(1),
@@ -96,7 +101,17 @@ func (s *Server) GetFlows(req *observerpb.GetFlowsRequest, stream grpc.ServerStr
 	default:
 	}
 	var out []*observerpb.GetFlowsResponse
-	for _, r := range s.Responses {
+	s.mu.Lock()
+	held := slices.Clone(s.Responses)
+	var live chan *observerpb.GetFlowsResponse
+	if req.GetFollow() {
+		// Registered with the snapshot of what is held, so a Push is either in it or sent live.
+		live = make(chan *observerpb.GetFlowsResponse, 1024)
+		s.followers = append(s.followers, live)
+		defer s.unfollow(live)
+	}
+	s.mu.Unlock()
+	for _, r := range held {
 		if f := r.GetFlow(); f != nil {
 			if req.GetSince() != nil && f.GetTime().AsTime().Before(req.GetSince().AsTime()) {
 				continue
@@ -115,10 +130,54 @@ func (s *Server) GetFlows(req *observerpb.GetFlowsRequest, stream grpc.ServerStr
 			return err
 		}
 	}
-	if req.GetFollow() {
-		<-stream.Context().Done()
+	if live == nil {
+		return nil
 	}
-	return nil
+	select {
+	case s.following <- struct{}{}:
+	default:
+	}
+	for {
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case r := <-live:
+			if f := r.GetFlow(); f != nil && !whitelisted(req.GetWhitelist(), f) {
+				continue
+			}
+			if err := stream.Send(r); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Server) unfollow(live chan *observerpb.GetFlowsResponse) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.followers = slices.DeleteFunc(s.followers, func(c chan *observerpb.GetFlowsResponse) bool { return c == live })
+}
+
+// Push adds a response as a server learns a new flow: every stream that follows gets it, and
+// later requests find it among the held ones.
+func (s *Server) Push(r *observerpb.GetFlowsResponse) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Responses = append(s.Responses, r)
+	for _, c := range s.followers {
+		c <- r
+	}
+}
+
+// WaitFollowing waits until a stream has sent what the server held and follows, so that a Push
+// after it is a flow the client sees arrive live.
+func (s *Server) WaitFollowing(ctx context.Context) error {
+	select {
+	case <-s.following:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // whitelisted applies the filters this server knows (verdict, protocol): a flow passes when
