@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube/hubble"
 	"github.com/kockpit/kockpit/themes"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	Now func() time.Time
 	// RequestTimeout bounds the header's server-version request.
 	RequestTimeout time.Duration
+	// Flows are Hubble's flows for the Flows pane, the source the checks read (a relay or a
+	// recording); nil when the run has none.
+	Flows hubble.Source
 }
 
 // pane is the focused pane of the main screen.
@@ -131,6 +135,8 @@ type Model struct {
 	drill   []*drillFrame
 	nextReq int
 
+	flows flowsPane
+
 	notice   string
 	noticeID int
 
@@ -198,6 +204,7 @@ func New(opts Options) Model {
 	m.filter = textinput.New()
 	m.filter.Prompt = "/ "
 	m.filter.Placeholder = "filter checks and findings"
+	m.flows = newFlowsPane()
 	m.restyle()
 	m.width, m.height = 80, 24
 	// The first run is set up here rather than in Init, whose changes to the model would be
@@ -247,6 +254,9 @@ func (m Model) busy() bool {
 	if f := m.topFrame(); f != nil && (f.loading || f.cardLoading) {
 		return true
 	}
+	if m.flows.open && m.flows.waiting() {
+		return true
+	}
 	return false
 }
 
@@ -262,6 +272,7 @@ func (m *Model) restyle() {
 	ts.Focused.Placeholder = m.styles.Muted
 	ts.Cursor.Blink = false
 	m.filter.SetStyles(ts)
+	m.flows.input.SetStyles(ts)
 }
 
 // Theme is the name of the theme in use.

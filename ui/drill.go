@@ -99,7 +99,9 @@ func (m *Model) openFinding() tea.Cmd {
 // node's file.
 func (m *Model) push(fr *drillFrame) tea.Cmd {
 	m.drill = append(m.drill, fr)
-	fr.env = m.runs[m.resultOf[fr.checkID]].env
+	if fr.env == nil {
+		fr.env = m.runs[m.resultOf[fr.checkID]].env
+	}
 	var fetch func(ctx context.Context, req int) tea.Cmd
 	switch {
 	case fr.key != nil:
@@ -222,7 +224,7 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		if fr.detail != nil && fr.link >= 0 && fr.link < len(fr.detail.Related) {
 			rk := fr.detail.Related[fr.link]
-			return m.push(&drillFrame{label: rk.String(), checkID: fr.checkID, key: &rk, link: -1})
+			return m.push(&drillFrame{label: rk.String(), checkID: fr.checkID, key: &rk, link: -1, env: fr.env})
 		}
 	case key.Matches(msg, k.Copy):
 		if fr.finding != nil && len(fr.finding.Commands) > 0 {
@@ -527,7 +529,10 @@ func yamlLine(l string, st Styles, o textOpts) string {
 // breadcrumbs is the drill-in's path: checks › check › object › related object.
 func (m Model) breadcrumbs() []string {
 	out := []string{"checks"}
-	if len(m.drill) > 0 {
+	switch {
+	case len(m.drill) > 0 && m.drill[0].checkID == "":
+		out = []string{"flows"} // a flow's drill-in, opened from the Flows pane
+	case len(m.drill) > 0:
 		out = append(out, m.drill[0].checkID)
 	}
 	for _, fr := range m.drill {

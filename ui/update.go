@@ -43,6 +43,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.onExcerpt(msg)
 	case cardMsg:
 		m.onCard(msg)
+	case flowsStartedMsg:
+		cmd = m.onFlowsStarted(msg)
+	case flowBatchMsg:
+		cmd = m.onFlowBatch(msg)
 	case spinner.TickMsg:
 		if !m.busy() {
 			m.ticking = false
@@ -62,6 +66,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		if m.filtering {
 			m.filter, cmd = m.filter.Update(msg)
+		}
+		if m.flows.typing {
+			m.flows.input, cmd = m.flows.input.Update(msg)
 		}
 	}
 	m.settle()
@@ -202,6 +209,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.filtering {
 		return m.onFilterKey(msg)
 	}
+	if m.flows.open && m.flows.typing && len(m.drill) == 0 && m.overlay == overlayNone {
+		return m.onFlowsFilterKey(msg)
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -228,11 +238,14 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if len(m.drill) > 0 {
 		return m.onDrillKey(msg)
 	}
+	if m.flows.open {
+		return m.onFlowsKey(msg)
+	}
 	return m.onMainKey(msg)
 }
 
 func (m *Model) quit() tea.Cmd {
-	cmds := []tea.Cmd{}
+	cmds := []tea.Cmd{m.stopFlows()}
 	for _, r := range m.runs {
 		cmds = append(cmds, cancelling(r.cancel))
 	}
@@ -289,6 +302,8 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Copy):
 		return m.copyCommand(m.selectedFinding())
+	case key.Matches(msg, k.Flows):
+		return m.toggleFlows()
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ func (m *Model) settle() {
 		m.learnOff = clamp(m.learnOff, 0, max(0, len(lines)-(l.body.h-2)))
 	}
 	m.settleDrill(l.innerWidth(l.body), l.body.h-2)
+	m.settleFlows(l.body.h - 2 - flowPaneChrome)
 }
 
 func containsID(ids []string, id string) bool {
@@ -86,6 +87,8 @@ func (m Model) renderBody(l layout) string {
 	case len(m.drill) > 0:
 		fr := m.topFrame()
 		return m.box(m.breadcrumbs(), m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
+	case m.flows.open:
+		return m.renderFlows(l)
 	}
 	left := m.box([]string{"checks"}, m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
 	var right string
@@ -298,7 +301,15 @@ func (m Model) contextKeys() KeyMap {
 			b.SetEnabled(false)
 		}
 	}
+	if !m.flows.open || len(m.drill) > 0 || m.overlay != overlayNone || m.filtering {
+		off(&k.Pause)
+	}
+	if m.opts.Flows == nil || len(m.drill) > 0 || m.overlay != overlayNone || m.filtering {
+		off(&k.Flows)
+	}
 	switch {
+	case m.flows.open && len(m.drill) == 0 && m.overlay == overlayNone && !m.filtering:
+		return m.flowsKeys(k)
 	case m.filtering:
 		// Typing: letters go to the filter; only these keys act (onFilterKey).
 		off(&k.Pane, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
