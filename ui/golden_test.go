@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube/hubble"
 	"github.com/kockpit/kockpit/themes"
 )
 
@@ -35,6 +36,18 @@ var screens = []screenCase{
 		return update(t, m, findMsg[objectMsg](t, cmd))
 	}},
 	{"help-80x24", 80, 24, func(t *testing.T, m Model) Model { return keys(t, withResults(t, m), "?") }},
+	{"flows-80x24", 80, 24, flowsScreen},
+}
+
+// flowsScreen is the Flows pane on a replayed recording, a drop selected, a filter kept.
+func flowsScreen(t *testing.T, m Model) Model {
+	m.opts.Flows = fixtureFlowSource{}
+	m = withResults(t, m)
+	m, _ = openFlows(t, m)
+	m = update(t, m, flowBatchMsg{stream: 1, lines: fixtureFlowLines(1)})
+	m = update(t, m, flowBatchMsg{stream: 1, end: &flowEvent{end: true, cov: hubble.Coverage{Flows: 5,
+		First: testClock.Add(time.Second), Last: testClock.Add(5 * time.Second)}}})
+	return keys(t, m, "up")
 }
 
 func TestGolden(t *testing.T) {
