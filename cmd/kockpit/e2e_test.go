@@ -242,6 +242,31 @@ func TestDemoDrillsIntoANodesFile(t *testing.T) {
 	tm.keys("q")
 }
 
+// TestDemoFlowsPane: f opens the demo's recorded flows, with the recorded drop and its reason;
+// enter drills into the dropped flow's pod with the hubble observe line that shows it.
+func TestDemoFlowsPane(t *testing.T) {
+	bin := buildKockpit(t)
+	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
+	tm.waitDone()
+	tm.keys("f")
+	s := tm.waitText("recording the demo's Hubble recording · 9 flows · window 2026-11-25 09:20:07..09:21:03 UTC · replayed once")
+	for _, want := range []string{"09:20:07 DROPPED   ingress → storefront/frontend-7b9c6d5f4-2xq8p TCP/8080 policy denied",
+		"09:21:03 DROPPED   world → storefront/frontend-7b9c6d5f4-2xq8p TCP/8080 policy denied"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the Flows pane lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "● live") {
+		t.Errorf("a recording is said live:\n%s", s)
+	}
+	tm.keys("Enter")
+	s = tm.waitText("flows › Pod storefront/frontend-7b9c6d5f4-2xq8p")
+	if !strings.Contains(s, "$ hubble observe --verdict DROPPED --from-identity reserved:world --to-pod storefront/frontend-7b9c6d5f4-2xq8p") {
+		t.Errorf("the flow's drill-in lacks its hubble observe line:\n%s", s)
+	}
+	tm.keys("q")
+}
+
 // TestCockpitRefusesToCopyHiddenCharacters: y on a command that holds a bidi control (a crafted
 // selector in a snapshot) copies nothing and says why; y on a plain one copies it (OSC 52,
 // which tmux keeps as a paste buffer).
