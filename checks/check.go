@@ -184,6 +184,8 @@ type Finding struct {
 	Cause            bool
 	Explains         []ObjectRef
 	ExplainsFindings []string
+	// Flows is the group of Hubble flows the finding stands for, as data; nil for others.
+	Flows *FlowGroup
 }
 
 // ObjectRef names a Kubernetes object.

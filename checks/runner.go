@@ -176,6 +176,9 @@ func redact(r *Result) {
 		f.Evidence = redactAll(f.Evidence)
 		f.Hint = safetext.RedactSecrets(f.Hint)
 		f.Commands = redactCommands(f.Commands)
+		if f.Flows != nil {
+			f.Flows = f.Flows.redacted(safetext.RedactSecrets)
+		}
 	}
 }
 

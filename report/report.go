@@ -67,6 +67,8 @@ type FindingReport struct {
 	Cause            bool               `json:"cause,omitempty"`
 	Explains         []checks.ObjectRef `json:"explains,omitempty"`
 	ExplainsFindings []string           `json:"explainsFindings,omitempty"`
+	// Flows is the group of Hubble flows a finding stands for (hubble.drops), as data.
+	Flows *checks.FlowGroup `json:"flows,omitempty"`
 }
 
 // ListReport is one LIST the run made (or read from files).
@@ -117,7 +119,7 @@ func findingReport(f checks.Finding) FindingReport {
 	return FindingReport{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
 		Evidence: f.Evidence, Hint: f.Hint, Commands: commands,
-		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Flows: f.Flows,
 	}
 }
 

@@ -154,6 +154,7 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 	if len(g.directions.names) > 0 {
 		f.Evidence = append(f.Evidence, "direction: "+g.directions.text())
 	}
+	f.Flows = dropGroupData(g)
 	f.Severity = dropSeverity(g.reason)
 	if g.reason == flowpb.DropReason_POLICY_DENIED {
 		if len(g.policies.names) > 0 {
@@ -209,4 +210,20 @@ func recordingPath(env *checks.Env) (string, bool) {
 		return "", false
 	}
 	return r.File()
+}
+
+// dropGroupData is the group as the JSON report carries it.
+func dropGroupData(g *dropGroup) *checks.FlowGroup {
+	out := &checks.FlowGroup{
+		Verdict: flowpb.Verdict_DROPPED.String(), Reason: g.reason.String(),
+		Source:      checks.FlowPeer{Name: g.src.Name, Pods: g.srcPods.shown(), PodCount: len(g.srcPods.seen)},
+		Destination: checks.FlowPeer{Name: g.dst.Name, Pods: g.dstPods.shown(), PodCount: len(g.dstPods.seen)},
+		Protocol:    g.proto, Port: g.port, Directions: g.directions.shown(), DeniedBy: g.policies.shown(),
+		Count: g.count,
+	}
+	if !g.when.first.IsZero() {
+		first, last := g.when.first.UTC(), g.when.last.UTC()
+		out.FirstSeen, out.LastSeen = &first, &last
+	}
+	return out
 }

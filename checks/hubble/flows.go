@@ -132,6 +132,18 @@ func (w *witnesses) text() string {
 	return s
 }
 
+// shown are the kept names, terminal-safe; nil for none.
+func (w *witnesses) shown() []string {
+	if len(w.names) == 0 {
+		return nil
+	}
+	out := make([]string, len(w.names))
+	for i, n := range w.names {
+		out[i] = safetext.Message(n)
+	}
+	return out
+}
+
 // window is the time span of a group's flows.
 type window struct{ first, last time.Time }
 
