@@ -248,6 +248,16 @@ func (m *Model) moveFlow(delta int) {
 	p.sel, p.selIdx = p.vis[i].seq, i
 }
 
+// clickFlow selects the flow on a row of the list (0 is its first row).
+func (m *Model) clickFlow(row int) {
+	p := &m.flows
+	i := p.off + row
+	if row < 0 || row >= m.flowRows() || i >= len(p.vis) {
+		return
+	}
+	p.sel, p.selIdx, p.follow = p.vis[i].seq, i, i == len(p.vis)-1
+}
+
 // selected is the flow enter opens, nil when the pane shows none.
 func (p *flowsPane) selected() *flowLine {
 	if p.selIdx < 0 || p.selIdx >= len(p.vis) {

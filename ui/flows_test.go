@@ -299,3 +299,23 @@ func FuzzParseFlowQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestFlowsPaneMouseAndAStoppedRelay(t *testing.T) {
+	m, _ := openFlows(t, flowsModel(t, 120, 30, true))
+	m = update(t, m, flowBatchMsg{stream: 1, lines: fixtureFlowLines(1)})
+	l := m.layout()
+	// The second flow's row: below the top border and the status line.
+	m = update(t, m, tea.MouseClickMsg{Button: tea.MouseLeft, X: 10, Y: l.body.y + 2 + 1})
+	if sel := m.flows.selected(); sel == nil || sel.seq != 2 || m.flows.follow {
+		t.Errorf("a click on the second flow selected %+v (following %v)", sel, m.flows.follow)
+	}
+	m = update(t, m, tea.MouseWheelMsg{Button: tea.MouseWheelDown, X: 10, Y: l.body.y + 3})
+	if sel := m.flows.selected(); sel == nil || sel.seq != 3 {
+		t.Errorf("the wheel did not move the selection down: %+v", sel)
+	}
+	m = update(t, m, flowBatchMsg{stream: 1, end: &flowEvent{end: true, err: fmt.Errorf("the Hubble relay at 127.0.0.1:4245: GetFlows: \x1b[31mgone")}})
+	s := screen(m)
+	if strings.Contains(s, "● live") || !strings.Contains(s, "stopped the recording flows.jsonpb · 5 flows") || !strings.Contains(s, "✖ the Hubble relay at 127.0.0.1:4245: GetFlows: ␛[31mgone") {
+		t.Errorf("a relay that ended the stream with an error:\n%s", s)
+	}
+}

@@ -52,6 +52,8 @@ func (m Model) flowStatus() string {
 			s += sep + st.Muted.Render("none yet: a quiet cluster, or a relay that does not answer")
 		}
 		parts = append(parts, s)
+	case p.live && p.ended:
+		parts = append(parts, st.status(checks.StatusWarn).Render("stopped")+" "+desc, plural(p.total, "flow"))
 	case p.live:
 		parts = append(parts, st.status(checks.StatusOK).Render("● live")+" "+desc, plural(p.total, "flow"))
 	case !p.ended:

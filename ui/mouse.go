@@ -15,6 +15,10 @@ func (m *Model) onClick(ms tea.Mouse) {
 		}
 		return
 	}
+	if m.flows.open {
+		m.clickFlow(ms.Y - (l.body.y + 2)) // below the border and the pane's status line
+		return
+	}
 	switch {
 	case l.left.contains(ms.X, ms.Y):
 		m.focus = paneChecks
@@ -53,6 +57,10 @@ func (m *Model) onWheel(ms tea.Mouse) {
 	}
 	if m.overlay == overlayLearn {
 		m.learnOff += delta
+		return
+	}
+	if m.flows.open {
+		m.moveFlow(delta)
 		return
 	}
 	l := m.layout()
