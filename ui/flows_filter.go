@@ -20,9 +20,6 @@ type flowQuery struct {
 	problem            string   // what in the text was not understood, "" when all was
 }
 
-// flowFilterKeys are the keys a filter may use, for the help and for problems.
-var flowFilterKeys = []string{"ns", "pod", "verdict", "port"}
-
 // parseFlowQuery reads a filter. A word it does not understand is said in problem and left
 // out, so the rest still filters.
 func parseFlowQuery(s string) flowQuery {

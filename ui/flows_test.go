@@ -3,12 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	flowpb "github.com/cilium/cilium/api/v1/flow"
 	tea "charm.land/bubbletea/v2"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/kockpit/kockpit/kube/hubble"
@@ -18,7 +19,9 @@ import (
 // hand: it is never read.
 type fixtureFlowSource struct{ live bool }
 
-func (fixtureFlowSource) Status(context.Context) (*hubble.Status, error) { return nil, hubble.ErrNoStatus }
+func (fixtureFlowSource) Status(context.Context) (*hubble.Status, error) {
+	return nil, hubble.ErrNoStatus
+}
 func (fixtureFlowSource) Flows(context.Context, hubble.Query, func(*flowpb.Flow) error) (hubble.Coverage, error) {
 	return hubble.Coverage{}, nil
 }
@@ -317,5 +320,29 @@ func TestFlowsPaneMouseAndAStoppedRelay(t *testing.T) {
 	s := screen(m)
 	if strings.Contains(s, "● live") || !strings.Contains(s, "stopped the recording flows.jsonpb · 5 flows") || !strings.Contains(s, "✖ the Hubble relay at 127.0.0.1:4245: GetFlows: ␛[31mgone") {
 		t.Errorf("a relay that ended the stream with an error:\n%s", s)
+	}
+}
+
+// TestFlowsPaneHostileNames: a pod name with an escape sequence is drawn visibly in the pane
+// and kept one argument in the hubble observe line.
+func TestFlowsPaneHostileNames(t *testing.T) {
+	m, _ := openFlows(t, flowsModel(t, 120, 30, false))
+	evil := "shop/web-1\x1b[2J$(touch pwned);"
+	m = update(t, m, flowBatchMsg{stream: 1, lines: []flowLine{newFlowLine(1, testFlow(1, flowpb.Verdict_DROPPED, flowpb.DropReason_POLICY_DENIED, evil, "prod/api-1", 443))}})
+	view := m.View().Content
+	if strings.Contains(view, "\x1b[2J") {
+		t.Error("the pod name's escape sequence reached the terminal")
+	}
+	if s := screen(m); !strings.Contains(s, "shop/web-1␛[2J$(touch pwned); → prod/api-1") {
+		t.Errorf("the hostile name is not drawn visibly:\n%s", s)
+	}
+	l := m.flows.selected()
+	f := m.flowFinding(l, &l.src)
+	args := f.Commands[0].Stages()[0]
+	if !slices.Contains(args, "shop/web-1\x1b[2J$(touch pwned);") {
+		t.Errorf("the pod is not one argument: %q", args)
+	}
+	if got := f.Commands[1].String(); !strings.HasPrefix(got, "hubble observe --pod '") {
+		t.Errorf("the pod's line is not quoted: %s", got)
 	}
 }
