@@ -346,3 +346,17 @@ func TestFlowsPaneHostileNames(t *testing.T) {
 		t.Errorf("the pod's line is not quoted: %s", got)
 	}
 }
+
+// TestFlowsPaneHidesTheChecklistFilter: the checklist's filter line is not drawn over the Flows
+// pane, which has its own; closing the pane brings it back.
+func TestFlowsPaneHidesTheChecklistFilter(t *testing.T) {
+	m := keys(t, flowsModel(t, 100, 30, true), "/", "d", "n", "s", "enter")
+	m, _ = openFlows(t, m)
+	if s := screen(m); strings.Contains(s, "/ dns") {
+		t.Errorf("the checklist's filter shows over the Flows pane:\n%s", s)
+	}
+	m = keys(t, m, "f")
+	if s := screen(m); !strings.Contains(s, "/ dns") {
+		t.Errorf("closing the pane lost the checklist's filter:\n%s", s)
+	}
+}

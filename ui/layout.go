@@ -34,7 +34,7 @@ func (m Model) layout() layout {
 		l.bannerH = 1
 	}
 	l.footerH = 1
-	if m.filtering || m.query != "" {
+	if (m.filtering || m.query != "") && !m.flows.open { // the Flows pane has a filter of its own
 		l.footerH = 2
 	}
 	l.pad = 1
