@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,37 +35,79 @@ func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
 		return nil, refused(path, err)
 	}
 	if fi.IsDir() {
-		return load(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
+		return loadFrom(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
 			return filepath.Join(path, filepath.FromSlash(p))
 		})
 	}
-	return load(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
+	return loadFrom(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
 }
 
 // LoadSnapshotFS reads snapshot files under root in fsys (a file or a directory), as
 // LoadSnapshot does; name is what Snapshot.Source reports. It serves embedded snapshots.
 func LoadSnapshotFS(ctx context.Context, fsys fs.FS, root string, name string) (*Snapshot, error) {
-	return load(ctx, fsys, root, name, func(p string) string { return p })
+	return load(ctx, name, nil, Layer{FS: fsys, Root: root})
 }
 
-// load reads every snapshot file under root; display turns an fs path into the name errors show.
-func load(ctx context.Context, fsys fs.FS, root, name string, display func(string) string) (*Snapshot, error) {
-	files, err := snapshotFiles(fsys, root, display)
-	if err != nil {
-		return nil, err
+// Layer is a directory (or file) of snapshot files in an fs.FS; Display names its paths in
+// errors (empty: the paths in the FS).
+type Layer struct {
+	FS            fs.FS
+	Root, Display string
+	displayFunc   func(string) string
+}
+
+// LoadSnapshotLayers reads the layers in order as one snapshot: an object in a later layer
+// replaces the object of the same kind, namespace and name in an earlier one, as a workshop
+// scenario's broken objects replace its base cluster's. header, when the files carry none,
+// says which kinds are complete (a scenario is: a kind it has no object of has none).
+func LoadSnapshotLayers(ctx context.Context, name string, header *SnapshotHeader, layers ...Layer) (*Snapshot, error) {
+	return load(ctx, name, header, layers...)
+}
+
+func (l Layer) display(p string) string {
+	if l.displayFunc != nil {
+		return l.displayFunc(p)
 	}
-	if len(files) == 0 {
-		return nil, newInputError(display(root), 0, 0, "no .yaml, .yml or .json files in this directory", loadFix)
+	if l.Display == "" {
+		return p
 	}
+	if rel, ok := strings.CutPrefix(p, l.Root); ok {
+		return l.Display + rel
+	}
+	return l.Display
+}
+
+// loadFrom reads every snapshot file under root; display turns an fs path into the name errors
+// show.
+func loadFrom(ctx context.Context, fsys fs.FS, root, name string, display func(string) string) (*Snapshot, error) {
+	return load(ctx, name, nil, Layer{FS: fsys, Root: root, displayFunc: display})
+}
+
+// load reads every snapshot file of each layer, layer after layer, the last duplicate winning;
+// header stands in for a header the files do not carry.
+func load(ctx context.Context, name string, header *SnapshotHeader, layers ...Layer) (*Snapshot, error) {
 	src := &fileSource{name: name, kinds: map[schema.GroupKind]*kindObjects{}}
 	l := &loader{ctx: ctx, src: src}
-	for _, f := range files {
-		if err := l.loadFile(fsys, f, display(f)); err != nil {
+	for _, layer := range layers {
+		display := layer.display
+		files, err := snapshotFiles(layer.FS, layer.Root, display)
+		if err != nil {
 			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, newInputError(display(layer.Root), 0, 0, "no .yaml, .yml or .json files in this directory", loadFix)
+		}
+		for _, f := range files {
+			if err := l.loadFile(layer.FS, f, display(f)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if l.docs == 0 {
-		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
+		return nil, newInputError(layers[len(layers)-1].display(layers[len(layers)-1].Root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
+	}
+	if src.header == nil {
+		src.header = header
 	}
 	src.finish()
 	src.takenAt = src.newestTimestamp(time.Now())

@@ -167,6 +167,7 @@ that shows the same thing.`,
 	cmd.AddCommand(newChecksCommand(o))
 	cmd.AddCommand(newNodeCommand(o))
 	cmd.AddCommand(newSnapshotCommand(o))
+	cmd.AddCommand(newWorkshopCommand(o))
 	return cmd
 }
 
