@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -164,26 +163,14 @@ func (w *workshopOptions) open(parent context.Context, name string) error {
 	})
 }
 
-// scenarioEnv is what the checks read for a scenario: its cluster as a snapshot, judged as of
-// the snapshot's moment, and its recorded flows.
+// scenarioEnv is what the checks read for a scenario (see Scenario.Env); a scenario that does
+// not load is bad input.
 func scenarioEnv(ctx context.Context, s *workshop.Scenario) (*checks.Env, checks.Source, error) {
-	snap, err := s.Snapshot(ctx)
+	env, src, err := s.Env(ctx, clock)
 	if err != nil {
 		return nil, checks.Source{}, usageError{err}
 	}
-	env := &checks.Env{Path: os.Getenv("PATH"), Now: clock, Snapshot: snap}
-	src := checks.Source{Kind: checks.SourceFiles, Path: "scenario " + s.Name}
-	if at, from := snap.TakenAt(); !at.IsZero() {
-		env.Now = func() time.Time { return at }
-		src.TakenAt, src.TakenFrom = &at, from
-	}
-	flows, err := s.Flows(ctx)
-	if err != nil {
-		return nil, checks.Source{}, usageError{err}
-	}
-	if flows != nil {
-		env.Flows = flows
-	}
+	env.Path = os.Getenv("PATH")
 	return env, src, nil
 }
 
