@@ -92,10 +92,11 @@ func Load(ctx context.Context, lib Library, fsys fs.FS, dir, display string) (*S
 		add(Problem{Path: file, Msg: err.Error()})
 		return nil, ps
 	}
-	if lesson := parseLesson(file, data, s, known); len(lesson) > 0 {
-		ps = append(ps, lesson...)
+	lesson := parseLesson(file, data, s, known)
+	ps = append(ps, lesson...)
+	if !slices.ContainsFunc(lesson, func(p Problem) bool { return strings.HasPrefix(p.Msg, "base:") }) {
+		ps = append(ps, s.checkContents(ctx, display)...)
 	}
-	ps = append(ps, s.checkContents(ctx, display)...)
 	if len(ps) > 0 {
 		return nil, ps
 	}
