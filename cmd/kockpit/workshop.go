@@ -58,7 +58,7 @@ with --report. Everything runs offline: the clusters are files inside kockpit.`,
 	f.StringSliceVar(&w.scenarioDirs, "scenarios", nil, "also read the scenarios in `DIR` (one subdirectory per scenario)")
 	addReportFlags(cmd.Flags(), o, "run only these checks: IDs (dns.policy), prefixes (dns.) or categories (DNS)")
 	o.cockpit.addFlags(cmd.Flags())
-	cmd.AddCommand(w.validateCommand(), w.exportCommand())
+	cmd.AddCommand(w.validateCommand(), w.exportCommand(), w.applyCommand(), w.verifyCommand())
 	return cmd
 }
 
