@@ -99,4 +99,3 @@ func TestEmbeddedScenariosJudge(t *testing.T) {
 		})
 	}
 }
-
