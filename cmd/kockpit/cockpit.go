@@ -142,6 +142,7 @@ func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src check
 		Presenter: o.cockpit.presenter, RedactIPs: o.cockpit.redactIPs,
 		Notice: notice, Now: time.Now, RequestTimeout: timeout,
 		RuntimeCard: runtimechecks.Card,
+		Lesson:      o.lesson,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/kockpit/kockpit/checks/catalog"
 	"github.com/kockpit/kockpit/safetext"
 	"github.com/kockpit/kockpit/scenarios"
+	"github.com/kockpit/kockpit/ui"
 	"github.com/kockpit/kockpit/workshop"
 )
 
@@ -158,6 +160,7 @@ func (w *workshopOptions) open(parent context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	w.lesson = lessonOf(s)
 	return w.runReport(parent, catalog.All(), func(ctx context.Context) (*checks.Env, checks.Source, error) {
 		return scenarioEnv(ctx, s)
 	})
@@ -172,6 +175,21 @@ func scenarioEnv(ctx context.Context, s *workshop.Scenario) (*checks.Env, checks
 	}
 	env.Path = os.Getenv("PATH")
 	return env, src, nil
+}
+
+// lessonOf is the scenario as the cockpit teaches it; a solve is recorded in the state file.
+func lessonOf(s *workshop.Scenario) *ui.Lesson {
+	return &ui.Lesson{
+		Title: s.Title, Level: s.Level, Minutes: s.Minutes, Story: s.Story, Goal: s.Goal,
+		Hints: s.Hints, Points: s.Points, Fix: s.Fix,
+		Judge: func(check string, f checks.Finding) ui.Verdict {
+			v := s.Judge(check, f)
+			return ui.Verdict{Right: v.Right, Decoy: v.Decoy, Text: v.Text}
+		},
+		Record: func(hints int, took time.Duration, points int) error {
+			return recordSolve(s.Name, workshop.Solve{At: time.Now().UTC(), Seconds: int(took.Seconds()), Hints: hints, Points: points})
+		},
+	}
 }
 
 func (w *workshopOptions) validateCommand() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWorkshopList: the embedded scenarios are listed with their level, category, minutes and
@@ -117,5 +118,53 @@ func mustWriteFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWorkshopEndToEnd: in a real terminal, a student opens a scenario, reveals a hint, marks
+// the decoy (told wrong), marks the cause (told solved, with the fix) and quits; the state file
+// records the solve with the hint used.
+func TestWorkshopEndToEnd(t *testing.T) {
+	bin := buildKockpit(t)
+	state := t.TempDir()
+	line := strings.Replace(shellLine(bin, "workshop", "dns-policy-default"), "env ", "env XDG_STATE_HOME="+state+" ", 1)
+	tm := newTmux(t, line, 120, 60)
+	tm.waitDone()
+	tm.waitText("Goal: Find why the shop's pods cannot resolve Service names.")
+
+	tm.keys("h")
+	tm.waitText("Hint 1: CoreDNS answers the other namespaces' pods.")
+
+	// The gravest finding is selected first: the decoy policy.
+	tm.keys("Tab")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("Space")
+	tm.waitText("Mark network.policies's finding as the root cause?")
+	tm.keys("y")
+	tm.waitText("✖ Not the root cause (1 wrong so far). This policy does isolate")
+
+	// The cause: filter to dns.policy, its finding, mark it.
+	tm.keys("Tab")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("/")
+	tm.keys("-l", "dns.policy")
+	tm.keys("Enter")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("Tab")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("Space")
+	tm.waitText("Mark dns.policy's finding as the root cause?")
+	tm.keys("y")
+	s := tm.waitText("recorded")
+	for _, want := range []string{"✔ Solved in", "with 1 hint(s): 90 points", "The shop Deployment sets dnsPolicy: Default", "$ kubectl -n shop patch deployment shop"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the solved lesson lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+	data, err := os.ReadFile(filepath.Join(state, "kockpit", "workshops.json"))
+	if err != nil || !strings.Contains(string(data), `"dns-policy-default"`) || !strings.Contains(string(data), `"hints": 1`) || !strings.Contains(string(data), `"points": 90`) {
+		t.Errorf("state file: %v\n%s", err, data)
 	}
 }
