@@ -9,7 +9,7 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // hit-tested against it, so the two always agree.
 type layout struct {
 	headerH, bannerH, footerH int
-	lessonH                   int // the workshop's lesson pane, when there is one
+	lessonH                   int  // the workshop's lesson pane, when there is one
 	body                      rect // the panes' area
 	left, right               rect // the two panes, borders included
 	pad                       int  // columns of padding inside a pane's border

@@ -22,9 +22,9 @@ type solve struct {
 func fixtureLesson(rec *solve) *Lesson {
 	return &Lesson{
 		Title: "Nothing gets scheduled", Level: "beginner", Minutes: 10,
-		Story: "The pager says: new pods stay Pending and nobody knows why.",
-		Goal:  "Find why no pod gets a node.",
-		Hints: []string{"Look at the control plane.", "Which control-plane pod restarts?"},
+		Story:  "The pager says: new pods stay Pending and nobody knows why.",
+		Goal:   "Find why no pod gets a node.",
+		Hints:  []string{"Look at the control plane.", "Which control-plane pod restarts?"},
 		Points: func(h int) int { return max(100-10*h, 10) },
 		Judge: func(check string, f checks.Finding) Verdict {
 			switch {
