@@ -43,7 +43,7 @@ func embedded(t *testing.T) []*workshop.Scenario {
 func runScenario(t *testing.T, s *workshop.Scenario) []checks.Result {
 	t.Helper()
 	ctx := context.Background()
-	env, _, err := s.Env(ctx, time.Now)
+	env, _, err := s.Env(ctx, time.Now, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -261,6 +262,18 @@ func (s *Scenario) checkContents(ctx context.Context, display string) Problems {
 	for _, name := range flows {
 		if _, err := s.Recording(ctx, name); err != nil {
 			ps = append(ps, Problem{Path: path.Join(display, name), Msg: err.Error()})
+		}
+	}
+	if s.HasHost() {
+		// Unpacked once into a directory removed at once: the modes parse and every file is a
+		// regular file or a directory.
+		if dir, err := os.MkdirTemp("", "kockpit-validate-"); err != nil {
+			ps = append(ps, Problem{Path: path.Join(display, "host"), Msg: err.Error()})
+		} else {
+			if err := s.UnpackHost(dir); err != nil {
+				ps = append(ps, Problem{Path: path.Join(display, "host"), Msg: err.Error()})
+			}
+			os.RemoveAll(dir)
 		}
 	}
 	apply, err := s.ApplyFiles()

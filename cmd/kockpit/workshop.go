@@ -162,14 +162,23 @@ func (w *workshopOptions) open(parent context.Context, name string) error {
 	}
 	w.lesson = lessonOf(s)
 	return w.runReport(parent, catalog.All(), func(ctx context.Context) (*checks.Env, checks.Source, error) {
-		return scenarioEnv(ctx, s)
+		return w.scenarioEnv(ctx, s)
 	})
 }
 
 // scenarioEnv is what the checks read for a scenario (see Scenario.Env); a scenario that does
 // not load is bad input.
-func scenarioEnv(ctx context.Context, s *workshop.Scenario) (*checks.Env, checks.Source, error) {
-	env, src, err := s.Env(ctx, clock)
+func (o *options) scenarioEnv(ctx context.Context, s *workshop.Scenario) (*checks.Env, checks.Source, error) {
+	hostDir := ""
+	if s.HasHost() {
+		dir, err := os.MkdirTemp("", "kockpit-workshop-node-")
+		if err != nil {
+			return nil, checks.Source{}, fmt.Errorf("unpacking the scenario's node files: %w (fix: point TMPDIR at a writable directory)", err)
+		}
+		o.addCleanup(func() { os.RemoveAll(dir) })
+		hostDir = dir
+	}
+	env, src, err := s.Env(ctx, clock, hostDir)
 	if err != nil {
 		return nil, checks.Source{}, usageError{err}
 	}
