@@ -154,7 +154,7 @@ func parseLesson(file string, data []byte, s *Scenario, known map[string]bool) P
 	if err := yaml.NodeToValue(f.Docs[0].Body, s, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) {
-			return at(ye.GetToken(), ye.GetMessage()+" (fix: the keys are title, level, category, minutes, base, story, goal, hints, hintCost, cause, explanation, fix, decoys)")
+			return at(ye.GetToken(), ye.GetMessage()+" (fix: the keys are title, level, category, minutes, base, removes, story, goal, hints, hintCost, cause, explanation, fix, decoys)")
 		}
 		return Problems{{Path: file, Msg: err.Error()}}
 	}
@@ -184,6 +184,9 @@ func parseLesson(file string, data []byte, s *Scenario, known map[string]bool) P
 	if s.Base != "" {
 		fi, err := fs.Stat(s.bases, s.Base)
 		need("$.base", err == nil && fi.IsDir() && namePattern.MatchString(s.Base), fmt.Sprintf("base: no base cluster %q (fix: one of %s, or leave base out and put the whole cluster in cluster/)", s.Base, strings.Join(baseNames(s.bases), ", ")))
+	}
+	for i, r := range s.Removes {
+		need(fmt.Sprintf("$.removes[%d]", i), r.Kind != "" && r.Name != "", fmt.Sprintf("removes[%d]: needs kind and name (and namespace for a namespaced object)", i))
 	}
 	need("$.story", strings.TrimSpace(s.Story) != "", "story: missing (fix: what the pager says, e.g. story: checkout times out)")
 	need("$.goal", strings.TrimSpace(s.Goal) != "", "goal: missing (fix: what the student must find)")
@@ -335,6 +338,9 @@ func (s *Scenario) Snapshot(ctx context.Context) (*kube.Snapshot, error) {
 		layers = append(layers, kube.Layer{FS: s.bases, Root: s.Base, Display: "base " + s.Base})
 	}
 	layers = append(layers, kube.Layer{FS: s.fsys, Root: path.Join(s.dir, "cluster"), Display: path.Join(s.Origin, "cluster")})
-	header := &kube.SnapshotHeader{APIVersion: kube.HeaderAPIVersion, Kind: kube.HeaderKind, Listed: s.listed, WrittenBy: "scenario " + s.Name}
-	return kube.LoadSnapshotLayers(ctx, "scenario "+s.Name, header, layers...)
+	opts := kube.LayerOptions{Header: &kube.SnapshotHeader{APIVersion: kube.HeaderAPIVersion, Kind: kube.HeaderKind, Listed: s.listed, WrittenBy: "scenario " + s.Name}}
+	for _, r := range s.Removes {
+		opts.Remove = append(opts.Remove, kube.ObjectKey{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
+	}
+	return kube.LoadSnapshotLayers(ctx, "scenario "+s.Name, opts, layers...)
 }

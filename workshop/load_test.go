@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
 )
 
 var known = map[string]bool{"dns.policy": true, "network.policies": true}
@@ -84,6 +85,18 @@ func TestLoadGoodScenario(t *testing.T) {
 	if snap.Source() != "scenario one" {
 		t.Errorf("source %q", snap.Source())
 	}
+	// removes takes a base object out.
+	s, ps = load(t, scenarioFS(goodLesson+"base: kubeadm\nremoves: [{kind: Node, name: cp1}]\n", nil))
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	snap, err = s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nodes, err := snap.List(context.Background(), kube.Nodes); err != nil || len(nodes) != 0 {
+		t.Errorf("the removed node is still listed: %d %v", len(nodes), err)
+	}
 }
 
 // TestLoadProblems: each bad scenario is refused with the file, the line and column of the
@@ -110,6 +123,7 @@ func TestLoadProblems(t *testing.T) {
 		{"base unknown", goodLesson + "base: kubeadmm\n", nil, `class/one/scenario.yaml:19:7: base: no base cluster "kubeadmm" (fix: one of kubeadm`},
 		{"bad cluster object", goodLesson, map[string]string{"s/one/cluster/shop.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: [x]}\n"}, "class/one/cluster: class/one/cluster/shop.yaml:3"},
 		{"two recordings", goodLesson, map[string]string{"s/one/flows/a.jsonpb": "", "s/one/flows/b.jsonpb": ""}, "class/one/flows: 2 recordings"},
+		{"removes what the base lacks", goodLesson + "base: kubeadm\nremoves: [{kind: Node, name: worker9}]\n", nil, "class/one/cluster: cannot remove Node worker9: it is not in scenario one"},
 		{"deep", "a: " + strings.Repeat("[", 40), nil, "class/one/scenario.yaml:1:"},
 	}
 	for _, c := range cases {

@@ -35,6 +35,9 @@ type Scenario struct {
 	// Base names the base cluster the scenario's objects lie over ("kubeadm"): a sound cluster,
 	// so a scenario's cluster/ holds only what it breaks and its decoys.
 	Base string `yaml:"base"`
+	// Removes are base objects the breakage deleted (a DaemonSet's pod on a node it no longer
+	// runs on): taken out of the base, each must be in it.
+	Removes []ObjectRef `yaml:"removes"`
 	// Story is what the pager says; Goal what the student must find.
 	Story string `yaml:"story"`
 	Goal  string `yaml:"goal"`
