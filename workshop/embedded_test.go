@@ -55,10 +55,11 @@ func runScenario(t *testing.T, s *workshop.Scenario) []checks.Result {
 	return out
 }
 
-// TestEmbeddedScenariosFindTheirCause: every embedded scenario, run through the real engine,
-// produces its root-cause finding on the named object and each decoy's finding. A scenario
-// whose expected finding no check reports any more fails here by name.
-func TestEmbeddedScenariosFindTheirCause(t *testing.T) {
+// TestEmbeddedScenarios: every embedded scenario, run through the real engine, produces its
+// root-cause finding on the named object and each decoy's finding (a scenario whose expected
+// finding no check reports any more fails here by name); no check errors; marking the cause's
+// finding is right and says the explanation, marking anything else is wrong.
+func TestEmbeddedScenarios(t *testing.T) {
 	list := embedded(t)
 	if len(list) == 0 {
 		t.Fatal("no embedded scenarios")
@@ -73,17 +74,6 @@ func TestEmbeddedScenariosFindTheirCause(t *testing.T) {
 				if r.Status == checks.StatusError {
 					t.Errorf("%s: %s errored: %s", s.Name, r.CheckID, r.Summary)
 				}
-			}
-		})
-	}
-}
-
-// TestEmbeddedScenariosJudge: marking the cause's finding is right and says the explanation;
-// marking anything else is wrong.
-func TestEmbeddedScenariosJudge(t *testing.T) {
-	for _, s := range embedded(t) {
-		t.Run(s.Name, func(t *testing.T) {
-			for _, r := range runScenario(t, s) {
 				for _, f := range r.Findings {
 					v := s.Judge(r.CheckID, f)
 					switch {
