@@ -2,12 +2,15 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,43 +37,123 @@ func LoadSnapshot(ctx context.Context, path string) (*Snapshot, error) {
 		return nil, refused(path, err)
 	}
 	if fi.IsDir() {
-		return load(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
+		return loadFrom(ctx, nonblockingDirFS(path), ".", path, func(p string) string {
 			return filepath.Join(path, filepath.FromSlash(p))
 		})
 	}
-	return load(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
+	return loadFrom(ctx, nonblockingDirFS(filepath.Dir(path)), filepath.Base(path), path, func(string) string { return path })
 }
 
 // LoadSnapshotFS reads snapshot files under root in fsys (a file or a directory), as
 // LoadSnapshot does; name is what Snapshot.Source reports. It serves embedded snapshots.
 func LoadSnapshotFS(ctx context.Context, fsys fs.FS, root string, name string) (*Snapshot, error) {
-	return load(ctx, fsys, root, name, func(p string) string { return p })
+	return load(ctx, name, LayerOptions{}, Layer{FS: fsys, Root: root})
 }
 
-// load reads every snapshot file under root; display turns an fs path into the name errors show.
-func load(ctx context.Context, fsys fs.FS, root, name string, display func(string) string) (*Snapshot, error) {
-	files, err := snapshotFiles(fsys, root, display)
-	if err != nil {
-		return nil, err
+// Layer is a directory (or file) of snapshot files in an fs.FS; Display names its paths in
+// errors (empty: the paths in the FS).
+type Layer struct {
+	FS            fs.FS
+	Root, Display string
+	displayFunc   func(string) string
+}
+
+// LayerOptions complete a layered snapshot.
+type LayerOptions struct {
+	// Header, when the files carry none, says which kinds are complete (a scenario is: a kind
+	// it has no object of has none).
+	Header *SnapshotHeader
+	// Remove are objects of the layers taken out afterwards (a scenario's base cluster objects
+	// that its breakage deleted). Each must be there: a removal that finds nothing is an error.
+	Remove []ObjectKey
+}
+
+// LoadSnapshotLayers reads the layers in order as one snapshot: an object in a later layer
+// replaces the object of the same kind, namespace and name in an earlier one, as a workshop
+// scenario's broken objects replace its base cluster's.
+func LoadSnapshotLayers(ctx context.Context, name string, opts LayerOptions, layers ...Layer) (*Snapshot, error) {
+	return load(ctx, name, opts, layers...)
+}
+
+func (l Layer) display(p string) string {
+	if l.displayFunc != nil {
+		return l.displayFunc(p)
 	}
-	if len(files) == 0 {
-		return nil, newInputError(display(root), 0, 0, "no .yaml, .yml or .json files in this directory", loadFix)
+	if l.Display == "" {
+		return p
 	}
+	if rel, ok := strings.CutPrefix(p, l.Root); ok {
+		return l.Display + rel
+	}
+	return l.Display
+}
+
+// loadFrom reads every snapshot file under root; display turns an fs path into the name errors
+// show.
+func loadFrom(ctx context.Context, fsys fs.FS, root, name string, display func(string) string) (*Snapshot, error) {
+	return load(ctx, name, LayerOptions{}, Layer{FS: fsys, Root: root, displayFunc: display})
+}
+
+// load reads every snapshot file of each layer, layer after layer, the last duplicate winning,
+// then applies opts.
+func load(ctx context.Context, name string, opts LayerOptions, layers ...Layer) (*Snapshot, error) {
 	src := &fileSource{name: name, kinds: map[schema.GroupKind]*kindObjects{}}
 	l := &loader{ctx: ctx, src: src}
-	for _, f := range files {
-		if err := l.loadFile(fsys, f, display(f)); err != nil {
+	for _, layer := range layers {
+		display := layer.display
+		files, err := snapshotFiles(layer.FS, layer.Root, display)
+		if err != nil {
 			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, newInputError(display(layer.Root), 0, 0, "no .yaml, .yml or .json files in this directory", loadFix)
+		}
+		for _, f := range files {
+			if err := l.loadFile(layer.FS, f, display(f)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if l.docs == 0 {
-		return nil, newInputError(display(root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
+		return nil, newInputError(layers[len(layers)-1].display(layers[len(layers)-1].Root), 0, 0, "no Kubernetes objects: every document is empty", loadFix)
+	}
+	for _, key := range opts.Remove {
+		if !src.remove(key) {
+			return nil, fmt.Errorf("cannot remove %s: it is not in %s", key, name)
+		}
+	}
+	if src.header == nil {
+		src.header = opts.Header
 	}
 	src.finish()
 	src.takenAt = src.newestTimestamp(time.Now())
 	s := newSnapshot(ctx, src)
 	s.name = name
 	return s, nil
+}
+
+// remove takes the object key names out of the files' objects, and says whether it was there.
+// Without an apiVersion, the kind is looked for in every group.
+func (s *fileSource) remove(key ObjectKey) bool {
+	gv, _ := schema.ParseGroupVersion(key.APIVersion)
+	for gk, k := range s.kinds {
+		if gk.Kind != key.Kind || (key.APIVersion != "" && gk.Group != gv.Group) {
+			continue
+		}
+		i, ok := k.index[types.NamespacedName{Namespace: key.Namespace, Name: key.Name}]
+		if !ok {
+			continue
+		}
+		k.objs = slices.Delete(k.objs, i, i+1)
+		k.index = make(map[types.NamespacedName]int, len(k.objs))
+		for j, o := range k.objs {
+			if m, err := meta.Accessor(o); err == nil {
+				k.index[types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}] = j
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // fileSource is a snapshot read from files: the objects by group and kind. The version is not

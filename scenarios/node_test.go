@@ -10,7 +10,7 @@ import (
 // TestNodeModesMatchTheTree: node.modes says what git says of every file's mode, so the
 // unpacked demo node is the tree the host tests read.
 func TestNodeModesMatchTheTree(t *testing.T) {
-	modes, err := parseModes(nodeModes)
+	modes, err := parseModes("node.modes", nodeModes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestUnpackNode(t *testing.T) {
 }
 
 func TestBadModesLineSaysWhere(t *testing.T) {
-	_, err := parseModes("# ok\n0755 usr/bin/x\nrwx usr/bin/y\n")
+	_, err := parseModes("scenarios/node.modes", "# ok\n0755 usr/bin/x\nrwx usr/bin/y\n")
 	if err == nil || err.Error() != `scenarios/node.modes:3: want "MODE PATH" with an octal mode such as 0755, got "rwx usr/bin/y"` {
 		t.Errorf("error %v", err)
 	}

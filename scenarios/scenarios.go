@@ -6,6 +6,7 @@ package scenarios
 import (
 	"context"
 	"embed"
+	"io/fs"
 
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/hubble"
@@ -13,6 +14,27 @@ import (
 
 //go:embed demo
 var files embed.FS
+
+//go:embed all:workshops
+var workshops embed.FS
+
+//go:embed bases
+var bases embed.FS
+
+// Bases holds the sound clusters workshop scenarios break, one directory each: kubeadm is a
+// kubeadm-style cluster, v1.37.2, three nodes, Flannel, CoreDNS (the tests' healthy fixture).
+func Bases() fs.FS { return sub(bases, "bases") }
+
+// Workshops holds the workshop scenarios, one directory each (see package workshop).
+func Workshops() fs.FS { return sub(workshops, "workshops") }
+
+func sub(fsys embed.FS, dir string) fs.FS {
+	out, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the directory is embedded: it exists
+	}
+	return out
+}
 
 //go:embed flows/demo.jsonpb
 var demoFlows []byte

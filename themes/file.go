@@ -8,11 +8,11 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/kockpit/kockpit/internal/inputfile"
+	"github.com/kockpit/kockpit/internal/yamlguard"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -128,7 +128,7 @@ func Parse(path string, data []byte) (*File, error) {
 	if len(data) > maxFileBytes {
 		return nil, tooLarge(path)
 	}
-	if tok := tooDeep(data); tok != nil {
+	if tok := yamlguard.TooDeep(data, maxNesting); tok != nil {
 		return nil, errAt(path, tok, "", fmt.Sprintf("YAML nests more than %d levels deep here, and a theme nests three (colors, a colour, light and dark): kockpit did not parse it", maxNesting))
 	}
 	f, err := parser.ParseBytes(data, 0)
@@ -319,34 +319,6 @@ func documentToken(first, second *ast.DocumentNode) *token.Token {
 		return second.Body.GetToken()
 	case first.End != nil:
 		return first.End
-	}
-	return nil
-}
-
-// tooDeep is the token where the YAML first nests deeper than maxNesting, or nil. The lexer does
-// not recurse. Depth is counted as the open flow collections ("[", "{") plus, outside them, the
-// block indicators ("- ", "? ", ": ") on the token's line: "- - - x" nests three deep on one
-// line. Nesting by indentation is not counted: the parser copes with it, and the size bound
-// keeps it to a few thousand levels.
-func tooDeep(data []byte) *token.Token {
-	flow, block, line := 0, 0, -1
-	for _, tk := range lexer.Tokenize(string(data)) {
-		if tk.Position != nil && tk.Position.Line != line {
-			block, line = 0, tk.Position.Line
-		}
-		switch tk.Type {
-		case token.SequenceStartType, token.MappingStartType:
-			flow++
-		case token.SequenceEndType, token.MappingEndType:
-			flow = max(flow-1, 0)
-		case token.SequenceEntryType, token.MappingKeyType, token.MappingValueType:
-			if flow == 0 {
-				block++
-			}
-		}
-		if flow+block > maxNesting {
-			return tk
-		}
 	}
 	return nil
 }

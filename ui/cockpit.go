@@ -50,6 +50,8 @@ type Options struct {
 	// Flows are Hubble's flows for the Flows pane, the source the checks read (a relay or a
 	// recording); nil when the run has none.
 	Flows hubble.Source
+	// Lesson, when set, is the workshop scenario on screen: its pane sits above the checklist.
+	Lesson *Lesson
 }
 
 // pane is the focused pane of the main screen.
@@ -141,6 +143,9 @@ type Model struct {
 	noticeID int
 
 	initCmd tea.Cmd // the first run, started by Init
+
+	lessonState *lessonState // nil unless Options.Lesson is set
+	lessonStart time.Time
 }
 
 // New builds the cockpit. Nothing runs until the program calls Init.
@@ -171,6 +176,9 @@ func New(opts Options) Model {
 		results: map[string]*checks.Result{}, resultOf: map[string]int{}, order: map[string][]int{},
 		pending: map[string]int{}, runs: map[int]run{},
 		isDark: true, keys: opts.Keys, user: opts.Source.User, notice: opts.Notice,
+	}
+	if opts.Lesson != nil {
+		m.lessonState, m.lessonStart = &lessonState{}, opts.Now()
 	}
 	m.list = sortByCategory(opts.Checks)
 	m.byID = map[string]int{}

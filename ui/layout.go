@@ -9,6 +9,7 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // hit-tested against it, so the two always agree.
 type layout struct {
 	headerH, bannerH, footerH int
+	lessonH                   int  // the workshop's lesson pane, when there is one
 	body                      rect // the panes' area
 	left, right               rect // the two panes, borders included
 	pad                       int  // columns of padding inside a pane's border
@@ -41,7 +42,8 @@ func (m Model) layout() layout {
 	if m.opts.Presenter {
 		l.pad = 2
 	}
-	top := l.headerH + l.bannerH
+	l.lessonH = m.lessonHeight()
+	top := l.headerH + l.bannerH + l.lessonH
 	l.body = rect{0, top, m.width, max(3, m.height-top-l.footerH)}
 	lw := m.width * 36 / 100
 	switch {

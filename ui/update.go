@@ -57,7 +57,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.id == m.noticeID {
 			m.notice = ""
 		}
+	case lessonRecordedMsg:
+		m.onLessonRecorded(msg)
 	case tea.KeyPressMsg:
+		if c, handled := m.onLessonKey(msg); handled {
+			cmd = c
+			break
+		}
 		cmd = m.onKey(msg)
 	case tea.MouseClickMsg:
 		m.onClick(msg.Mouse())

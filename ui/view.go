@@ -72,6 +72,9 @@ func (m Model) render() string {
 	if b := m.banner(); b != "" {
 		parts = append(parts, m.renderBanner(b))
 	}
+	if m.lessonState != nil {
+		parts = append(parts, m.renderLesson())
+	}
 	parts = append(parts, m.renderBody(l))
 	if l.footerH == 2 {
 		parts = append(parts, m.renderFilter(m.width))

@@ -143,6 +143,7 @@ func (o *options) cockpitOptions(ctx context.Context, env *checks.Env, src check
 		Notice: notice, Now: time.Now, RequestTimeout: timeout,
 		RuntimeCard: runtimechecks.Card,
 		Flows:       env.Flows,
+		Lesson:      o.lesson,
 	}
 }
 

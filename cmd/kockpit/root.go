@@ -15,6 +15,7 @@ import (
 	"github.com/kockpit/kockpit/internal/phrase"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/safetext"
+	"github.com/kockpit/kockpit/ui"
 )
 
 // Exit codes, as README.md documents them.
@@ -56,6 +57,8 @@ type options struct {
 	cockpit      cockpitFlags
 	// hostOnly is kockpit node: it reads the node's files, never a kubeconfig.
 	hostOnly bool
+	// lesson is the workshop scenario the cockpit teaches, if any.
+	lesson *ui.Lesson
 
 	// exit is the code the run asks for; execute returns it.
 	exit int
@@ -167,6 +170,7 @@ that shows the same thing.`,
 	cmd.AddCommand(newChecksCommand(o))
 	cmd.AddCommand(newNodeCommand(o))
 	cmd.AddCommand(newSnapshotCommand(o))
+	cmd.AddCommand(newWorkshopCommand(o))
 	return cmd
 }
 

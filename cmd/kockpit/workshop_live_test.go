@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kockpit/kockpit/workshop"
+)
+
+func kockpitIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := execute(args, genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// TestWorkshopApplyVerify: against the real test apiserver, apply refuses without consent and
+// writes after it; verify says unsolved, then solved once the test repairs the Deployment, and
+// unsolved again when the broken object is deleted instead of fixed. The audit log shows the
+// writes, all from apply's own user agent.
+func TestWorkshopApplyVerify(t *testing.T) {
+	c := testCluster(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	kc := c.AdminKubeconfig
+	admin := adminClient(t, kc)
+	ctx := context.Background()
+	t.Cleanup(func() {
+		_ = admin.AppsV1().Deployments("shop").Delete(context.Background(), "shop", metav1.DeleteOptions{})
+	})
+
+	before := appliedWrites(t)
+	code, out, errOut := kockpitIn(t, "no\n", "workshop", "apply", "dns-policy-default", "--kubeconfig", kc)
+	if code != 2 || !strings.Contains(errOut, `not written: the answer was "no"`) || !strings.Contains(out, "Deployment shop/shop") {
+		t.Fatalf("apply without consent: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := appliedWrites(t) - before; n != 0 {
+		t.Fatalf("apply wrote %d times without consent", n)
+	}
+
+	code, out, errOut = kockpitIn(t, "yes\n", "workshop", "apply", "dns-policy-default", "--kubeconfig", kc)
+	if code != 0 || !strings.Contains(out, "wrote Deployment shop/shop") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := appliedWrites(t) - before; n != 2 {
+		t.Errorf("apply made %d writes, want 2 (the namespace and the Deployment)", n)
+	}
+
+	code, out, errOut = kockpit(t, "workshop", "verify", "dns-policy-default", "--kubeconfig", kc)
+	if code != 1 || !strings.HasPrefix(out, "not solved: dns.policy on Deployment shop/shop still reports it") {
+		t.Fatalf("verify before the fix: exit %d %q %s", code, out, errOut)
+	}
+
+	d, err := admin.AppsV1().Deployments("shop").Get(ctx, "shop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.DNSPolicy = "ClusterFirst"
+	if _, err := admin.AppsV1().Deployments("shop").Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = kockpit(t, "workshop", "verify", "dns-policy-default", "--kubeconfig", kc)
+	if code != 0 || !strings.HasPrefix(out, "solved:") {
+		t.Fatalf("verify after the fix: exit %d %q %s", code, out, errOut)
+	}
+	st, err := workshop.LoadState(filepath.Join(os.Getenv("XDG_STATE_HOME"), "kockpit", "workshops.json"))
+	if err != nil || st.Solved["dns-policy-default"].Points != workshop.MaxPoints {
+		t.Errorf("the solve is not recorded: %v %+v", err, st)
+	}
+
+	if err := admin.AppsV1().Deployments("shop").Delete(ctx, "shop", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = kockpit(t, "workshop", "verify", "dns-policy-default", "--kubeconfig", kc)
+	if code != 1 || !strings.Contains(out, "is gone. Deleting the broken object does not fix it") {
+		t.Errorf("verify after deleting: exit %d %q", code, out)
+	}
+}
+
+// TestWorkshopApplyRefuses: a server on a public address, a scenario without manifests, and
+// a missing answer are refused with exit 2 before anything is written.
+func TestWorkshopApplyRefuses(t *testing.T) {
+	public := writeKubeconfig(t, "https://8.8.8.8:6443")
+	before := 0
+	if testCluster(t) != nil {
+		before = appliedWrites(t)
+	}
+	code, _, errOut := kockpitIn(t, "yes\n", "workshop", "apply", "dns-policy-default", "--kubeconfig", public)
+	if code != 2 || !strings.Contains(errOut, "refusing to write: the server https://8.8.8.8:6443 is at 8.8.8.8, which is neither loopback nor a private network") {
+		t.Errorf("public server: exit %d %s", code, errOut)
+	}
+	code, _, errOut = kockpitIn(t, "", "workshop", "apply", "dns-policy-default", "--kubeconfig", testCluster(t).AdminKubeconfig)
+	if code != 2 || !strings.Contains(errOut, `not written: the answer was ""`) {
+		t.Errorf("no answer: exit %d %s", code, errOut)
+	}
+	if n := appliedWrites(t) - before; n != 0 {
+		t.Errorf("%d writes", n)
+	}
+}
+
+// appliedWrites counts the writes the audit log shows from workshop apply.
+func appliedWrites(t *testing.T) int {
+	t.Helper()
+	w, err := testCluster(t).WritesBy(workshop.ApplyUserAgentPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(w)
+}
+
+func adminClient(t *testing.T, kubeconfig string) kubernetes.Interface {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kubernetes.NewForConfigOrDie(cfg)
+}
+
+func writeKubeconfig(t *testing.T, server string) string {
+	t.Helper()
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["c"] = &clientcmdapi.Cluster{Server: server}
+	cfg.AuthInfos["u"] = &clientcmdapi.AuthInfo{Token: "x"}
+	cfg.Contexts["ctx"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
+	cfg.CurrentContext = "ctx"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,0 +1,173 @@
+// Package workshop holds kockpit's teaching scenarios: broken clusters carried as files, each
+// with a story, hints, the finding that names the root cause, and decoys that look guilty and
+// are not. A scenario is a directory:
+//
+//	scenario.yaml   the lesson (see Scenario)
+//	cluster/        the cluster as it looks broken, as snapshot files (YAML or JSON)
+//	flows/          optional: Hubble flows as `hubble observe -o jsonpb` writes them
+//	apply/          optional: the manifests that cause the breakage on a real cluster
+//
+// The package reads and judges scenarios; building the checks' environment and running them is
+// the command's job.
+package workshop
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/kockpit/kockpit/checks"
+)
+
+// Levels a scenario may have, from the easiest.
+var Levels = []string{"beginner", "intermediate", "expert"}
+
+// Scenario is one lesson, as scenario.yaml writes it.
+type Scenario struct {
+	// Name is the scenario's directory name: what `kockpit workshop NAME` takes.
+	Name     string `yaml:"-"`
+	Title    string `yaml:"title"`
+	Level    string `yaml:"level"`
+	Category string `yaml:"category"`
+	Minutes  int    `yaml:"minutes"`
+	// Base names the base cluster the scenario's objects lie over ("kubeadm"): a sound cluster,
+	// so a scenario's cluster/ holds only what it breaks and its decoys.
+	Base string `yaml:"base"`
+	// Removes are base objects the breakage deleted (a DaemonSet's pod on a node it no longer
+	// runs on): taken out of the base, each must be in it.
+	Removes []ObjectRef `yaml:"removes"`
+	// Story is what the pager says; Goal what the student must find.
+	Story string `yaml:"story"`
+	Goal  string `yaml:"goal"`
+	// Hints are revealed one at a time; each costs HintCost points.
+	Hints    []string `yaml:"hints"`
+	HintCost int      `yaml:"hintCost"`
+	// Cause is the finding that names the root cause; Explanation says why, in the scenario's
+	// words, once the student found it; Fix is the commands that repair it.
+	Cause       Target   `yaml:"cause"`
+	Explanation string   `yaml:"explanation"`
+	Fix         []string `yaml:"fix"`
+	// Decoys are findings that look guilty and are not the cause.
+	Decoys []Decoy `yaml:"decoys"`
+
+	fsys  fs.FS
+	dir   string
+	bases fs.FS
+	// listed are the kinds a scenario's cluster is complete in (Library.Listed).
+	listed []string
+	// Origin says where the scenario was read from: "embedded" or the teacher's directory.
+	Origin string `yaml:"-"`
+}
+
+// Target is a finding a scenario expects: the check that reports it and the object or node
+// file it is about (exactly one of the two).
+type Target struct {
+	Check  string     `yaml:"check"`
+	Object *ObjectRef `yaml:"object"`
+	File   string     `yaml:"file"`
+}
+
+// ObjectRef names a Kubernetes object; APIVersion is optional.
+type ObjectRef struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Namespace  string `yaml:"namespace"`
+	Name       string `yaml:"name"`
+}
+
+// Decoy is a finding a student may blame, and why it is not the cause: what it does and does
+// not explain, without naming the answer.
+type Decoy struct {
+	Target `yaml:",inline"`
+	Why    string `yaml:"why"`
+}
+
+// DefaultHintCost is what a hint costs when a scenario does not say.
+const DefaultHintCost = 10
+
+// MaxPoints is what a scenario is worth solved without hints.
+const MaxPoints = 100
+
+// Points is what solving the scenario is worth after hints revealed; never below a tenth.
+func (s *Scenario) Points(hints int) int {
+	cost := s.HintCost
+	if cost == 0 {
+		cost = DefaultHintCost
+	}
+	return max(MaxPoints-hints*cost, MaxPoints/10)
+}
+
+// FlowFiles are the scenario's recorded flows, in name order.
+func (s *Scenario) FlowFiles() ([]string, error) { return s.filesIn("flows", ".jsonpb") }
+
+// ApplyFiles are the manifests that cause the breakage on a real cluster, in name order; none
+// when the breakage cannot be applied (a node's files, the control plane, Hubble).
+func (s *Scenario) ApplyFiles() ([]string, error) { return s.filesIn("apply", ".yaml", ".yml") }
+
+// ReadFile reads one of the scenario's files by its path inside the scenario.
+func (s *Scenario) ReadFile(name string) ([]byte, error) {
+	return fs.ReadFile(s.fsys, path.Join(s.dir, name))
+}
+
+// Files lists every file of the scenario, by its path inside it, for export.
+func (s *Scenario) Files() ([]string, error) {
+	var out []string
+	err := fs.WalkDir(s.fsys, s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			out = append(out, strings.TrimPrefix(strings.TrimPrefix(p, s.dir), "/"))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Scenario) filesIn(sub string, exts ...string) ([]string, error) {
+	entries, err := fs.ReadDir(s.fsys, path.Join(s.dir, sub))
+	if err != nil {
+		if isNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && slices.ContainsFunc(exts, func(x string) bool { return strings.HasSuffix(e.Name(), x) }) {
+			out = append(out, path.Join(sub, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+// Matches says whether a finding of check is the one the target names.
+func (t Target) Matches(check string, f checks.Finding) bool {
+	if check != t.Check {
+		return false
+	}
+	switch {
+	case t.Object != nil && f.Object != nil:
+		o := f.Object
+		return strings.EqualFold(o.Kind, t.Object.Kind) && o.Namespace == t.Object.Namespace && o.Name == t.Object.Name &&
+			(t.Object.APIVersion == "" || o.APIVersion == t.Object.APIVersion)
+	case t.File != "" && f.File != nil:
+		return path.Clean(f.File.Path) == path.Clean(t.File)
+	}
+	return false
+}
+
+// String names the target for messages: "dns.policy on Deployment shop/storefront".
+func (t Target) String() string {
+	switch {
+	case t.Object != nil && t.Object.Namespace != "":
+		return fmt.Sprintf("%s on %s %s/%s", t.Check, t.Object.Kind, t.Object.Namespace, t.Object.Name)
+	case t.Object != nil:
+		return fmt.Sprintf("%s on %s %s", t.Check, t.Object.Kind, t.Object.Name)
+	case t.File != "":
+		return fmt.Sprintf("%s on %s", t.Check, t.File)
+	}
+	return t.Check
+}
