@@ -164,7 +164,6 @@ func endpointPod(namespace string, labels []string) (*corev1.Pod, bool) {
 	return pod, true
 }
 
-
 // unreadReason says in a few words why a flavour's policies were not read.
 func unreadReason(err error) string {
 	switch {
