@@ -8,9 +8,9 @@ import (
 	"github.com/kockpit/kockpit/checks"
 )
 
-// TestLinkAcrossChecks: a policy drop that explains a policy lists the other check's finding
-// about that policy; a finding of its own check, or about another object, is not listed; a
-// second Finish adds nothing twice.
+// TestLinkAcrossChecks: a policy drop that explains a policy lists the other check's cause
+// about that policy; a finding of its own check, one about another object, or one that is no
+// cause (a remark on the policy's style) is not listed; a second Finish adds nothing twice.
 func TestLinkAcrossChecks(t *testing.T) {
 	policy := checks.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "orders-egress"}
 	other := checks.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "other"}
@@ -18,7 +18,8 @@ func TestLinkAcrossChecks(t *testing.T) {
 	r := New("v0", checks.Source{}, list, time.Unix(0, 0))
 	r.Add(checks.Result{CheckID: "network.policies", Status: checks.StatusFail, Findings: []checks.Finding{
 		{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/orders-egress/blocks-dns", Object: &policy, Cause: true},
-		{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/other/x", Object: &other},
+		{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/other/x", Object: &other, Cause: true},
+		{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/orders-egress/style", Object: &policy},
 	}})
 	r.Add(checks.Result{CheckID: "hubble.drops", Status: checks.StatusWarn, Findings: []checks.Finding{
 		{ID: "hubble.drops/dropped-policy-denied", Cause: true, Explains: []checks.ObjectRef{{Kind: "NetworkPolicy", Namespace: "shop", Name: "orders-egress"}}},

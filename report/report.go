@@ -161,9 +161,10 @@ func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	}
 }
 
-// linkAcrossChecks adds to a finding's ExplainsFindings the findings of other checks that are
-// about an object in its Explains: one cause, seen by two checks, linked through the object
-// both name. A policy drop of hubble.drops explains the policy it names (from the flows, or by
+// linkAcrossChecks adds to a cause's ExplainsFindings the causes other checks found in an
+// object of its Explains: one cause, seen by two checks, linked through the object both name.
+// Only causes are linked: another check's finding about the object need not come from it (a
+// node's kubelet version is not its CNI's doing). A policy drop of hubble.drops explains the policy it names (from the flows, or by
 // evaluating the policies that select the pod), and network.policies's finding about that
 // policy is about it: the drop group lists that finding's ID. The runner links the findings of
 // one result the same way (checks.FindingID); this is the same rule across results.
@@ -173,7 +174,7 @@ func (r *Report) linkAcrossChecks() {
 	owner := map[string]string{} // finding ID → check ID
 	for _, c := range r.Checks {
 		for _, f := range c.Findings {
-			if f.Object != nil && f.ID != "" {
+			if f.Object != nil && f.ID != "" && f.Cause {
 				k := name{f.Object.Kind, f.Object.Namespace, f.Object.Name}
 				about[k] = append(about[k], f.ID)
 				owner[f.ID] = c.ID
@@ -184,6 +185,9 @@ func (r *Report) linkAcrossChecks() {
 		c := &r.Checks[i]
 		for j := range c.Findings {
 			f := &c.Findings[j]
+			if !f.Cause {
+				continue
+			}
 			for _, o := range f.Explains {
 				for _, id := range about[name{o.Kind, o.Namespace, o.Name}] {
 					if owner[id] != c.ID && !slices.Contains(f.ExplainsFindings, id) {
