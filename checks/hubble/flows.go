@@ -234,7 +234,7 @@ func readError(err error) checks.Result {
 	msg := safetext.Message(fe.Error())
 	switch fe.Failure {
 	case hubble.Forbidden:
-		return checks.Skipped(checks.SkipForbidden, "forbidden: "+msg+" (the port-forward needs \"create pods/portforward\" in the relay's namespace; or pass --hubble-server)")
+		return checks.Skipped(checks.SkipForbidden, "forbidden: "+msg)
 	case hubble.Unreachable:
 		return checks.Skipped(checks.SkipUnreachable, msg)
 	}

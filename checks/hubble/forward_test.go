@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/kube/hubble"
 	"github.com/kockpit/kockpit/kube/hubble/hubbletest"
 	"github.com/kockpit/kockpit/kube/portforward"
 	"github.com/kockpit/kockpit/kube/portforward/portforwardtest"
+	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
 // forwardCall is one port-forward a run asked for.
@@ -111,5 +114,25 @@ func TestNoActiveDoesNotForward(t *testing.T) {
 	want := "port-forward to hubble-relay not tried: --no-active (use --hubble-server or --hubble-flows)"
 	if r.Status != checks.StatusSkip || !strings.Contains(r.Summary, want) {
 		t.Fatalf("%v %s", r.Status, r.Summary)
+	}
+}
+
+// TestRelayPortForwardForbidden: a user who may read pods and Services but not port-forward
+// gets a Skip that names the permission, from the real API server's refusal.
+func TestRelayPortForwardForbidden(t *testing.T) {
+	c := checktest.Cluster(t)
+	c.Apply(t, checktest.Fixture("hubble-relay-forward"), checktest.Fixture("dns-probe-forbidden"))
+	kc := c.KubeconfigWith(t, func(cfg *clientcmdapi.Config) {
+		cfg.AuthInfos[testcluster.AdminUser].Impersonate = "dns-viewer"
+	})
+	env := checktest.LiveEnv(t, kc)
+	env.Active = true
+	fwd := hubble.NewForwardedRelay(env.Snapshot, hubble.NewForwarder(env.Cluster), hubble.RelayOptions{Timeout: 5 * time.Second})
+	defer fwd.Close()
+	env.Flows = fwd
+	r := checktest.RunCheck(t, env, "hubble.drops")
+	if r.Status != checks.StatusSkip || r.SkipReason != checks.SkipForbidden ||
+		!strings.Contains(r.Summary, `the port-forward to hubble-relay needs "create pods/portforward" in cilium (service cilium/hubble-relay, pod hubble-relay-7c9d4-bbbbb, port 4245; or pass --hubble-server)`) {
+		t.Fatalf("%v (%s) %s", r.Status, r.SkipReason, r.Summary)
 	}
 }

@@ -355,11 +355,12 @@ func (f *ForwardedRelay) open(ctx context.Context) (*forwarded, string, error) {
 	}
 	tun, err := f.forward(ctx, t.ServiceNamespace, t.Pod, t.Port)
 	if err != nil {
-		failure := Unreachable
+		fe := &ForwardError{Failure: Unreachable, Msg: "hubble-relay not reached through a port-forward (" + how + ")", Err: err}
 		if apierrors.IsForbidden(err) {
-			failure = Forbidden
+			fe.Failure = Forbidden
+			fe.Msg = "the port-forward to hubble-relay needs \"create pods/portforward\" in " + safetext.Message(t.ServiceNamespace) + " (" + how + "; or pass --hubble-server)"
 		}
-		return nil, how, &ForwardError{Failure: failure, Msg: "hubble-relay not reached through a port-forward (" + how + ")", Err: err}
+		return nil, how, fe
 	}
 	opts := f.opts
 	opts.Server, opts.How = tun.Addr, "a port-forward to "+how
