@@ -273,6 +273,15 @@ func plural(n int, noun string) string {
 // window live, the same file offline; filter narrows it.
 func observeArgs(env *checks.Env, filter ...string) []string {
 	args := append([]string{"observe"}, filter...)
+	if fwd, ok := env.Flows.(*hubble.ForwardedRelay); ok {
+		// The hubble CLI's own port-forward (-P) reaches the relay kockpit forwarded to.
+		if t, ok := fwd.Target(); ok {
+			args = append(args, "-P")
+			if t.ServiceNamespace != "kube-system" {
+				args = append(args, "--kube-namespace", t.ServiceNamespace)
+			}
+		}
+	}
 	if !env.Flows.Live() {
 		if path, ok := recordingPath(env); ok {
 			args = append(args, "--input-file", path)

@@ -57,6 +57,11 @@ func TestRelayThroughAPortForward(t *testing.T) {
 	if !strings.Contains(live.Summary, "a port-forward to service cilium/hubble-relay, pod hubble-relay-7c9d4-bbbbb, port 4245") {
 		t.Errorf("the summary does not say how the relay was reached: %q", live.Summary)
 	}
+	for _, f := range live.Findings {
+		if len(f.Commands) > 0 && !strings.HasPrefix(f.Commands[0].String(), "hubble observe --verdict DROPPED -P --kube-namespace cilium ") {
+			t.Errorf("the hubble observe line does not port-forward to the same relay: %s", f.Commands[0])
+		}
+	}
 	// A second check of the run reuses the forward.
 	status := checktest.RunCheck(t, env, "hubble.status")
 	if !strings.Contains(status.Summary, "22 flows seen") || len(calls) != 1 || stand.Streams.Load() < 1 {

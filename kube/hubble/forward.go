@@ -219,6 +219,7 @@ type ForwardedRelay struct {
 }
 
 type forwarded struct {
+	target RelayTarget
 	tunnel *portforward.Tunnel
 	relay  *Relay
 }
@@ -253,6 +254,17 @@ func (f *ForwardedRelay) Describe() string {
 
 // Live reports true.
 func (f *ForwardedRelay) Live() bool { return true }
+
+// Target is the relay pod the current forward reaches; ok is false before the first forward
+// (or after one that ended).
+func (f *ForwardedRelay) Target() (t RelayTarget, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cur == nil {
+		return RelayTarget{}, false
+	}
+	return f.cur.target, true
+}
 
 // Status asks the relay about itself.
 func (f *ForwardedRelay) Status(ctx context.Context) (*Status, error) {
@@ -369,7 +381,7 @@ func (f *ForwardedRelay) open(ctx context.Context) (*forwarded, string, error) {
 		tun.Close()
 		return nil, how, &ForwardError{Failure: Unreachable, Msg: "hubble-relay through a port-forward (" + how + ")", Err: err}
 	}
-	return &forwarded{tunnel: tun, relay: r}, how, nil
+	return &forwarded{target: t, tunnel: tun, relay: r}, how, nil
 }
 
 // listError says which list the relay could not be found in.
