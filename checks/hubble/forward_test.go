@@ -80,6 +80,10 @@ func TestRelayUnreachableSaysHowItWasTried(t *testing.T) {
 	fwd := hubble.NewForwardedRelay(env.Snapshot, hubble.NewForwarder(env.Cluster), hubble.RelayOptions{Timeout: 5 * time.Second})
 	defer fwd.Close()
 	env.Flows = fwd
+	before, err := c.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"hubble.drops", "hubble.dns"} {
 		r := checktest.RunCheck(t, env, id)
 		t.Logf("%s: %s", id, r.Summary)
@@ -87,6 +91,33 @@ func TestRelayUnreachableSaysHowItWasTried(t *testing.T) {
 			!strings.Contains(r.Summary, "hubble-relay not reached through a port-forward (service cilium/hubble-relay, pod hubble-relay-7c9d4-bbbbb, port 4245): ") {
 			t.Errorf("%s: %v (%s) %s", id, r.Status, r.SkipReason, r.Summary)
 		}
+	}
+	// The forward is what the read-only proof permits, a create of pods/portforward (as the
+	// DNS probe's), and nothing else was asked but reads.
+	events, err := c.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwards := 0
+	for _, e := range events[len(before):] {
+		if !strings.HasPrefix(e.UserAgent, "kockpit/") {
+			continue
+		}
+		switch {
+		case e.Verb == "create" && e.Resource == "pods" && e.Subresource == "portforward":
+			forwards++
+			if e.Namespace != "cilium" || !strings.Contains(e.RequestURI, "/pods/hubble-relay-7c9d4-bbbbb/portforward") {
+				t.Errorf("a port-forward elsewhere: %s", e)
+			}
+		case e.Verb != "list" && e.Verb != "get" && e.Verb != "watch":
+			t.Errorf("kockpit asked more than reads and the port-forward: %s", e)
+		}
+	}
+	if forwards == 0 {
+		t.Error("no port-forward in the audit log: the test proves nothing")
+	}
+	if writes, err := c.WritesBy("kockpit/"); err != nil || len(writes) > 0 {
+		t.Errorf("the read-only proof counts a write: %v %v", writes, err)
 	}
 }
 
