@@ -67,6 +67,19 @@ func TestRelayThroughAPortForward(t *testing.T) {
 	if !strings.Contains(status.Summary, "22 flows seen") || len(calls) != 1 || stand.Streams.Load() < 1 {
 		t.Errorf("hubble.status through the same forward: %v %s (%d forwards)", status.Status, status.Summary, len(calls))
 	}
+	// The API server drops the forward (a restart): the next read forwards again.
+	stand.CloseAll()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ok := fwd.Target(); ok; _, ok = fwd.Target() {
+		if time.Now().After(deadline) {
+			t.Fatal("the forward never noticed the API server ended it")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	again := checktest.RunCheck(t, env, "hubble.drops")
+	if messages(again) != messages(fromFile) || len(calls) != 2 {
+		t.Errorf("after the forward ended: %v %s (%d forwards)\n%s", again.Status, again.Summary, len(calls), messages(again))
+	}
 }
 
 // TestRelayUnreachableSaysHowItWasTried: the real API server takes the port-forward (a create

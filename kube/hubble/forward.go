@@ -2,6 +2,7 @@ package hubble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -216,6 +217,7 @@ type ForwardedRelay struct {
 	cur     *forwarded
 	pending *attempt
 	last    string // how the last forward was tried, for Describe
+	closed  bool   // Close was called: a forward that completes after it is closed at once
 }
 
 type forwarded struct {
@@ -263,7 +265,12 @@ func (f *ForwardedRelay) Target() (t RelayTarget, ok bool) {
 	if f.cur == nil {
 		return RelayTarget{}, false
 	}
-	return f.cur.target, true
+	select {
+	case <-f.cur.tunnel.Done():
+		return RelayTarget{}, false
+	default:
+		return f.cur.target, true
+	}
 }
 
 // Status asks the relay about itself.
@@ -288,6 +295,7 @@ func (f *ForwardedRelay) Flows(ctx context.Context, q Query, each func(*flowpb.F
 func (f *ForwardedRelay) Close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.closed = true
 	if f.cur != nil {
 		f.cur.close()
 		f.cur = nil
@@ -337,7 +345,11 @@ func (f *ForwardedRelay) connect(ctx context.Context, a *attempt) {
 	f.mu.Lock()
 	a.conn, a.err = conn, err
 	f.pending = nil // a failed forward is tried again by the next read, not by those waiting
-	if err == nil {
+	switch {
+	case err == nil && f.closed:
+		conn.close() // the run ended while the forward was being made
+		a.conn, a.err = nil, errors.New("the run ended before the port-forward to hubble-relay was ready")
+	case err == nil:
 		f.cur = conn
 	}
 	if how != "" {

@@ -28,6 +28,17 @@ type Server struct {
 
 	mu    sync.Mutex
 	paths []string
+	conns []streamhttp.Connection
+}
+
+// CloseAll ends every forward the server carries, as an API server that restarts does.
+func (s *Server) CloseAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
 }
 
 // Paths are the URL paths of the port-forward requests the server took, in order.
@@ -62,6 +73,9 @@ func Start(t testing.TB, target string) *Server {
 			return nil
 		})
 		if conn != nil {
+			s.mu.Lock()
+			s.conns = append(s.conns, conn)
+			s.mu.Unlock()
 			<-conn.CloseChan()
 		}
 	}))
