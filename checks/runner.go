@@ -111,6 +111,10 @@ func runOne(ctx context.Context, c Check, env *Env, timeout time.Duration) Resul
 	return finish(c, r, start, env)
 }
 
+// NoActiveFlows is why a live run has no Hubble flows with --no-active: the port-forward to
+// hubble-relay is traffic of kockpit's own.
+const NoActiveFlows = "Hubble flows: port-forward to hubble-relay not tried: --no-active (use --hubble-server or --hubble-flows)"
+
 // unmetNeeds returns the Skip result of a check whose inputs this run lacks.
 func unmetNeeds(c Check, env *Env) (Result, bool) {
 	live := env.Cluster != nil && env.Snapshot != nil && env.Snapshot.Live()
@@ -127,6 +131,8 @@ func unmetNeeds(c Check, env *Env) (Result, bool) {
 		return Skipped(SkipNoKubeconfig, "no cluster objects: no kubeconfig and no --snapshot"), true
 	case c.Needs&NeedsHost != 0 && env.Host == nil:
 		return Skipped(SkipNotApplicable, "not on a node: run `kockpit node --host-root DIR` on one"), true
+	case c.Needs&NeedsFlows != 0 && env.Flows == nil && live && !env.Active:
+		return Skipped(SkipNotApplicable, NoActiveFlows), true
 	case c.Needs&NeedsFlows != 0 && env.Flows == nil:
 		return Skipped(SkipNotApplicable, "no Hubble flows: pass --hubble-server HOST:PORT, or --hubble-flows FILE as `hubble observe -o jsonpb` writes it"), true
 	case c.Needs&NeedsKubeconfig != 0 && env.Kubeconfig == nil:

@@ -3,6 +3,7 @@
 package report
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kockpit/kockpit/checks"
@@ -133,9 +134,11 @@ func (f FindingReport) finding() checks.Finding {
 	}
 }
 
-// Finish counts the statuses and records the run's duration and LIST statistics.
+// Finish counts the statuses, links findings across checks, and records the run's duration
+// and LIST statistics.
 func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	r.DurationMS = elapsed.Milliseconds()
+	r.linkAcrossChecks()
 	r.Summary = Summary{Worst: checks.StatusSkip}
 	for _, c := range r.Checks {
 		switch c.Status {
@@ -157,5 +160,43 @@ func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	r.Lists = make([]ListReport, 0, len(stats))
 	for _, s := range stats {
 		r.Lists = append(r.Lists, ListReport{ListStat: s, DurationMS: float64(s.Duration.Microseconds()) / 1000})
+	}
+}
+
+// linkAcrossChecks adds to a cause's ExplainsFindings the causes other checks found in an
+// object of its Explains: one cause, seen by two checks, linked through the object both name.
+// Only causes are linked: another check's finding about the object need not come from it (a
+// node's kubelet version is not its CNI's doing). A policy drop of hubble.drops explains the policy it names (from the flows, or by
+// evaluating the policies that select the pod), and network.policies's finding about that
+// policy is about it: the drop group lists that finding's ID. The runner links the findings of
+// one result the same way (checks.FindingID); this is the same rule across results.
+func (r *Report) linkAcrossChecks() {
+	type name struct{ kind, namespace, name string }
+	about := map[name][]string{}
+	owner := map[string]string{} // finding ID → check ID
+	for _, c := range r.Checks {
+		for _, f := range c.Findings {
+			if f.Object != nil && f.ID != "" && f.Cause {
+				k := name{f.Object.Kind, f.Object.Namespace, f.Object.Name}
+				about[k] = append(about[k], f.ID)
+				owner[f.ID] = c.ID
+			}
+		}
+	}
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		for j := range c.Findings {
+			f := &c.Findings[j]
+			if !f.Cause {
+				continue
+			}
+			for _, o := range f.Explains {
+				for _, id := range about[name{o.Kind, o.Namespace, o.Name}] {
+					if owner[id] != c.ID && !slices.Contains(f.ExplainsFindings, id) {
+						f.ExplainsFindings = append(f.ExplainsFindings, id)
+					}
+				}
+			}
+		}
 	}
 }

@@ -82,6 +82,12 @@ func TestEveryCommandRunsAsBuiltInARealShell(t *testing.T) {
 			}
 		}
 		t.Logf("commands holding a crafted value, by area: %v", byArea)
+		if !slices.ContainsFunc(cmds, func(c foundCommand) bool {
+			line := strings.Join(slices.Concat(c.cmd.Stages()...), "\x00")
+			return c.check == "hubble.drops" && strings.HasPrefix(line, "kubectl") && strings.Contains(line, "networkpolicy") && strings.Contains(line, "$(touch pwned-")
+		}) {
+			t.Error("hubble.drops suggests no kubectl line for a crafted policy it evaluated")
+		}
 		// A fix that names a command in prose quotes the crafted values in it as the commands
 		// do: each such command must be in its check's hint, and runs with the others.
 		for _, want := range hintCmds {
@@ -649,6 +655,13 @@ func craftedRecording(t *testing.T, rename map[string]string) *hubble.Recording 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The demo's own drops name no policy: hubble.drops evaluates the crafted policy that
+	// selects the crafted pod, and suggests the kubectl line that shows it.
+	demoFlows, err := os.ReadFile("../../scenarios/flows/demo.jsonpb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(append(bytes.TrimSpace(data), '\n'), demoFlows...)
 	names := map[string]string{"shop": hostile("ns"), "frontend-7d9f8-abcde": hostile("pod")}
 	for k, v := range rename {
 		names[k] = v

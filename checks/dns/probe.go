@@ -19,6 +19,7 @@ import (
 	"github.com/kockpit/kockpit/internal/podinfo"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/dnsprobe"
+	"github.com/kockpit/kockpit/kube/portforward"
 )
 
 // probeCheck is the dns.probe check.
@@ -63,7 +64,7 @@ func runDNSProbe(ctx context.Context, env *checks.Env) checks.Result {
 	if timeout <= 0 {
 		timeout = kube.DefaultRequestTimeout
 	}
-	tun, err := dnsprobe.Forward(ctx, env.Cluster.Config, pod.Namespace, pod.Name, dnsPort, timeout)
+	tun, err := portforward.Forward(ctx, env.Cluster.Config, pod.Namespace, pod.Name, dnsPort, timeout)
 	if err != nil {
 		if apierrors.IsForbidden(err) {
 			return checks.Skipped(checks.SkipForbidden, "forbidden: the probe needs \"create pods/portforward\" in kube-system: "+phrase.Clip(err.Error(), 300))

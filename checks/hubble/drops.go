@@ -3,12 +3,14 @@ package hubble
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/hubble"
 )
 
@@ -19,7 +21,10 @@ var dropsCheck = checks.Check{
 	Category: checks.CategoryHubble,
 	Learn:    learn("hubble.drops"),
 	Needs:    checks.NeedsFlows,
-	Run:      runDrops,
+	// Without *_denied_by in the flows, the policies that select the pod are evaluated.
+	Reads: []kube.Resource{kube.Pods, kube.Namespaces, kube.NetworkPolicies, kube.CiliumNetworkPolicies,
+		kube.CiliumClusterwideNetworkPolicies, kube.CalicoNetworkPolicies, kube.CalicoGlobalNetworkPolicies},
+	Run: runDrops,
 }
 
 // dropGroup is the drops of one reason between the same two workloads on the same port.
@@ -33,7 +38,13 @@ type dropGroup struct {
 	srcPods    witnesses
 	dstPods    witnesses
 	policies   witnesses // the policies the flows name in *_denied_by
+	named      []checks.ObjectRef
 	directions witnesses // ingress, egress
+	// The endpoint labels of the group's first flow, each side: what the policies are evaluated
+	// against when the pod is not in the snapshot.
+	srcLabels, dstLabels []string
+	// selecting is what evaluating the policies said, when the flows name none.
+	selecting *selection
 }
 
 func runDrops(ctx context.Context, env *checks.Env) checks.Result {
@@ -55,6 +66,8 @@ func runDrops(ctx context.Context, env *checks.Env) checks.Result {
 			Summary: "no dropped flow in " + covered}
 	}
 	keys := sortedKeys(groups, func(g *dropGroup) int { return int(dropSeverity(g.reason)) }, func(g *dropGroup) int { return g.count })
+	shown := keys[:min(len(keys), maxGroups)]
+	selectPolicies(ctx, env, groups, shown)
 	for i, k := range keys {
 		if i == maxGroups {
 			findings = append(findings, checks.Finding{
@@ -84,7 +97,8 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 	key := strings.Join([]string{reason.String(), src.Name, dst.Name, proto, strconv.FormatUint(uint64(port), 10)}, "\x00")
 	g := groups[key]
 	if g == nil {
-		g = &dropGroup{reason: reason, src: src.Shown(), dst: dst.Shown(), proto: proto, port: port}
+		g = &dropGroup{reason: reason, src: src.Shown(), dst: dst.Shown(), proto: proto, port: port,
+			srcLabels: slices.Clone(f.GetSource().GetLabels()), dstLabels: slices.Clone(f.GetDestination().GetLabels())}
 		groups[key] = g
 	}
 	g.count++
@@ -96,11 +110,11 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 		g.dstPods.add(dst.Namespace + "/" + dst.Pod)
 	}
 	for _, p := range f.GetIngressDeniedBy() {
-		g.policies.add(policyName(p))
+		g.deniedBy(p)
 		g.directions.add("ingress")
 	}
 	for _, p := range f.GetEgressDeniedBy() {
-		g.policies.add(policyName(p))
+		g.deniedBy(p)
 		g.directions.add("egress")
 	}
 	if len(f.GetIngressDeniedBy())+len(f.GetEgressDeniedBy()) == 0 {
@@ -111,6 +125,30 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 			g.directions.add("egress")
 		}
 	}
+}
+
+// deniedBy records a policy a flow names; the first few are kept as objects, for Explains.
+func (g *dropGroup) deniedBy(p *flowpb.Policy) {
+	name := policyName(p)
+	if g.policies.seen[name] {
+		return
+	}
+	g.policies.add(name)
+	if len(g.named) < maxWitnesses && p.GetName() != "" {
+		g.named = append(g.named, policyRef(p))
+	}
+}
+
+// policyRef is the object a flow's policy names, as network.policies names it.
+func policyRef(p *flowpb.Policy) checks.ObjectRef {
+	kind, version := p.GetKind(), "cilium.io/v2"
+	if kind == "" {
+		kind = "CiliumNetworkPolicy"
+	}
+	if kind == "NetworkPolicy" {
+		version = "networking.k8s.io/v1"
+	}
+	return checks.ObjectRef{APIVersion: version, Kind: kind, Namespace: p.GetNamespace(), Name: p.GetName()}
 }
 
 // policyName is how a finding names a policy a flow reports: "CiliumNetworkPolicy shop/deny-web".
@@ -157,11 +195,23 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 	f.Flows = dropGroupData(g)
 	f.Severity = dropSeverity(g.reason)
 	if g.reason == flowpb.DropReason_POLICY_DENIED {
-		if len(g.policies.names) > 0 {
+		switch {
+		case len(g.policies.names) > 0:
 			f.Message += " by " + g.policies.text()
 			f.Evidence = append(f.Evidence, "denied by: "+g.policies.text())
 			f.Hint = "If this traffic is wanted, allow it in " + g.policies.text() + " (or the policy that should allow it); `kubectl describe` the policy to see its rules."
-		} else {
+			f.Explains = g.named
+		case g.selecting != nil && len(g.selecting.names) > 0:
+			sel := g.selecting
+			f.Message += "; the policies that select " + sel.side + ": " + strings.Join(sel.names, ", ")
+			f.Evidence = append(f.Evidence, sel.evidence...)
+			f.Hint = "The flows do not name the policy; these select " + sel.side + " and decide its traffic there. If this traffic is wanted, allow it in one of them."
+			f.Explains = sel.refs
+			f.Commands = append(f.Commands, sel.commands...)
+		default:
+			if g.selecting != nil {
+				f.Evidence = append(f.Evidence, g.selecting.evidence...)
+			}
 			f.Hint = "The flows do not name the policy (Cilium before 1.17, or a default deny of isolation): look at the policies that select " +
 				isolatedSide(g) + " (network.policies lists them) and allow this traffic in one."
 		}

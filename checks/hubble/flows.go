@@ -2,6 +2,7 @@ package hubble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -171,10 +172,28 @@ func (w window) evidence() []string {
 func readFlows(ctx context.Context, env *checks.Env, q hubble.Query, each func(*flowpb.Flow) error) (hubble.Coverage, *checks.Result) {
 	cov, err := env.Flows.Flows(ctx, q, each)
 	if err != nil {
-		r := checks.Errored(safetext.Message(err.Error()))
+		r := readError(err)
 		return cov, &r
 	}
 	return cov, nil
+}
+
+// readError is the result of a read that failed: a relay that could not be reached through a
+// port-forward is a Skip that says how it was tried; anything else (a relay that does not
+// answer) an Error.
+func readError(err error) checks.Result {
+	var fe *hubble.ForwardError
+	if !errors.As(err, &fe) {
+		return checks.Errored(safetext.Message(err.Error()))
+	}
+	msg := safetext.Message(fe.Error())
+	switch fe.Failure {
+	case hubble.Forbidden:
+		return checks.Skipped(checks.SkipForbidden, "forbidden: "+msg)
+	case hubble.Unreachable:
+		return checks.Skipped(checks.SkipUnreachable, msg)
+	}
+	return checks.Skipped(checks.SkipNotApplicable, msg)
 }
 
 // sortedKeys orders groups gravest first (rank, higher first), then by count, most first, then
@@ -209,6 +228,15 @@ func plural(n int, noun string) string {
 // window live, the same file offline; filter narrows it.
 func observeArgs(env *checks.Env, filter ...string) []string {
 	args := append([]string{"observe"}, filter...)
+	if fwd, ok := env.Flows.(*hubble.ForwardedRelay); ok {
+		// The hubble CLI's own port-forward (-P) reaches the relay kockpit forwarded to.
+		if t, ok := fwd.Target(); ok {
+			args = append(args, "-P")
+			if t.ServiceNamespace != "kube-system" {
+				args = append(args, "--kube-namespace", t.ServiceNamespace)
+			}
+		}
+	}
 	if !env.Flows.Live() {
 		if path, ok := recordingPath(env); ok {
 			args = append(args, "--input-file", path)

@@ -33,11 +33,13 @@ const ciliumNamespace = "kube-system"
 func runStatus(ctx context.Context, env *checks.Env) checks.Result {
 	var findings []checks.Finding
 	var said []string
+	var clusterRes *checks.Result // the cluster side had nothing to judge (no Cilium)
 	if env.Snapshot != nil {
 		f, note, res := clusterSide(ctx, env)
 		if res != nil && env.Flows == nil {
 			return *res
 		}
+		clusterRes = res
 		findings = append(findings, f...)
 		if note != "" {
 			said = append(said, note)
@@ -45,6 +47,15 @@ func runStatus(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	if env.Flows != nil {
 		f, note, res := serverSide(ctx, env)
+		if res != nil && res.Status == checks.StatusSkip {
+			// The relay was not reached through a port-forward: what the cluster side judged
+			// stands, and the summary says how the relay was tried.
+			if clusterRes != nil || len(findings) == 0 {
+				return skipWithNote(clusterRes, *res)
+			}
+			said = append(said, res.Summary)
+			return checks.Result{Status: checks.Worst(findings), Summary: strings.Join(said, "; "), Findings: findings}
+		}
 		if res != nil {
 			res.Findings = append(findings, res.Findings...)
 			return *res
@@ -52,10 +63,24 @@ func runStatus(ctx context.Context, env *checks.Env) checks.Result {
 		findings = append(findings, f...)
 		said = append(said, note)
 	}
+	if env.Flows == nil && env.Cluster != nil && !env.Active && len(said) > 0 {
+		said = append(said, checks.NoActiveFlows)
+	}
 	if len(said) == 0 {
 		return checks.Skipped(checks.SkipNotApplicable, "no cluster objects and no Hubble flows: pass --hubble-server or --hubble-flows")
 	}
 	return checks.Result{Status: checks.Worst(findings), Summary: strings.Join(said, "; "), Findings: findings}
+}
+
+// skipWithNote is the skip of a run whose relay was not reached: the cluster side's own skip
+// (not a Cilium cluster) when it has one, with how the relay was tried.
+func skipWithNote(clusterRes *checks.Result, server checks.Result) checks.Result {
+	if clusterRes == nil {
+		return server
+	}
+	r := *clusterRes
+	r.Summary += "; " + server.Summary
+	return r
 }
 
 // clusterSide reads cilium-config and the relay's Service. A result instead means the check has
@@ -160,7 +185,7 @@ func serverSide(ctx context.Context, env *checks.Env) ([]checks.Finding, string,
 		return coverageFindings(cov), fmt.Sprintf("%s holds %d flows", env.Flows.Describe(), cov.Flows), nil
 	}
 	if err != nil {
-		r := checks.Errored(safetext.Message(err.Error()))
+		r := readError(err)
 		return nil, "", &r
 	}
 	note := fmt.Sprintf("%s: %d flows seen, %d of %d held", env.Flows.Describe(), st.SeenFlows, st.NumFlows, st.MaxFlows)

@@ -36,7 +36,8 @@ func (h *hubbleFlags) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&h.serverName, "hubble-tls-server-name", "", "the name the relay's certificate must carry (default: the host of --hubble-server)")
 }
 
-// attach gives the run its flows. Bad flags and unreadable recordings are bad input: an error
+// attach gives the run its flows: the recording or the relay the flags name, or else, live and
+// with active probes allowed, the cluster's hubble-relay through a port-forward. Bad flags and unreadable recordings are bad input: an error
 // here, before any check runs.
 func (h *hubbleFlags) attach(ctx context.Context, env *checks.Env, stdin io.Reader, cleanup func(func())) error {
 	if h.since <= 0 {
@@ -67,6 +68,12 @@ func (h *hubbleFlags) attach(ctx context.Context, env *checks.Env, stdin io.Read
 		}
 		cleanup(func() { relay.Close() })
 		env.Flows = relay
+	case env.Flows == nil && env.Cluster != nil && env.Snapshot != nil && env.Active:
+		// Live, with neither flag: reach the relay as `hubble observe -P` does, through a
+		// port-forward made on the first read (an active probe, as the DNS probe's).
+		fwd := hubble.NewForwardedRelay(env.Snapshot, hubble.NewForwarder(env.Cluster), hubble.RelayOptions{Timeout: h.timeout})
+		cleanup(fwd.Close)
+		env.Flows = fwd
 	}
 	env.FlowsSince = h.since
 	return nil

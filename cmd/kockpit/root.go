@@ -161,7 +161,7 @@ that shows the same thing.`,
 	f.BoolVar(&o.demo, "demo", false, "look at an embedded broken cluster (no cluster needed)")
 	f.DurationVar(&o.checkTimeout, "check-timeout", checks.DefaultCheckTimeout, "give up on a check after this long")
 	f.IntVar(&o.parallel, "parallel", checks.DefaultParallelism, "how many checks run at once")
-	f.BoolVar(&o.noActive, "no-active", false, "only read: skip checks that send traffic of their own (the DNS probe's port-forward and queries)")
+	f.BoolVar(&o.noActive, "no-active", false, "only read: skip checks that send traffic of their own (the DNS probe's port-forward and queries, the port-forward to hubble-relay)")
 	f.StringVar(&o.dnsProbeName, "dns-probe-name", "registry.k8s.io", "the name outside the cluster the DNS probe asks CoreDNS for")
 	o.hubble.addFlags(f)
 	o.cockpit.addFlags(f)

@@ -1,5 +1,5 @@
-// Package dnsprobe asks a DNS server questions over TCP, and reaches a pod's DNS port through the
-// API server's port-forward, so kockpit can test cluster DNS from outside the cluster.
+// Package dnsprobe asks a DNS server questions over TCP (through a port-forward to CoreDNS, see
+// kube/portforward), so kockpit can test cluster DNS from outside the cluster.
 package dnsprobe
 
 import (

@@ -1,4 +1,7 @@
-package dnsprobe
+// Package portforward opens port-forwards to pods through the API server, as kubectl
+// port-forward does, within a timeout whatever the server does: the DNS probe asks CoreDNS
+// through one, the Hubble checks reach hubble-relay through one.
+package portforward
 
 import (
 	"bytes"
@@ -15,7 +18,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/portforward"
+	kubepf "k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
 	streamhttp "k8s.io/streaming/pkg/httpstream"
 )
@@ -27,8 +30,13 @@ type Tunnel struct {
 
 	stop   context.CancelFunc
 	done   chan error
+	ended  chan struct{} // closed when the forwarder stops, for whatever reason
 	errOut *syncBuffer
 }
+
+// Done is closed once the tunnel carries nothing more: closed, or its connection to the API
+// server lost. A caller that keeps a tunnel opens a new one then.
+func (t *Tunnel) Done() <-chan struct{} { return t.ended }
 
 // closeWait bounds how long Close waits for the forwarder to wind down.
 const closeWait = time.Second
@@ -69,15 +77,20 @@ func Forward(ctx context.Context, cfg *rest.Config, namespace, pod string, port 
 	ready := make(chan struct{})
 	errOut := &syncBuffer{}
 	bounded := &boundedDialer{ctx: ctx, inner: dialer}
-	fw, err := portforward.NewOnAddressesForStreamingWithContext(fwCtx, bounded,
+	fw, err := kubepf.NewOnAddressesForStreamingWithContext(fwCtx, bounded,
 		[]string{"127.0.0.1"}, []string{"0:" + strconv.Itoa(port)}, ready, io.Discard, errOut)
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- fw.ForwardPorts() }()
-	t := &Tunnel{stop: stop, done: done, errOut: errOut}
+	ended := make(chan struct{})
+	go func() {
+		err := fw.ForwardPorts()
+		close(ended)
+		done <- err
+	}()
+	t := &Tunnel{stop: stop, done: done, ended: ended, errOut: errOut}
 
 	select {
 	case <-ready:
@@ -122,11 +135,11 @@ func fallbackDialer(cfg *rest.Config, target *url.URL) (streamhttp.Dialer, error
 		return nil, fmt.Errorf("preparing SPDY: %w", err)
 	}
 	spdyDialer := spdy.NewDialerForStreaming(upgrader, &http.Client{Transport: transport}, http.MethodPost, target)
-	wsDialer, err := portforward.NewSPDYOverWebsocketDialerForStreaming(target, cfg)
+	wsDialer, err := kubepf.NewSPDYOverWebsocketDialerForStreaming(target, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("preparing WebSocket: %w", err)
 	}
-	return portforward.NewFallbackDialerForStreaming(wsDialer, spdyDialer, shouldFallback), nil
+	return kubepf.NewFallbackDialerForStreaming(wsDialer, spdyDialer, shouldFallback), nil
 }
 
 // shouldFallback says whether a WebSocket failure may succeed over SPDY: an old server that

@@ -1,7 +1,7 @@
-package dnsprobe
+package portforward
 
 import (
-	"io"
+	"bufio"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
-	streamhttp "k8s.io/streaming/pkg/httpstream"
-	streamspdy "k8s.io/streaming/pkg/httpstream/spdy"
+
+	"github.com/kockpit/kockpit/kube/portforward/portforwardtest"
 )
 
 // apiServer is a stand-in API server for the port-forward handshake; the real test cluster has no
@@ -83,86 +82,57 @@ func TestPortForwardURLKeepsPathPrefix(t *testing.T) {
 	}
 }
 
-// portForwardServer is an API server that does what the kubelet does behind pods/portforward,
-// over SPDY: each data stream is carried to target. Like a server older than 1.31 it does not
-// tunnel over WebSocket, so the client falls back.
-func portForwardServer(t *testing.T, target string) (*rest.Config, *atomic.Int32) {
-	t.Helper()
-	var streams atomic.Int32
-	cfg := apiServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "websocket" {
-			http.Error(w, "websocket tunnelling not supported", http.StatusBadRequest)
-			return
-		}
-		if _, err := streamhttp.Handshake(r, w, []string{"portforward.k8s.io"}); err != nil {
-			return
-		}
-		conn := streamspdy.NewResponseUpgrader().UpgradeResponse(w, r, func(s streamhttp.Stream, _ <-chan struct{}) error {
-			if s.Headers().Get("streamType") != "data" {
-				return nil // the error stream: nothing goes wrong here
-			}
-			streams.Add(1)
-			go func() {
-				defer s.Close()
-				c, err := net.Dial("tcp", target)
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				go func() { _, _ = io.Copy(c, s) }()
-				_, _ = io.Copy(s, c)
-			}()
-			return nil
-		})
-		if conn != nil {
-			<-conn.CloseChan()
-		}
-	})
-	return cfg, &streams
-}
-
-// TestForwardAndLookup is the probe's whole path: a port-forward (falling back to SPDY) to a
-// "pod" whose port 53 is a real DNS server, and a question asked through it.
-func TestForwardAndLookup(t *testing.T) {
+// TestForwardCarriesAConnection: bytes written to the local end reach the pod's port and its
+// answer comes back; when the forwarder ends, Done says so and the port no longer listens.
+func TestForwardCarriesAConnection(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := dns.NewServeMux()
-	mux.HandleFunc(".", func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: r.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 5}, A: net.ParseIP("10.96.0.1")})
-		_ = w.WriteMsg(m)
-	})
-	started := make(chan struct{})
-	srv := &dns.Server{Listener: ln, Net: "tcp", Handler: mux, NotifyStartedFunc: func() { close(started) }}
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	defer func() { _ = srv.Shutdown() }()
-
-	cfg, streams := portForwardServer(t, ln.Addr().String())
-	tun, err := Forward(t.Context(), cfg, "kube-system", "coredns-abc", 53, 5*time.Second)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				line, _ := bufio.NewReader(c).ReadString('\n')
+				_, _ = c.Write([]byte("echo " + line))
+			}()
+		}
+	}()
+	srv := portforwardtest.Start(t, ln.Addr().String())
+	tun, err := Forward(t.Context(), srv.Config, "kube-system", "hubble-relay-abc", 4245, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tun.Close()
-	if !strings.HasPrefix(tun.Addr, "127.0.0.1:") {
-		t.Errorf("local end %q", tun.Addr)
-	}
-	ans, err := Lookup(t.Context(), tun.Addr, "kubernetes.default.svc.cluster.local", dns.TypeA, 5*time.Second)
+	c, err := net.DialTimeout("tcp", tun.Addr, 5*time.Second)
 	if err != nil {
-		t.Fatalf("lookup through the port-forward: %v (forwarder: %s)", err, tun.Errors())
+		t.Fatal(err)
 	}
-	if ans.Rcode != "NOERROR" || len(ans.Addresses) != 1 || ans.Addresses[0] != "10.96.0.1" || streams.Load() != 1 {
-		t.Errorf("answer %+v over %d streams", ans, streams.Load())
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
 	}
-	if tun.Errors() != "" {
-		t.Errorf("forwarder errors: %s", tun.Errors())
+	got, err := bufio.NewReader(c).ReadString('\n')
+	c.Close()
+	if err != nil || got != "echo hello\n" {
+		t.Fatalf("through the tunnel: %q, %v (forwarder: %s)", got, err, tun.Errors())
+	}
+	if paths := srv.Paths(); len(paths) == 0 || paths[0] != "/api/v1/namespaces/kube-system/pods/hubble-relay-abc/portforward" {
+		t.Errorf("requests = %q", paths)
+	}
+	select {
+	case <-tun.Done():
+		t.Fatal("Done before Close")
+	default:
 	}
 	tun.Close()
-	if c, err := net.DialTimeout("tcp", tun.Addr, time.Second); err == nil {
-		c.Close()
-		t.Error("the local port still listens after Close")
+	select {
+	case <-tun.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("Done not closed after Close")
 	}
 }
