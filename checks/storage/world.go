@@ -40,6 +40,8 @@ type world struct {
 	// attachmentsOf maps a PersistentVolume's name to its VolumeAttachments.
 	attachmentsOf map[string][]*storagev1.VolumeAttachment
 	provisioners  map[string]provisioner // memo of provisioner()
+	// secrets holds "namespace/name" of every Secret: names only, never values.
+	secrets map[string]bool
 
 	// unread names the optional kinds that could not be read, and why: what depends on them is
 	// not judged, and the summary says so.
@@ -52,7 +54,7 @@ func load(ctx context.Context, env *checks.Env, required, optional []kube.Resour
 	w := &world{now: env.CurrentTime(), classes: map[string]*storagev1.StorageClass{}, pvs: map[string]*corev1.PersistentVolume{},
 		drivers: map[string]*storagev1.CSIDriver{}, registered: map[string][]string{}, csiNodes: map[string]*storagev1.CSINode{},
 		nodes: map[string]*corev1.Node{}, podsByClaim: map[string][]*corev1.Pod{}, events: map[string][]*corev1.Event{},
-		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}}
+		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}, secrets: map[string]bool{}}
 	var firstErr error
 	var notRead []string
 	for _, r := range required {
@@ -114,6 +116,8 @@ func (w *world) read(ctx context.Context, env *checks.Env, r kube.Resource) erro
 			w.events[k] = append(w.events[k], o)
 		case *storagev1.VolumeAttachment:
 			w.attachments = append(w.attachments, o)
+		case *metav1.PartialObjectMetadata:
+			w.secrets[o.Namespace+"/"+o.Name] = true
 		default:
 			return fmt.Errorf("listing %s: got %T", r, o)
 		}
