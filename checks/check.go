@@ -184,6 +184,10 @@ type Finding struct {
 	Cause            bool
 	Explains         []ObjectRef
 	ExplainsFindings []string
+	// Chain is the path of objects the finding sits on, in the order the cluster meets them (a
+	// volume's claim, class, CSI driver, CSINode, attachment, pod): the cockpit's drill-in steps
+	// along it. Empty when the finding is about one object alone.
+	Chain []ObjectRef
 }
 
 // ObjectRef names a Kubernetes object.

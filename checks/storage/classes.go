@@ -32,7 +32,9 @@ func runStorageClasses(ctx context.Context, env *checks.Env) checks.Result {
 	if bad != nil {
 		return *bad
 	}
-	return judgeClasses(w)
+	r := judgeClasses(w)
+	w.addChains(r.Findings)
+	return r
 }
 
 func judgeClasses(w *world) checks.Result {

@@ -23,11 +23,15 @@ import (
 type world struct {
 	now        time.Time
 	classes    map[string]*storagev1.StorageClass
-	classNames []string                        // sorted
-	claims     []*corev1.PersistentVolumeClaim // sorted by namespace/name
-	pvs        map[string]*corev1.PersistentVolume
-	pvNames    []string // sorted
-	drivers    map[string]*storagev1.CSIDriver
+	classNames []string                                 // sorted
+	claims     []*corev1.PersistentVolumeClaim          // sorted by namespace/name
+	claimByKey map[string]*corev1.PersistentVolumeClaim // "namespace/name"
+	// attachmentByName and podByKey find a finding's object for its chain (chain.go).
+	attachmentByName map[string]*storagev1.VolumeAttachment
+	podByKey         map[string]*corev1.Pod
+	pvs              map[string]*corev1.PersistentVolume
+	pvNames          []string // sorted
+	drivers          map[string]*storagev1.CSIDriver
 	// registered maps a CSI driver name to the nodes whose CSINode lists it.
 	registered  map[string][]string
 	csiNodes    map[string]*storagev1.CSINode
@@ -130,10 +134,20 @@ func (w *world) index() {
 	w.pvNames = sortedKeys(w.pvs)
 	w.nodeNames = sortedKeys(w.nodes)
 	sort.Slice(w.claims, func(i, j int) bool { return before(&w.claims[i].ObjectMeta, &w.claims[j].ObjectMeta) })
+	w.claimByKey = make(map[string]*corev1.PersistentVolumeClaim, len(w.claims))
+	for _, c := range w.claims {
+		w.claimByKey[c.Namespace+"/"+c.Name] = c
+	}
 	sort.Slice(w.pods, func(i, j int) bool { return before(&w.pods[i].ObjectMeta, &w.pods[j].ObjectMeta) })
 	sort.Slice(w.attachments, func(i, j int) bool { return w.attachments[i].Name < w.attachments[j].Name })
 	w.attachmentsOf = map[string][]*storagev1.VolumeAttachment{}
+	w.attachmentByName = make(map[string]*storagev1.VolumeAttachment, len(w.attachments))
+	w.podByKey = make(map[string]*corev1.Pod, len(w.pods))
+	for _, p := range w.pods {
+		w.podByKey[p.Namespace+"/"+p.Name] = p
+	}
 	for _, va := range w.attachments {
+		w.attachmentByName[va.Name] = va
 		if pv := volumeOf(va); pv != "" {
 			w.attachmentsOf[pv] = append(w.attachmentsOf[pv], va)
 		}
