@@ -10,6 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 # Sizes of the cluster `make bench` seeds, and of the snapshot it writes (NODES nodes too).
 NODES ?= 1000
 PODS  ?= 20000
+VOLUMES ?= 20000
 SNAPSHOT_PODS ?= 150000
 FUZZTIME ?= 5s
 
@@ -72,12 +73,14 @@ lint:
 	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(TOOLS)/staticcheck ./...
 
-# bench seeds the real test apiserver with NODES nodes and PODS pods and prints one line:
+# bench seeds the real test apiserver with NODES nodes, PODS pods and VOLUMES bound claims
+# (each with its volume and VolumeAttachment) and prints one line, and one for the storage
+# checks alone:
 # report wall time, the floor (the bare LISTs the report needed), their ratio, peak RSS. Then
 # one line per format for the report on a written snapshot of SNAPSHOT_PODS pods, YAML and
 # JSON: wall time, MB/s, CPU time, peak RSS.
 bench: test-deps build
-	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS) -snapshot-pods $(SNAPSHOT_PODS)
+	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS) -volumes $(VOLUMES) -snapshot-pods $(SNAPSHOT_PODS)
 	go test -run '^$$' -bench . -benchmem ./...
 
 clean:

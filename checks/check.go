@@ -186,6 +186,10 @@ type Finding struct {
 	ExplainsFindings []string
 	// Flows is the group of Hubble flows the finding stands for, as data; nil for others.
 	Flows *FlowGroup
+	// Chain is the path of objects the finding sits on, in the order the cluster meets them (a
+	// volume's claim, class, CSI driver, CSINode, attachment, pod): the cockpit's drill-in steps
+	// along it. Empty when the finding is about one object alone.
+	Chain []ObjectRef
 }
 
 // ObjectRef names a Kubernetes object.

@@ -136,7 +136,11 @@ func (p *Partial) Note(r Result) Result {
 		if u.Resource.Namespaced {
 			args = append(args, "-A")
 		}
-		if !forbidden {
+		switch {
+		case forbidden:
+		case u.Resource.MetadataOnly: // names only: the command shows no more than kockpit reads
+			args = append(args, "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name")
+		default:
 			args = append(args, "-o", "yaml")
 		}
 		cmd := Cmd("kubectl", args...)

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/kube"
 )
@@ -78,5 +79,18 @@ func TestListPartialReadEverything(t *testing.T) {
 	in := Result{Status: StatusWarn, Summary: "as it was"}
 	if r := p.Note(in); r.Summary != in.Summary || len(r.Findings) != 0 || r.Status != StatusWarn {
 		t.Errorf("%+v", r)
+	}
+}
+
+// A metadata-only kind's command shows names, never what kockpit does not read (a Secret's values).
+func TestListPartialMetadataOnlyCommandShowsNames(t *testing.T) {
+	var p Partial
+	metas, _ := ListPartial[*metav1.PartialObjectMetadata](context.Background(), partialSnapshot(t), &p, kube.SecretMetadata)
+	if metas != nil || p.Read(kube.SecretMetadata) {
+		t.Fatalf("secrets read from a snapshot without them: %v", metas)
+	}
+	f := p.Note(Result{Status: StatusOK, Summary: "x"}).Findings[0]
+	if got := f.Commands[0].String(); got != "kubectl get secrets -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name" {
+		t.Errorf("command %q", got)
 	}
 }

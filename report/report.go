@@ -70,6 +70,9 @@ type FindingReport struct {
 	ExplainsFindings []string           `json:"explainsFindings,omitempty"`
 	// Flows is the group of Hubble flows a finding stands for (hubble.drops), as data.
 	Flows *checks.FlowGroup `json:"flows,omitempty"`
+	// Chain is the path of objects the finding sits on (a volume's claim, class, CSI driver,
+	// CSINode, attachment, pod), in the order the cluster meets them.
+	Chain []checks.ObjectRef `json:"chain,omitempty"`
 }
 
 // ListReport is one LIST the run made (or read from files).
@@ -120,7 +123,7 @@ func findingReport(f checks.Finding) FindingReport {
 	return FindingReport{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
 		Evidence: f.Evidence, Hint: f.Hint, Commands: commands,
-		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Flows: f.Flows,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Flows: f.Flows, Chain: f.Chain,
 	}
 }
 
@@ -130,7 +133,7 @@ func (f FindingReport) finding() checks.Finding {
 	return checks.Finding{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
 		Evidence: f.Evidence, Hint: f.Hint,
-		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Chain: f.Chain,
 	}
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,12 @@ type drillFrame struct {
 	off  int // first line in view
 	link int // selected related object, -1 for none
 
+	// chain is the finding's chain of objects (checks.Finding.Chain), stepped along with tab
+	// and shift+tab; chainAt is the link this frame shows, origin the finding it came from.
+	chain   []checks.ObjectRef
+	chainAt int
+	origin  *checks.Finding
+
 	lines     []dline // built for width
 	linesW    int
 	linkLines []int // line of each related object
@@ -75,6 +82,7 @@ const (
 	dSpinner     // "reading <object> …" while the object loads; text is the object
 	dNote        // names a suspicious character on purpose: drawn as is, not flagged again
 	dExcerptMark // the line of a node's file a finding points at
+	dChainLink   // a link of the finding's chain; link is its index, the one in view marked
 )
 
 // openFinding drills into the selected finding.
@@ -92,7 +100,36 @@ func (m *Model) openFinding() tea.Cmd {
 	} else if f.File != nil {
 		fr.label = f.About()
 	}
+	if len(f.Chain) > 0 {
+		fr.chain, fr.origin = f.Chain, &fc
+		if f.Object != nil {
+			if fr.chainAt = slices.Index(f.Chain, *f.Object); fr.chainAt < 0 {
+				fr.chain = append([]checks.ObjectRef{*f.Object}, f.Chain...) // the finding's own object leads
+				fr.chainAt = 0
+			}
+		} else {
+			fr.chainAt = -1 // the finding itself, before the chain's first link
+		}
+	}
 	return m.push(fr)
+}
+
+// stepChain replaces the top frame with the next (d = 1) or previous (d = -1) link of its
+// chain; it stops at either end. The finding shows again on its own object's link.
+func (m *Model) stepChain(d int) tea.Cmd {
+	fr := m.topFrame()
+	i := fr.chainAt + d
+	if i < 0 || i >= len(fr.chain) {
+		return nil
+	}
+	o := fr.chain[i]
+	k := objectKey(&o)
+	next := &drillFrame{label: k.String(), checkID: fr.checkID, key: &k, link: -1, chain: fr.chain, chainAt: i, origin: fr.origin}
+	if f := fr.origin; f.Object != nil && *f.Object == o {
+		next.finding = f
+	}
+	m.drill = m.drill[:len(m.drill)-1]
+	return tea.Batch(cancelling(fr.cancel), m.push(next))
 }
 
 // push opens a frame, and starts its fetch when it is about an object, or about a line of a
@@ -198,6 +235,10 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	page := max(1, m.layout().body.h-4)
 	switch {
+	case len(fr.chain) > 0 && key.Matches(msg, k.Pane):
+		return m.stepChain(1)
+	case len(fr.chain) > 0 && key.Matches(msg, k.ChainBack):
+		return m.stepChain(-1)
 	case key.Matches(msg, k.Back):
 		m.drill = m.drill[:len(m.drill)-1]
 		return cancelling(fr.cancel) // a fetch still running is for nobody now
@@ -213,7 +254,7 @@ func (m *Model) onDrillKey(msg tea.KeyPressMsg) tea.Cmd {
 		fr.off = 0
 	case key.Matches(msg, k.Bottom):
 		fr.off = 1 << 30
-	case key.Matches(msg, k.Pane):
+	case key.Matches(msg, k.Pane, k.ChainBack):
 		if fr.detail != nil && len(fr.detail.Related) > 0 {
 			fr.link = (fr.link + 1) % len(fr.detail.Related)
 			fr.linesW = 0
@@ -307,6 +348,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 			blank()
 		}
 	}
+	out = append(out, m.chainLines(fr, width)...)
 	if fr.key == nil {
 		return append(out, m.excerptLines(fr, width)...), nil
 	}
@@ -499,6 +541,12 @@ func (m Model) renderDrill(fr *drillFrame, width, rows int) []string {
 			s = st.Key.Inherit(base).Render(l.prefix) + safe(l.text, m.text, base, st.Suspicious.Inherit(base))
 		case dNote:
 			s = st.Suspicious.Render(l.prefix + l.text)
+		case dChainLink:
+			base := st.Muted
+			if l.link == fr.chainAt {
+				base = st.Selected
+			}
+			s = st.Key.Inherit(base).Render(l.prefix) + safe(l.text, m.text, base, st.Suspicious.Inherit(base))
 		case dExcerptMark:
 			s = st.Key.Render(l.prefix) + safe(l.text, m.text, st.Title, st.Suspicious)
 		case dSpinner:
@@ -539,4 +587,43 @@ func (m Model) breadcrumbs() []string {
 		out = append(out, fr.label)
 	}
 	return out
+}
+
+// chainLines show the finding's chain, the link in view marked, and the kubectl command that
+// shows the same object.
+func (m Model) chainLines(fr *drillFrame, width int) []dline {
+	if len(fr.chain) == 0 {
+		return nil
+	}
+	out := []dline{{kind: dLabel, text: fmt.Sprintf("CHAIN  %d of %d · tab next, shift+tab back", fr.chainAt+1, len(fr.chain)), link: -1}}
+	for i, o := range fr.chain {
+		prefix := "  "
+		if i == fr.chainAt {
+			prefix = "▶ "
+		}
+		out = append(out, dline{kind: dChainLink, prefix: prefix, text: objectKey(&o).String(), link: i})
+	}
+	if fr.chainAt >= 0 && fr.chainAt < len(fr.chain) {
+		for i, l := range wrap(m.text.prepare(objectCommand(fr.chain[fr.chainAt]).String()), max(8, width-2)) {
+			p := "  "
+			if i == 0 {
+				p = "$ "
+			}
+			out = append(out, dline{kind: dCommand, prefix: p, text: l, link: -1})
+		}
+	}
+	return append(out, dline{link: -1})
+}
+
+// objectCommand is the kubectl command that shows an object as the drill-in does.
+func objectCommand(o checks.ObjectRef) checks.Command {
+	kind := strings.ToLower(o.Kind)
+	if g, _, ok := strings.Cut(o.APIVersion, "/"); ok {
+		kind += "." + g
+	}
+	args := []string{"get", kind, o.Name}
+	if o.Namespace != "" {
+		args = append(args, "-n", o.Namespace)
+	}
+	return checks.Cmd("kubectl", append(args, "-o", "yaml")...)
 }

@@ -15,33 +15,37 @@ import (
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Pane                                    key.Binding // tab: checklist ⇄ findings
-	Open, Back                              key.Binding
-	Filter                                  key.Binding
-	RerunAll, Rerun                         key.Binding
-	Learn, Copy, Theme                      key.Binding
-	Flows, Pause                            key.Binding // the Flows pane, and pausing it
-	Help, Quit                              key.Binding
+	// ChainBack steps back along a finding's chain in the drill-in (Pane steps forward);
+	// elsewhere it does what Pane does.
+	ChainBack          key.Binding
+	Open, Back         key.Binding
+	Filter             key.Binding
+	RerunAll, Rerun    key.Binding
+	Learn, Copy, Theme key.Binding
+	Flows, Pause       key.Binding // the Flows pane, and pausing it
+	Help, Quit         key.Binding
 }
 
 // DefaultKeyMap is the cockpit's keys out of the box.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
-		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "pane")),
-		Open:     key.NewBinding(key.WithKeys("enter", "right"), key.WithHelp("enter", "open")),
-		Back:     key.NewBinding(key.WithKeys("esc", "left", "backspace"), key.WithHelp("esc", "back")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		RerunAll: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run all")),
-		Rerun:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run check")),
-		Learn:    key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "learn")),
-		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy kubectl")),
-		Theme:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
-		Flows:    key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "flows")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
+		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
+		Pane:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "pane")),
+		ChainBack: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back in chain")),
+		Open:      key.NewBinding(key.WithKeys("enter", "right"), key.WithHelp("enter", "open")),
+		Back:      key.NewBinding(key.WithKeys("esc", "left", "backspace"), key.WithHelp("esc", "back")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		RerunAll:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run all")),
+		Rerun:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run check")),
+		Learn:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "learn")),
+		Copy:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy kubectl")),
+		Theme:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
+		Flows:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "flows")),
 		// Space pauses too, in the Flows pane only: elsewhere it pages down.
 		Pause: key.NewBinding(key.WithKeys("p"), key.WithHelp("p/space", "pause flows")),
 		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -59,7 +63,7 @@ func (k *KeyMap) actions() []struct {
 		b    *key.Binding
 	}{
 		{"up", &k.Up}, {"down", &k.Down}, {"page-up", &k.PageUp}, {"page-down", &k.PageDown},
-		{"top", &k.Top}, {"bottom", &k.Bottom}, {"pane", &k.Pane}, {"open", &k.Open}, {"back", &k.Back},
+		{"top", &k.Top}, {"bottom", &k.Bottom}, {"pane", &k.Pane}, {"chain-back", &k.ChainBack}, {"open", &k.Open}, {"back", &k.Back},
 		{"filter", &k.Filter}, {"rerun-all", &k.RerunAll}, {"rerun", &k.Rerun}, {"learn", &k.Learn},
 		{"copy", &k.Copy}, {"theme", &k.Theme}, {"flows", &k.Flows}, {"pause", &k.Pause}, {"help", &k.Help}, {"quit", &k.Quit},
 	}
@@ -138,14 +142,14 @@ func keyLabel(keys []string) string {
 // ShortHelp is the hint bar, most useful first; the bar drops from the end what does not fit,
 // keeping help and quit.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Pane, k.Open, k.Back, k.Filter, k.Pause, k.RerunAll, k.Learn, k.Copy, k.Flows, k.Theme, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Pane, k.ChainBack, k.Open, k.Back, k.Filter, k.Pause, k.RerunAll, k.Learn, k.Copy, k.Flows, k.Theme, k.Help, k.Quit}
 }
 
 // FullHelp is the help screen, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Pane, k.Open, k.Back, k.Filter, k.Flows, k.Pause},
+		{k.Pane, k.ChainBack, k.Open, k.Back, k.Filter, k.Flows, k.Pause},
 		{k.RerunAll, k.Rerun, k.Learn, k.Copy, k.Theme, k.Help, k.Quit},
 	}
 }

@@ -273,7 +273,7 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.move(-1 << 30)
 	case key.Matches(msg, k.Bottom):
 		m.move(1 << 30)
-	case key.Matches(msg, k.Pane):
+	case key.Matches(msg, k.Pane, k.ChainBack):
 		if m.focus == paneChecks {
 			m.focus = paneFindings
 		} else {

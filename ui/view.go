@@ -315,28 +315,35 @@ func (m Model) contextKeys() KeyMap {
 		return m.flowsKeys(k)
 	case m.filtering:
 		// Typing: letters go to the filter; only these keys act (onFilterKey).
-		off(&k.Pane, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
+		off(&k.Pane, &k.ChainBack, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Theme, &k.Help)
 		k.Up.SetHelp(m.filterKeyName(k.Up, "up", "↑"), k.Up.Help().Desc)
 		k.Down.SetHelp(m.filterKeyName(k.Down, "down", "↓"), k.Down.Help().Desc)
 		k.Open.SetHelp(m.filterKeyName(k.Open, "enter", "enter"), "keep filter")
 		k.Back.SetHelp(m.filterKeyName(k.Back, "esc", "esc"), "clear filter")
 		k.Quit.SetHelp(m.filterKeyName(k.Quit, "ctrl+c", "ctrl+c"), k.Quit.Help().Desc)
 	case m.overlay == overlayHelp:
-		off(&k.Up, &k.Down, &k.Pane, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
+		off(&k.Up, &k.Down, &k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
 	case m.overlay == overlayLearn:
-		off(&k.Pane, &k.Open, &k.Filter, &k.RerunAll, &k.Copy)
+		off(&k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Copy)
 	case len(m.drill) > 0:
 		fr := m.topFrame()
-		off(&k.Filter, &k.Learn)
+		off(&k.Filter, &k.Learn, &k.ChainBack)
 		if fr.detail == nil || len(fr.detail.Related) == 0 {
 			off(&k.Pane, &k.Open)
 		}
 		k.Pane.SetHelp(k.Pane.Help().Key, "next related")
 		k.Open.SetHelp(k.Open.Help().Key, "open related")
+		if len(fr.chain) > 0 {
+			k.Pane.SetEnabled(true)
+			k.ChainBack.SetEnabled(true)
+			k.Pane.SetHelp(k.Pane.Help().Key, "next in chain")
+			k.ChainBack.SetHelp(k.ChainBack.Help().Key, "back in chain")
+		}
 		if fr.finding == nil || len(fr.finding.Commands) == 0 {
 			off(&k.Copy)
 		}
 	default:
+		off(&k.ChainBack) // a synonym of tab here
 		if m.focus == paneChecks && m.query == "" {
 			off(&k.Back)
 		}

@@ -696,7 +696,8 @@ func craftedRecording(t *testing.T, rename map[string]string) *hubble.Recording 
 
 // writeCraftedStorage adds storage objects with crafted names to the snapshot: a class whose
 // provisioner runs nowhere and its Pending claim, a Released volume kept by Retain, and an
-// attachment held by a node that is gone, so every storage check suggests commands on them.
+// attachment held by a node that is gone, a class naming a Secret that does not exist, so every
+// storage check suggests commands on them.
 func writeCraftedStorage(t *testing.T, dir, namespace string) {
 	t.Helper()
 	class, claim, pv, kept, va, node := hostile("sc"), hostile("pvc"), hostile("pv"), hostile("kept"), hostile("va"), hostile("node")
@@ -711,6 +712,10 @@ func writeCraftedStorage(t *testing.T, dir, namespace string) {
 		{"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment", "metadata": map[string]any{"name": va},
 			"spec":   map[string]any{"attacher": hostile("drv"), "nodeName": node, "source": map[string]any{"persistentVolumeName": pv}},
 			"status": map[string]any{"attached": true}},
+		// A class whose parameters name a Secret that does not exist (any Secret makes the kind read).
+		{"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": map[string]any{"name": hostile("sec-sc")}, "provisioner": "kubernetes.io/no-provisioner",
+			"parameters": map[string]any{"csi.storage.k8s.io/provisioner-secret-name": hostile("secret"), "csi.storage.k8s.io/provisioner-secret-namespace": namespace}},
+		{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "present", "namespace": namespace}},
 	}
 	for i, o := range objs {
 		out, err := json.Marshal(o)

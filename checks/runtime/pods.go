@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/phrase"
@@ -25,7 +26,7 @@ var podsCheck = checks.Check{
 	Category: checks.CategoryRuntime,
 	Learn:    learn("runtime.pods"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.Pods, kube.Events, kube.ConfigMaps, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
+	Reads:    []kube.Resource{kube.Pods, kube.Events, kube.ConfigMaps, kube.SecretMetadata, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
 	Run:      runPods,
 }
 
@@ -41,6 +42,8 @@ type podInputs struct {
 	eventsErr     error
 	configMaps    map[string]*corev1.ConfigMap // "namespace/name"; nil when not read
 	configMapsErr error
+	secrets       map[string]bool // "namespace/name" of every Secret (names only); nil when not read
+	secretsErr    error
 	owners        *podinfo.WorkloadIndex
 	now           time.Time
 }
@@ -61,6 +64,14 @@ func runPods(ctx context.Context, env *checks.Env) checks.Result {
 		in.configMaps = make(map[string]*corev1.ConfigMap, len(cms))
 		for _, cm := range cms {
 			in.configMaps[cm.Namespace+"/"+cm.Name] = cm
+		}
+	}
+	// Secrets are read as names only: whether one exists, never what it holds.
+	secrets, _ := checks.ListPartial[*metav1.PartialObjectMetadata](ctx, env.Snapshot, &p, kube.SecretMetadata)
+	if in.secretsErr = p.Err(kube.SecretMetadata); in.secretsErr == nil {
+		in.secrets = make(map[string]bool, len(secrets))
+		for _, s := range secrets {
+			in.secrets[s.Namespace+"/"+s.Name] = true
 		}
 	}
 	// Owners without their lists still come from the pods' owner references.
@@ -161,14 +172,23 @@ func (ix eventIndex) latest(p *corev1.Pod, reason string, match func(string) boo
 	return nil
 }
 
-// errSecretsUnread is why a Secret's existence is never judged.
-var errSecretsUnread = errors.New("kockpit never reads Secrets")
+// errSecretKeysUnread is why a key of a Secret that exists is never judged: kockpit reads
+// Secrets' names, never their contents.
+var errSecretKeysUnread = errors.New("the Secret exists; kockpit reads Secret names, never their keys")
 
 // lookupConfig says whether the referenced object (and key) exists now: "missing", "exists",
 // or "cannot tell" with the reason.
 func (in podInputs) lookupConfig(namespace string, ref configRef) (state string, why error) {
 	if ref.Kind == "Secret" {
-		return "cannot tell", errSecretsUnread
+		switch {
+		case in.secrets == nil:
+			return "cannot tell", in.secretsErr
+		case !in.secrets[namespace+"/"+ref.Name]:
+			return "missing", nil
+		case ref.Key != "":
+			return "cannot tell", errSecretKeysUnread
+		}
+		return "exists", nil
 	}
 	if in.configMaps == nil {
 		return "cannot tell", in.configMapsErr

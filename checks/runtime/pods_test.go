@@ -95,10 +95,12 @@ func TestPodsConfigReference(t *testing.T) {
 			f = checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "reader", "key url not found in ConfigMap reader-settings")
 			requireEvidence(t, f, "key url of ConfigMap team-a/reader-settings: missing")
 			f = checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "worker", "key password not found in Secret db")
-			requireEvidence(t, f, "key password of Secret team-a/db: cannot tell whether it exists (kockpit never reads Secrets)")
+			requireEvidence(t, f, "key password of Secret team-a/db: cannot tell whether it exists (the Secret exists; kockpit reads Secret names, never their keys)")
 			if strings.Contains(strings.Join(f.Evidence, "\n"), ": missing") {
-				t.Errorf("a Secret is never said to be missing: %q", f.Evidence)
+				t.Errorf("a key of a Secret is never said to be missing: %q", f.Evidence)
 			}
+			f = checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "mailer", "Secret smtp-credentials not found")
+			requireEvidence(t, f, "Secret team-a/smtp-credentials: missing")
 		})
 	}
 }
@@ -136,6 +138,34 @@ func TestPodsAsViewer(t *testing.T) {
 	requireEvidence(t, f, "ConfigMap team-a/api-config: missing")
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "payments", "(registry name does not resolve)")
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "worker", "Secret db")
+	// The viewer may not list Secrets: a Secret that does not exist is "cannot tell", never
+	// "missing", and the result names what it could not read.
+	f = checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "mailer", "Secret smtp-credentials not found")
+	requireEvidence(t, f, "Secret team-a/smtp-credentials: cannot tell whether it exists", "forbidden")
+	if strings.Contains(strings.Join(f.Evidence, "\n"), ": missing") {
+		t.Errorf("a Secret the user may not list is said to be missing: %q", f.Evidence)
+	}
+	if !strings.Contains(r.Summary, "secrets") {
+		t.Errorf("the summary does not name the unread Secrets: %q", r.Summary)
+	}
+}
+
+// Reading Secrets' names reads no Secret's body: every read of Secrets this package's checks
+// made was answered with metadata only, as the test API server's audit log records it.
+func TestPodsReadNoSecretBody(t *testing.T) {
+	c := checktest.Cluster(t)
+	c.Apply(t, fixture("config.yaml"))
+	checktest.RunLive(t, "runtime.pods")
+	reads, bodies, err := c.SecretReadsBy("kockpit/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) == 0 {
+		t.Fatal("the audit log shows no read of Secrets by kockpit: the proof proves nothing")
+	}
+	for _, e := range bodies {
+		t.Errorf("a Secret's body was read: %s", e)
+	}
 }
 
 func TestPodsCreateError(t *testing.T) {
@@ -197,10 +227,13 @@ func TestPodsOffline(t *testing.T) {
 		{"StatefulSet", "db", "crash-loop: container db"},
 		{"Deployment", "cache", "OOMKilled"},
 		{"Deployment", "dashboard", "ConfigMap dashboard-settings not found"},
+		{"Deployment", "mailer", "Secret smtp-credentials not found"},
 	} {
 		checktest.RequireObjectFinding(t, r, checks.StatusFail, owner.kind, "team-a", owner.name, owner.msg)
 	}
-	if n := checktest.FindingsWith(r, "team-a"); len(n) != 11 {
-		t.Errorf("want 11 findings, one per cause and owner:\n%s", checktest.DescribeObjectFindings(r))
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "mailer", "Secret smtp-credentials")
+	requireEvidence(t, f, "Secret team-a/smtp-credentials: missing")
+	if n := checktest.FindingsWith(r, "team-a"); len(n) != 12 {
+		t.Errorf("want 12 findings, one per cause and owner:\n%s", checktest.DescribeObjectFindings(r))
 	}
 }

@@ -25,7 +25,7 @@ var attachmentsCheck = checks.Check{
 	Category: checks.CategoryStorage,
 	Learn:    learn("storage.attachments"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.VolumeAttachments, kube.Pods, kube.PVCs, kube.PersistentVolumes, kube.Nodes, kube.Events},
+	Reads:    []kube.Resource{kube.VolumeAttachments, kube.Pods, kube.PVCs, kube.PersistentVolumes, kube.Nodes, kube.Events, kube.StorageClasses, kube.CSIDrivers, kube.CSINodes},
 	Run:      runStorageAttachments,
 }
 
@@ -40,11 +40,14 @@ const problemMountFailing = "volume-not-mounted"
 
 func runStorageAttachments(ctx context.Context, env *checks.Env) checks.Result {
 	w, bad := load(ctx, env, []kube.Resource{kube.VolumeAttachments, kube.Pods},
-		[]kube.Resource{kube.PVCs, kube.PersistentVolumes, kube.Nodes, kube.Events})
+		// The classes, drivers and CSINodes only complete the findings' chains.
+		[]kube.Resource{kube.PVCs, kube.PersistentVolumes, kube.Nodes, kube.Events, kube.StorageClasses, kube.CSIDrivers, kube.CSINodes})
 	if bad != nil {
 		return *bad
 	}
-	return judgeAttachments(w)
+	r := judgeAttachments(w)
+	w.addChains(r.Findings)
+	return r
 }
 
 func judgeAttachments(w *world) checks.Result {

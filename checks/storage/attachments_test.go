@@ -75,3 +75,24 @@ func TestStorageDriverMissingOnNode(t *testing.T) {
 		"media-0 cannot mount volume pvc-7a1b2c3d-media of claim team-a/media: its CSI driver is not registered on node worker2")
 	requireFolded(t, cause, symptom)
 }
+
+// A finding about a volume's object carries the volume's chain, in the order the cluster meets
+// the links, for the cockpit to step along; the cause and its symptom share it.
+func TestStorageFindingsCarryTheChain(t *testing.T) {
+	withStorage(t, "attach-error")
+	r := checktest.RunLive(t, "storage.attachments")
+	cause := checktest.RequireObjectFinding(t, r, checks.StatusFail, "VolumeAttachment", "", "csi-8c1d2e3f4a", "fails to attach")
+	symptom := checktest.RequireObjectFinding(t, r, checks.StatusFail, "PersistentVolumeClaim", "team-a", "ledger", "cannot mount")
+	var got []string
+	for _, o := range cause.Chain {
+		got = append(got, o.Kind+" "+strings.TrimPrefix(o.Namespace+"/"+o.Name, "/"))
+	}
+	want := []string{"PersistentVolumeClaim team-a/ledger", "PersistentVolume pvc-5e6f7a8b-ledger", "StorageClass fast",
+		"CSIDriver csi.example.com", "CSINode worker1", "VolumeAttachment csi-8c1d2e3f4a", "Pod team-a/ledger-0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("chain\n  %q\nwant\n  %q", got, want)
+	}
+	if !slices.Equal(symptom.Chain, cause.Chain) {
+		t.Errorf("the symptom's chain %v differs from its cause's", symptom.Chain)
+	}
+}

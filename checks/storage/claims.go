@@ -46,7 +46,9 @@ func runStorageClaims(ctx context.Context, env *checks.Env) checks.Result {
 	if bad != nil {
 		return *bad
 	}
-	return judgeClaims(w)
+	r := judgeClaims(w)
+	w.addChains(r.Findings)
+	return r
 }
 
 func judgeClaims(w *world) checks.Result {

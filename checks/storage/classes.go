@@ -22,17 +22,19 @@ var classesCheck = checks.Check{
 	Category: checks.CategoryStorage,
 	Learn:    learn("storage.classes"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.StorageClasses, kube.PVCs, kube.CSIDrivers, kube.CSINodes, kube.Pods, kube.Nodes},
+	Reads:    []kube.Resource{kube.StorageClasses, kube.PVCs, kube.CSIDrivers, kube.CSINodes, kube.Pods, kube.Nodes, kube.SecretMetadata},
 	Run:      runStorageClasses,
 }
 
 func runStorageClasses(ctx context.Context, env *checks.Env) checks.Result {
 	w, bad := load(ctx, env, []kube.Resource{kube.StorageClasses, kube.PVCs},
-		[]kube.Resource{kube.CSIDrivers, kube.CSINodes, kube.Pods, kube.Nodes})
+		[]kube.Resource{kube.CSIDrivers, kube.CSINodes, kube.Pods, kube.Nodes, kube.SecretMetadata})
 	if bad != nil {
 		return *bad
 	}
-	return judgeClasses(w)
+	r := judgeClasses(w)
+	w.addChains(r.Findings)
+	return r
 }
 
 func judgeClasses(w *world) checks.Result {
@@ -47,18 +49,27 @@ func judgeClasses(w *world) checks.Result {
 		if f, ok := topologyFinding(w, sc); ok {
 			findings = append(findings, f)
 		}
+		if f, ok := classSecretsFinding(w, sc); ok {
+			findings = append(findings, f)
+		}
 	}
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings}
+	problems := 0 // findings that judge; an OK one says what was not judged
+	for _, f := range findings {
+		if f.Severity > checks.StatusOK {
+			problems++
+		}
+	}
 	switch {
 	case len(w.classes) == 0:
 		r.Summary = fmt.Sprintf("no StorageClass; %s", phrase.Count(len(w.claims), "claim", "claims"))
-	case len(findings) == 0:
+	case problems == 0:
 		r.Summary = fmt.Sprintf("%s, one default, each provisioner served", phrase.Count(len(w.classes), "StorageClass", "StorageClasses"))
 		if len(w.defaults()) == 0 {
 			r.Summary = fmt.Sprintf("%s, no default (no claim needs one), each provisioner served", phrase.Count(len(w.classes), "StorageClass", "StorageClasses"))
 		}
 	default:
-		r.Summary = fmt.Sprintf("%s need a look among %s", phrase.Count(len(findings), "problem", "problems"), phrase.Count(len(w.classes), "StorageClass", "StorageClasses"))
+		r.Summary = fmt.Sprintf("%s need a look among %s", phrase.Count(problems, "problem", "problems"), phrase.Count(len(w.classes), "StorageClass", "StorageClasses"))
 	}
 	r.Summary += w.unreadNote()
 	return r

@@ -34,7 +34,9 @@ func runStorageDrivers(ctx context.Context, env *checks.Env) checks.Result {
 	if bad != nil {
 		return *bad
 	}
-	return judgeDrivers(w)
+	r := judgeDrivers(w)
+	w.addChains(r.Findings)
+	return r
 }
 
 func judgeDrivers(w *world) checks.Result {

@@ -3,6 +3,9 @@ package storage
 import (
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // FuzzMentions: a driver is only found where its name stands whole in the argument.
@@ -57,6 +60,30 @@ func FuzzMultiAttach(f *testing.F) {
 		m := multiAttach.FindStringSubmatch(msg)
 		if m != nil && !strings.Contains(msg, `"`+m[1]+`"`) {
 			t.Fatalf("volume %q not quoted in %q", m[1], msg)
+		}
+	})
+}
+
+// FuzzResolveSecretTemplate: a resolved name holds no template left (every ${ opens one, and
+// values come from a claim without any), and text without a template is kept as written.
+func FuzzResolveSecretTemplate(f *testing.F) {
+	for _, s := range []string{"${pvc.name}-luks", "${pvc.namespace}", "${pv.name}", "${pvc.annotations['example.com/key']}",
+		"plain", "${", "${}", "a${pvc.name", "${pvc.annotations['}", "${pvc.name}${pvc.name}", "$${pvc.name}"} {
+		f.Add(s, "node-stage", false)
+		f.Add(s, "provisioner", true)
+	}
+	f.Fuzz(func(t *testing.T, tmpl, role string, namespace bool) {
+		c := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "claim",
+			Annotations: map[string]string{"example.com/key": "from-annotation"}}}
+		got, err := resolveSecretTemplate(tmpl, c, namespace, role)
+		if err != nil {
+			return
+		}
+		if !hasTemplate(tmpl) && got != tmpl {
+			t.Fatalf("%q without a template became %q", tmpl, got)
+		}
+		if strings.Contains(got, "${") {
+			t.Fatalf("%q resolved to %q, a template left", tmpl, got)
 		}
 	})
 }

@@ -23,11 +23,15 @@ import (
 type world struct {
 	now        time.Time
 	classes    map[string]*storagev1.StorageClass
-	classNames []string                        // sorted
-	claims     []*corev1.PersistentVolumeClaim // sorted by namespace/name
-	pvs        map[string]*corev1.PersistentVolume
-	pvNames    []string // sorted
-	drivers    map[string]*storagev1.CSIDriver
+	classNames []string                                 // sorted
+	claims     []*corev1.PersistentVolumeClaim          // sorted by namespace/name
+	claimByKey map[string]*corev1.PersistentVolumeClaim // "namespace/name"
+	// attachmentByName and podByKey find a finding's object for its chain (chain.go).
+	attachmentByName map[string]*storagev1.VolumeAttachment
+	podByKey         map[string]*corev1.Pod
+	pvs              map[string]*corev1.PersistentVolume
+	pvNames          []string // sorted
+	drivers          map[string]*storagev1.CSIDriver
 	// registered maps a CSI driver name to the nodes whose CSINode lists it.
 	registered  map[string][]string
 	csiNodes    map[string]*storagev1.CSINode
@@ -40,6 +44,8 @@ type world struct {
 	// attachmentsOf maps a PersistentVolume's name to its VolumeAttachments.
 	attachmentsOf map[string][]*storagev1.VolumeAttachment
 	provisioners  map[string]provisioner // memo of provisioner()
+	// secrets holds "namespace/name" of every Secret: names only, never values.
+	secrets map[string]bool
 
 	// unread names the optional kinds that could not be read, and why: what depends on them is
 	// not judged, and the summary says so.
@@ -52,7 +58,7 @@ func load(ctx context.Context, env *checks.Env, required, optional []kube.Resour
 	w := &world{now: env.CurrentTime(), classes: map[string]*storagev1.StorageClass{}, pvs: map[string]*corev1.PersistentVolume{},
 		drivers: map[string]*storagev1.CSIDriver{}, registered: map[string][]string{}, csiNodes: map[string]*storagev1.CSINode{},
 		nodes: map[string]*corev1.Node{}, podsByClaim: map[string][]*corev1.Pod{}, events: map[string][]*corev1.Event{},
-		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}}
+		unread: map[kube.Resource]string{}, provisioners: map[string]provisioner{}, secrets: map[string]bool{}}
 	var firstErr error
 	var notRead []string
 	for _, r := range required {
@@ -114,6 +120,8 @@ func (w *world) read(ctx context.Context, env *checks.Env, r kube.Resource) erro
 			w.events[k] = append(w.events[k], o)
 		case *storagev1.VolumeAttachment:
 			w.attachments = append(w.attachments, o)
+		case *metav1.PartialObjectMetadata:
+			w.secrets[o.Namespace+"/"+o.Name] = true
 		default:
 			return fmt.Errorf("listing %s: got %T", r, o)
 		}
@@ -126,10 +134,20 @@ func (w *world) index() {
 	w.pvNames = sortedKeys(w.pvs)
 	w.nodeNames = sortedKeys(w.nodes)
 	sort.Slice(w.claims, func(i, j int) bool { return before(&w.claims[i].ObjectMeta, &w.claims[j].ObjectMeta) })
+	w.claimByKey = make(map[string]*corev1.PersistentVolumeClaim, len(w.claims))
+	for _, c := range w.claims {
+		w.claimByKey[c.Namespace+"/"+c.Name] = c
+	}
 	sort.Slice(w.pods, func(i, j int) bool { return before(&w.pods[i].ObjectMeta, &w.pods[j].ObjectMeta) })
 	sort.Slice(w.attachments, func(i, j int) bool { return w.attachments[i].Name < w.attachments[j].Name })
 	w.attachmentsOf = map[string][]*storagev1.VolumeAttachment{}
+	w.attachmentByName = make(map[string]*storagev1.VolumeAttachment, len(w.attachments))
+	w.podByKey = make(map[string]*corev1.Pod, len(w.pods))
+	for _, p := range w.pods {
+		w.podByKey[p.Namespace+"/"+p.Name] = p
+	}
 	for _, va := range w.attachments {
+		w.attachmentByName[va.Name] = va
 		if pv := volumeOf(va); pv != "" {
 			w.attachmentsOf[pv] = append(w.attachmentsOf[pv], va)
 		}

@@ -30,13 +30,14 @@ func main() {
 	binary := flag.String("kockpit", "bin/kockpit", "the kockpit binary to measure")
 	nodes := flag.Int("nodes", 1000, "nodes to seed")
 	pods := flag.Int("pods", 20000, "pods to seed")
+	volumes := flag.Int("volumes", 20000, "claims to seed, each with its bound volume and VolumeAttachment")
 	runs := flag.Int("runs", 3, "measured runs; the best of each is reported")
 	snapshotPods := flag.Int("snapshot-pods", 150000, "pods in the generated snapshot files; 0 leaves them out")
 	live := flag.Bool("live", true, "seed the test API server and measure the live report")
 	snapshotDir := flag.String("snapshot-dir", "", "write the snapshot files here and keep them (reused when there); default a temporary directory")
 	flag.Parse()
 	if *live {
-		if err := bench(*binary, *nodes, *pods, *runs); err != nil {
+		if err := bench(*binary, *nodes, *pods, *volumes, *runs); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -49,7 +50,7 @@ func main() {
 	}
 }
 
-func bench(binary string, nodes, pods, runs int) error {
+func bench(binary string, nodes, pods, volumes, runs int) error {
 	c, err := testcluster.Start(testcluster.Options{})
 	if err != nil {
 		return err
@@ -67,12 +68,27 @@ func bench(binary string, nodes, pods, runs int) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "bench: seeded %d nodes and %d pods in %s\n", nodes, pods, time.Since(seedStart).Round(time.Second))
+	seedStart = time.Now()
+	if err := seedStorage(context.Background(), cs, nodes, volumes); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: seeded %d claims, volumes and attachments in %s\n", volumes, time.Since(seedStart).Round(time.Second))
+	what := fmt.Sprintf("%d nodes, %d pods, %d PVCs, PVs and VolumeAttachments", nodes, pods, volumes)
+	if err := measure(binary, c, what, runs); err != nil {
+		return err
+	}
+	// The storage checks alone, against the LISTs they need.
+	return measure(binary, c, what+", storage checks", runs, "--only", "storage.")
+}
 
+// measure runs the report (the best of runs, after one that warms the server's caches) and the
+// floor of its LISTs, and prints one line.
+func measure(binary string, c *testcluster.Cluster, what string, runs int, args ...string) error {
 	var bestReport, bestFloor time.Duration
 	var peakRSS int64
 	var lists []string
 	for i := 0; i < runs+1; i++ { // the first run warms the server's caches and is not counted
-		wall, rss, resources, err := runReport(binary, c.AdminKubeconfig)
+		wall, rss, resources, err := runReport(binary, c.AdminKubeconfig, args...)
 		if err != nil {
 			return err
 		}
@@ -92,17 +108,17 @@ func bench(binary string, nodes, pods, runs int) error {
 		}
 		peakRSS = max(peakRSS, rss)
 	}
-	fmt.Printf("bench: %d nodes, %d pods, %d kinds listed: report %s, LIST floor %s, ratio %.2f, peak RSS %d MiB\n",
-		nodes, pods, len(lists), bestReport.Round(time.Millisecond), bestFloor.Round(time.Millisecond),
+	fmt.Printf("bench: %s, %d kinds listed: report %s, LIST floor %s, ratio %.2f, peak RSS %d MiB\n",
+		what, len(lists), bestReport.Round(time.Millisecond), bestFloor.Round(time.Millisecond),
 		float64(bestReport)/float64(bestFloor), peakRSS/1024)
 	return nil
 }
 
 // runReport runs kockpit --report --format json and returns its wall time, peak RSS (KiB) and
 // the resources it listed.
-func runReport(binary, kubeconfig string) (time.Duration, int64, []string, error) {
+func runReport(binary, kubeconfig string, args ...string) (time.Duration, int64, []string, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(binary, "--report", "--format", "json", "--kubeconfig", kubeconfig, "--fail-on", "never")
+	cmd := exec.Command(binary, append([]string{"--report", "--format", "json", "--kubeconfig", kubeconfig, "--fail-on", "never"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
