@@ -352,7 +352,7 @@ func jobFindings(j *batchv1.Job) []checks.Finding {
 		}
 		f := checks.Finding{
 			Severity: checks.StatusFail, Problem: "job-failed", Object: ref("batch/v1", "Job", j),
-			Message:  fmt.Sprintf("Job %s failed: %s", safetext.Visible(j.Namespace+"/"+j.Name), safetext.Visible(c.Reason)),
+			Message: fmt.Sprintf("Job %s failed: %s", safetext.Visible(j.Namespace+"/"+j.Name), safetext.Visible(c.Reason)),
 			Evidence: []string{fmt.Sprintf("condition Failed (%s): %s", safetext.Visible(c.Reason), quote(c.Message)),
 				fmt.Sprintf("pods failed: %d, succeeded: %d", j.Status.Failed, j.Status.Succeeded)},
 			Commands: []checks.Command{checks.Cmd("kubectl", "describe", "job", "-n", j.Namespace, j.Name),
@@ -538,7 +538,7 @@ func evictedFinding(owner checks.ObjectRef, pods []*corev1.Pod) checks.Finding {
 		Message: fmt.Sprintf("%s were evicted and pile up", subject(owner, pods)),
 		Evidence: []string{"pods: " + safetext.Visible(podinfo.Names(pods, 5)), "nodes: " + safetext.Visible(phrase.List(names, 5)),
 			"last message: " + quote(last.Status.Message)},
-		Hint: "The kubelet evicted them for node pressure (the message names the resource): fix the pressure (workloads.nodes), then delete the Failed pods; they are kept until the terminated-pod threshold garbage-collects them.",
+		Hint:     "The kubelet evicted them for node pressure (the message names the resource): fix the pressure (workloads.nodes), then delete the Failed pods; they are kept until the terminated-pod threshold garbage-collects them.",
 		Commands: []checks.Command{checks.Cmd("kubectl", "get", "pods", "-n", owner.Namespace, "--field-selector", "status.phase=Failed")},
 	}
 }

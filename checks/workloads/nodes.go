@@ -109,8 +109,8 @@ func nodeStates(n *corev1.Node) []nodeState {
 func nodeFinding(n *corev1.Node, s nodeState, pods []*corev1.Pod, podsRead bool, ix *podinfo.WorkloadIndex) checks.Finding {
 	f := checks.Finding{
 		Severity: s.severity, Problem: s.problem, Hint: s.hint,
-		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: n.Name},
-		Message:  fmt.Sprintf("node %s %s", safetext.Visible(n.Name), s.what),
+		Object:  &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: n.Name},
+		Message: fmt.Sprintf("node %s %s", safetext.Visible(n.Name), s.what),
 	}
 	if s.cond != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("condition %s=%s (%s, since %s): %s", s.cond.Type, s.cond.Status,

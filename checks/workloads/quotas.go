@@ -219,7 +219,9 @@ func limitRangeFindings(in quotaInputs, lr *corev1.LimitRange) []checks.Finding 
 			}
 		}
 	}
-	r := in.refusals(lr.Namespace, func(msg string) bool { return strings.Contains(msg, "maximum") && strings.Contains(msg, "per Container") })
+	r := in.refusals(lr.Namespace, func(msg string) bool {
+		return strings.Contains(msg, "maximum") && strings.Contains(msg, "per Container")
+	})
 	for _, o := range r.owners {
 		if !containsRef(owners, o) {
 			owners = append(owners, o)

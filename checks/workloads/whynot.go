@@ -217,7 +217,7 @@ func labelMiss(key string, wants []string, labels map[string]string) string {
 	if have, ok := labels[key]; ok {
 		near := ""
 		for _, w := range wants {
-			if n := nearmiss.Nearness(w, have, ""); n != "" {
+			if n := nearness(w, have); n != "" {
 				near = fmt.Sprintf(" (near miss of %s: %s)", safetext.Visible(w), n)
 				break
 			}
@@ -226,13 +226,13 @@ func labelMiss(key string, wants []string, labels map[string]string) string {
 	}
 	nearest := ""
 	for k := range labels {
-		if n := nearmiss.Nearness(key, k, ""); n != "" && (nearest == "" || k < nearest) {
+		if n := nearness(key, k); n != "" && (nearest == "" || k < nearest) {
 			nearest = k
 		}
 	}
 	if nearest != "" {
 		return fmt.Sprintf("node has no label %s, but %s=%s (near miss: %s)", safetext.Visible(key), safetext.Visible(nearest),
-			safetext.Visible(labels[nearest]), nearmiss.Nearness(key, nearest, ""))
+			safetext.Visible(labels[nearest]), nearness(key, nearest))
 	}
 	return "node has no label " + safetext.Visible(key)
 }
@@ -290,4 +290,14 @@ func nodeSelectorString(ns *corev1.NodeSelector) string {
 		terms = append(terms, strings.Join(reqs, ", "))
 	}
 	return strings.Join(terms, " or ")
+}
+
+// nearness is how near have comes to want, "" when not near; one character apart says nothing
+// of values as short as a zone letter.
+func nearness(want, have string) string {
+	n := nearmiss.Nearness(want, have, "")
+	if n == "one character" && len(want) < 3 {
+		return ""
+	}
+	return n
 }
