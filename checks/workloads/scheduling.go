@@ -460,8 +460,8 @@ func schedulingHint(rows []nodeRow) string {
 }
 
 // taintCauses names the taints that keep groups off every node: a group whose every node
-// rejects it with an untolerated taint is explained by those taints (a control-plane taint or
-// a node condition's taint only when nothing else is). And a taint on every schedulable node
+// rejects it with an untolerated taint is explained by those taints, except the control plane's
+// (there by design) and a node condition's (workloads.nodes names the node). And a taint on every schedulable node
 // that no pod outside kube-system tolerates is named even when nothing is Pending yet.
 func taintCauses(in schedulingInputs, groups []*pendingGroup) []checks.Finding {
 	type cause struct {
@@ -492,7 +492,7 @@ func taintCauses(in schedulingInputs, groups []*pendingGroup) []checks.Finding {
 		}
 		for _, r := range g.rows {
 			for _, rs := range r.reasons {
-				if rs.kind == reasonTaint && (!routineTaint(rs.taint) || onlyRoutine(r.reasons)) {
+				if rs.kind == reasonTaint && !routineTaint(rs.taint) {
 					add(*rs.taint, r.node.Name, &g.owner)
 				}
 			}
@@ -570,23 +570,22 @@ func routineTaint(t *corev1.Taint) bool {
 		strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/")
 }
 
-func onlyRoutine(rs []reason) bool {
-	for _, r := range rs {
-		if r.kind != reasonTaint || !routineTaint(r.taint) {
-			return false
+// taintsEverywhere is the taints (not routine) on every schedulable node that no pod outside
+// kube-system tolerates. Schedulable: not cordoned, and not a control-plane node unless every
+// node is one.
+func taintsEverywhere(in schedulingInputs) []corev1.Taint {
+	var schedulable, workers []*corev1.Node
+	for _, n := range in.nodes {
+		if n.Spec.Unschedulable {
+			continue
+		}
+		schedulable = append(schedulable, n)
+		if !controlPlaneTainted(n) {
+			workers = append(workers, n)
 		}
 	}
-	return true
-}
-
-// taintsEverywhere is the taints (not routine) on every schedulable node that no pod outside
-// kube-system tolerates.
-func taintsEverywhere(in schedulingInputs) []corev1.Taint {
-	var schedulable []*corev1.Node
-	for _, n := range in.nodes {
-		if !n.Spec.Unschedulable {
-			schedulable = append(schedulable, n)
-		}
+	if len(workers) > 0 {
+		schedulable = workers
 	}
 	if len(schedulable) == 0 {
 		return nil
@@ -605,6 +604,15 @@ func taintsEverywhere(in schedulingInputs) []corev1.Taint {
 		}
 	}
 	return out
+}
+
+func controlPlaneTainted(n *corev1.Node) bool {
+	for _, t := range n.Spec.Taints {
+		if (t.Key == "node-role.kubernetes.io/control-plane" || t.Key == "node-role.kubernetes.io/master") && t.Effect != corev1.TaintEffectPreferNoSchedule {
+			return true
+		}
+	}
+	return false
 }
 
 func toleratedOutsideKubeSystem(pods []*corev1.Pod, t *corev1.Taint) bool {
