@@ -159,7 +159,8 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 	if want > 0 && len(rss) == 0 && d.Status.ObservedGeneration < d.Generation && !rsByName(in.replicaSets, d) {
 		return []checks.Finding{controllerOff(o, "deployment", "has no ReplicaSet", get)}
 	}
-	if want == 0 || d.Status.AvailableReplicas >= want || d.Spec.Paused {
+	stuck := d.Status.UpdatedReplicas < want && deploymentCondition(d, appsv1.DeploymentProgressing, "ProgressDeadlineExceeded")
+	if want == 0 || d.Spec.Paused || d.Status.AvailableReplicas >= want && !stuck {
 		return nil
 	}
 	f := checks.Finding{
@@ -167,6 +168,11 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 		Message:  fmt.Sprintf("Deployment %s has %d of %d replicas available", safetext.Visible(d.Namespace+"/"+d.Name), d.Status.AvailableReplicas, want),
 		Commands: []checks.Command{get, checks.Cmd("kubectl", "describe", "deployment", "-n", d.Namespace, d.Name)},
 		Hint:     "The conditions and the pods say why; fix what they name (an image, a probe, a quota, a missing ServiceAccount) and the rollout continues.",
+	}
+	if d.Status.AvailableReplicas >= want {
+		f.Problem = "rollout-stuck"
+		f.Message = fmt.Sprintf("Deployment %s's rollout is stuck: %d of %d replicas updated", safetext.Visible(d.Namespace+"/"+d.Name), d.Status.UpdatedReplicas, want)
+		f.Hint = "The old replicas still serve; the new ones do not get ready. Fix what the new pods show, or roll back (`kubectl rollout undo`)."
 	}
 	if d.Status.AvailableReplicas == 0 {
 		f.Severity = checks.StatusFail
@@ -184,11 +190,20 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 	for _, rs := range rss {
 		f.Evidence = append(f.Evidence, createFailures(in, "ReplicaSet", rs.Namespace, rs.Name, rs.Status.Conditions)...)
 	}
-	if maxUnavailableZero(d) && d.Status.UpdatedReplicas < want {
+	if maxUnavailableZero(d) && d.Status.UpdatedReplicas < want && d.Status.Replicas > d.Status.UpdatedReplicas {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("rollout with maxUnavailable 0: %d of %d replicas updated; no old pod goes until a new one is ready, so an unready new pod stops the rollout", d.Status.UpdatedReplicas, want))
 	}
 	f.Evidence = append(f.Evidence, podStates(podsOf[*o])...)
 	return []checks.Finding{f}
+}
+
+func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType, reason string) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == t && c.Reason == reason {
+			return true
+		}
+	}
+	return false
 }
 
 // rsByName finds a ReplicaSet named after the Deployment without an owner reference (snapshot
