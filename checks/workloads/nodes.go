@@ -113,8 +113,12 @@ func nodeFinding(n *corev1.Node, s nodeState, pods []*corev1.Pod, podsRead bool,
 		Message: fmt.Sprintf("node %s %s", safetext.Visible(n.Name), s.what),
 	}
 	if s.cond != nil {
-		f.Evidence = append(f.Evidence, fmt.Sprintf("condition %s=%s (%s, since %s): %s", s.cond.Type, s.cond.Status,
-			safetext.Visible(s.cond.Reason), phrase.Stamp(s.cond.LastTransitionTime.Time), quote(s.cond.Message)))
+		since := ""
+		if !s.cond.LastTransitionTime.IsZero() {
+			since = ", since " + phrase.Stamp(s.cond.LastTransitionTime.Time)
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("condition %s=%s (%s%s): %s", s.cond.Type, s.cond.Status,
+			safetext.Visible(s.cond.Reason), since, quote(s.cond.Message)))
 		f.Commands = append(f.Commands, checks.Cmd("kubectl", "get", "node", n.Name, "-o",
 			fmt.Sprintf(`jsonpath={.status.conditions[?(@.type=="%s")]}`, s.cond.Type)))
 	} else {

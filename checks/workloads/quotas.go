@@ -55,12 +55,6 @@ func runQuotas(ctx context.Context, env *checks.Env) checks.Result {
 	in.quotas, _ = checks.ListPartial[*corev1.ResourceQuota](ctx, env.Snapshot, &p, kube.ResourceQuotas)
 	in.limitRanges, _ = checks.ListPartial[*corev1.LimitRange](ctx, env.Snapshot, &p, kube.LimitRanges)
 	in.budgets, _ = checks.ListPartial[*policyv1.PodDisruptionBudget](ctx, env.Snapshot, &p, kube.PodDisruptionBudgets)
-	if err := ctx.Err(); err != nil {
-		return checks.Errored(fmt.Sprintf("listing for workloads.quotas: %v", err))
-	}
-	if p.NoneRead(kube.ResourceQuotas, kube.LimitRanges, kube.PodDisruptionBudgets) {
-		return p.Skip()
-	}
 	in.pods, _ = checks.ListPartial[*corev1.Pod](ctx, env.Snapshot, &p, kube.Pods)
 	in.podsRead = p.Read(kube.Pods)
 	in.events, _ = checks.ListPartial[*corev1.Event](ctx, env.Snapshot, &p, kube.Events)
@@ -71,6 +65,9 @@ func runQuotas(ctx context.Context, env *checks.Env) checks.Result {
 	dss, _ := checks.ListPartial[*appsv1.DaemonSet](ctx, env.Snapshot, &p, kube.DaemonSets)
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.quotas: %v", err))
+	}
+	if p.NoneRead(kube.ResourceQuotas, kube.LimitRanges, kube.PodDisruptionBudgets) {
+		return p.Skip() // names every kind not read, the ones that only sharpen included
 	}
 	for _, d := range deps {
 		in.templates = append(in.templates, template{*ref("apps/v1", "Deployment", d), &d.Spec.Template.Spec})

@@ -368,6 +368,9 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 		f.Evidence = append(f.Evidence, "scheduler: "+quote(g.message))
 	}
 	f.Evidence = append(f.Evidence, whyNotHereTable(g.rows)...)
+	if c := closest(g.rows); c != "" && fits == 0 {
+		f.Evidence = append(f.Evidence, c)
+	}
 	switch {
 	case len(g.rows) == 0:
 		f.Message = fmt.Sprintf("%s cannot be scheduled: the cluster has no nodes", groupSubject(g))
@@ -381,6 +384,46 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 		f.Hint = schedulingHint(g.rows)
 	}
 	return f
+}
+
+// distance ranks how far a node is from taking the pods: a node the pods ask for (their
+// nodeSelector and affinity match) comes before one they do not, then by how many reasons.
+func distance(r nodeRow) int {
+	d := len(r.reasons)
+	for _, rs := range r.reasons {
+		if rs.kind == reasonNodeSelector || rs.kind == reasonAffinity {
+			return d + 1000
+		}
+	}
+	return d
+}
+
+// closestRows are the rows at the least distance.
+func closestRows(rows []nodeRow) []nodeRow {
+	var out []nodeRow
+	for _, r := range rows {
+		switch {
+		case len(out) == 0 || distance(r) < distance(out[0]):
+			out = []nodeRow{r}
+		case distance(r) == distance(out[0]):
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// closest names the nodes nearest to taking the pods, when one change would let them in there:
+// "closest: worker-2, refused only for: untolerated taint dedicated=ml:NoSchedule".
+func closest(rows []nodeRow) string {
+	near := closestRows(rows)
+	if len(near) == 0 || len(near[0].reasons) != 1 || len(near) > 5 {
+		return ""
+	}
+	names := make([]string, len(near))
+	for i, r := range near {
+		names[i] = safetext.Visible(r.node.Name)
+	}
+	return fmt.Sprintf("closest: %s, refused only for: %s", strings.Join(names, ", "), near[0].reasons[0].text)
 }
 
 func distinctTexts(rs []reason) []string {
@@ -430,10 +473,11 @@ func whyNotHereTable(rows []nodeRow) []string {
 	return out
 }
 
-// schedulingHint says what to change for the reason that rejects the most nodes.
+// schedulingHint says what to change for the reason of the closest nodes: the fewest changes
+// that let the pods in.
 func schedulingHint(rows []nodeRow) string {
 	count := map[reasonKind]int{}
-	for _, r := range rows {
+	for _, r := range closestRows(rows) {
 		for _, rs := range r.reasons {
 			count[rs.kind]++
 		}
@@ -460,7 +504,8 @@ func schedulingHint(rows []nodeRow) string {
 }
 
 // taintCauses names the taints that keep groups off every node: a group whose every node
-// rejects it with an untolerated taint is explained by those taints, except the control plane's
+// rejects it with an untolerated taint, or that a taint alone keeps off some node, is explained
+// by those taints, except the control plane's
 // (there by design) and a node condition's (workloads.nodes names the node). And a taint on every schedulable node
 // that no pod outside kube-system tolerates is named even when nothing is Pending yet.
 func taintCauses(in schedulingInputs, groups []*pendingGroup) []checks.Finding {
@@ -487,12 +532,15 @@ func taintCauses(in schedulingInputs, groups []*pendingGroup) []checks.Finding {
 		}
 	}
 	for _, g := range groups {
-		if len(g.rows) == 0 || !everyRowHasTaint(g.rows) {
+		if len(g.rows) == 0 || fitsSomewhere(g.rows) {
 			continue
 		}
+		everywhere := everyRowHasTaint(g.rows)
 		for _, r := range g.rows {
 			for _, rs := range r.reasons {
-				if rs.kind == reasonTaint && !routineTaint(rs.taint) {
+				// A taint explains the group when every node has one, or when it alone keeps
+				// the pods off a node that would otherwise take them.
+				if rs.kind == reasonTaint && !routineTaint(rs.taint) && (everywhere || len(r.reasons) == 1) {
 					add(*rs.taint, r.node.Name, &g.owner)
 				}
 			}
@@ -526,7 +574,8 @@ func taintFinding(in schedulingInputs, t corev1.Taint, nodes []string, explains 
 		Severity: checks.StatusFail, Problem: "untolerated-taint", Cause: len(explains) > 0, Explains: explains,
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: nodes[0]},
 		Evidence: []string{"taint: " + id, "on nodes: " + safetext.Visible(phrase.List(nodes, 8))},
-		Hint:     fmt.Sprintf("Remove the taint where it should not be (`kubectl taint nodes NODE %s-`), or add a toleration to the workloads meant to run there.", keyEffect(t)),
+		Hint: fmt.Sprintf("Remove the taint where it should not be (`%s`), or add a toleration to the workloads meant to run there.",
+			checks.Cmd("kubectl", "taint", "nodes", nodes[0], t.Key+":"+string(t.Effect)+"-").String()),
 		Commands: []checks.Command{checks.Cmd("kubectl", "get", "nodes", "-o", "custom-columns=NAME:.metadata.name,TAINTS:.spec.taints")},
 	}
 	var owners []string
@@ -548,7 +597,14 @@ func taintFinding(in schedulingInputs, t corev1.Taint, nodes []string, explains 
 	return f
 }
 
-func keyEffect(t corev1.Taint) string { return t.Key + ":" + string(t.Effect) }
+func fitsSomewhere(rows []nodeRow) bool {
+	for _, r := range rows {
+		if len(r.reasons) == 0 {
+			return true
+		}
+	}
+	return false
+}
 
 func everyRowHasTaint(rows []nodeRow) bool {
 	for _, r := range rows {

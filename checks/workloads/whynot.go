@@ -239,8 +239,13 @@ func labelMiss(key string, wants []string, labels map[string]string) string {
 
 // resourceReasons compares the pod's requests with what is free on the node: allocatable minus
 // the requests of the pods already there, as the scheduler's NodeResourcesFit filter does.
+// A node whose status has no allocatable at all (a hand-written snapshot) is not judged: the
+// scheduler would read zero, but nothing says the node has nothing.
 func resourceReasons(requests corev1.ResourceList, node *corev1.Node, load nodeLoad) []reason {
 	var out []reason
+	if len(node.Status.Allocatable) == 0 {
+		return nil
+	}
 	if allowed, ok := node.Status.Allocatable[corev1.ResourcePods]; ok && int64(load.pods)+1 > allowed.Value() {
 		out = append(out, reason{kind: reasonResources, text: fmt.Sprintf("too many pods: %d of %d allowed run there", load.pods, allowed.Value())})
 	}
