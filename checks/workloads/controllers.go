@@ -51,9 +51,11 @@ type controllerInputs struct {
 	cronJobs     []*batchv1.CronJob
 	pods         []*corev1.Pod
 	podsRead     bool
-	events       eventIndex // empty when unread: causes then come from status alone
-	owners       *podinfo.WorkloadIndex
-	now          time.Time
+	// replicaSetsRead: without them a Deployment with no ReplicaSet cannot be told apart.
+	replicaSetsRead bool
+	events          eventIndex // empty when unread: causes then come from status alone
+	owners          *podinfo.WorkloadIndex
+	now             time.Time
 }
 
 func runControllers(ctx context.Context, env *checks.Env) checks.Result {
@@ -74,6 +76,7 @@ func runControllers(ctx context.Context, env *checks.Env) checks.Result {
 		return p.Skip()
 	}
 	in.podsRead = p.Read(kube.Pods)
+	in.replicaSetsRead = p.Read(kube.ReplicaSets)
 	in.events = indexEvents(events)
 	in.owners = podinfo.NewWorkloadIndex(in.deployments, in.daemonSets, in.statefulSets)
 	return p.Note(judgeControllers(in))
@@ -156,7 +159,10 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 	want := replicas(d.Spec.Replicas)
 	o := ref("apps/v1", "Deployment", d)
 	get := checks.Cmd("kubectl", "get", "deployment", "-n", d.Namespace, d.Name, "-o", "wide")
-	if want > 0 && len(rss) == 0 && d.Status.ObservedGeneration < d.Generation && !rsByName(in.replicaSets, d) {
+	if d.Generation == 0 {
+		return nil // written by hand, never stored by an API server: its status says nothing
+	}
+	if want > 0 && in.replicaSetsRead && len(rss) == 0 && d.Status.ObservedGeneration < d.Generation && !rsByName(in.replicaSets, d) {
 		return []checks.Finding{controllerOff(o, "deployment", "has no ReplicaSet", get)}
 	}
 	stuck := d.Status.UpdatedReplicas < want && deploymentCondition(d, appsv1.DeploymentProgressing, "ProgressDeadlineExceeded")
@@ -275,6 +281,9 @@ func podStates(pods []*corev1.Pod) []string {
 }
 
 func replicaSetFindings(in controllerInputs, rs *appsv1.ReplicaSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
+	if rs.Generation == 0 {
+		return nil // written by hand: no status to judge
+	}
 	want := replicas(rs.Spec.Replicas)
 	o := ref("apps/v1", "ReplicaSet", rs)
 	get := checks.Cmd("kubectl", "get", "replicaset", "-n", rs.Namespace, rs.Name, "-o", "wide")
@@ -305,6 +314,9 @@ func replicaSetFindings(in controllerInputs, rs *appsv1.ReplicaSet, podsOf map[c
 }
 
 func statefulSetFindings(in controllerInputs, s *appsv1.StatefulSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
+	if s.Generation == 0 {
+		return nil // written by hand: no status to judge
+	}
 	want := replicas(s.Spec.Replicas)
 	o := ref("apps/v1", "StatefulSet", s)
 	get := checks.Cmd("kubectl", "get", "statefulset", "-n", s.Namespace, s.Name, "-o", "wide")
@@ -335,6 +347,9 @@ func statefulSetFindings(in controllerInputs, s *appsv1.StatefulSet, podsOf map[
 }
 
 func daemonSetFindings(in controllerInputs, d *appsv1.DaemonSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
+	if d.Generation == 0 {
+		return nil // written by hand: no status to judge
+	}
 	o := ref("apps/v1", "DaemonSet", d)
 	get := checks.Cmd("kubectl", "get", "daemonset", "-n", d.Namespace, d.Name, "-o", "wide")
 	if d.Status.ObservedGeneration < d.Generation && d.Status.DesiredNumberScheduled == 0 && len(podsOf[*o]) == 0 {
@@ -471,11 +486,18 @@ func subject(owner checks.ObjectRef, pods []*corev1.Pod) string {
 	return phrase.Count(len(pods), "pod", "pods") + " of " + safetext.Visible(owner.String())
 }
 
+func plural(pods []*corev1.Pod, one, many string) string {
+	if len(pods) == 1 {
+		return one
+	}
+	return many
+}
+
 func unreadyFinding(in controllerInputs, owner checks.ObjectRef, pods []*corev1.Pod) checks.Finding {
 	p := pods[0]
 	f := checks.Finding{
 		Severity: checks.StatusWarn, Problem: "probe-failing", Object: &owner,
-		Message:  fmt.Sprintf("%s run but fail their readiness probe", subject(owner, pods)),
+		Message:  fmt.Sprintf("%s %s readiness probe", subject(owner, pods), plural(pods, "runs but fails its", "run but fail their")),
 		Evidence: []string{"pods: " + safetext.Visible(podinfo.Names(pods, 5))},
 		Hint:     "The probe's endpoint does not answer as configured: a wrong port or path, a slow start (raise initialDelaySeconds or add a startupProbe), or the app is really unhealthy.",
 		Commands: []checks.Command{checks.Cmd("kubectl", "describe", "pod", "-n", p.Namespace, p.Name),
@@ -521,7 +543,7 @@ func terminatingFinding(in controllerInputs, owner checks.ObjectRef, pods []*cor
 	}
 	f := checks.Finding{
 		Severity: checks.StatusWarn, Problem: "stuck-terminating", Object: &owner,
-		Message: fmt.Sprintf("%s stuck Terminating", subject(owner, pods)),
+		Message: fmt.Sprintf("%s stuck Terminating", subject(owner, pods)+plural(pods, " is", " are")),
 		Evidence: []string{"pods: " + safetext.Visible(podinfo.Names(pods, 5)),
 			fmt.Sprintf("deletion requested %s (grace included)", phrase.Ago(in.now, p.DeletionTimestamp.Time))},
 		Commands: []checks.Command{checks.Cmd("kubectl", "get", "pod", "-n", p.Namespace, p.Name, "-o", "jsonpath={.metadata.finalizers}")},

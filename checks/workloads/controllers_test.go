@@ -80,13 +80,13 @@ func TestControllersReadinessProbe(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("probes.yaml"))
 	r := checktest.RunLive(t, "workloads.controllers")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-a", "checkout",
-		"1 pod of Deployment team-a/checkout run but fail their readiness probe")
+		"1 pod of Deployment team-a/checkout runs but fails its readiness probe")
 	requireEvidence(t, f, "container checkout: readinessProbe httpGet /healthz port 8080",
 		`event Unhealthy (x240): "Readiness probe failed: HTTP probe failed with statuscode: 503"`)
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "checkout", "Deployment team-a/checkout has 0 of 1 replicas available")
 
 	r = withoutEvents(t, "workloads.controllers")
-	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-a", "checkout", "fail their readiness probe")
+	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-a", "checkout", "fails its readiness probe")
 	requireEvidence(t, f, "no Unhealthy event left (events expire)", "readinessProbe httpGet /healthz port 8080")
 }
 
@@ -116,7 +116,7 @@ func TestControllersTerminatingAndCronNeverRan(t *testing.T) {
 	env := checktest.OfflineEnv(t, stuck, fresh, hourly, yearly)
 	env.Now = func() time.Time { return now }
 	r := checktest.RunCheck(t, env, "workloads.controllers")
-	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Pod", "team-a", "db-0", "pod team-a/db-0 stuck Terminating: finalizers example.com/backup")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Pod", "team-a", "db-0", "pod team-a/db-0 is stuck Terminating: finalizers example.com/backup")
 	requireEvidence(t, f, "deletion requested 20m ago")
 	if checktest.FindingWith(r, "web-1") != nil {
 		t.Errorf("a pod deleted a minute ago is reported stuck:\n%s", checktest.DescribeObjectFindings(r))

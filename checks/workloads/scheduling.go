@@ -13,7 +13,6 @@ import (
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
 	"github.com/kockpit/kockpit/checks"
-	"github.com/kockpit/kockpit/internal/nearmiss"
 	"github.com/kockpit/kockpit/internal/phrase"
 	"github.com/kockpit/kockpit/internal/podinfo"
 	"github.com/kockpit/kockpit/kube"
@@ -93,14 +92,14 @@ type nodeRow struct {
 func judgeScheduling(in schedulingInputs) checks.Result {
 	groups := pendingGroups(in)
 	load := loads(in.pods)
-	served := servedSchedulers(in.pods)
+	served, schedulers := servedSchedulers(in.pods), schedulerPods(in.pods)
 	var findings []checks.Finding
 	for _, g := range groups {
 		switch g.state {
 		case "gated":
 			findings = append(findings, gatedFinding(g))
 		case "unseen":
-			findings = append(findings, unseenFinding(g, served))
+			findings = append(findings, unseenFinding(g, served, schedulers))
 		default:
 			fit := fitOf(g.pods[0], in)
 			for _, n := range in.nodes {
@@ -295,17 +294,19 @@ func gatedFinding(g *pendingGroup) checks.Finding {
 	}
 	return checks.Finding{
 		Severity: checks.StatusWarn, Problem: "scheduling-gated", Object: &g.owner,
-		Message:  fmt.Sprintf("%s wait behind scheduling gates: %s", groupSubject(g), strings.Join(gates, ", ")),
+		Message:  fmt.Sprintf("%s %s behind scheduling gates: %s", groupSubject(g), agree(g, "waits", "wait"), strings.Join(gates, ", ")),
 		Evidence: []string{podsLine(g), "spec.schedulingGates: " + strings.Join(gates, ", ")},
 		Hint:     "The scheduler does not look at a pod until every gate is removed; the controller that added the gate removes it. Find which one (the gate's name says) and why it holds the pod.",
 		Commands: []checks.Command{checks.Cmd("kubectl", "get", "pod", "-n", g.pods[0].Namespace, g.pods[0].Name, "-o", "jsonpath={.spec.schedulingGates}")},
 	}
 }
 
-// unseenFinding is for pods no scheduler has looked at: no PodScheduled condition at all.
-func unseenFinding(g *pendingGroup, served map[string]bool) checks.Finding {
+// unseenFinding is for pods no scheduler has looked at: no PodScheduled condition at all. The
+// names some scheduler serves are those of the pods it bound; the default scheduler is also
+// judged by its own pods (kube-scheduler in kube-system).
+func unseenFinding(g *pendingGroup, served map[string]bool, schedulers []*corev1.Pod) checks.Finding {
 	name := schedulerName(g.pods[0])
-	ev := []string{podsLine(g), "spec.schedulerName: " + safetext.Visible(name), "no PodScheduled condition: no scheduler has looked at these pods"}
+	ev := []string{podsLine(g), "spec.schedulerName: " + safetext.Visible(name), "no PodScheduled condition: no scheduler has looked at them"}
 	var names []string
 	for n := range served {
 		names = append(names, n)
@@ -315,8 +316,15 @@ func unseenFinding(g *pendingGroup, served map[string]bool) checks.Finding {
 		ev = append(ev, "scheduler names that bound running pods: "+safetext.Visible(strings.Join(names, ", ")))
 	}
 	for _, n := range names {
-		if near := nearmiss.Nearness(n, name, ""); near != "" {
+		if near := nearness(n, name); near != "" {
 			ev = append(ev, fmt.Sprintf("near miss of %s: %s", safetext.Visible(n), near))
+		}
+	}
+	running := 0
+	for _, p := range schedulers {
+		ev = append(ev, fmt.Sprintf("scheduler pod %s: %s", safetext.Visible(p.Namespace+"/"+p.Name), safetext.Visible(podinfo.State(p))))
+		if p.Status.Phase == corev1.PodRunning && podinfo.Ready(p) {
+			running++
 		}
 	}
 	f := checks.Finding{
@@ -326,15 +334,44 @@ func unseenFinding(g *pendingGroup, served map[string]bool) checks.Finding {
 			checks.Cmd("kubectl", "get", "pods", "-n", "kube-system", "-l", "component=kube-scheduler", "-o", "wide"),
 		},
 	}
-	if served[name] {
+	subject, verb := groupSubject(g), agree(g, "asks", "ask")
+	switch {
+	case name == defaultScheduler && len(schedulers) > 0 && running == 0:
+		f.Message = fmt.Sprintf("%s %s for the default scheduler, and no kube-scheduler pod runs", subject, verb)
+		f.Hint = "Start kube-scheduler: its static pod manifest (/etc/kubernetes/manifests/kube-scheduler.yaml) and its log say why it does not run."
+	case served[name]:
 		f.Severity = checks.StatusWarn
-		f.Message = fmt.Sprintf("%s have not been looked at by scheduler %s yet", groupSubject(g), safetext.Visible(name))
+		f.Message = fmt.Sprintf("%s %s not been looked at by scheduler %s yet", subject, agree(g, "has", "have"), safetext.Visible(name))
 		f.Hint = "The scheduler serving this name has bound other pods: it may be slow, restarting, or no longer running. Read its log."
-		return f
+	case len(served) == 0 || name == defaultScheduler:
+		f.Severity = checks.StatusWarn
+		f.Message = fmt.Sprintf("%s %s for scheduler %s and no scheduler has looked at them", subject, verb, safetext.Visible(name))
+		f.Hint = "No pod here shows which scheduler names are served: check that a scheduler runs under this name (for the default one, kube-scheduler in kube-system) and read its log."
+	default:
+		f.Message = fmt.Sprintf("%s %s for scheduler %s, which no running scheduler serves", subject, verb, safetext.Visible(name))
+		f.Hint = "Set spec.schedulerName to a scheduler that runs (default-scheduler unless you run another), or start the scheduler it names; a kube-scheduler started with a profile of another name serves only that name."
 	}
-	f.Message = fmt.Sprintf("%s ask for scheduler %s, which no running scheduler serves", groupSubject(g), safetext.Visible(name))
-	f.Hint = "Set spec.schedulerName to a scheduler that runs (default-scheduler unless you run another), or start the scheduler it names; a kube-scheduler started with a profile of another name serves only that name."
 	return f
+}
+
+// agree picks the verb for the group's subject: "pod x asks", "2 pods of y ask".
+func agree(g *pendingGroup, one, many string) string {
+	if len(g.pods) == 1 {
+		return one
+	}
+	return many
+}
+
+// schedulerPods are the default scheduler's pods, as kubeadm labels them.
+func schedulerPods(pods []*corev1.Pod) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, p := range pods {
+		if p.Namespace == metav1.NamespaceSystem && p.Labels["component"] == "kube-scheduler" {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // unschedulableFinding says why no node takes the group's pods, with the table.
@@ -377,10 +414,10 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 		f.Hint = "Join a node to the cluster, or check why the nodes were deleted."
 	case fits > 0:
 		f.Severity = checks.StatusWarn
-		f.Message = fmt.Sprintf("%s are Pending though %s would take them now", groupSubject(g), phrase.Count(fits, "node", "nodes"))
+		f.Message = fmt.Sprintf("%s %s Pending though %s would take %s now", groupSubject(g), agree(g, "is", "are"), phrase.Count(fits, "node", "nodes"), agree(g, "it", "them"))
 		f.Hint = "The objects say a node fits: the scheduler may not have retried yet, or rejects the pods for something kockpit does not model (pod affinity, DRA, a plugin of its own). Read the scheduler's message and log."
 	default:
-		f.Message = fmt.Sprintf("%s fit no node: %s", groupSubject(g), strings.Join(parts, ", "))
+		f.Message = fmt.Sprintf("%s %s no node: %s", groupSubject(g), agree(g, "fits", "fit"), strings.Join(parts, ", "))
 		f.Hint = schedulingHint(g.rows)
 	}
 	return f

@@ -37,7 +37,7 @@ func TestSchedulingTaintExplainsTwoDeployments(t *testing.T) {
 		"why not here: NODE     REASONS",
 		"why not here: cp1      untolerated taint node-role.kubernetes.io/control-plane:NoSchedule",
 		"why not here: worker1  untolerated taint klustered=true:NoSchedule")
-	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "cart", "1 pod of Deployment team-a/cart fit no node")
+	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "cart", "1 pod of Deployment team-a/cart fits no node")
 	taint := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Node", "", "worker1",
 		"taint klustered=true:NoSchedule is on every schedulable node and no pod outside kube-system tolerates it: it keeps 2 workloads Pending")
 	if !taint.Cause || !slices.Equal(checktest.ExplainedNames(taint), []string{"cart", "shop"}) {
@@ -70,7 +70,7 @@ func TestSchedulingSelectorNearMiss(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("selector.yaml"))
 	r := checktest.RunLive(t, "workloads.scheduling")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "reports",
-		"1 pod of Deployment team-a/reports fit no node: nodeSelector (4 nodes), untolerated taint node-role.kubernetes.io/control-plane:NoSchedule (1 node)")
+		"1 pod of Deployment team-a/reports fits no node: nodeSelector (4 nodes), untolerated taint node-role.kubernetes.io/control-plane:NoSchedule (1 node)")
 	requireEvidence(t, f, "why not here: worker6  nodeSelector disktype=ssd: node has disktype=sdd (near miss of ssd: one character)",
 		"why not here: worker1  nodeSelector disktype=ssd: node has no label disktype")
 	if !strings.Contains(f.Hint, "nodeSelector") {
@@ -82,7 +82,7 @@ func TestSchedulingInsufficientMemory(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("resources.yaml"))
 	r := checktest.RunLive(t, "workloads.scheduling")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "warehouse",
-		"1 pod of Deployment team-a/warehouse fit no node: insufficient resources (3 nodes)")
+		"1 pod of Deployment team-a/warehouse fits no node: insufficient resources (3 nodes)")
 	requireEvidence(t, f, "why not here: worker2  insufficient memory: requests 12Gi, ")
 }
 
@@ -90,7 +90,7 @@ func TestSchedulingNoSchedulerServesTheName(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("no-scheduler.yaml"))
 	r := checktest.RunLive(t, "workloads.scheduling")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "StatefulSet", "team-a", "ledger",
-		"pod of StatefulSet team-a/ledger ask for scheduler default-schedular, which no running scheduler serves")
+		"pod of StatefulSet team-a/ledger asks for scheduler default-schedular, which no running scheduler serves")
 	requireEvidence(t, f, "no PodScheduled condition", "near miss of default-scheduler: one character")
 }
 
@@ -98,5 +98,5 @@ func TestSchedulingGated(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("gated.yaml"))
 	r := checktest.RunLive(t, "workloads.scheduling")
 	checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Pod", "team-a", "batch-runner",
-		"pod team-a/batch-runner wait behind scheduling gates: example.com/quota-check")
+		"pod team-a/batch-runner waits behind scheduling gates: example.com/quota-check")
 }
