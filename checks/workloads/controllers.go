@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -54,13 +55,16 @@ type controllerInputs struct {
 	// replicaSetsRead: without them a Deployment with no ReplicaSet cannot be told apart.
 	replicaSetsRead bool
 	events          eventIndex // empty when unread: causes then come from status alone
-	owners          *podinfo.WorkloadIndex
-	now             time.Time
+	// statusless counts the controllers written by hand (no generation, no status): nothing
+	// to judge them by, and the summary says how many.
+	statusless *int
+	owners     *podinfo.WorkloadIndex
+	now        time.Time
 }
 
 func runControllers(ctx context.Context, env *checks.Env) checks.Result {
 	var p checks.Partial
-	in := controllerInputs{now: env.CurrentTime()}
+	in := controllerInputs{now: env.CurrentTime(), statusless: new(int)}
 	in.deployments, _ = checks.ListPartial[*appsv1.Deployment](ctx, env.Snapshot, &p, kube.Deployments)
 	in.replicaSets, _ = checks.ListPartial[*appsv1.ReplicaSet](ctx, env.Snapshot, &p, kube.ReplicaSets)
 	in.statefulSets, _ = checks.ListPartial[*appsv1.StatefulSet](ctx, env.Snapshot, &p, kube.StatefulSets)
@@ -114,9 +118,26 @@ func judgeControllers(in controllerInputs) checks.Result {
 		findings = append(findings, cronJobFindings(c, in.now)...)
 	}
 	findings = append(findings, podFindings(in)...)
-	return summarize(findings, fmt.Sprintf("every controller has its replicas ready (%s, %s, %s, %s)",
+	r := summarize(findings, fmt.Sprintf("every controller has its replicas ready (%s, %s, %s, %s)",
 		phrase.Count(len(in.deployments), "Deployment", "Deployments"), phrase.Count(len(in.statefulSets), "StatefulSet", "StatefulSets"),
 		phrase.Count(len(in.daemonSets), "DaemonSet", "DaemonSets"), phrase.Count(len(in.jobs), "Job", "Jobs")))
+	if n := *in.statusless; n > 0 {
+		r.Summary += fmt.Sprintf("; %s without generation or status not judged", phrase.Count(n, "controller", "controllers"))
+		if r.Status == checks.StatusOK {
+			r.Summary = strings.Replace(r.Summary, "every controller has", "every controller judged has", 1)
+		}
+	}
+	return r
+}
+
+// unjudged says whether a controller has neither a generation nor a status: an object written
+// by hand that no API server stored, whose replicas nothing says. It is counted, not judged.
+func unjudged[S any](in controllerInputs, generation int64, status, zero S) bool {
+	if generation != 0 || !equality.Semantic.DeepEqual(status, zero) {
+		return false
+	}
+	*in.statusless++
+	return true
 }
 
 func sortedByName[T metav1.Object](list []T) []T {
@@ -159,8 +180,8 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 	want := replicas(d.Spec.Replicas)
 	o := ref("apps/v1", "Deployment", d)
 	get := checks.Cmd("kubectl", "get", "deployment", "-n", d.Namespace, d.Name, "-o", "wide")
-	if d.Generation == 0 {
-		return nil // written by hand, never stored by an API server: its status says nothing
+	if unjudged(in, d.Generation, d.Status, appsv1.DeploymentStatus{}) {
+		return nil
 	}
 	if want > 0 && in.replicaSetsRead && len(rss) == 0 && d.Status.ObservedGeneration < d.Generation && !rsByName(in.replicaSets, d) {
 		return []checks.Finding{controllerOff(o, "deployment", "has no ReplicaSet", get)}
@@ -281,8 +302,8 @@ func podStates(pods []*corev1.Pod) []string {
 }
 
 func replicaSetFindings(in controllerInputs, rs *appsv1.ReplicaSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
-	if rs.Generation == 0 {
-		return nil // written by hand: no status to judge
+	if unjudged(in, rs.Generation, rs.Status, appsv1.ReplicaSetStatus{}) {
+		return nil
 	}
 	want := replicas(rs.Spec.Replicas)
 	o := ref("apps/v1", "ReplicaSet", rs)
@@ -314,8 +335,8 @@ func replicaSetFindings(in controllerInputs, rs *appsv1.ReplicaSet, podsOf map[c
 }
 
 func statefulSetFindings(in controllerInputs, s *appsv1.StatefulSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
-	if s.Generation == 0 {
-		return nil // written by hand: no status to judge
+	if unjudged(in, s.Generation, s.Status, appsv1.StatefulSetStatus{}) {
+		return nil
 	}
 	want := replicas(s.Spec.Replicas)
 	o := ref("apps/v1", "StatefulSet", s)
@@ -347,8 +368,8 @@ func statefulSetFindings(in controllerInputs, s *appsv1.StatefulSet, podsOf map[
 }
 
 func daemonSetFindings(in controllerInputs, d *appsv1.DaemonSet, podsOf map[checks.ObjectRef][]*corev1.Pod) []checks.Finding {
-	if d.Generation == 0 {
-		return nil // written by hand: no status to judge
+	if unjudged(in, d.Generation, d.Status, appsv1.DaemonSetStatus{}) {
+		return nil
 	}
 	o := ref("apps/v1", "DaemonSet", d)
 	get := checks.Cmd("kubectl", "get", "daemonset", "-n", d.Namespace, d.Name, "-o", "wide")
