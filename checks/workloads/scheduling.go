@@ -91,7 +91,7 @@ type nodeRow struct {
 
 func judgeScheduling(in schedulingInputs) checks.Result {
 	groups := pendingGroups(in)
-	load := loads(in.pods)
+	var load map[string]nodeLoad // summed only when some group needs its table
 	served, schedulers := servedSchedulers(in.pods), schedulerPods(in.pods)
 	var findings []checks.Finding
 	for _, g := range groups {
@@ -101,6 +101,9 @@ func judgeScheduling(in schedulingInputs) checks.Result {
 		case "unseen":
 			findings = append(findings, unseenFinding(g, served, schedulers))
 		default:
+			if load == nil {
+				load = loads(in.pods)
+			}
 			fit := fitOf(g.pods[0], in)
 			for _, n := range in.nodes {
 				g.rows = append(g.rows, nodeRow{node: n, reasons: whyNotHere(fit, n, load[n.Name])})
@@ -165,6 +168,10 @@ func scheduledCondition(p *corev1.Pod) *corev1.PodCondition {
 // scheduler sums them (init containers, sidecars, overhead), its pinned volumes, its spread.
 func fitOf(p *corev1.Pod, in schedulingInputs) *podFit {
 	fit := &podFit{pod: p, requests: resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{})}
+	for k := range p.Spec.NodeSelector {
+		fit.selectorKeys = append(fit.selectorKeys, k)
+	}
+	sort.Strings(fit.selectorKeys)
 	for _, v := range p.Spec.Volumes {
 		if v.PersistentVolumeClaim == nil {
 			continue
@@ -479,24 +486,22 @@ func distinctTexts(rs []reason) []string {
 	return out
 }
 
-// whyNotHereTable is the table's lines: a node and its reasons each, the first maxTableNodes
-// nodes in name order, the rest counted.
+// whyNotHereTable is the table's lines: a node and its reasons each, the closest nodes first
+// (then by name), the first maxTableNodes of them; the rest are counted by reason.
 func whyNotHereTable(rows []nodeRow) []string {
 	if len(rows) == 0 {
 		return nil
 	}
+	shown := append([]nodeRow(nil), rows...)
+	sort.SliceStable(shown, func(i, j int) bool { return distance(shown[i]) < distance(shown[j]) })
+	rest := shown[min(len(shown), maxTableNodes):]
+	shown = shown[:min(len(shown), maxTableNodes)]
 	width := 4
-	for i, r := range rows {
-		if i < maxTableNodes {
-			width = max(width, len(safetext.Visible(r.node.Name)))
-		}
+	for _, r := range shown {
+		width = max(width, len(safetext.Visible(r.node.Name)))
 	}
 	out := []string{fmt.Sprintf("why not here: %-*s  %s", width, "NODE", "REASONS")}
-	for i, r := range rows {
-		if i == maxTableNodes {
-			out = append(out, fmt.Sprintf("why not here: … and %s more", phrase.Count(len(rows)-maxTableNodes, "node", "nodes")))
-			break
-		}
+	for _, r := range shown {
 		texts := make([]string, len(r.reasons))
 		for j, rs := range r.reasons {
 			texts[j] = rs.text
@@ -506,6 +511,23 @@ func whyNotHereTable(rows []nodeRow) []string {
 			why = "fits"
 		}
 		out = append(out, fmt.Sprintf("why not here: %-*s  %s", width, safetext.Visible(r.node.Name), why))
+	}
+	if len(rest) > 0 {
+		count := map[string]int{}
+		var order []string
+		for _, r := range rest {
+			for _, k := range distinctTexts(r.reasons) {
+				if count[k] == 0 {
+					order = append(order, k)
+				}
+				count[k]++
+			}
+		}
+		parts := make([]string, len(order))
+		for i, k := range order {
+			parts[i] = fmt.Sprintf("%s %d", k, count[k])
+		}
+		out = append(out, fmt.Sprintf("why not here: … and %s more: %s", phrase.Count(len(rest), "node", "nodes"), strings.Join(parts, ", ")))
 	}
 	return out
 }

@@ -65,7 +65,8 @@ type spreadRule struct {
 
 // podFit is what the per-node verdict needs of a pod, computed once per group.
 type podFit struct {
-	pod      *corev1.Pod
+	pod          *corev1.Pod
+	selectorKeys []string // the nodeSelector's keys, sorted
 	requests corev1.ResourceList
 	volumes  []volumePin
 	spread   []spreadRule
@@ -88,7 +89,7 @@ func whyNotHere(fit *podFit, node *corev1.Node, load nodeLoad) []reason {
 		}
 		out = append(out, reason{kind: reasonTaint, taint: t, text: "untolerated taint " + taintString(t)})
 	}
-	out = append(out, selectorReasons(fit.pod, node)...)
+	out = append(out, selectorReasons(fit.pod, fit.selectorKeys, node)...)
 	out = append(out, resourceReasons(fit.requests, node, load)...)
 	for _, v := range fit.volumes {
 		if !v.selector.Match(node) {
@@ -135,13 +136,8 @@ func taintString(t *corev1.Taint) string {
 
 // selectorReasons names each nodeSelector label and each required node affinity expression the
 // node does not satisfy, with the node's nearest value when it has one.
-func selectorReasons(p *corev1.Pod, node *corev1.Node) []reason {
+func selectorReasons(p *corev1.Pod, keys []string, node *corev1.Node) []reason {
 	var out []reason
-	keys := make([]string, 0, len(p.Spec.NodeSelector))
-	for k := range p.Spec.NodeSelector {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
 		want := p.Spec.NodeSelector[k]
 		if have, ok := node.Labels[k]; ok && have == want {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -111,6 +112,10 @@ func runReport(binary, kubeconfig string) (time.Duration, int64, []string, error
 	wall := time.Since(start)
 	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 	var doc struct {
+		Checks []struct {
+			ID         string `json:"id"`
+			DurationMs int64  `json:"durationMs"`
+		} `json:"checks"`
 		Lists []struct {
 			Resource string `json:"resource"`
 			Error    string `json:"error"`
@@ -118,6 +123,11 @@ func runReport(binary, kubeconfig string) (time.Duration, int64, []string, error
 	}
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		return 0, 0, nil, fmt.Errorf("reading kockpit's JSON: %w", err)
+	}
+	for _, c := range doc.Checks {
+		if strings.HasPrefix(c.ID, "workloads.") {
+			fmt.Fprintf(os.Stderr, "bench: %s %dms\n", c.ID, c.DurationMs)
+		}
 	}
 	var resources []string
 	for _, l := range doc.Lists {
@@ -194,6 +204,9 @@ func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 		if i%failingEvery == 0 {
 			return seedFailingPod(ctx, cs, pod, i)
 		}
+		if i%pendingEvery == 1 {
+			return seedPendingPod(ctx, cs, pod)
+		}
 		_, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 		return err
 	})
@@ -201,6 +214,31 @@ func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 
 // failingEvery makes one pod in 20 (5%) unable to pull its image, for runtime.pods to group.
 const failingEvery = 20
+
+// pendingEvery leaves one pod in 97 (1%) Pending, owned by a ReplicaSet of Deployment "stuck"
+// in its namespace (97 and 50 share no factor: every namespace has some) and asking for a label
+// no node has: workloads.scheduling computes its "why not here" table over every node once per
+// namespace's group.
+const pendingEvery = 97
+
+func seedPendingPod(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod) error {
+	pod.Spec.NodeName = ""
+	pod.Spec.NodeSelector = map[string]string{"disktype": "ssd"}
+	pod.Labels["pod-template-hash"] = "7d9f8c6b5"
+	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "stuck-7d9f8c6b5",
+		UID: "00000000-0000-0000-0000-000000000001", Controller: ptrTo(true)}}
+	created, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	created.Status.Phase = corev1.PodPending
+	created.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+		Message: "0/1000 nodes are available: 1000 node(s) didn't match Pod's node affinity/selector."}}
+	_, err = cs.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	return err
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // seedFailingPod creates a pod of one of a few Deployments (by its ReplicaSet owner reference:
 // the test server runs no garbage collector) in ImagePullBackOff; every other one keeps the
