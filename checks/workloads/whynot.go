@@ -67,9 +67,9 @@ type spreadRule struct {
 type podFit struct {
 	pod          *corev1.Pod
 	selectorKeys []string // the nodeSelector's keys, sorted
-	requests corev1.ResourceList
-	volumes  []volumePin
-	spread   []spreadRule
+	requests     corev1.ResourceList
+	volumes      []volumePin
+	spread       []spreadRule
 }
 
 // whyNotHere recomputes, from the objects, why the scheduler's filters reject the pod on the
