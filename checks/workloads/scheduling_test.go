@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
 )
@@ -99,4 +102,49 @@ func TestSchedulingGated(t *testing.T) {
 	r := checktest.RunLive(t, "workloads.scheduling")
 	checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Pod", "team-a", "batch-runner",
 		"pod team-a/batch-runner waits behind scheduling gates: example.com/quota-check")
+}
+
+// TestSchedulingVolumeClaimExplainsItsPods: a claim whose volume is pinned to a node that is
+// gone keeps its pod off every node; the claim is named as the cause, the storage area's object.
+func TestSchedulingVolumeClaimExplainsItsPods(t *testing.T) {
+	worker := node("worker1", nil, "4")
+	worker.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Node"}
+	pv := &corev1.PersistentVolume{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"},
+		ObjectMeta: metav1.ObjectMeta{Name: "local-pv-1"},
+		Spec: corev1.PersistentVolumeSpec{NodeAffinity: &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+			MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: []string{"worker9"}}}}}}}}}
+	pvc := &corev1.PersistentVolumeClaim{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: metav1.ObjectMeta{Name: "data-db-0", Namespace: "team-a"}, Spec: corev1.PersistentVolumeClaimSpec{VolumeName: "local-pv-1"}}
+	pod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "db-0", Namespace: "team-a"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "db"}}, Volumes: []corev1.Volume{{Name: "data",
+			VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data-db-0"}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable",
+			Message: "0/1 nodes are available: 1 node(s) had volume node affinity conflict."}}}}
+	r := checktest.RunCheck(t, checktest.OfflineEnv(t, worker, pv, pvc, pod), "workloads.scheduling")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "PersistentVolumeClaim", "team-a", "data-db-0",
+		"claim team-a/data-db-0's volume can be used on no node pod team-a/db-0 may run on")
+	requireEvidence(t, f, "claim data-db-0's volume local-pv-1 may only be used where kubernetes.io/hostname In [worker9]")
+	if !f.Cause || !slices.Equal(checktest.ExplainedNames(f), []string{"db-0"}) {
+		t.Errorf("cause %v, explains %v; want the cause of pod db-0", f.Cause, checktest.ExplainedNames(f))
+	}
+}
+
+// TestSchedulingDefaultSchedulerDown: pods no scheduler looked at, and the kube-scheduler pod
+// crash-loops: the scheduler is named, not the pods' spec.
+func TestSchedulingDefaultSchedulerDown(t *testing.T) {
+	typ := metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+	sched := &corev1.Pod{TypeMeta: typ, ObjectMeta: metav1.ObjectMeta{Name: "kube-scheduler-cp1", Namespace: "kube-system",
+		Labels: map[string]string{"component": "kube-scheduler"}, Annotations: map[string]string{corev1.MirrorPodAnnotationKey: "x"}},
+		Spec: corev1.PodSpec{NodeName: "cp1"},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "kube-scheduler", RestartCount: 9,
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}}}
+	pending := &corev1.Pod{TypeMeta: typ, ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "team-a"},
+		Status: corev1.PodStatus{Phase: corev1.PodPending}}
+	cp := node("cp1", nil, "4")
+	cp.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Node"}
+	r := checktest.RunCheck(t, checktest.OfflineEnv(t, cp, sched, pending), "workloads.scheduling")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Pod", "team-a", "web-1",
+		"pod team-a/web-1 asks for the default scheduler, and no kube-scheduler pod runs")
+	requireEvidence(t, f, "scheduler pod kube-system/kube-scheduler-cp1: container kube-scheduler CrashLoopBackOff (9 restarts)")
 }
