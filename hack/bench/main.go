@@ -35,6 +35,7 @@ func main() {
 	snapshotPods := flag.Int("snapshot-pods", 150000, "pods in the generated snapshot files; 0 leaves them out")
 	live := flag.Bool("live", true, "seed the test API server and measure the live report")
 	snapshotDir := flag.String("snapshot-dir", "", "write the snapshot files here and keep them (reused when there); default a temporary directory")
+	flag.StringVar(&compareSkip, "compare-skip", "", "also measure the report with --skip this, on the same seeded cluster (e.g. 'workloads.*')")
 	flag.Parse()
 	if *live {
 		if err := bench(*binary, *nodes, *pods, *runs); err != nil {
@@ -49,6 +50,9 @@ func main() {
 		}
 	}
 }
+
+// compareSkip is the --skip of a second measurement: what the skipped checks cost.
+var compareSkip string
 
 func bench(binary string, nodes, pods, runs int) error {
 	c, err := testcluster.Start(testcluster.Options{})
@@ -69,11 +73,23 @@ func bench(binary string, nodes, pods, runs int) error {
 	}
 	fmt.Fprintf(os.Stderr, "bench: seeded %d nodes and %d pods in %s\n", nodes, pods, time.Since(seedStart).Round(time.Second))
 
+	if err := measure(c, binary, nodes, pods, runs); err != nil {
+		return err
+	}
+	if compareSkip == "" {
+		return nil
+	}
+	return measure(c, binary, nodes, pods, runs, "--skip", compareSkip)
+}
+
+// measure runs the report runs+1 times (the first warms the server's caches) and prints the
+// best wall time against the best LIST floor.
+func measure(c *testcluster.Cluster, binary string, nodes, pods, runs int, extra ...string) error {
 	var bestReport, bestFloor time.Duration
 	var peakRSS int64
 	var lists []string
-	for i := 0; i < runs+1; i++ { // the first run warms the server's caches and is not counted
-		wall, rss, resources, err := runReport(binary, c.AdminKubeconfig)
+	for i := 0; i < runs+1; i++ {
+		wall, rss, resources, err := runReport(binary, c.AdminKubeconfig, extra...)
 		if err != nil {
 			return err
 		}
@@ -93,17 +109,17 @@ func bench(binary string, nodes, pods, runs int) error {
 		}
 		peakRSS = max(peakRSS, rss)
 	}
-	fmt.Printf("bench: %d nodes, %d pods, %d kinds listed: report %s, LIST floor %s, ratio %.2f, peak RSS %d MiB\n",
-		nodes, pods, len(lists), bestReport.Round(time.Millisecond), bestFloor.Round(time.Millisecond),
+	fmt.Printf("bench: %d nodes, %d pods, %d kinds listed%s: report %s, LIST floor %s, ratio %.2f, peak RSS %d MiB\n",
+		nodes, pods, len(lists), strings.Join(append([]string{""}, extra...), " "), bestReport.Round(time.Millisecond), bestFloor.Round(time.Millisecond),
 		float64(bestReport)/float64(bestFloor), peakRSS/1024)
 	return nil
 }
 
 // runReport runs kockpit --report --format json and returns its wall time, peak RSS (KiB) and
 // the resources it listed.
-func runReport(binary, kubeconfig string) (time.Duration, int64, []string, error) {
+func runReport(binary, kubeconfig string, extra ...string) (time.Duration, int64, []string, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(binary, "--report", "--format", "json", "--kubeconfig", kubeconfig, "--fail-on", "never")
+	cmd := exec.Command(binary, append([]string{"--report", "--format", "json", "--kubeconfig", kubeconfig, "--fail-on", "never"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
