@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	resourcehelper "k8s.io/component-helpers/resource"
 
 	"github.com/kockpit/kockpit/checks"
@@ -46,15 +47,39 @@ func loads(pods []*corev1.Pod) map[string]nodeLoad {
 		if l.requests == nil {
 			l.requests = corev1.ResourceList{}
 		}
-		for name, q := range resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{}) {
-			sum := l.requests[name]
-			sum.Add(q)
-			l.requests[name] = sum
-		}
+		addRequests(l.requests, p)
 		l.pods++
 		out[p.Spec.NodeName] = l
 	}
 	return out
+}
+
+// addRequests adds the pod's requests to sum as the scheduler counts them. A pod of app
+// containers only (most) is their sum, added without the allocations of the general case.
+func addRequests(sum corev1.ResourceList, p *corev1.Pod) {
+	reqs := func(yield func(corev1.ResourceName, resource.Quantity) bool) {
+		for name, q := range resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{}) {
+			if !yield(name, q) {
+				return
+			}
+		}
+	}
+	if len(p.Spec.InitContainers) == 0 && p.Spec.Overhead == nil && p.Spec.Resources == nil {
+		reqs = func(yield func(corev1.ResourceName, resource.Quantity) bool) {
+			for i := range p.Spec.Containers {
+				for name, q := range p.Spec.Containers[i].Resources.Requests {
+					if !yield(name, q) {
+						return
+					}
+				}
+			}
+		}
+	}
+	for name, q := range reqs {
+		total := sum[name]
+		total.Add(q)
+		sum[name] = total
+	}
 }
 
 // eventIndex holds events by the object they are about, newest first.

@@ -66,7 +66,8 @@ type spreadRule struct {
 // podFit is what the per-node verdict needs of a pod, computed once per group.
 type podFit struct {
 	pod          *corev1.Pod
-	selectorKeys []string // the nodeSelector's keys, sorted
+	selectorKeys []string          // the nodeSelector's keys, sorted
+	misses       map[string]string // a nodeSelector miss's words by key and the node's value: nodes repeat them
 	requests     corev1.ResourceList
 	volumes      []volumePin
 	spread       []spreadRule
@@ -89,7 +90,7 @@ func whyNotHere(fit *podFit, node *corev1.Node, load nodeLoad) []reason {
 		}
 		out = append(out, reason{kind: reasonTaint, taint: t, text: "untolerated taint " + taintString(t)})
 	}
-	out = append(out, selectorReasons(fit.pod, fit.selectorKeys, node)...)
+	out = append(out, selectorReasons(fit, node)...)
 	out = append(out, resourceReasons(fit.requests, node, load)...)
 	for _, v := range fit.volumes {
 		if !v.selector.Match(node) {
@@ -136,15 +137,15 @@ func taintString(t *corev1.Taint) string {
 
 // selectorReasons names each nodeSelector label and each required node affinity expression the
 // node does not satisfy, with the node's nearest value when it has one.
-func selectorReasons(p *corev1.Pod, keys []string, node *corev1.Node) []reason {
+func selectorReasons(fit *podFit, node *corev1.Node) []reason {
+	p, keys := fit.pod, fit.selectorKeys
 	var out []reason
 	for _, k := range keys {
 		want := p.Spec.NodeSelector[k]
 		if have, ok := node.Labels[k]; ok && have == want {
 			continue
 		}
-		out = append(out, reason{kind: reasonNodeSelector,
-			text: fmt.Sprintf("nodeSelector %s=%s: %s", safetext.Visible(k), safetext.Visible(want), labelMiss(k, []string{want}, node.Labels))})
+		out = append(out, reason{kind: reasonNodeSelector, text: fit.selectorMiss(k, want, node.Labels)})
 	}
 	a := p.Spec.Affinity
 	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
@@ -172,6 +173,24 @@ func selectorReasons(p *corev1.Pod, keys []string, node *corev1.Node) []reason {
 		}
 	}
 	return out
+}
+
+// selectorMiss words how a node's labels miss the nodeSelector's key=want, once per value the
+// nodes have for the key: a thousand nodes mostly repeat a few.
+func (fit *podFit) selectorMiss(key, want string, labels map[string]string) string {
+	have, ok := labels[key]
+	memo := key + "\x00" + have
+	if s, done := fit.misses[memo]; done && ok {
+		return s
+	}
+	s := fmt.Sprintf("nodeSelector %s=%s: %s", safetext.Visible(key), safetext.Visible(want), labelMiss(key, []string{want}, labels))
+	if ok {
+		if fit.misses == nil {
+			fit.misses = map[string]string{}
+		}
+		fit.misses[memo] = s
+	}
+	return s
 }
 
 func requirementMatches(req corev1.NodeSelectorRequirement, node *corev1.Node) bool {
