@@ -45,30 +45,35 @@ func (r Resource) String() string {
 // The resources kockpit reads. A check names the ones it reads, so an access review can say
 // which checks a restricted user degrades.
 var (
-	Nodes               = Resource{Version: "v1", Resource: "nodes", Kind: "Node", Typed: true}
-	Pods                = Resource{Version: "v1", Resource: "pods", Kind: "Pod", Namespaced: true, Typed: true}
-	Services            = Resource{Version: "v1", Resource: "services", Kind: "Service", Namespaced: true, Typed: true}
-	ConfigMaps          = Resource{Version: "v1", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true, Typed: true}
-	Events              = Resource{Version: "v1", Resource: "events", Kind: "Event", Namespaced: true, Typed: true}
-	Namespaces          = Resource{Version: "v1", Resource: "namespaces", Kind: "Namespace", Typed: true}
-	EndpointSlices      = Resource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Kind: "EndpointSlice", Namespaced: true, Typed: true}
-	Deployments         = Resource{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true, Typed: true}
-	DaemonSets          = Resource{Group: "apps", Version: "v1", Resource: "daemonsets", Kind: "DaemonSet", Namespaced: true, Typed: true}
-	ReplicaSets         = Resource{Group: "apps", Version: "v1", Resource: "replicasets", Kind: "ReplicaSet", Namespaced: true, Typed: true}
-	StatefulSets        = Resource{Group: "apps", Version: "v1", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true, Typed: true}
-	NetworkPolicies     = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Typed: true}
-	StorageClasses      = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses", Kind: "StorageClass", Typed: true}
-	CSIDrivers          = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers", Kind: "CSIDriver", Typed: true}
-	CSINodes            = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csinodes", Kind: "CSINode", Typed: true}
-	VolumeAttachments   = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "volumeattachments", Kind: "VolumeAttachment", Typed: true}
-	PersistentVolumes   = Resource{Version: "v1", Resource: "persistentvolumes", Kind: "PersistentVolume", Typed: true}
-	PVCs                = Resource{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim", Namespaced: true, Typed: true}
-	RuntimeClasses      = Resource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses", Kind: "RuntimeClass", Typed: true}
-	ValidatingWebhooks  = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Typed: true}
-	MutatingWebhooks    = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Typed: true}
-	Ingresses           = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses", Kind: "Ingress", Namespaced: true, Typed: true}
-	RoleBindings        = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true, Typed: true}
-	ClusterRoleBindings = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding", Typed: true}
+	Nodes                = Resource{Version: "v1", Resource: "nodes", Kind: "Node", Typed: true}
+	Pods                 = Resource{Version: "v1", Resource: "pods", Kind: "Pod", Namespaced: true, Typed: true}
+	Services             = Resource{Version: "v1", Resource: "services", Kind: "Service", Namespaced: true, Typed: true}
+	ConfigMaps           = Resource{Version: "v1", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true, Typed: true}
+	Events               = Resource{Version: "v1", Resource: "events", Kind: "Event", Namespaced: true, Typed: true}
+	Namespaces           = Resource{Version: "v1", Resource: "namespaces", Kind: "Namespace", Typed: true}
+	EndpointSlices       = Resource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Kind: "EndpointSlice", Namespaced: true, Typed: true}
+	Deployments          = Resource{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true, Typed: true}
+	DaemonSets           = Resource{Group: "apps", Version: "v1", Resource: "daemonsets", Kind: "DaemonSet", Namespaced: true, Typed: true}
+	ReplicaSets          = Resource{Group: "apps", Version: "v1", Resource: "replicasets", Kind: "ReplicaSet", Namespaced: true, Typed: true}
+	StatefulSets         = Resource{Group: "apps", Version: "v1", Resource: "statefulsets", Kind: "StatefulSet", Namespaced: true, Typed: true}
+	NetworkPolicies      = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Typed: true}
+	StorageClasses       = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "storageclasses", Kind: "StorageClass", Typed: true}
+	CSIDrivers           = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csidrivers", Kind: "CSIDriver", Typed: true}
+	CSINodes             = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "csinodes", Kind: "CSINode", Typed: true}
+	VolumeAttachments    = Resource{Group: "storage.k8s.io", Version: "v1", Resource: "volumeattachments", Kind: "VolumeAttachment", Typed: true}
+	PersistentVolumes    = Resource{Version: "v1", Resource: "persistentvolumes", Kind: "PersistentVolume", Typed: true}
+	PVCs                 = Resource{Version: "v1", Resource: "persistentvolumeclaims", Kind: "PersistentVolumeClaim", Namespaced: true, Typed: true}
+	RuntimeClasses       = Resource{Group: "node.k8s.io", Version: "v1", Resource: "runtimeclasses", Kind: "RuntimeClass", Typed: true}
+	ValidatingWebhooks   = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations", Kind: "ValidatingWebhookConfiguration", Typed: true}
+	MutatingWebhooks     = Resource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations", Kind: "MutatingWebhookConfiguration", Typed: true}
+	Ingresses            = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses", Kind: "Ingress", Namespaced: true, Typed: true}
+	RoleBindings         = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true, Typed: true}
+	ClusterRoleBindings  = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding", Typed: true}
+	Jobs                 = Resource{Group: "batch", Version: "v1", Resource: "jobs", Kind: "Job", Namespaced: true, Typed: true}
+	CronJobs             = Resource{Group: "batch", Version: "v1", Resource: "cronjobs", Kind: "CronJob", Namespaced: true, Typed: true}
+	ResourceQuotas       = Resource{Version: "v1", Resource: "resourcequotas", Kind: "ResourceQuota", Namespaced: true, Typed: true}
+	LimitRanges          = Resource{Version: "v1", Resource: "limitranges", Kind: "LimitRange", Namespaced: true, Typed: true}
+	PodDisruptionBudgets = Resource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Kind: "PodDisruptionBudget", Namespaced: true, Typed: true}
 	// APIServices stay unstructured: their typed client lives in k8s.io/kube-aggregator, a heavy
 	// dependency for the few fields kockpit reads.
 	APIServices = Resource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices", Kind: "APIService"}
@@ -87,6 +92,7 @@ var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
 	StorageClasses, CSIDrivers, CSINodes, VolumeAttachments, PersistentVolumes, PVCs, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, Ingresses, RoleBindings, ClusterRoleBindings, APIServices,
+	Jobs, CronJobs, ResourceQuotas, LimitRanges, PodDisruptionBudgets,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 	SecretMetadata,
 }

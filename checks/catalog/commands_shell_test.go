@@ -181,6 +181,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		"coredns", "coredns-5d78c9869d-4tq2x", "coredns-5d78c9869d-9kd7w", "cilium-h8x2v",
 		"v1beta1.metrics.k8s.io", "metrics-server", "policy-guard", "policy-system", "pods.policy-guard.example.com",
 		"checkout", "checkout-6f8d7c9b5-k2m4p", "checkout-6f8d7c9b5-w7r9t", "gvisor", "reports", "reports-5b6c7d8e9-q4w5e",
+		"recommender", "recommender-7d4b9c8f6-p2x8k", "recommender-7d4b9c8f6-v6n3q", "dedicated",
 	} {
 		rename[name] = hostile(fmt.Sprintf("o%d", i))
 	}
@@ -293,6 +294,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		{"host.certificates", checks.Cmd("kubeadm", "certs", "renew", hostile("kubeconfig")+".conf")},
 		{"host.preload", checks.Cmd("truncate", "-s", "0", root+"/etc/ld.so.preload")},
 		{"host.shell", checks.Cmd("systemctl", "disable", "--now", unit+".timer")},
+		{"workloads.scheduling", checks.Cmd("kubectl", "taint", "nodes", rename["worker-2"], rename["dedicated"]+":NoSchedule-")},
 	}
 	// Hubble flows from a recording under a crafted directory, its namespaces and pods
 	// renamed as the cluster's are: hubble observe gets both.

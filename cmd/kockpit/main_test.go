@@ -260,7 +260,7 @@ func kubectlDump(t *testing.T, kubeconfig string) string {
 	t.Helper()
 	kinds := "nodes,pods,services,configmaps,namespaces,endpointslices,deployments,daemonsets,replicasets,statefulsets," +
 		"networkpolicies,storageclasses,csidrivers,csinodes,volumeattachments,persistentvolumes,persistentvolumeclaims," +
-		"validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,events"
+		"validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,events,resourcequotas,limitranges,poddisruptionbudgets"
 	cmd := exec.Command(filepath.Join(testCluster(t).BinDir, "kubectl"), "--kubeconfig", kubeconfig, "get", kinds, "-A", "-o", "yaml")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -280,6 +280,8 @@ func TestOfflineDumpMatchesLive(t *testing.T) {
 	// Storage objects, so the storage checks have every kind they need in the dump: a kind
 	// with no object is not in a dump, and offline that is "not collected", not "none".
 	testCluster(t).Apply(t, "../../testdata/fixtures/storage/healthy")
+	// The same for the quota kinds workloads.quotas judges.
+	testCluster(t).Apply(t, "../../testdata/fixtures/workloads/healthy-policies.yaml")
 	dump := kubectlDump(t, testCluster(t).AdminKubeconfig)
 	_, liveOut, _ := kockpit(t, "--report", "--format", "json", "--kubeconfig", testCluster(t).AdminKubeconfig)
 	_, fileOut, errOut := kockpit(t, "--report", "--format", "json", "--snapshot", dump)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ func main() {
 	snapshotPods := flag.Int("snapshot-pods", 150000, "pods in the generated snapshot files; 0 leaves them out")
 	live := flag.Bool("live", true, "seed the test API server and measure the live report")
 	snapshotDir := flag.String("snapshot-dir", "", "write the snapshot files here and keep them (reused when there); default a temporary directory")
+	flag.StringVar(&compareSkip, "compare-skip", "", "also measure the report with --skip this, on the same seeded cluster (e.g. 'workloads.*')")
 	flag.Parse()
 	if *live {
 		if err := bench(*binary, *nodes, *pods, *volumes, *runs); err != nil {
@@ -49,6 +51,9 @@ func main() {
 		}
 	}
 }
+
+// compareSkip is the --skip of a second measurement: what the skipped checks cost.
+var compareSkip string
 
 func bench(binary string, nodes, pods, volumes, runs int) error {
 	c, err := testcluster.Start(testcluster.Options{})
@@ -78,7 +83,13 @@ func bench(binary string, nodes, pods, volumes, runs int) error {
 		return err
 	}
 	// The storage checks alone, against the LISTs they need.
-	return measure(binary, c, what+", storage checks", runs, "--only", "storage.")
+	if err := measure(binary, c, what+", storage checks", runs, "--only", "storage."); err != nil {
+		return err
+	}
+	if compareSkip == "" {
+		return nil
+	}
+	return measure(binary, c, what+", --skip "+compareSkip, runs, "--skip", compareSkip)
 }
 
 // measure runs the report (the best of runs, after one that warms the server's caches) and the
@@ -127,6 +138,10 @@ func runReport(binary, kubeconfig string, args ...string) (time.Duration, int64,
 	wall := time.Since(start)
 	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 	var doc struct {
+		Checks []struct {
+			ID         string `json:"id"`
+			DurationMs int64  `json:"durationMs"`
+		} `json:"checks"`
 		Lists []struct {
 			Resource string `json:"resource"`
 			Error    string `json:"error"`
@@ -134,6 +149,11 @@ func runReport(binary, kubeconfig string, args ...string) (time.Duration, int64,
 	}
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		return 0, 0, nil, fmt.Errorf("reading kockpit's JSON: %w", err)
+	}
+	for _, c := range doc.Checks {
+		if strings.HasPrefix(c.ID, "workloads.") {
+			fmt.Fprintf(os.Stderr, "bench: %s %dms\n", c.ID, c.DurationMs)
+		}
 	}
 	var resources []string
 	for _, l := range doc.Lists {
@@ -210,6 +230,9 @@ func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 		if i%failingEvery == 0 {
 			return seedFailingPod(ctx, cs, pod, i)
 		}
+		if i%pendingEvery == 1 {
+			return seedPendingPod(ctx, cs, pod)
+		}
 		_, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 		return err
 	})
@@ -217,6 +240,31 @@ func seed(ctx context.Context, cs kubernetes.Interface, nodes, pods int) error {
 
 // failingEvery makes one pod in 20 (5%) unable to pull its image, for runtime.pods to group.
 const failingEvery = 20
+
+// pendingEvery leaves one pod in 97 (1%) Pending, owned by a ReplicaSet of Deployment "stuck"
+// in its namespace (97 and 50 share no factor: every namespace has some) and asking for a label
+// no node has: workloads.scheduling computes its "why not here" table over every node once per
+// namespace's group.
+const pendingEvery = 97
+
+func seedPendingPod(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod) error {
+	pod.Spec.NodeName = ""
+	pod.Spec.NodeSelector = map[string]string{"disktype": "ssd"}
+	pod.Labels["pod-template-hash"] = "7d9f8c6b5"
+	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "stuck-7d9f8c6b5",
+		UID: "00000000-0000-0000-0000-000000000001", Controller: ptrTo(true)}}
+	created, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	created.Status.Phase = corev1.PodPending
+	created.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+		Message: "0/1000 nodes are available: 1000 node(s) didn't match Pod's node affinity/selector."}}
+	_, err = cs.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	return err
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // seedFailingPod creates a pod of one of a few Deployments (by its ReplicaSet owner reference:
 // the test server runs no garbage collector) in ImagePullBackOff; every other one keeps the

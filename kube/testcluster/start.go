@@ -176,7 +176,12 @@ func (c *Cluster) startAPIServer(port, etcdPort int) error {
 		"--audit-log-mode=blocking",
 		// The ServiceAccount plugin would want each namespace's "default" account, which only
 		// the controller manager's service-account controller creates.
-		"--disable-admission-plugins=ServiceAccount",
+		// TaintNodesByCondition taints every new node not-ready until the node lifecycle
+		// controller, which does not run here, sees it Ready: fixtures carry the taints a
+		// running cluster would have. ResourceQuota and LimitRanger refuse pods as a real
+		// cluster does (they are on by default; named so that no change of default drops them).
+		"--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+		"--enable-admission-plugins=ResourceQuota,LimitRanger",
 		"--allow-privileged=true",
 		"--etcd-servers=http://127.0.0.1:"+strconv.Itoa(etcdPort),
 		"--profiling=false",
