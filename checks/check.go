@@ -14,20 +14,22 @@ type Category string
 
 // The categories, in the order the cockpit and the report show them.
 const (
-	CategoryAPI      Category = "API"
-	CategoryDNS      Category = "DNS"
-	CategoryNetwork  Category = "Network"
-	CategoryHubble   Category = "Hubble"
-	CategoryRuntime  Category = "Runtime"
-	CategoryStorage  Category = "Storage"
-	CategoryVersions Category = "Versions"
-	CategoryHost     Category = "Host"
+	CategoryAPI     Category = "API"
+	CategoryDNS     Category = "DNS"
+	CategoryNetwork Category = "Network"
+	CategoryHubble  Category = "Hubble"
+	CategoryRuntime Category = "Runtime"
+	CategoryStorage Category = "Storage"
+	// CategoryWorkloads is why workloads do not run: references, scheduling, controllers.
+	CategoryWorkloads Category = "Workloads"
+	CategoryVersions  Category = "Versions"
+	CategoryHost      Category = "Host"
 )
 
 // Categories lists every category in display order.
 var Categories = []Category{
 	CategoryAPI, CategoryDNS, CategoryNetwork, CategoryHubble,
-	CategoryRuntime, CategoryStorage, CategoryVersions, CategoryHost,
+	CategoryRuntime, CategoryStorage, CategoryWorkloads, CategoryVersions, CategoryHost,
 }
 
 // Check is one health probe.

@@ -66,6 +66,12 @@ var (
 	Ingresses           = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses", Kind: "Ingress", Namespaced: true, Typed: true}
 	RoleBindings        = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Kind: "RoleBinding", Namespaced: true, Typed: true}
 	ClusterRoleBindings = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings", Kind: "ClusterRoleBinding", Typed: true}
+	Roles               = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Kind: "Role", Namespaced: true, Typed: true}
+	ClusterRoles        = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles", Kind: "ClusterRole", Typed: true}
+	ServiceAccounts     = Resource{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true, Typed: true}
+	IngressClasses      = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses", Kind: "IngressClass", Typed: true}
+	HPAs                = Resource{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Kind: "HorizontalPodAutoscaler", Namespaced: true, Typed: true}
+	PDBs                = Resource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Kind: "PodDisruptionBudget", Namespaced: true, Typed: true}
 	// APIServices stay unstructured: their typed client lives in k8s.io/kube-aggregator, a heavy
 	// dependency for the few fields kockpit reads.
 	APIServices = Resource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices", Kind: "APIService"}
@@ -77,6 +83,11 @@ var (
 	CiliumClusterwideNetworkPolicies = Resource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies", Kind: "CiliumClusterwideNetworkPolicy"}
 	CalicoNetworkPolicies            = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true}
 	CalicoGlobalNetworkPolicies      = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "globalnetworkpolicies", Kind: "GlobalNetworkPolicy"}
+
+	// Gateway API kinds are CRDs: unstructured, and not installed on many clusters.
+	GatewayClasses = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gatewayclasses", Kind: "GatewayClass"}
+	Gateways       = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways", Kind: "Gateway", Namespaced: true}
+	HTTPRoutes     = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes", Kind: "HTTPRoute", Namespaced: true}
 )
 
 // KnownResources lists every resource above; offline files of these kinds are decoded and indexed.
@@ -84,7 +95,9 @@ var KnownResources = []Resource{
 	Nodes, Pods, Services, ConfigMaps, Events, Namespaces, EndpointSlices,
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
 	StorageClasses, CSIDrivers, CSINodes, VolumeAttachments, PersistentVolumes, PVCs, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, Ingresses, RoleBindings, ClusterRoleBindings, APIServices,
+	Roles, ClusterRoles, ServiceAccounts, IngressClasses, HPAs, PDBs,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
+	GatewayClasses, Gateways, HTTPRoutes,
 }
 
 // ResourceForGroupKind finds a known resource by the group and kind an object declares.

@@ -13,6 +13,7 @@ import (
 	"github.com/kockpit/kockpit/checks/runtime"
 	"github.com/kockpit/kockpit/checks/storage"
 	"github.com/kockpit/kockpit/checks/versions"
+	"github.com/kockpit/kockpit/checks/workloads"
 )
 
 // Area is a probe area: a package under checks/ whose checks share a category and an ID prefix.
@@ -34,6 +35,7 @@ func Areas() []Area {
 		{Name: "hubble", Category: checks.CategoryHubble, Checks: hubble.Checks},
 		{Name: "runtime", Category: checks.CategoryRuntime, Checks: runtime.Checks},
 		{Name: "storage", Category: checks.CategoryStorage, Checks: storage.Checks},
+		{Name: "workloads", Category: checks.CategoryWorkloads, Checks: workloads.Checks},
 		{Name: "versions", Category: checks.CategoryVersions, Checks: versions.Checks},
 		{Name: "host", Category: checks.CategoryHost, Checks: host.Checks},
 	}
