@@ -134,7 +134,7 @@ func (s *fileSource) add(gk schema.GroupKind, obj runtime.Object) {
 // convertForm returns objects in the form the resource asks for. Files decode typed exactly the
 // typed KnownResources; a Resource declared elsewhere may want the other form.
 func convertForm(r Resource, objs []runtime.Object) ([]runtime.Object, error) {
-	if len(objs) == 0 {
+	if len(objs) == 0 || r.MetadataOnly { // decoded as metadata already
 		return objs, nil
 	}
 	_, unstr := objs[0].(*unstructured.Unstructured)

@@ -267,7 +267,9 @@ func (l *loader) decode(d *doc, gvk schema.GroupVersionKind) (runtime.Object, er
 	if err != nil {
 		return nil, err
 	}
-	if r, ok := ResourceForGroupKind(gvk.GroupKind()); ok && r.Typed {
+	if r, ok := ResourceForGroupKind(gvk.GroupKind()); ok && r.MetadataOnly {
+		return l.decodeMetadataOnly(d, raw, gvk)
+	} else if ok && r.Typed {
 		return l.decodeTyped(d, raw, r, gvk)
 	}
 	var m map[string]any

@@ -188,14 +188,14 @@ func TestLoadDuplicatesAcrossFiles(t *testing.T) {
 // objects unstructured, and a typed Resource gets them typed, and the other way round.
 func TestListConvertsForm(t *testing.T) {
 	ctx := context.Background()
-	s, err := loadBytes(t, "a.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ntype: Opaque\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n")
+	s, err := loadBytes(t, "a.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: s, namespace: a}\nautomountServiceAccountToken: false\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := Resource{Version: "v1", Resource: "secrets", Kind: "Secret", Namespaced: true, Typed: true}
-	got, err := ListOf[*corev1.Secret](ctx, s, secrets)
-	if err != nil || len(got) != 1 || got[0].Type != corev1.SecretTypeOpaque || got[0].Kind != "Secret" {
-		t.Fatalf("typed secrets: %v %v", got, err)
+	serviceAccounts := Resource{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true, Typed: true}
+	got, err := ListOf[*corev1.ServiceAccount](ctx, s, serviceAccounts)
+	if err != nil || len(got) != 1 || got[0].AutomountServiceAccountToken == nil || *got[0].AutomountServiceAccountToken || got[0].Kind != "ServiceAccount" {
+		t.Fatalf("typed service accounts: %v %v", got, err)
 	}
 	untypedNodes := Nodes
 	untypedNodes.Typed = false

@@ -89,6 +89,9 @@ func fetchPage(ctx context.Context, timeout time.Duration, stat *ListStat, fetch
 // pageFetcher picks the client: typed resources come as protobuf through the clientset and
 // decode into client-go's types; the others come as JSON through the dynamic client.
 func (l *liveSource) pageFetcher(r Resource) (pageFetch, error) {
+	if r.MetadataOnly {
+		return l.metadataPage(r)
+	}
 	if !r.Typed {
 		return l.dynamicPage(r), nil
 	}

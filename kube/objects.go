@@ -26,6 +26,12 @@ func NewObjectSnapshot(ctx context.Context, objs ...runtime.Object) (*Snapshot, 
 		if !ok {
 			return nil, safetext.Errorf("object of unknown kind %q in %q", gvk.Kind, gvk.GroupVersion())
 		}
+		if r.MetadataOnly {
+			var err error
+			if o, err = metadataOf(r, o); err != nil {
+				return nil, err
+			}
+		}
 		src.byResource[r] = append(src.byResource[r], o)
 	}
 	s := newSnapshot(ctx, src)

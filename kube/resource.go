@@ -14,6 +14,9 @@ type Resource struct {
 	// Typed resources are decoded into client-go's Go types (and fetched as protobuf);
 	// the others (CRDs, aggregated kinds) stay unstructured and are fetched as JSON.
 	Typed bool
+	// MetadataOnly resources are read as metadata alone (PartialObjectMetadata): the API server
+	// never sends the rest, and files drop it as they are decoded (secret_metadata.go).
+	MetadataOnly bool
 }
 
 // GVR is the resource's group, version and plural name.
@@ -98,6 +101,7 @@ var KnownResources = []Resource{
 	Roles, ClusterRoles, ServiceAccounts, IngressClasses, HPAs, PDBs,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
 	GatewayClasses, Gateways, HTTPRoutes,
+	SecretMetadata,
 }
 
 // ResourceForGroupKind finds a known resource by the group and kind an object declares.

@@ -26,12 +26,8 @@ import (
 	"github.com/kockpit/kockpit/safetext"
 )
 
-// Secrets are listed only if a check reads them; their values never leave kockpit
-// (RedactSecret).
-var Secrets = Resource{Version: "v1", Resource: "secrets", Kind: "Secret", Namespaced: true, Typed: true}
-
-// RedactedValue replaces every value of a Secret a snapshot holds: its keys stay, which is
-// what checks read.
+// RedactedValue replaces every value of a Secret a snapshot holds, should one ever reach it
+// whole: kockpit lists Secrets as metadata only (SecretMetadata).
 const RedactedValue = "redacted-by-kockpit"
 
 // Taken is a snapshot taken from a live API server, ready to write.

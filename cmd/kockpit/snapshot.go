@@ -61,7 +61,7 @@ RESOURCE.yaml, into a new directory that appears whole. Without -o, the file goe
 }
 
 // snapshotKinds are the kinds the checks declare they read, each once, by name. A variable
-// so a test can add Secrets, which no check reads yet.
+// so a test can add kinds no check reads yet.
 var snapshotKinds = func() []kube.Resource {
 	var out []kube.Resource
 	for _, c := range catalog.All() {

@@ -20,6 +20,9 @@ type AuditEvent struct {
 	Name        string
 	RequestURI  string
 	Code        int // the response's HTTP status
+	// ResponseKind is the kind of the response's body, logged for Secrets only:
+	// "PartialObjectMetadataList" for a LIST of metadata alone, "SecretList" with values.
+	ResponseKind string
 }
 
 func (e AuditEvent) String() string {
@@ -30,7 +33,11 @@ func (e AuditEvent) String() string {
 	if e.APIGroup != "" {
 		res += "." + e.APIGroup
 	}
-	return fmt.Sprintf("%s %s %s → %d (user %s, agent %q)", e.Verb, res, e.RequestURI, e.Code, e.User, e.UserAgent)
+	s := fmt.Sprintf("%s %s %s → %d (user %s, agent %q)", e.Verb, res, e.RequestURI, e.Code, e.User, e.UserAgent)
+	if e.ResponseKind != "" {
+		s += " answered " + e.ResponseKind
+	}
+	return s
 }
 
 // auditLine is the part of an audit.k8s.io/v1 Event that AuditEvent keeps.
@@ -52,6 +59,9 @@ type auditLine struct {
 	ResponseStatus *struct {
 		Code int `json:"code"`
 	} `json:"responseStatus"`
+	ResponseObject *struct {
+		Kind string `json:"kind"`
+	} `json:"responseObject"`
 }
 
 // AuditEvents returns every completed request so far, oldest first. The log is written before a
@@ -81,6 +91,9 @@ func (c *Cluster) AuditEvents() ([]AuditEvent, error) {
 		}
 		if l.ResponseStatus != nil {
 			e.Code = l.ResponseStatus.Code
+		}
+		if l.ResponseObject != nil {
+			e.ResponseKind = l.ResponseObject.Kind
 		}
 		events = append(events, e)
 	}
@@ -118,4 +131,30 @@ func (c *Cluster) WritesBy(userAgentPrefix string) ([]AuditEvent, error) {
 		writes = append(writes, e)
 	}
 	return writes, nil
+}
+
+// metadataKinds are the answers that carry an object's metadata alone.
+var metadataKinds = map[string]bool{"PartialObjectMetadata": true, "PartialObjectMetadataList": true}
+
+// SecretReadsBy returns the reads of Secrets (get, list, watch) made with a user agent that
+// starts with userAgentPrefix, and, of those, the ones the server answered with Secret bodies
+// (values) rather than metadata alone. A refused read sent nothing and is in neither.
+func (c *Cluster) SecretReadsBy(userAgentPrefix string) (reads, bodies []AuditEvent, err error) {
+	events, err := c.AuditEvents()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range events {
+		if !strings.HasPrefix(e.UserAgent, userAgentPrefix) || e.Resource != "secrets" || e.APIGroup != "" || e.Subresource != "" {
+			continue
+		}
+		if e.Verb != "get" && e.Verb != "list" && e.Verb != "watch" || e.Code < 200 || e.Code > 299 {
+			continue
+		}
+		reads = append(reads, e)
+		if !metadataKinds[e.ResponseKind] {
+			bodies = append(bodies, e)
+		}
+	}
+	return reads, bodies, nil
 }

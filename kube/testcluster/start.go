@@ -31,6 +31,10 @@ const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived"]
 rules:
+# Secrets' responses are logged whole, so a test can prove from the log what kind of answer a
+# read of Secrets got: metadata only (PartialObjectMetadataList), or their values.
+- level: RequestResponse
+  resources: [{group: "", resources: ["secrets"]}]
 - level: Metadata
 `
 

@@ -56,7 +56,8 @@ type Cluster struct {
 	ViewerNamespace string
 	// AdminConfig is the admin's REST config. Its user agent is client-go's default.
 	AdminConfig *rest.Config
-	// AuditLog is the API server's audit log, JSON lines, every request at level Metadata.
+	// AuditLog is the API server's audit log, JSON lines, every request at level Metadata,
+	// and Secrets' with their responses (AuditEvent.ResponseKind).
 	AuditLog string
 	// BinDir holds kube-apiserver, kube-controller-manager and kubectl.
 	BinDir string
