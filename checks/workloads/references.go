@@ -37,7 +37,7 @@ var referrers = []kube.Resource{
 
 // referenceReads is every kind read: the referrers and what they name.
 var referenceReads = append(slices.Clone(referrers),
-	kube.ServiceAccounts, kube.ConfigMaps, kube.PVCs, kube.Services, kube.IngressClasses,
+	kube.ServiceAccounts, kube.ConfigMaps, kube.SecretMetadata, kube.PVCs, kube.Services, kube.IngressClasses,
 	kube.GatewayClasses, kube.Roles, kube.ClusterRoles)
 
 // refWorld is what the check read: the referrers, and the names of what they may name. A kind

@@ -10,10 +10,10 @@ import (
 	"github.com/kockpit/kockpit/kube"
 )
 
-// readSecretNames records the Secrets' names. kockpit never reads a Secret's values; until the
-// snapshot can list their metadata alone, references to Secrets are not judged.
-func (w *refWorld) readSecretNames(_ context.Context, _ *kube.Snapshot) error {
-	return nil
+// readSecretNames records the Secrets' names from their metadata: kockpit never reads a
+// Secret's values.
+func (w *refWorld) readSecretNames(ctx context.Context, s *kube.Snapshot) error {
+	return w.readNames(ctx, s, kube.SecretMetadata)
 }
 
 // podTemplate is a pod spec a workload stamps out, or a pod's own.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
+	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/testcluster"
 )
 
@@ -77,9 +78,22 @@ func TestReferencesWorkloadConfigAndClaims(t *testing.T) {
 	}
 	c := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Pod", "team-a", "scratch", "names PersistentVolumeClaim scratch-data")
 	requireField(t, c, "spec.volumes[0].persistentVolumeClaim.claimName")
-	// The Deployment's pod is judged through its template, not again.
-	if countProblems(r) != 2 {
-		t.Errorf("want two findings:\n%s", checktest.DescribeObjectFindings(r))
+	s := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "worker", "names Secret worker-token")
+	requireField(t, s, "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.name")
+	// The Deployment's pod is judged through its template, not again; regcred is there.
+	if countProblems(r) != 3 {
+		t.Errorf("want three findings:\n%s", checktest.DescribeObjectFindings(r))
+	}
+	// Secrets were read as names only: the audit log shows no Secret body sent to kockpit.
+	reads, bodies, err := checktest.Cluster(t).SecretReadsBy(kube.UserAgent(checktest.Version))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) == 0 {
+		t.Error("the audit log shows no read of Secrets: the proof proves nothing")
+	}
+	for _, e := range bodies {
+		t.Errorf("a Secret's body was read: %s", e)
 	}
 }
 
