@@ -32,14 +32,15 @@ func newGraph(results []checks.Result, categories map[string]checks.Category) *g
 			}
 		}
 	}
-	// Causes about the same object are one cause named by several checks.
+	// Causes about the same object that explain others are one cause named by several checks;
+	// a standalone cause stays its own.
 	groupByObject := map[objectKey]int{}
 	for i, ref := range g.all {
 		f := ref.Finding
 		if !f.Cause || f.Severity < checks.StatusWarn {
 			continue
 		}
-		if f.Object != nil {
+		if f.Object != nil && !standaloneCause(f) {
 			if gi, ok := groupByObject[keyOf(*f.Object)]; ok {
 				g.groups[gi] = append(g.groups[gi], i)
 				g.groupOf[i] = gi
@@ -74,11 +75,30 @@ func (g *graph) directlyExplained(gi int) map[int]bool {
 		}
 		for _, o := range f.Explains {
 			for _, j := range g.byObject[keyOf(o)] {
-				add(j)
+				if !g.standalone(j) {
+					add(j)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// standalone says whether a finding is a cause that explains nothing beyond its own object (a
+// kubelet too old on a node): a problem in its own right, which a cause naming the same object
+// (a CNI agent missing there) does not explain. Only a cause naming it by ID does.
+func (g *graph) standalone(i int) bool { return g.isCause(i) && standaloneCause(g.all[i].Finding) }
+
+func standaloneCause(f checks.Finding) bool {
+	if !f.Cause || len(f.ExplainsFindings) > 0 || f.Object == nil {
+		return false
+	}
+	for _, o := range f.Explains {
+		if keyOf(o) != keyOf(*f.Object) {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *graph) isCause(i int) bool { _, ok := g.groupOf[i]; return ok }

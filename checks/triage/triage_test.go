@@ -52,10 +52,12 @@ func TestCauseChainAcrossChecks(t *testing.T) {
 		result("workloads.nodes", cause("nodes/worker2", checks.StatusFail, node, pod)),
 		result("network.cni", cause("cni/cilium", checks.StatusFail, obj("DaemonSet", "kube-system", "cilium"), node)),
 		result("workloads.scheduling", finding("sched/web-1", checks.StatusWarn, pod), finding("sched/ok", checks.StatusOK, pod)),
+		// A cause about the node alone (its kubelet's version) is a problem of its own.
+		result("versions.nodes", cause("versions/worker2", checks.StatusFail, node, node)),
 	}
 	tr := Rank(res, categories)
-	if len(tr.Causes) != 1 {
-		t.Fatalf("got %d causes, want the CNI alone: %+v", len(tr.Causes), tr.Causes)
+	if len(tr.Causes) != 2 || tr.Causes[1].Findings[0].Finding.ID != "versions/worker2" {
+		t.Fatalf("got %d causes, want the CNI, then the kubelet's version: %+v", len(tr.Causes), tr.Causes)
 	}
 	c := tr.Causes[0]
 	if c.Findings[0].Finding.ID != "cni/cilium" || c.Category != checks.CategoryNetwork {
