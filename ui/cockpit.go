@@ -131,6 +131,8 @@ type Model struct {
 	drill   []*drillFrame
 	nextReq int
 
+	tri triageScreen // the causes-first screen (triage.go)
+
 	notice   string
 	noticeID int
 

@@ -19,6 +19,7 @@ type KeyMap struct {
 	Filter                                  key.Binding
 	RerunAll, Rerun                         key.Binding
 	Learn, Copy, Theme                      key.Binding
+	Triage                                  key.Binding // c: causes ⇄ checklist
 	Help, Quit                              key.Binding
 }
 
@@ -40,6 +41,7 @@ func DefaultKeyMap() KeyMap {
 		Learn:    key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "learn")),
 		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy kubectl")),
 		Theme:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
+		Triage:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "causes")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -57,7 +59,7 @@ func (k *KeyMap) actions() []struct {
 		{"up", &k.Up}, {"down", &k.Down}, {"page-up", &k.PageUp}, {"page-down", &k.PageDown},
 		{"top", &k.Top}, {"bottom", &k.Bottom}, {"pane", &k.Pane}, {"open", &k.Open}, {"back", &k.Back},
 		{"filter", &k.Filter}, {"rerun-all", &k.RerunAll}, {"rerun", &k.Rerun}, {"learn", &k.Learn},
-		{"copy", &k.Copy}, {"theme", &k.Theme}, {"help", &k.Help}, {"quit", &k.Quit},
+		{"copy", &k.Copy}, {"theme", &k.Theme}, {"triage", &k.Triage}, {"help", &k.Help}, {"quit", &k.Quit},
 	}
 }
 
@@ -134,14 +136,14 @@ func keyLabel(keys []string) string {
 // ShortHelp is the hint bar, most useful first; the bar drops from the end what does not fit,
 // keeping help and quit.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Pane, k.Open, k.Back, k.Filter, k.RerunAll, k.Learn, k.Copy, k.Theme, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Pane, k.Open, k.Back, k.Triage, k.Filter, k.RerunAll, k.Learn, k.Copy, k.Theme, k.Help, k.Quit}
 }
 
 // FullHelp is the help screen, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Pane, k.Open, k.Back, k.Filter},
+		{k.Pane, k.Open, k.Back, k.Triage, k.Filter},
 		{k.RerunAll, k.Rerun, k.Learn, k.Copy, k.Theme, k.Help, k.Quit},
 	}
 }

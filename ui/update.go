@@ -111,6 +111,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	}
 	if !m.running() {
 		m.finished = m.now()
+		m.retriage()
 	}
 	cmds := []tea.Cmd{m.rearm(msg.run)}
 	m.pruneRuns()
@@ -157,6 +158,7 @@ func (m *Model) onRunDone(id int) tea.Cmd {
 	}
 	if !m.running() && m.finished.IsZero() {
 		m.finished = m.now()
+		m.retriage()
 	}
 	r.results = nil
 	m.runs[id] = r
@@ -228,6 +230,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if len(m.drill) > 0 {
 		return m.onDrillKey(msg)
 	}
+	if m.triageShown() {
+		return m.onTriageKey(msg)
+	}
 	return m.onMainKey(msg)
 }
 
@@ -289,6 +294,8 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Copy):
 		return m.copyCommand(m.selectedFinding())
+	case key.Matches(msg, k.Triage):
+		m.toggleTriage()
 	}
 	return nil
 }
