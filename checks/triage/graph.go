@@ -73,9 +73,12 @@ func (g *graph) directlyExplained(gi int) map[int]bool {
 				add(j)
 			}
 		}
+		// A cause about one object alone explains the symptoms of that object, not the other
+		// causes found there: a kubelet too old on a node does not explain a taint on it.
+		alone := standaloneCause(f)
 		for _, o := range f.Explains {
 			for _, j := range g.byObject[keyOf(o)] {
-				if !g.standalone(j) {
+				if !g.standalone(j) && !(alone && g.isCause(j)) {
 					add(j)
 				}
 			}
