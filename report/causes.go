@@ -32,11 +32,21 @@ type CauseReport struct {
 
 // rankCauses triages the results the report holds.
 func (r *Report) rankCauses() {
+	// In report order, not as the results arrived (checks run concurrently): the same run
+	// gives the same causes, their symptoms in the same order.
 	categories := map[string]checks.Category{}
+	byID := map[string]checks.Result{}
+	for _, res := range r.results {
+		byID[res.CheckID] = res
+	}
+	var results []checks.Result
 	for _, c := range r.Checks {
 		categories[c.ID] = c.Category
+		if res, ok := byID[c.ID]; ok {
+			results = append(results, res)
+		}
 	}
-	t := triage.Rank(r.results, categories)
+	t := triage.Rank(results, categories)
 	r.Causes = make([]CauseReport, 0, len(t.Causes))
 	for _, c := range t.Causes {
 		first := c.Findings[0]
