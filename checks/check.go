@@ -20,7 +20,8 @@ const (
 	CategoryHubble  Category = "Hubble"
 	CategoryRuntime Category = "Runtime"
 	CategoryStorage Category = "Storage"
-	// CategoryWorkloads is why workloads do not run: scheduling, nodes, controllers, quotas.
+	// CategoryWorkloads is why workloads do not run: scheduling, nodes, controllers, quotas and
+	// references that point nowhere.
 	CategoryWorkloads Category = "Workloads"
 	CategoryVersions  Category = "Versions"
 	CategoryHost      Category = "Host"

@@ -74,6 +74,11 @@ var (
 	ResourceQuotas       = Resource{Version: "v1", Resource: "resourcequotas", Kind: "ResourceQuota", Namespaced: true, Typed: true}
 	LimitRanges          = Resource{Version: "v1", Resource: "limitranges", Kind: "LimitRange", Namespaced: true, Typed: true}
 	PodDisruptionBudgets = Resource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Kind: "PodDisruptionBudget", Namespaced: true, Typed: true}
+	Roles                = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Kind: "Role", Namespaced: true, Typed: true}
+	ClusterRoles         = Resource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles", Kind: "ClusterRole", Typed: true}
+	ServiceAccounts      = Resource{Version: "v1", Resource: "serviceaccounts", Kind: "ServiceAccount", Namespaced: true, Typed: true}
+	IngressClasses       = Resource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses", Kind: "IngressClass", Typed: true}
+	HPAs                 = Resource{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Kind: "HorizontalPodAutoscaler", Namespaced: true, Typed: true}
 	// APIServices stay unstructured: their typed client lives in k8s.io/kube-aggregator, a heavy
 	// dependency for the few fields kockpit reads.
 	APIServices = Resource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices", Kind: "APIService"}
@@ -85,6 +90,11 @@ var (
 	CiliumClusterwideNetworkPolicies = Resource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies", Kind: "CiliumClusterwideNetworkPolicy"}
 	CalicoNetworkPolicies            = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true}
 	CalicoGlobalNetworkPolicies      = Resource{Group: "crd.projectcalico.org", Version: "v1", Resource: "globalnetworkpolicies", Kind: "GlobalNetworkPolicy"}
+
+	// Gateway API kinds are CRDs: unstructured, and not installed on many clusters.
+	GatewayClasses = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gatewayclasses", Kind: "GatewayClass"}
+	Gateways       = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways", Kind: "Gateway", Namespaced: true}
+	HTTPRoutes     = Resource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes", Kind: "HTTPRoute", Namespaced: true}
 )
 
 // KnownResources lists every resource above; offline files of these kinds are decoded and indexed.
@@ -93,7 +103,9 @@ var KnownResources = []Resource{
 	Deployments, DaemonSets, ReplicaSets, StatefulSets, NetworkPolicies,
 	StorageClasses, CSIDrivers, CSINodes, VolumeAttachments, PersistentVolumes, PVCs, RuntimeClasses, ValidatingWebhooks, MutatingWebhooks, Ingresses, RoleBindings, ClusterRoleBindings, APIServices,
 	Jobs, CronJobs, ResourceQuotas, LimitRanges, PodDisruptionBudgets,
+	Roles, ClusterRoles, ServiceAccounts, IngressClasses, HPAs,
 	CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, CalicoNetworkPolicies, CalicoGlobalNetworkPolicies,
+	GatewayClasses, Gateways, HTTPRoutes,
 	SecretMetadata,
 }
 

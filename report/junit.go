@@ -22,12 +22,14 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name string `xml:"name,attr"`
+	// SystemOut holds the Causes suite's text: causes are no tests, so counts stay the checks'.
+	SystemOut string      `xml:"system-out,omitempty"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Cases     []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
@@ -50,6 +52,9 @@ type junitProblem struct {
 // its findings in system-out, so CI shows it without failing the build (use --fail-on warn).
 func writeJUnit(w io.Writer, r *Report) error {
 	out := junitSuites{Name: "kockpit", Time: seconds(r.DurationMS)}
+	if len(r.Causes) > 0 {
+		out.Suites = append(out.Suites, junitSuite{Name: "Causes", SystemOut: causesText(r)})
+	}
 	for _, cat := range checks.Categories {
 		group := checksIn(r, cat)
 		if len(group) == 0 {

@@ -15,6 +15,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		mdText(r.Kockpit), r.Generated.Format("2006-01-02 15:04 MST"))
 	s := r.Summary
 	fmt.Fprintf(&b, "**%d ok · %d warn · %d fail · %d error · %d skipped**\n\n", s.OK, s.Warn, s.Fail, s.Error, s.Skip)
+	writeMarkdownCauses(&b, r)
 	b.WriteString("| | Check | Category | Summary |\n|---|---|---|---|\n")
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s |\n", c.Status.Mark(), c.Status, c.ID, c.Category, mdCell(c.Summary))
@@ -93,4 +94,23 @@ func codeFence(lines []string) string {
 		}
 	}
 	return strings.Repeat("`", max(3, longest+1))
+}
+
+// writeMarkdownCauses lists the causes first, ranked, each symptom a nested item.
+func writeMarkdownCauses(b *strings.Builder, r *Report) {
+	if len(r.Causes) == 0 {
+		return
+	}
+	b.WriteString("## Causes\n\n")
+	for i, c := range r.Causes {
+		fmt.Fprintf(b, "%d. **%s** `%s` %s%s\n", i+1, c.Severity, c.Check, mdText(causeMessage(c)), explainsNote(c))
+		for _, s := range c.symptoms {
+			line := ""
+			if a := about(s.Finding); a != "" {
+				line = "`" + mdCode(a) + "`: "
+			}
+			fmt.Fprintf(b, "   - %s `%s` %s%s\n", s.Finding.Severity, s.CheckID, line, mdText(s.Finding.Message))
+		}
+	}
+	b.WriteString("\n")
 }

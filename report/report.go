@@ -11,7 +11,7 @@ import (
 )
 
 // APIVersion names the JSON schema; it changes when a field changes meaning or goes away.
-const APIVersion = "kockpit.dev/v1alpha1"
+const APIVersion = "kockpit.dev/v1alpha2"
 
 // Report is one run: where the data came from, every check's result, and what the LISTs cost.
 // Its JSON form is the schema other programs read.
@@ -23,8 +23,13 @@ type Report struct {
 	Source     checks.Source `json:"source"`
 	Summary    Summary       `json:"summary"`
 	DurationMS int64         `json:"durationMs"`
-	Checks     []CheckReport `json:"checks"`
-	Lists      []ListReport  `json:"lists"`
+	// Causes are the run's root causes, ranked, each with the findings it explains: read
+	// them first (v1alpha2).
+	Causes []CauseReport `json:"causes"`
+	Checks []CheckReport `json:"checks"`
+	Lists  []ListReport  `json:"lists"`
+	// results are the run's results as they came, for the triage.
+	results []checks.Result
 }
 
 // Summary counts checks by status; Worst is the gravest status of the run.
@@ -85,7 +90,7 @@ type ListReport struct {
 func New(kockpitVersion string, src checks.Source, list []checks.Check, now time.Time) *Report {
 	r := &Report{
 		APIVersion: APIVersion, Kind: "Report", Kockpit: kockpitVersion,
-		Generated: now.UTC(), Source: src, Summary: Summary{Worst: checks.StatusSkip},
+		Generated: now.UTC(), Source: src, Summary: Summary{Worst: checks.StatusSkip}, Causes: []CauseReport{},
 	}
 	for _, c := range list {
 		r.Checks = append(r.Checks, CheckReport{
@@ -98,6 +103,7 @@ func New(kockpitVersion string, src checks.Source, list []checks.Check, now time
 
 // Add records a result in its check's place.
 func (r *Report) Add(res checks.Result) {
+	r.results = append(r.results, res)
 	for i := range r.Checks {
 		if r.Checks[i].ID != res.CheckID {
 			continue
@@ -160,6 +166,7 @@ func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 			r.Summary.Worst = c.Status
 		}
 	}
+	r.rankCauses()
 	r.Lists = make([]ListReport, 0, len(stats))
 	for _, s := range stats {
 		r.Lists = append(r.Lists, ListReport{ListStat: s, DurationMS: float64(s.Duration.Microseconds()) / 1000})

@@ -53,6 +53,7 @@ func writeText(w io.Writer, r *Report, color bool) error {
 	st := newTextStyles(color)
 	var b strings.Builder
 	fmt.Fprintf(&b, "kockpit %s · %s\n", r.Kockpit, sourceLine(r.Source))
+	writeTextCauses(&b, st, r)
 	for _, cat := range checks.Categories {
 		group := checksIn(r, cat)
 		if len(group) == 0 {
@@ -160,4 +161,22 @@ func formatMillis(ms int64) string {
 		return fmt.Sprintf("%dms", ms)
 	}
 	return fmt.Sprintf("%.1fs", float64(ms)/1000)
+}
+
+// writeTextCauses writes the causes first, ranked, each symptom it explains under it.
+func writeTextCauses(b *strings.Builder, st textStyles, r *Report) {
+	if len(r.Causes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s\n", st.category.Render("Causes"))
+	mark := func(s checks.Status) string { return st.status[s].Render(s.Mark()) }
+	for i, c := range r.Causes {
+		for j, l := range causeLines(i, c, mark) {
+			indent := "  "
+			if j > 0 {
+				indent = "        "
+			}
+			b.WriteString(indent + l + "\n")
+		}
+	}
 }

@@ -34,7 +34,7 @@ var (
 func chainModel(t *testing.T, width, height int) Model {
 	t.Helper()
 	m, _ := newModel(t, width, height, func(o *Options) { o.Checks = append(fixtureChecks(), chainCheck) })
-	m = update(t, withResults(t, m), resultMsg{run: 1, res: chainResult})
+	m = withResults(t, update(t, m, resultMsg{run: 1, res: chainResult}))
 	for i := 0; m.selID != chainCheck.ID; i++ {
 		if i > 10 {
 			t.Fatalf("the storage check is not in the list")

@@ -103,6 +103,9 @@ func (m Model) checkRow(id string, width int) string {
 		dur = formatDuration(res.Duration)
 	}
 	idText := base.Render(" " + id)
+	if fold := m.foldMark(id); fold != "" {
+		idText += st.Key.Inherit(base).Render(fold)
+	}
 	summary := ""
 	if res != nil {
 		summary = res.Summary

@@ -138,6 +138,7 @@ type Model struct {
 	nextReq int
 
 	flows flowsPane
+	tri   triageScreen // the causes-first screen (triage.go)
 
 	notice   string
 	noticeID int

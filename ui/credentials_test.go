@@ -46,6 +46,7 @@ func TestCockpitShowsNoCredential(t *testing.T) {
 		m = update(t, m, resultMsg{run: 1, res: res})
 	}
 	m = update(t, m, runDoneMsg{run: 1})
+	m = keys(t, m, "c") // the triage screen, first after the run, to the checklist
 
 	seen := map[string]string{} // what was looked at → what it showed
 	for _, id := range m.visibleChecks() {

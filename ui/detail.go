@@ -155,6 +155,9 @@ func (m Model) findingRow(f *checks.Finding, selected, markCauses bool, width in
 	if f.Cause && markCauses {
 		line += st.Key.Inherit(base).Render("cause ")
 	}
+	if tag := m.foldTag(f); tag != "" {
+		line += st.Muted.Inherit(base).Render(tag)
+	}
 	// The object's name is usually in the message already; say it only when it is not.
 	if about := f.About(); about != "" && (f.Object == nil || !strings.Contains(f.Message, f.Object.Name)) {
 		line += safe(about, m.text, base.Bold(true), st.Suspicious.Inherit(base)) + base.Render(" ")

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/triage"
 	"github.com/kockpit/kockpit/cri"
 	"github.com/kockpit/kockpit/kube"
 )
@@ -41,6 +42,10 @@ type drillFrame struct {
 	cardLoading bool
 	card        *cri.Card
 	cardErr     error
+
+	// cause is the triage's cause when the frame was opened from the triage screen: its
+	// symptoms are listed under the finding.
+	cause *triage.Cause
 
 	off  int // first line in view
 	link int // selected related object, -1 for none
@@ -343,6 +348,7 @@ func (m Model) drillLines(fr *drillFrame, width int) ([]dline, []int) {
 				out = append(out, dline{kind: dNote, prefix: p, text: l, link: -1})
 			}
 		}
+		out = append(out, m.symptomLines(fr, width)...)
 		out = append(out, m.cardLines(fr, width)...)
 		if fr.key != nil {
 			blank()

@@ -35,6 +35,11 @@ var screens = []screenCase{
 		m, cmd := updateCmd(t, m, keyMsg("enter"))
 		return update(t, m, findMsg[objectMsg](t, cmd))
 	}},
+	{"triage-80x24", 80, 24, func(t *testing.T, m Model) Model { return withTriage(t, m) }},
+	{"triage-drill-80x24", 80, 24, func(t *testing.T, m Model) Model {
+		m, cmd := updateCmd(t, withTriage(t, m), keyMsg("enter"))
+		return update(t, m, findMsg[objectMsg](t, cmd))
+	}},
 	{"help-80x24", 80, 24, func(t *testing.T, m Model) Model { return keys(t, withResults(t, m), "?") }},
 	{"flows-80x24", 80, 24, flowsScreen},
 }

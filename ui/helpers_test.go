@@ -125,8 +125,19 @@ func newModel(t testing.TB, width, height int, opts ...func(*Options)) (Model, *
 	return m, runs
 }
 
-// withResults delivers the fixture results of run 1.
+// withResults delivers the fixture results of run 1, then leaves the triage screen (the first
+// view once the run ends, triage_test.go) for the checklist the other tests drive.
 func withResults(t testing.TB, m Model) Model {
+	t.Helper()
+	m = withTriage(t, m)
+	if !m.triageShown() {
+		t.Fatal("the run ended and the triage screen is not shown")
+	}
+	return keys(t, m, "c")
+}
+
+// withTriage delivers the fixture results of run 1: the triage screen is up.
+func withTriage(t testing.TB, m Model) Model {
 	t.Helper()
 	for _, r := range fixtureResults() {
 		m = update(t, m, resultMsg{run: 1, res: r})

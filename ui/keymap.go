@@ -23,6 +23,7 @@ type KeyMap struct {
 	RerunAll, Rerun    key.Binding
 	Learn, Copy, Theme key.Binding
 	Flows, Pause       key.Binding // the Flows pane, and pausing it
+	Triage             key.Binding // c: causes ⇄ checklist
 	Help, Quit         key.Binding
 }
 
@@ -47,9 +48,10 @@ func DefaultKeyMap() KeyMap {
 		Theme:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
 		Flows:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "flows")),
 		// Space pauses too, in the Flows pane only: elsewhere it pages down.
-		Pause: key.NewBinding(key.WithKeys("p"), key.WithHelp("p/space", "pause flows")),
-		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:  key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Pause:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p/space", "pause flows")),
+		Triage: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "causes")),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
@@ -65,7 +67,7 @@ func (k *KeyMap) actions() []struct {
 		{"up", &k.Up}, {"down", &k.Down}, {"page-up", &k.PageUp}, {"page-down", &k.PageDown},
 		{"top", &k.Top}, {"bottom", &k.Bottom}, {"pane", &k.Pane}, {"chain-back", &k.ChainBack}, {"open", &k.Open}, {"back", &k.Back},
 		{"filter", &k.Filter}, {"rerun-all", &k.RerunAll}, {"rerun", &k.Rerun}, {"learn", &k.Learn},
-		{"copy", &k.Copy}, {"theme", &k.Theme}, {"flows", &k.Flows}, {"pause", &k.Pause}, {"help", &k.Help}, {"quit", &k.Quit},
+		{"copy", &k.Copy}, {"theme", &k.Theme}, {"flows", &k.Flows}, {"pause", &k.Pause}, {"triage", &k.Triage}, {"help", &k.Help}, {"quit", &k.Quit},
 	}
 }
 
@@ -142,14 +144,14 @@ func keyLabel(keys []string) string {
 // ShortHelp is the hint bar, most useful first; the bar drops from the end what does not fit,
 // keeping help and quit.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Pane, k.ChainBack, k.Open, k.Back, k.Filter, k.Pause, k.RerunAll, k.Learn, k.Copy, k.Flows, k.Theme, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Pane, k.ChainBack, k.Open, k.Back, k.Triage, k.Filter, k.Pause, k.RerunAll, k.Learn, k.Copy, k.Flows, k.Theme, k.Help, k.Quit}
 }
 
 // FullHelp is the help screen, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Pane, k.ChainBack, k.Open, k.Back, k.Filter, k.Flows, k.Pause},
+		{k.Pane, k.ChainBack, k.Open, k.Back, k.Triage, k.Filter, k.Flows, k.Pause},
 		{k.RerunAll, k.Rerun, k.Learn, k.Copy, k.Theme, k.Help, k.Quit},
 	}
 }

@@ -68,7 +68,7 @@ const (
 // key was the lesson's.
 func (m *Model) onLessonKey(msg tea.KeyPressMsg) (cmd tea.Cmd, handled bool) {
 	ls := m.lessonState
-	if ls == nil || m.filtering || m.overlay != overlayNone || len(m.drill) > 0 {
+	if ls == nil || m.filtering || m.overlay != overlayNone || len(m.drill) > 0 || m.flows.open {
 		return nil, false
 	}
 	k := msg.String()
@@ -94,6 +94,10 @@ func (m *Model) onLessonKey(msg tea.KeyPressMsg) (cmd tea.Cmd, handled bool) {
 		return nil, true
 	case keyMark, keyMarkAlt:
 		if !ls.solved.IsZero() {
+			return nil, true
+		}
+		if m.triageShown() {
+			ls.note = "Press c for the checklist, select the finding you blame there (tab to the findings, ↑/↓), then space."
 			return nil, true
 		}
 		f := m.selectedFinding()

@@ -40,8 +40,8 @@ func TestRuntimeFindingsShowTheRuntimeCard(t *testing.T) {
 		{Severity: checks.StatusWarn, Message: "slow readyz"},
 	}}})
 
-	// api.health's finding: no card.
-	m = keys(t, m, "tab")
+	// api.health's finding: no card (c: from the causes to the checklist).
+	m = keys(t, m, "c", "tab")
 	m, cmd := updateCmd(t, m, keyMsg("enter"))
 	if len(m.drill) != 1 || m.drill[0].cardLoading || cmd != nil {
 		t.Fatalf("another area's finding reads the card")

@@ -124,6 +124,7 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	}
 	if !m.running() {
 		m.finished = m.now()
+		m.retriage()
 	}
 	cmds := []tea.Cmd{m.rearm(msg.run)}
 	m.pruneRuns()
@@ -170,6 +171,7 @@ func (m *Model) onRunDone(id int) tea.Cmd {
 	}
 	if !m.running() && m.finished.IsZero() {
 		m.finished = m.now()
+		m.retriage()
 	}
 	r.results = nil
 	m.runs[id] = r
@@ -247,6 +249,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.flows.open {
 		return m.onFlowsKey(msg)
 	}
+	if m.triageShown() {
+		return m.onTriageKey(msg)
+	}
 	return m.onMainKey(msg)
 }
 
@@ -310,6 +315,8 @@ func (m *Model) onMainKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.copyCommand(m.selectedFinding())
 	case key.Matches(msg, k.Flows):
 		return m.toggleFlows()
+	case key.Matches(msg, k.Triage):
+		m.toggleTriage()
 	}
 	return nil
 }

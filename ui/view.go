@@ -92,6 +92,8 @@ func (m Model) renderBody(l layout) string {
 		return m.box(m.breadcrumbs(), m.renderDrill(fr, l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	case m.flows.open:
 		return m.renderFlows(l)
+	case m.triageShown():
+		return m.box([]string{"causes"}, m.triageLines(l.innerWidth(l.body), l.body.h-2), l.body, l.pad, true)
 	}
 	left := m.box([]string{"checks"}, m.renderChecklist(l, l.innerWidth(l.left)), l.left, l.pad, m.focus == paneChecks && m.overlay == overlayNone)
 	var right string
@@ -322,12 +324,12 @@ func (m Model) contextKeys() KeyMap {
 		k.Back.SetHelp(m.filterKeyName(k.Back, "esc", "esc"), "clear filter")
 		k.Quit.SetHelp(m.filterKeyName(k.Quit, "ctrl+c", "ctrl+c"), k.Quit.Help().Desc)
 	case m.overlay == overlayHelp:
-		off(&k.Up, &k.Down, &k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy)
+		off(&k.Up, &k.Down, &k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Learn, &k.Copy, &k.Triage)
 	case m.overlay == overlayLearn:
-		off(&k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Copy)
+		off(&k.Pane, &k.ChainBack, &k.Open, &k.Filter, &k.RerunAll, &k.Copy, &k.Triage)
 	case len(m.drill) > 0:
 		fr := m.topFrame()
-		off(&k.Filter, &k.Learn, &k.ChainBack)
+		off(&k.Filter, &k.Learn, &k.ChainBack, &k.Triage)
 		if fr.detail == nil || len(fr.detail.Related) == 0 {
 			off(&k.Pane, &k.Open)
 		}
@@ -342,8 +344,18 @@ func (m Model) contextKeys() KeyMap {
 		if fr.finding == nil || len(fr.finding.Commands) == 0 {
 			off(&k.Copy)
 		}
+	case m.triageShown():
+		off(&k.Pane, &k.ChainBack, &k.Filter, &k.Learn, &k.Copy)
+		k.Triage.SetHelp(k.Triage.Help().Key, "checklist")
+		k.Back.SetHelp(k.Back.Help().Key, "checklist")
+		if len(m.tri.t.Causes) == 0 {
+			off(&k.Open)
+		}
 	default:
 		off(&k.ChainBack) // a synonym of tab here
+		if m.tri.t == nil {
+			off(&k.Triage)
+		}
 		if m.focus == paneChecks && m.query == "" {
 			off(&k.Back)
 		}

@@ -227,6 +227,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		t.Fatal(err)
 	}
 	writeCraftedStorage(t, dir, rename["shop"])
+	writeCraftedWorkloads(t, dir, rename["shop"])
 	snap, err := kube.LoadSnapshot(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -725,6 +726,32 @@ func writeCraftedStorage(t *testing.T, dir, namespace string) {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("storage-%d.json", i)), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeCraftedWorkloads adds references that point nowhere, with crafted names: a Deployment
+// naming a ConfigMap that does not exist, and a NetworkPolicy whose selector's value matches no
+// pod, so workloads.references suggests commands on them.
+func writeCraftedWorkloads(t *testing.T, dir, namespace string) {
+	t.Helper()
+	deploy, cm, label := hostile("deploy"), hostile("cm"), hostile("lbl")
+	objs := []map[string]any{
+		{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": deploy, "namespace": namespace},
+			"spec": map[string]any{"selector": map[string]any{"matchLabels": map[string]any{"app": "x"}}, "template": map[string]any{
+				"metadata": map[string]any{"labels": map[string]any{"app": "x"}},
+				"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": "busybox",
+					"envFrom": []any{map[string]any{"configMapRef": map[string]any{"name": cm}}}}}}}}},
+		{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": map[string]any{"name": hostile("np"), "namespace": namespace},
+			"spec": map[string]any{"podSelector": map[string]any{"matchLabels": map[string]any{"app": label}}}},
+	}
+	for i, o := range objs {
+		out, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("workloads-%d.json", i)), out, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

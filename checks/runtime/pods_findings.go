@@ -9,6 +9,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/phrase"
+	"github.com/kockpit/kockpit/internal/podinfo"
 	"github.com/kockpit/kockpit/safetext"
 )
 
@@ -180,6 +181,17 @@ func (g *problemGroup) finding(in podInputs) checks.Finding {
 	}
 	if g.owner.Kind != "Pod" {
 		f.Evidence = append(f.Evidence, "pods: "+phrase.List(names, podNamesShown))
+	}
+	// An image that cannot be pulled, or configuration that does not resolve, is why the owner
+	// is unavailable: the finding explains the owner's other findings and its pods'.
+	if pr.kind == causeImagePull || pr.kind == causeConfig {
+		f.Cause = true
+		f.Explains = []checks.ObjectRef{g.owner}
+		for _, p := range g.pods {
+			if r := podinfo.Ref(p); r != g.owner {
+				f.Explains = append(f.Explains, r)
+			}
+		}
 	}
 	if pr.container != "" && pr.kind != causeCrashLoop && pr.kind != causeOOM && pr.kind != causeCreate {
 		f.Evidence = append(f.Evidence, "container: "+safetext.Visible(pr.container))

@@ -237,3 +237,14 @@ func TestPodsOffline(t *testing.T) {
 		t.Errorf("want 12 findings, one per cause and owner:\n%s", checktest.DescribeObjectFindings(r))
 	}
 }
+
+// An image that cannot be pulled is the cause of its Deployment's trouble: the finding explains
+// the Deployment and its pods, so the triage folds their other findings under it.
+func TestPodsImagePullIsACause(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("image-pull.yaml"))
+	r := checktest.RunLive(t, "runtime.pods")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "payments", "Deployment team-a/payments cannot pull")
+	if !f.Cause || !slices.Contains(checktest.ExplainedNames(f), "payments") || len(f.Explains) < 2 {
+		t.Errorf("image pull: cause %v, explains %v", f.Cause, f.Explains)
+	}
+}

@@ -1,6 +1,6 @@
 // Package workloads holds the checks of why workloads do not run: pods the scheduler cannot
-// place (and why, node by node), nodes that strand pods, controllers short of ready, and quotas,
-// limits and disruption budgets that refuse or block pods.
+// place (and why, node by node), nodes that strand pods, controllers short of ready, quotas,
+// limits and disruption budgets that refuse or block pods, and references that point nowhere.
 package workloads
 
 import (
@@ -15,6 +15,7 @@ func Checks() []checks.Check {
 		controllersCheck,
 		nodesCheck,
 		quotasCheck,
+		referencesCheck,
 		schedulingCheck,
 	}
 }

@@ -89,6 +89,14 @@ func (tm *tmuxTerm) waitDone() string {
 	})
 }
 
+// toChecklist leaves the triage screen, the first view once the run ends, for the checklist.
+func (tm *tmuxTerm) toChecklist() string {
+	tm.t.Helper()
+	tm.waitText("╭─ causes")
+	tm.keys("c")
+	return tm.waitText("╭─ checks")
+}
+
 // buildKockpit builds the binary the e2e tests run.
 func buildKockpit(t *testing.T) string {
 	t.Helper()
@@ -114,7 +122,8 @@ func TestCockpitEndToEnd(t *testing.T) {
 	bin := buildKockpit(t)
 	tm := newTmux(t, shellLine(bin, "--kubeconfig", testCluster(t).AdminKubeconfig), 120, 80) // tall enough to show every category, Versions last but one
 
-	s := tm.waitDone()
+	tm.waitDone()
+	s := tm.toChecklist()
 	for _, want := range []string{"✔ api.reachable", "✖ api.control-plane", "API", "VERSIONS", "? help", "q quit"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("checklist lacks %q:\n%s", want, s)
@@ -179,7 +188,8 @@ func TestCockpitAPIServerDown(t *testing.T) {
 	if !strings.Contains(s, "refused") {
 		t.Errorf("the banner does not say why:\n%s", s)
 	}
-	s = tm.waitDone()
+	tm.waitDone()
+	s = tm.toChecklist()
 	for _, want := range []string{"✖ api.reachable", "versions.kubectl"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("with the API server down the cockpit lacks %q:\n%s", want, s)
@@ -228,6 +238,7 @@ func TestDemoDrillsIntoANodesFile(t *testing.T) {
 	bin := buildKockpit(t)
 	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
 	tm.waitDone()
+	tm.toChecklist()
 	tm.keys("/")
 	tm.keys("-l", "host.shell")
 	tm.keys("Enter", "Tab", "Enter")
@@ -286,6 +297,7 @@ items:
 	tm := newTmux(t, shellLine(bin, "--snapshot", snap, "--only", "network.services"), 120, 40)
 	tm.run("set-option", "-g", "set-clipboard", "on")
 	tm.waitDone()
+	tm.toChecklist()
 	tm.keys("Tab")
 	time.Sleep(150 * time.Millisecond)
 	tm.keys("y")
@@ -308,6 +320,36 @@ items:
 		out, _ := exec.Command("tmux", "-L", tm.socket, "show-buffer").Output()
 		return strings.TrimSpace(string(out)) == "kubectl -n shop get pods -l app=zz"
 	})
+	tm.keys("q")
+	tm.waitText("kockpit exited 0")
+}
+
+// TestDemoShowsTheCausesFirst: once the demo's run ends, the first view is the triage screen,
+// the Cilium DaemonSet that skips three nodes first; enter shows the node it leaves NotReady
+// under it.
+func TestDemoShowsTheCausesFirst(t *testing.T) {
+	bin := buildKockpit(t)
+	tm := newTmux(t, shellLine(bin, "--demo"), 120, 40)
+	tm.waitDone()
+	s := tm.waitText("╭─ causes")
+	first := ""
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, " 1 ✖ ") {
+			first = l
+		}
+	}
+	if !strings.Contains(first, "symptoms network.cni") || !strings.Contains(first, "Cilium DaemonSet cannot run on 3 of 4 nodes") {
+		t.Errorf("the first cause is not the demo's CNI:\n%s", s)
+	}
+	tm.keys("Enter")
+	s = tm.waitText("EXPLAINS")
+	if !strings.Contains(s, "network.cni Node worker-3: node worker-3 is NotReady") {
+		t.Errorf("the cause's drill-in does not list its NotReady node:\n%s", s)
+	}
+	tm.keys("Escape")
+	time.Sleep(150 * time.Millisecond)
+	tm.keys("c")
+	tm.waitText("╭─ checks")
 	tm.keys("q")
 	tm.waitText("kockpit exited 0")
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +178,33 @@ func firstDifference(want, got string) string {
 		}
 	}
 	return "the end" // unreachable: the two differ
+}
+
+// The triage proof on the demo: the first cause of the report is the Cilium DaemonSet that
+// skips three nodes, and the node it leaves NotReady is listed under it; in every format the
+// Causes section comes first.
+func TestDemoReportCausesFirst(t *testing.T) {
+	_, out, _ := kockpit(t, "--demo", "--report", "--format", "json")
+	var r struct {
+		Causes []struct {
+			Finding  string   `json:"finding"`
+			Explains []string `json:"explains"`
+		} `json:"causes"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Causes) == 0 || !strings.HasPrefix(r.Causes[0].Finding, "network.cni/DaemonSet.apps/kube-system/cilium/") {
+		t.Fatalf("first cause: %+v", r.Causes)
+	}
+	if !slices.ContainsFunc(r.Causes[0].Explains, func(id string) bool { return strings.HasPrefix(id, "network.cni/Node/worker-3/node-notready") }) {
+		t.Errorf("worker-3's NotReady is not under the CNI: %q", r.Causes[0].Explains)
+	}
+	for format, head := range map[string]string{"text": "\nCauses\n", "markdown": "## Causes\n", "junit": `<testsuite name="Causes"`} {
+		_, out, _ := kockpit(t, "--demo", "--report", "--format", format)
+		i, j := strings.Index(out, head), strings.Index(out, "api.control-plane")
+		if i < 0 || (j >= 0 && j < i) {
+			t.Errorf("%s: the Causes section is not first:\n%s", format, out[:min(len(out), 600)])
+		}
+	}
 }

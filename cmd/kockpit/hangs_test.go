@@ -358,6 +358,7 @@ func TestCockpitOnASilentAPIServer(t *testing.T) {
 	if klogLine.MatchString(s) || strings.Contains(s, "unable to cancel") {
 		t.Errorf("a library wrote over the screen:\n%s", s)
 	}
+	s = tm.toChecklist()
 	for _, want := range []string{"✖ api.reachable", "versions.kubectl"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the cockpit lacks %q:\n%s", want, s)

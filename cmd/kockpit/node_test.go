@@ -297,6 +297,7 @@ func TestNodeCockpitShowsTheRuntimeCard(t *testing.T) {
 	bin := buildKockpit(t)
 	tm := newTmux(t, shellLine(bin, "node", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock), 120, 40)
 	tm.waitDone()
+	tm.toChecklist()
 	tm.keys("/")
 	tm.keys("-l", "runtime.cri")
 	tm.keys("Enter", "Tab", "Enter")

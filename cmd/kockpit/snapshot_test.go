@@ -67,9 +67,26 @@ func sameFindingsOffline(t *testing.T, kubeconfig, snapshot string, looseSummary
 		status, skipReason, summary string
 		findings                    int
 	}
+	// A loose check's note of the kinds it could not read is no finding to compare: the
+	// README's loop leaves Secrets out, and kubectl writes nothing for a CRD not installed.
+	count := func(id string, findings []struct {
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+		Object   *struct {
+			Kind, Namespace, Name string
+		} `json:"object"`
+	}) int {
+		n := 0
+		for _, f := range findings {
+			if !slices.Contains(looseSummary, id) || f.Severity != "ok" || !strings.HasPrefix(f.Message, "not judged:") {
+				n++
+			}
+		}
+		return n
+	}
 	liveByID := map[string]outcome{}
 	for _, c := range live.Checks {
-		liveByID[c.ID] = outcome{c.Status, c.SkipReason, c.Summary, len(c.Findings)}
+		liveByID[c.ID] = outcome{c.Status, c.SkipReason, c.Summary, count(c.ID, c.Findings)}
 	}
 	compared := 0
 	for _, c := range offline.Checks {
@@ -78,7 +95,7 @@ func sameFindingsOffline(t *testing.T, kubeconfig, snapshot string, looseSummary
 		}
 		compared++
 		l := liveByID[c.ID]
-		got := outcome{c.Status, c.SkipReason, c.Summary, len(c.Findings)}
+		got := outcome{c.Status, c.SkipReason, c.Summary, count(c.ID, c.Findings)}
 		if c.SkipReason == "forbidden" || slices.Contains(looseSummary, c.ID) {
 			got.summary, l.summary = "", ""
 		}
@@ -287,7 +304,7 @@ func TestREADMEKubectlLoopRoundTrips(t *testing.T) {
 	}
 	// kubectl writes nothing for a CRD that is not installed: network.policies says "not in
 	// the snapshot" where live it says "not installed"; api.lookalikes reads the same CRD kinds.
-	sameFindingsOffline(t, testCluster(t).AdminKubeconfig, filepath.Join(dir, "snap"), "network.policies", "api.lookalikes")
+	sameFindingsOffline(t, testCluster(t).AdminKubeconfig, filepath.Join(dir, "snap"), "network.policies", "api.lookalikes", "workloads.references")
 }
 
 // The namespace-bound viewer of the test cluster may list nothing cluster-wide: every kind is

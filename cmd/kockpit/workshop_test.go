@@ -131,6 +131,10 @@ func TestWorkshopEndToEnd(t *testing.T) {
 	tm := newTmux(t, line, 120, 60)
 	tm.waitDone()
 	tm.waitText("Goal: Find why the shop's pods cannot resolve Service names.")
+	// The run opens on the causes; the student answers from the checklist.
+	tm.waitText("causes")
+	tm.keys("c")
+	tm.waitText("╭─ checks")
 
 	tm.keys("h")
 	tm.waitText("Hint 1: CoreDNS answers the other namespaces' pods.")
