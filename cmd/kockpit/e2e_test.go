@@ -259,6 +259,7 @@ func TestDemoFlowsPane(t *testing.T) {
 	bin := buildKockpit(t)
 	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
 	tm.waitDone()
+	tm.toChecklist()
 	tm.keys("f")
 	s := tm.waitText("recording the demo's Hubble recording · 9 flows · window 2026-11-25 09:20:07..09:21:03 UTC · replayed once")
 	for _, want := range []string{"09:20:07 DROPPED   ingress → storefront/frontend-7b9c6d5f4-2xq8p TCP/8080 policy denied",
