@@ -7,6 +7,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/catalog"
+	"github.com/kockpit/kockpit/checks/triage"
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/scenarios"
 	"github.com/kockpit/kockpit/workshop"
@@ -70,6 +71,15 @@ func TestEmbeddedScenarios(t *testing.T) {
 			for _, m := range s.Found(results) {
 				t.Errorf("%s: no check reports the %s", s.Name, m)
 			}
+			msg := rankedFirst(s, results)
+			switch why, known := notRankedFirstYet[s.Name]; {
+			case known && msg == "":
+				t.Errorf("%s: the triage now ranks its cause first: remove it from notRankedFirstYet", s.Name)
+			case known:
+				t.Logf("%s: not ranked first yet (%s): %s", s.Name, why, msg)
+			case msg != "":
+				t.Errorf("%s: %s", s.Name, msg)
+			}
 			for _, r := range results {
 				if r.Status == checks.StatusError {
 					t.Errorf("%s: %s errored: %s", s.Name, r.CheckID, r.Summary)
@@ -88,4 +98,47 @@ func TestEmbeddedScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notRankedFirstYet are the scenarios whose root cause the triage does not rank first yet, and
+// why: each is a gap in a check's causes, named in issue 16's closing note. The test fails as
+// soon as one is ranked first, so the list only shrinks.
+var notRankedFirstYet = map[string]string{
+	"api-lookalike-env":                  "api.lookalikes marks no finding as a cause of the workload it breaks",
+	"api-webhook-nowhere":                "a pull failure of a pod the webhook let through outranks the webhook that blocks every other pod",
+	"dns-coredns-forward-loop":           "dns.service's crash-looping CoreDNS pod outranks the Corefile line that makes it loop",
+	"hubble-egress-world-only":           "hubble.drops and network.policies witness one policy but are ranked as two causes",
+	"network-service-lookalike-selector": "a policy isolating one pod outranks a Service selecting none, which explains no finding",
+	"runtime-image-lookalike-registry":   "runtime.pods' pull failure outranks the look-alike character that causes it",
+}
+
+// rankedFirst says what is wrong with the triage of a scenario's results: its root cause must
+// be the first cause, and no decoy may be.
+func rankedFirst(s *workshop.Scenario, results []checks.Result) string {
+	categories := map[string]checks.Category{}
+	for _, c := range catalog.All() {
+		categories[c.ID] = c.Category
+	}
+	tr := triage.Rank(results, categories)
+	if len(tr.Causes) == 0 {
+		return "the triage ranks no cause"
+	}
+	first := tr.Causes[0]
+	has := func(t workshop.Target) bool {
+		for _, r := range first.Findings {
+			if t.Matches(r.CheckID, r.Finding) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range s.Decoys {
+		if has(d.Target) {
+			return "the decoy " + d.Target.String() + " is ranked first"
+		}
+	}
+	if !has(s.Cause) {
+		return "the triage ranks first " + first.Findings[0].CheckID + " (" + first.Findings[0].Finding.Message + "), not " + s.Cause.String()
+	}
+	return ""
 }

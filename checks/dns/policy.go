@@ -267,7 +267,14 @@ func policyFinding(g *policyGroup) checks.Finding {
 		evidence = append(evidence, "the template no longer has it; its running pods still do")
 	}
 	jsonpath := strings.ReplaceAll(g.problem.jsonpath, "{.", "{"+path+".")
+	// The workload's own DNS settings are why its pods cannot resolve: a cause, explaining them.
+	var explains []checks.ObjectRef
+	for _, p := range g.pods {
+		explains = append(explains, checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: o.Namespace, Name: p})
+	}
 	return checks.Finding{
+		Cause:    len(explains) > 0,
+		Explains: explains,
 		Severity: g.problem.severity,
 		Object:   &checks.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name},
 		Message:  o.Name + " " + g.problem.what,
