@@ -210,8 +210,10 @@ func findMsg[T tea.Msg](t testing.TB, cmd tea.Cmd) T {
 		var msg tea.Msg
 		select {
 		case msg = <-done:
-		case <-time.After(50 * time.Millisecond):
-			continue // a tick or a wait: not what we look for
+		case <-time.After(250 * time.Millisecond):
+			// A tick or a wait: not what we look for. Generous, so a loaded machine's slow
+			// goroutine start is not mistaken for one.
+			continue
 		}
 		if v, ok := msg.(T); ok {
 			return v

@@ -115,7 +115,7 @@ func TestHubbleDropGroupsInEveryFormat(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.APIVersion != "kockpit.dev/v1alpha1" || len(r.Checks) != 1 || len(r.Checks[0].Findings) != 3 {
+	if r.APIVersion != "kockpit.dev/v1alpha2" || len(r.Checks) != 1 || len(r.Checks[0].Findings) != 3 {
 		t.Fatalf("JSON report: %s", out)
 	}
 	for _, f := range r.Checks[0].Findings {
