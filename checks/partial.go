@@ -27,6 +27,10 @@ type Unread struct {
 	Err      error
 }
 
+// ProblemKindsNotRead is the problem of the finding that names the kinds a check could not read:
+// whoever concludes something from a result's silence must look for it first.
+const ProblemKindsNotRead = "kinds-not-read"
+
 // ListPartial lists r from the snapshot. A kind that cannot be read is recorded in p and gives
 // no objects: not in the snapshot, forbidden, offline, or a LIST that failed (Note makes the
 // last a Warn: the check could not look). A kind the server does not serve (a CRD not
@@ -123,7 +127,7 @@ func (p *Partial) Note(r Result) Result {
 	}
 	f := Finding{
 		Severity: StatusOK,
-		Problem:  "kinds-not-read",
+		Problem:  ProblemKindsNotRead,
 		Message:  "not judged: " + p.names() + " could not be read, so nothing here is concluded about them",
 	}
 	for _, u := range p.unread {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kockpit/kockpit/checks"
@@ -72,6 +73,9 @@ func (m *Model) onLessonKey(msg tea.KeyPressMsg) (cmd tea.Cmd, handled bool) {
 		return nil, false
 	}
 	k := msg.String()
+	if key.Matches(msg, m.keys.Quit) {
+		return nil, false // quitting is never a lesson's answer
+	}
 	if ls.marking != nil {
 		switch k {
 		case "y", "enter":
@@ -139,7 +143,7 @@ func (m *Model) onLessonRecorded(msg lessonRecordedMsg) {
 		return
 	}
 	if msg.err != nil {
-		m.lessonState.saved = "not recorded: " + msg.err.Error()
+		m.lessonState.saved = "not recorded: " + m.text.prepare(msg.err.Error())
 		return
 	}
 	m.lessonState.saved = "recorded"
@@ -174,9 +178,9 @@ func (m Model) renderLesson() string {
 	return m.box(title, lines, rect{0, 0, m.width, h}, 1, m.lessonState.marking != nil)
 }
 
-// lessonText makes scenario text safe and one line.
+// lessonText makes scenario text (a teacher's file) terminal-safe and one line.
 func (m Model) lessonText(s string) string {
-	return m.text.clean(strings.Join(strings.Fields(s), " "))
+	return m.text.prepare(strings.Join(strings.Fields(s), " "))
 }
 
 // lessonLines are the pane's lines at width: story, goal, hints revealed, the question or
@@ -203,7 +207,7 @@ func (m Model) lessonLines(width int) []string {
 		add(st.status(checks.StatusOK).Render, fmt.Sprintf("✔ Solved in %s with %d hint(s): %d points. %s", formatDuration(ls.took), ls.hints, ls.points, ls.saved))
 		add(st.Text.Render, m.lessonText(ls.verdict.Text))
 		for _, c := range l.Fix {
-			add(st.Command.Render, "$ "+m.text.clean(c))
+			add(st.Command.Render, "$ "+m.text.prepare(c))
 		}
 	case ls.note != "":
 		add(st.Key.Render, ls.note)

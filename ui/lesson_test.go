@@ -118,3 +118,29 @@ func TestGoldenLesson(t *testing.T) {
 	m = keys(t, withResults(t, m), "h", "j", "tab", "down", "space", "y")
 	golden.RequireEqual(t, ansi256(t, m.View().Content))
 }
+
+// TestLessonTextIsTerminalSafe: a teacher's scenario text with escape sequences is drawn
+// visibly, never sent to the terminal.
+func TestLessonTextIsTerminalSafe(t *testing.T) {
+	l := fixtureLesson(&solve{})
+	l.Story = "the pager says \x1b[2J\x1b[31mPWNED"
+	m, _ := newModel(t, 120, 50, func(o *Options) { o.Lesson = l })
+	if s := screen(m); !strings.Contains(s, "␛[2J␛[31mPWNED") {
+		t.Errorf("the escape is not drawn visibly:\n%s", s)
+	}
+	if strings.Contains(m.View().Content, "\x1b[31mPWNED") {
+		t.Error("the story's escape sequence reached the terminal")
+	}
+}
+
+// TestLessonQuestionLetsQuit: q quits even while the lesson asks y or n.
+func TestLessonQuestionLetsQuit(t *testing.T) {
+	m, _ := newModel(t, 120, 50, func(o *Options) { o.Lesson = fixtureLesson(&solve{}) })
+	m = keys(t, withResults(t, m), "j", "tab", "space")
+	if !strings.Contains(screen(m), "as the root cause?") {
+		t.Fatal("no question")
+	}
+	if _, cmd := updateCmd(t, m, keyMsg("q")); cmd == nil {
+		t.Error("q while the lesson asks did not quit")
+	}
+}

@@ -72,8 +72,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		if m.filtering {
 			m.filter, cmd = m.filter.Update(msg)
-		}
-		if m.flows.typing {
+		} else if m.flows.typing {
 			m.flows.input, cmd = m.flows.input.Update(msg)
 		}
 	}

@@ -106,10 +106,31 @@ func (s *Scenario) FlowFiles() ([]string, error) { return s.filesIn("flows", ".j
 // when the breakage cannot be applied (a node's files, the control plane, Hubble).
 func (s *Scenario) ApplyFiles() ([]string, error) { return s.filesIn("apply", ".yaml", ".yml") }
 
-// ReadFile reads one of the scenario's files by its path inside the scenario.
+// maxFileBytes bounds any one file of a scenario (its cluster files, a recording, a node file).
+const maxFileBytes = 32 << 20
+
+// ReadFile reads one of the scenario's files by its path inside the scenario: a regular file,
+// within maxFileBytes.
 func (s *Scenario) ReadFile(name string) ([]byte, error) {
-	return fs.ReadFile(s.fsys, path.Join(s.dir, name))
+	p := path.Join(s.dir, name)
+	fi, err := fs.Stat(s.fsys, p)
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	case fi.Size() > maxFileBytes:
+		return nil, fmt.Errorf("%s: larger than %d MiB, more than a lesson needs: kockpit did not read it", name, maxFileBytes>>20)
+	}
+	data, err := fs.ReadFile(s.fsys, p)
+	if err == nil && len(data) > maxFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d MiB, more than a lesson needs: kockpit did not read it", name, maxFileBytes>>20)
+	}
+	return data, err
 }
+
+// scenarioParts are what a scenario is made of; export copies these and nothing else.
+var scenarioParts = []string{"scenario.yaml", "host.modes", "cluster/", "flows/", "apply/", "host/"}
 
 // Files lists every file of the scenario, by its path inside it, for export.
 func (s *Scenario) Files() ([]string, error) {
@@ -118,8 +139,11 @@ func (s *Scenario) Files() ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
-			out = append(out, strings.TrimPrefix(strings.TrimPrefix(p, s.dir), "/"))
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, s.dir), "/")
+		if d.Type().IsRegular() && slices.ContainsFunc(scenarioParts, func(part string) bool {
+			return rel == part || strings.HasSuffix(part, "/") && strings.HasPrefix(rel, part)
+		}) {
+			out = append(out, rel)
 		}
 		return nil
 	})

@@ -164,6 +164,9 @@ func (l *liveWorkshopOptions) verify(ctx context.Context, name string) error {
 	switch {
 	case result.Status == checks.StatusError || result.Status == checks.StatusSkip:
 		return fmt.Errorf("cannot tell whether %s is solved: %s did not run: %s", name, check.ID, safetext.Visible(result.Summary))
+	case !hasCause(s, result) && readPartly(result):
+		// A kind the check could not read may hold the cause still: never "solved" from that.
+		return fmt.Errorf("cannot tell whether %s is solved: %s could not read everything it judges: %s", name, check.ID, safetext.Visible(result.Summary))
 	case hasCause(s, result):
 		fmt.Fprintf(l.streams.Out, "not solved: %s still reports it.\n", safetext.Visible(s.Cause.String()))
 		l.exit = exitFailed
@@ -174,6 +177,16 @@ func (l *liveWorkshopOptions) verify(ctx context.Context, name string) error {
 		fmt.Fprintf(l.streams.ErrOut, "kockpit: solved, but not recorded: %s\n", safetext.Message(err.Error()))
 	}
 	return nil
+}
+
+// readPartly says whether the check judged only some of the kinds it reads (checks.ListPartial).
+func readPartly(r checks.Result) bool {
+	for _, f := range r.Findings {
+		if f.Problem == checks.ProblemKindsNotRead {
+			return true
+		}
+	}
+	return false
 }
 
 // hasCause says whether the result holds the scenario's root-cause finding.

@@ -291,6 +291,16 @@ func (f *ForwardedRelay) Flows(ctx context.Context, q Query, each func(*flowpb.F
 	return r.Flows(ctx, q, each)
 }
 
+// Follow follows the relay's flows through the forward, as Relay.Follow does: the Flows pane
+// follows the port-forwarded relay as it follows one given by --hubble-server.
+func (f *ForwardedRelay) Follow(ctx context.Context, last uint64, each func(*flowpb.Flow) error) (Coverage, error) {
+	r, err := f.relay(ctx)
+	if err != nil {
+		return Coverage{}, err
+	}
+	return r.Follow(ctx, last, each)
+}
+
 // Close ends the forward and the connection.
 func (f *ForwardedRelay) Close() {
 	f.mu.Lock()
