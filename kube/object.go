@@ -574,7 +574,7 @@ func (s *Snapshot) eventsFor(ctx context.Context, key ObjectKey, uid types.UID) 
 		}
 		out = append(out, EventLine{
 			Type: e.Type, Reason: e.Reason, Message: safetext.RedactSecrets(e.Message), Count: e.Count,
-			Last: eventTime(e), Source: eventSource(e),
+			Last: EventLastSeen(e), Source: eventSource(e),
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Last.After(out[j].Last) })
@@ -584,17 +584,24 @@ func (s *Snapshot) eventsFor(ctx context.Context, key ObjectKey, uid types.UID) 
 	return out, nil
 }
 
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case !e.EventTime.IsZero():
-		if e.Series != nil && !e.Series.LastObservedTime.IsZero() {
-			return e.Series.LastObservedTime.Time
+// EventLastSeen is when an event was last seen, in whichever field its writer filled: the
+// newest of its series' last observation, lastTimestamp, eventTime and firstTimestamp (events
+// written by the events/v1 API fill the first and third, core/v1 writers the second and fourth),
+// else when it was created. Every check that orders or ages events uses it.
+func EventLastSeen(e *corev1.Event) time.Time {
+	var last time.Time
+	for _, t := range []time.Time{e.LastTimestamp.Time, e.EventTime.Time, e.FirstTimestamp.Time} {
+		if t.After(last) {
+			last = t
 		}
-		return e.EventTime.Time
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
 	}
-	return e.FirstTimestamp.Time
+	if e.Series != nil && e.Series.LastObservedTime.Time.After(last) {
+		last = e.Series.LastObservedTime.Time
+	}
+	if last.IsZero() {
+		return e.CreationTimestamp.Time
+	}
+	return last
 }
 
 func eventSource(e *corev1.Event) string {

@@ -411,7 +411,7 @@ func failedCreateEvent(events []*corev1.Event, w classWorkload) *corev1.Event {
 		if m := classNotFound.FindStringSubmatch(e.Message); m == nil || m[1] != w.class {
 			continue
 		}
-		if best == nil || eventTime(e).After(eventTime(best)) {
+		if best == nil || kube.EventLastSeen(e).After(kube.EventLastSeen(best)) {
 			best = e
 		}
 	}

@@ -144,22 +144,9 @@ func indexEvents(events []*corev1.Event) eventIndex {
 		ix[key] = append(ix[key], e)
 	}
 	for _, list := range ix {
-		sort.SliceStable(list, func(i, j int) bool { return eventTime(list[i]).After(eventTime(list[j])) })
+		sort.SliceStable(list, func(i, j int) bool { return kube.EventLastSeen(list[i]).After(kube.EventLastSeen(list[j])) })
 	}
 	return ix
-}
-
-// eventTime is when an event last happened, in whichever field its writer filled.
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
-		return e.Series.LastObservedTime.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.CreationTimestamp.Time
 }
 
 // latest is the newest event about the pod with the reason whose message match accepts.

@@ -213,7 +213,7 @@ func mountProblemOf(w *world, pv string, c *corev1.PersistentVolumeClaim, pods [
 		f.Evidence = append(f.Evidence, fmt.Sprintf("pod %s on node %s: %s", p.Name, p.Spec.NodeName, podinfo.State(p)))
 	}
 	f.Explains = m.pods
-	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).After(eventTime(evs[j])) })
+	sort.SliceStable(evs, func(i, j int) bool { return kube.EventLastSeen(evs[i]).After(kube.EventLastSeen(evs[j])) })
 	other := otherNodes(w, pv, first.Spec.NodeName)
 	multi, unregistered := false, false
 	for _, e := range evs {
@@ -239,7 +239,7 @@ func mountProblemOf(w *world, pv string, c *corev1.PersistentVolumeClaim, pods [
 		if i == 3 {
 			break
 		}
-		f.Evidence = append(f.Evidence, fmt.Sprintf("event %s (%s, %s): %q", e.Reason, eventCount(e), phrase.Ago(w.now, eventTime(e)), phrase.Clip(e.Message, 400)))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("event %s (%s, %s): %q", e.Reason, eventCount(e), phrase.Ago(w.now, kube.EventLastSeen(e)), phrase.Clip(e.Message, 400)))
 	}
 	m.finding = f
 	m.id = mountFindingID(claimRef(c))

@@ -194,7 +194,7 @@ func dynamicFinding(w *world, c *corev1.PersistentVolumeClaim, f checks.Finding,
 		why := classifyProvisioningFailure(failed.Message)
 		f.Cause = true
 		f.Message = fmt.Sprintf("PersistentVolumeClaim %s/%s: provisioner %s failed to make its volume: %s", c.Namespace, c.Name, sc.Provisioner, why.summary)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("event ProvisioningFailed (%s, %s): %q", eventCount(failed), phrase.Ago(w.now, eventTime(failed)), phrase.Clip(failed.Message, 400)))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("event ProvisioningFailed (%s, %s): %q", eventCount(failed), phrase.Ago(w.now, kube.EventLastSeen(failed)), phrase.Clip(failed.Message, 400)))
 		f.Hint = why.fix
 		return f, true
 	}

@@ -169,7 +169,7 @@ func (w *world) index() {
 		}
 	}
 	for _, evs := range w.events {
-		sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).After(eventTime(evs[j])) })
+		sort.SliceStable(evs, func(i, j int) bool { return kube.EventLastSeen(evs[i]).After(kube.EventLastSeen(evs[j])) })
 	}
 }
 
@@ -211,18 +211,6 @@ func (w *world) latestEvent(kind, namespace, name string, reasons ...string) *co
 		}
 	}
 	return nil
-}
-
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
-		return e.Series.LastObservedTime.Time
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.CreationTimestamp.Time
 }
 
 // usersOf are the pods (not finished) that mount the claim.

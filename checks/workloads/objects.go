@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"strconv"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -94,7 +93,7 @@ func indexEvents(events []*corev1.Event) eventIndex {
 		ix[k] = append(ix[k], e)
 	}
 	for _, list := range ix {
-		sort.SliceStable(list, func(i, j int) bool { return eventTime(list[i]).After(eventTime(list[j])) })
+		sort.SliceStable(list, func(i, j int) bool { return kube.EventLastSeen(list[i]).After(kube.EventLastSeen(list[j])) })
 	}
 	return ix
 }
@@ -107,19 +106,6 @@ func (ix eventIndex) latest(kind, namespace, name, reason string) *corev1.Event 
 		}
 	}
 	return nil
-}
-
-// eventTime is when an event last happened, in whichever field its writer filled.
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
-		return e.Series.LastObservedTime.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.CreationTimestamp.Time
 }
 
 // eventLine quotes an event as evidence: `event FailedCreate (x4): "..."`.

@@ -124,7 +124,7 @@ func (in quotaInputs) refusals(namespace string, match func(msg string) bool) re
 		}
 	}
 	events := append([]*corev1.Event(nil), in.events...)
-	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).After(eventTime(events[j])) })
+	sort.SliceStable(events, func(i, j int) bool { return kube.EventLastSeen(events[i]).After(kube.EventLastSeen(events[j])) })
 	for _, e := range events {
 		if e.Namespace != namespace || e.Reason != "FailedCreate" || !match(e.Message) {
 			continue
