@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -114,6 +115,28 @@ func ServerIsPrivate(ctx context.Context, server string) error {
 		if !a.IsLoopback() && !a.IsPrivate() {
 			return fmt.Errorf("the server %s is at %s, which is neither loopback nor a private network: it may be a real cluster", server, a)
 		}
+	}
+	return nil
+}
+
+// NotProxied says why the writes to server would not go where its address says, or nil: a
+// proxy (the kubeconfig's proxy-url, or HTTPS_PROXY for this host) forwards them anywhere, so
+// the address check proves nothing then.
+func NotProxied(cfg *rest.Config, server string) error {
+	req, err := http.NewRequest(http.MethodGet, server, nil)
+	if err != nil {
+		return fmt.Errorf("the server %q is not a URL kockpit can judge", server)
+	}
+	proxy := cfg.Proxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
+	u, err := proxy(req)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot tell whether the writes go through a proxy: %v", err)
+	case u != nil:
+		return fmt.Errorf("the writes would go through the proxy %s, which may lead to any cluster", u.Redacted())
 	}
 	return nil
 }

@@ -91,6 +91,9 @@ func (l *liveWorkshopOptions) apply(ctx context.Context, name string) error {
 	if err := workshop.ServerIsPrivate(ctx, cluster.Server); err != nil && !l.force {
 		return usagef("refusing to write: %v (fix: use a kind or other throwaway cluster; --force if you are sure)", err)
 	}
+	if err := workshop.NotProxied(cluster.Config, cluster.Server); err != nil && !l.force {
+		return usagef("refusing to write: %v (fix: use the cluster without a proxy; --force if you are sure)", err)
+	}
 	fmt.Fprintf(l.streams.Out, "kockpit workshop apply %s will write %d objects to context %s (server %s):\n",
 		name, len(objs), safetext.Visible(kc.Context), safetext.Visible(cluster.Server))
 	for _, o := range objs {

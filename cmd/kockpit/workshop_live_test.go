@@ -86,8 +86,8 @@ func TestWorkshopApplyVerify(t *testing.T) {
 	}
 }
 
-// TestWorkshopApplyRefuses: a server on a public address, a scenario without manifests, and
-// a missing answer are refused with exit 2 before anything is written.
+// TestWorkshopApplyRefuses: a server on a public address, a server behind a proxy, and a
+// missing answer are refused with exit 2 before anything is written.
 func TestWorkshopApplyRefuses(t *testing.T) {
 	public := writeKubeconfig(t, "https://8.8.8.8:6443")
 	before := 0
@@ -97,6 +97,15 @@ func TestWorkshopApplyRefuses(t *testing.T) {
 	code, _, errOut := kockpitIn(t, "yes\n", "workshop", "apply", "dns-policy-default", "--kubeconfig", public)
 	if code != 2 || !strings.Contains(errOut, "refusing to write: the server https://8.8.8.8:6443 is at 8.8.8.8, which is neither loopback nor a private network") {
 		t.Errorf("public server: exit %d %s", code, errOut)
+	}
+	proxied := testCluster(t).KubeconfigWith(t, func(c *clientcmdapi.Config) {
+		for _, cl := range c.Clusters {
+			cl.ProxyURL = "http://10.0.0.1:3128"
+		}
+	})
+	code, _, errOut = kockpitIn(t, "yes\n", "workshop", "apply", "dns-policy-default", "--kubeconfig", proxied)
+	if code != 2 || !strings.Contains(errOut, "refusing to write: the writes would go through the proxy http://10.0.0.1:3128") {
+		t.Errorf("a proxied server: exit %d %s", code, errOut)
 	}
 	code, _, errOut = kockpitIn(t, "", "workshop", "apply", "dns-policy-default", "--kubeconfig", testCluster(t).AdminKubeconfig)
 	if code != 2 || !strings.Contains(errOut, `not written: the answer was ""`) {
