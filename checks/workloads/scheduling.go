@@ -281,12 +281,7 @@ func schedulerName(p *corev1.Pod) string {
 }
 
 // groupSubject is "2 pods of Deployment team-a/web" or "pod team-a/debug".
-func groupSubject(g *pendingGroup) string {
-	if g.owner.Kind == "Pod" {
-		return "pod " + safetext.Visible(g.owner.Namespace+"/"+g.owner.Name)
-	}
-	return phrase.Count(len(g.pods), "pod", "pods") + " of " + safetext.Visible(g.owner.String())
-}
+func groupSubject(g *pendingGroup) string { return subject(g.owner, g.pods) }
 
 func podsLine(g *pendingGroup) string { return "pods: " + safetext.Visible(podinfo.Names(g.pods, 5)) }
 
