@@ -25,6 +25,9 @@ type KeyMap struct {
 	Flows, Pause       key.Binding // the Flows pane, and pausing it
 	Triage             key.Binding // c: causes ⇄ checklist
 	Help, Quit         key.Binding
+	// The lesson's keys, answered only while a workshop's lesson is open: there they come
+	// before the keys above (space marks instead of paging down).
+	Hint, Mark, HideLesson key.Binding
 }
 
 // DefaultKeyMap is the cockpit's keys out of the box.
@@ -52,6 +55,10 @@ func DefaultKeyMap() KeyMap {
 		Triage: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "causes")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Hint:       key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hint")),
+		Mark:       key.NewBinding(key.WithKeys("space", "m"), key.WithHelp("space", "mark the selected finding as the root cause")),
+		HideLesson: key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "hide")),
 	}
 }
 
@@ -68,7 +75,24 @@ func (k *KeyMap) actions() []struct {
 		{"top", &k.Top}, {"bottom", &k.Bottom}, {"pane", &k.Pane}, {"chain-back", &k.ChainBack}, {"open", &k.Open}, {"back", &k.Back},
 		{"filter", &k.Filter}, {"rerun-all", &k.RerunAll}, {"rerun", &k.Rerun}, {"learn", &k.Learn},
 		{"copy", &k.Copy}, {"theme", &k.Theme}, {"flows", &k.Flows}, {"pause", &k.Pause}, {"triage", &k.Triage}, {"help", &k.Help}, {"quit", &k.Quit},
+		{"hint", &k.Hint}, {"mark", &k.Mark}, {"hide-lesson", &k.HideLesson},
 	}
+}
+
+// lessonActions are the actions a lesson answers before the main screen's.
+var lessonActions = map[string]bool{"hint": true, "mark": true, "hide-lesson": true}
+
+// shadowedByLesson are the main actions a lesson key may share: while a lesson is open the
+// lesson's key wins, which costs a student nothing (paging has other keys). Any other main
+// action (quit, tab, ↑/↓, enter, c, l...) is what a student needs to find and mark a finding.
+var shadowedByLesson = map[string]bool{"page-down": true, "page-up": true, "top": true, "bottom": true}
+
+// mayShare says whether two actions may be bound to one key.
+func mayShare(a, b string) bool {
+	if lessonActions[a] == lessonActions[b] {
+		return false
+	}
+	return shadowedByLesson[a] || shadowedByLesson[b]
 }
 
 // ActionNames lists the actions a theme file may rebind.
@@ -106,23 +130,24 @@ func (k KeyMap) Rebind(specs []themes.KeySpec) (KeyMap, error) {
 	for _, s := range specs {
 		where[s.Action] = s
 	}
-	owner := map[string]string{}
+	owners := map[string][]string{}
 	for _, a := range acts {
 		for _, kk := range a.b.Keys() {
-			prev, dup := owner[kk]
-			if !dup {
-				owner[kk] = a.name
-				continue
+			for _, prev := range owners[kk] {
+				if mayShare(prev, a.name) {
+					continue
+				}
+				msg := fmt.Sprintf("keys: %q is bound to both %s and %s", kk, prev, a.name)
+				s, ok := where[a.name]
+				if !ok {
+					s, ok = where[prev]
+				}
+				if !ok {
+					return k, fmt.Errorf("%s", msg)
+				}
+				return k, &themes.FileError{Path: s.Path, Line: s.Line, Column: s.Column, Key: s.Action, Msg: msg}
 			}
-			msg := fmt.Sprintf("keys: %q is bound to both %s and %s", kk, prev, a.name)
-			s, ok := where[a.name]
-			if !ok {
-				s, ok = where[prev]
-			}
-			if !ok {
-				return k, fmt.Errorf("%s", msg)
-			}
-			return k, &themes.FileError{Path: s.Path, Line: s.Line, Column: s.Column, Key: s.Action, Msg: msg}
+			owners[kk] = append(owners[kk], a.name)
 		}
 	}
 	return out, nil

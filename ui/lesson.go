@@ -57,14 +57,6 @@ type marked struct {
 // lessonRecordedMsg reports whether the solve was written to the state file.
 type lessonRecordedMsg struct{ err error }
 
-// lessonKeys are the lesson's own keys, shown in its pane.
-const (
-	keyHint         = "h"
-	keyMark         = "space"
-	keyMarkAlt      = "m"
-	keyToggleLesson = "L"
-)
-
 // onLessonKey handles the lesson's keys before the main screen's; handled reports whether the
 // key was the lesson's.
 func (m *Model) onLessonKey(msg tea.KeyPressMsg) (cmd tea.Cmd, handled bool) {
@@ -86,28 +78,30 @@ func (m *Model) onLessonKey(msg tea.KeyPressMsg) (cmd tea.Cmd, handled bool) {
 		}
 		return nil, true // the question waits for y or n
 	}
-	switch k {
-	case keyToggleLesson:
+	switch {
+	case key.Matches(msg, m.keys.HideLesson):
 		ls.hidden = !ls.hidden
 		return nil, true
-	case keyHint:
+	case key.Matches(msg, m.keys.Hint):
 		if ls.solved.IsZero() && ls.hints < len(m.opts.Lesson.Hints) {
 			ls.hints++
 			ls.hidden = false
 		}
 		return nil, true
-	case keyMark, keyMarkAlt:
+	case key.Matches(msg, m.keys.Mark):
 		if !ls.solved.IsZero() {
 			return nil, true
 		}
 		if m.triageShown() {
-			ls.note = "Press c for the checklist, select the finding you blame there (tab to the findings, ↑/↓), then space."
+			ls.note = fmt.Sprintf("Press %s for the checklist, select the finding you blame there (%s to the findings, ↑/↓), then %s.",
+				m.keys.Triage.Help().Key, m.keys.Pane.Help().Key, m.keys.Mark.Help().Key)
 			return nil, true
 		}
 		f := m.selectedFinding()
 		c, _, ok := m.selectedCheck()
 		if f == nil || !ok {
-			ls.note = "Select a finding first (tab to the findings, ↑/↓), then press space to mark it as the root cause."
+			ls.note = fmt.Sprintf("Select a finding first (%s to the findings, ↑/↓), then press %s to mark it as the root cause.",
+				m.keys.Pane.Help().Key, m.keys.Mark.Help().Key)
 			return nil, true
 		}
 		ls.marking, ls.note = &marked{check: c.ID, f: *f}, ""
@@ -166,7 +160,7 @@ func (m Model) renderLesson() string {
 	st := m.styles
 	l := m.opts.Lesson
 	if m.lessonState.hidden {
-		return fit(st.Muted.Render("lesson hidden · "+keyToggleLesson+" shows it · "+m.lessonText(l.Goal)), m.width, st.Text)
+		return fit(st.Muted.Render("lesson hidden · "+m.keys.HideLesson.Help().Key+" shows it · "+m.lessonText(l.Goal)), m.width, st.Text)
 	}
 	h := m.lessonHeight()
 	title := []string{fmt.Sprintf("lesson · %s · %s · ~%d min", l.Title, l.Level, l.Minutes)}
@@ -221,11 +215,11 @@ func (m Model) lessonLines(width int) []string {
 	if ls.solved.IsZero() {
 		if ls.hints < len(l.Hints) {
 			cost := hintCost(l)
-			keys = append(keys, fmt.Sprintf("h: hint %d of %d (−%d points)", ls.hints+1, len(l.Hints), cost))
+			keys = append(keys, fmt.Sprintf("%s: hint %d of %d (−%d points)", m.keys.Hint.Help().Key, ls.hints+1, len(l.Hints), cost))
 		}
-		keys = append(keys, "space: mark the selected finding as the root cause")
+		keys = append(keys, helpLine(m.keys.Mark))
 	}
-	keys = append(keys, keyToggleLesson+": hide", "l: learn the check")
+	keys = append(keys, helpLine(m.keys.HideLesson), m.keys.Learn.Help().Key+": learn the check")
 	add(st.Muted.Render, strings.Join(keys, " · "))
 	return out
 }
@@ -237,3 +231,6 @@ func hintCost(l *Lesson) int {
 	}
 	return l.Points(0) - l.Points(1)
 }
+
+// helpLine is a binding as the lesson pane lists it: "h: hint".
+func helpLine(b key.Binding) string { return b.Help().Key + ": " + b.Help().Desc }

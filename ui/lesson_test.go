@@ -144,3 +144,60 @@ func TestLessonQuestionLetsQuit(t *testing.T) {
 		t.Error("q while the lesson asks did not quit")
 	}
 }
+
+// TestLessonKeysRebind: a theme file rebinds the lesson's keys like any other; the pane and
+// the help name the new keys, the old ones no longer act; a lesson key may shadow paging but
+// not a key the student needs to find a finding.
+func TestLessonKeysRebind(t *testing.T) {
+	f, err := themes.Parse("mine.yaml", []byte("keys:\n  hint: [H]\n  mark: [x]\n  hide-lesson: [z]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := DefaultKeyMap().Rebind(f.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(t, 120, 50, func(o *Options) { o.Lesson = fixtureLesson(&solve{}); o.Keys = km })
+	m = withResults(t, m)
+	if s := screen(m); !strings.Contains(s, "H: hint 1 of 2") || !strings.Contains(s, "x: mark the selected finding") || !strings.Contains(s, "z: hide") {
+		t.Errorf("the pane does not name the rebound keys:\n%s", s)
+	}
+	m = keys(t, m, "h")
+	if strings.Contains(screen(m), "Hint 1:") {
+		t.Error("h still reveals a hint after hint was rebound to H")
+	}
+	m = keys(t, m, "H")
+	if !strings.Contains(screen(m), "Hint 1: Look at the control plane.") {
+		t.Error("H did not reveal the hint")
+	}
+	m = keys(t, m, "j", "tab", "x")
+	if !strings.Contains(screen(m), "as the root cause?") {
+		t.Errorf("x did not mark:\n%s", screen(m))
+	}
+	m = keys(t, m, "n", "?")
+	if s := screen(m); !strings.Contains(s, "Lesson") || !strings.Contains(s, "H hint") {
+		t.Errorf("the help does not list the lesson's keys:\n%s", s)
+	}
+	m = keys(t, m, "?", "z")
+	if !strings.Contains(screen(m), "lesson hidden · z shows it") {
+		t.Errorf("z did not hide the lesson:\n%s", screen(m))
+	}
+
+	for _, tc := range []struct{ file, want string }{
+		{"keys:\n  mark: [tab]\n", `"tab" is bound to both pane and mark`},
+		{"keys:\n  hint: [q]\n", `"q" is bound to both quit and hint`},
+		{"keys:\n  hint: [x]\n  mark: [x]\n", `"x" is bound to both hint and mark`},
+	} {
+		bad, err := themes.Parse("mine.yaml", []byte(tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DefaultKeyMap().Rebind(bad.Keys); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %s", tc.file, err, tc.want)
+		}
+	}
+	// Space pages down outside a lesson and marks in one: the default binding is valid.
+	if _, err := DefaultKeyMap().Rebind(nil); err != nil {
+		t.Errorf("the default keys share space between page-down and mark: %v", err)
+	}
+}

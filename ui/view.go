@@ -373,6 +373,10 @@ func (m Model) helpLines(width, rows int) []string {
 	h.SetWidth(width)
 	out := []string{st.Title.Render("Keys"), ""}
 	out = append(out, strings.Split(h.FullHelpView(m.keys.FullHelp()), "\n")...)
+	if m.lessonState != nil {
+		out = append(out, "", st.Title.Render("Lesson"), "")
+		out = append(out, strings.Split(h.FullHelpView([][]key.Binding{{m.keys.Hint, m.keys.Mark, m.keys.HideLesson}}), "\n")...)
+	}
 	out = append(out, "", st.Title.Render("Marks"), "")
 	for _, s := range []checks.Status{checks.StatusOK, checks.StatusWarn, checks.StatusFail, checks.StatusError, checks.StatusSkip} {
 		out = append(out, st.status(s).Render(s.Mark())+" "+st.Text.Render(markMeaning[s]))
