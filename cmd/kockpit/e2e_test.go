@@ -80,9 +80,22 @@ func (tm *tmuxTerm) waitFor(what string, timeout time.Duration, ok func(string) 
 	}
 }
 
+// waitSettled is waitFor on a settled screen: ok holds and the capture before was the same.
+// tmux can show a frame half drawn (the new view's top over the old one's bottom); a test
+// that reads the screen after a key waits for the whole frame.
+func (tm *tmuxTerm) waitSettled(what string, timeout time.Duration, ok func(string) bool) string {
+	tm.t.Helper()
+	previous := ""
+	return tm.waitFor(what, timeout, func(s string) bool {
+		settled := s == previous && ok(s)
+		previous = s
+		return settled
+	})
+}
+
 func (tm *tmuxTerm) waitText(text string) string {
 	tm.t.Helper()
-	return tm.waitFor(fmt.Sprintf("%q", text), 20*time.Second, func(s string) bool { return strings.Contains(s, text) })
+	return tm.waitSettled(fmt.Sprintf("%q", text), 20*time.Second, func(s string) bool { return strings.Contains(s, text) })
 }
 
 var allDone = regexp.MustCompile(`(\d+) of (\d+) checks`)
