@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,11 @@ import (
 
 // The cockpit end to end: the real binary in a real terminal (tmux, 120×40) against the real
 // test API server. Keys go in with send-keys, the screen comes back with capture-pane.
+//
+// A test whose cockpit reads only what the test made for it (the demo, its own snapshot, node
+// tree, state directory or closed port) calls t.Parallel: each waits mostly on its terminal.
+// One that changes the shared test cluster (Apply) or bounds a time stays sequential; Go runs
+// the parallel ones after every sequential test of the package.
 
 // tmuxTerm is one tmux server of a test, on its own socket.
 type tmuxTerm struct {
@@ -74,9 +80,22 @@ func (tm *tmuxTerm) waitFor(what string, timeout time.Duration, ok func(string) 
 	}
 }
 
+// waitSettled is waitFor on a settled screen: ok holds and the capture before was the same.
+// tmux can show a frame half drawn (the new view's top over the old one's bottom); a test
+// that reads the screen after a key waits for the whole frame.
+func (tm *tmuxTerm) waitSettled(what string, timeout time.Duration, ok func(string) bool) string {
+	tm.t.Helper()
+	previous := ""
+	return tm.waitFor(what, timeout, func(s string) bool {
+		settled := s == previous && ok(s)
+		previous = s
+		return settled
+	})
+}
+
 func (tm *tmuxTerm) waitText(text string) string {
 	tm.t.Helper()
-	return tm.waitFor(fmt.Sprintf("%q", text), 20*time.Second, func(s string) bool { return strings.Contains(s, text) })
+	return tm.waitSettled(fmt.Sprintf("%q", text), 20*time.Second, func(s string) bool { return strings.Contains(s, text) })
 }
 
 var allDone = regexp.MustCompile(`(\d+) of (\d+) checks`)
@@ -97,15 +116,42 @@ func (tm *tmuxTerm) toChecklist() string {
 	return tm.waitText("╭─ checks")
 }
 
-// buildKockpit builds the binary the e2e tests run.
+// builtKockpit is the binary the end-to-end tests run: one build for the whole test process
+// (a link of kockpit costs seconds), made by the first test that asks, removed by TestMain.
+var builtKockpit struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// buildKockpit returns the built binary, building it on the first call.
 func buildKockpit(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kockpit")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
+	builtKockpit.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kockpit-e2e-bin-")
+		if err != nil {
+			builtKockpit.err = err
+			return
+		}
+		builtKockpit.dir = dir
+		bin := filepath.Join(dir, "kockpit")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			builtKockpit.err = fmt.Errorf("go build: %v: %s", err, out)
+			return
+		}
+		builtKockpit.path = bin
+	})
+	if builtKockpit.err != nil {
+		t.Fatal(builtKockpit.err)
 	}
-	return bin
+	return builtKockpit.path
+}
+
+// removeBuiltKockpit removes the binary once every test has run.
+func removeBuiltKockpit() {
+	if builtKockpit.dir != "" {
+		os.RemoveAll(builtKockpit.dir)
+	}
 }
 
 // shellLine runs kockpit in the pane, then says how it exited and keeps the pane open.
@@ -177,6 +223,7 @@ func TestCockpitEndToEnd(t *testing.T) {
 }
 
 func TestCockpitAPIServerDown(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	kubeconfig := testCluster(t).KubeconfigWith(t, closedPort(t))
 	start := time.Now()
@@ -202,6 +249,7 @@ func TestCockpitAPIServerDown(t *testing.T) {
 // TestDemoCleansUpWhenTheTerminalCloses: the demo unpacks its node's files to a temporary
 // directory; closing the terminal (SIGHUP) mid-run still removes them, as q and ctrl+c do.
 func TestDemoCleansUpWhenTheTerminalCloses(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	tmp := t.TempDir()
 	for _, end := range []string{"q", "close the terminal"} {
@@ -235,6 +283,7 @@ func TestDemoCleansUpWhenTheTerminalCloses(t *testing.T) {
 // TestDemoDrillsIntoANodesFile: enter on a host finding shows the node's file around the line it
 // names, with the line marked, in the real binary and terminal.
 func TestDemoDrillsIntoANodesFile(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
 	tm.waitDone()
@@ -256,6 +305,7 @@ func TestDemoDrillsIntoANodesFile(t *testing.T) {
 // TestDemoFlowsPane: f opens the demo's recorded flows, with the recorded drop and its reason;
 // enter drills into the dropped flow's pod with the hubble observe line that shows it.
 func TestDemoFlowsPane(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	tm := newTmux(t, "env TERM=xterm-256color "+bin+" --demo", 120, 40)
 	tm.waitDone()
@@ -283,6 +333,7 @@ func TestDemoFlowsPane(t *testing.T) {
 // selector in a snapshot) copies nothing and says why; y on a plain one copies it (OSC 52,
 // which tmux keeps as a paste buffer).
 func TestCockpitRefusesToCopyHiddenCharacters(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	snap := filepath.Join(t.TempDir(), "snapshot.yaml")
 	const yaml = `apiVersion: v1
 kind: List
@@ -329,6 +380,7 @@ items:
 // the Cilium DaemonSet that skips three nodes first; enter shows the node it leaves NotReady
 // under it.
 func TestDemoShowsTheCausesFirst(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	tm := newTmux(t, shellLine(bin, "--demo"), 120, 40)
 	tm.waitDone()

@@ -27,8 +27,13 @@ func testCluster(t testing.TB) *testcluster.Cluster {
 	return sharedCluster.Get(t)
 }
 
-// TestMain checks, after the tests, that kockpit never wrote to the cluster (if one started).
-func TestMain(m *testing.M) { os.Exit(sharedCluster.Run(m)) }
+// TestMain checks, after the tests, that kockpit never wrote to the cluster (if one started),
+// and removes the binary the end-to-end tests shared.
+func TestMain(m *testing.M) {
+	code := sharedCluster.Run(m)
+	removeBuiltKockpit()
+	os.Exit(code)
+}
 
 // kockpit runs the command line in-process and returns its exit code, stdout and stderr.
 // Its User-Agent is kockpit/dev, which the read-only check of TestMain watches.

@@ -293,6 +293,7 @@ func TestNodeReportOfHugeDirectories(t *testing.T) {
 // TestNodeCockpitShowsTheRuntimeCard: on a node whose runtime is a real containerd, a Runtime
 // finding's drill-in shows the node's runtime card, read over CRI in a command.
 func TestNodeCockpitShowsTheRuntimeCard(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	sock := critest.StartContainerd(t)
 	bin := buildKockpit(t)
 	tm := newTmux(t, shellLine(bin, "node", "--host-root", healthyHost, "--cri-endpoint", "unix://"+sock), 120, 40)

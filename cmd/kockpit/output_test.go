@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -284,6 +285,7 @@ func TestInterruptLeavesOutputAlone(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	ok(t, err)
 	t.Cleanup(func() { l.Close() })
+	var accepted atomic.Int32
 	go func() {
 		var held []net.Conn // accepted and never answered
 		for {
@@ -295,6 +297,7 @@ func TestInterruptLeavesOutputAlone(t *testing.T) {
 				return
 			}
 			held = append(held, c)
+			accepted.Add(1)
 		}
 	}()
 	dir := t.TempDir()
@@ -317,8 +320,16 @@ current-context: c
 			cmd := exec.CommandContext(ctx, bin, "--report", "--format", "json", "--kubeconfig", kubeconfig, "--request-timeout", "30s", "-o", out)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
+			connections := accepted.Load()
 			ok(t, cmd.Start())
-			time.Sleep(2 * time.Second) // well into the run: flags checked, requests waiting
+			// Well into the run: flags checked, a request waiting on the server.
+			for deadline := time.Now().Add(20 * time.Second); accepted.Load() == connections; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("kockpit never connected; stderr: %s", stderr.String())
+				}
+			}
 			ok(t, cmd.Process.Signal(sig))
 			cmd.Wait()
 			code := cmd.ProcessState.ExitCode()

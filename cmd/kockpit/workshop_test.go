@@ -125,6 +125,7 @@ func mustWriteFile(t *testing.T, path, content string) {
 // the decoy (told wrong), marks the cause (told solved, with the fix) and quits; the state file
 // records the solve with the hint used.
 func TestWorkshopEndToEnd(t *testing.T) {
+	t.Parallel() // its own terminal and inputs (e2e_test.go says when)
 	bin := buildKockpit(t)
 	state := t.TempDir()
 	line := strings.Replace(shellLine(bin, "workshop", "dns-policy-default"), "env ", "env XDG_STATE_HOME="+state+" ", 1)
