@@ -139,18 +139,15 @@ func demoEnv(t *testing.T) *checks.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := os.MkdirTemp(t.TempDir(), "kockpit-demo-node-")
+	unpacked, err := scenarios.UnpackNode(filepath.Join(t.TempDir(), "kockpit-demo-node"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := scenarios.UnpackNode(root); err != nil {
 		t.Fatal(err)
 	}
 	flows, err := scenarios.DemoFlows(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince, Unpacked: true}, Flows: flows,
+	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: unpacked.Root, Recorded: unpacked.Recorded, Since: nodefs.DefaultHostSince, Unpacked: true}, Flows: flows,
 		Path: kubectlDir(t, filepath.Join(t.TempDir(), "bin")), Now: func() time.Time { return shellNow }}
 }
 
@@ -235,13 +232,11 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 
 	// The node, under a directory with a crafted name: every node path of every host command
 	// holds it. Files with crafted names join them.
-	root := filepath.Join(t.TempDir(), hostile("root"))
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	unpacked, err := scenarios.UnpackNode(filepath.Join(t.TempDir(), hostile("root")))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := scenarios.UnpackNode(root); err != nil {
-		t.Fatal(err)
-	}
+	root := unpacked.Root
 	unit := hostile("unit")
 	files := map[string]string{
 		"etc/cron.d/" + hostile("cron"):              "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",

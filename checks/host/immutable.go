@@ -17,7 +17,7 @@ var immutableCheck = checks.Check{
 	Category: checks.CategoryHost,
 	Learn:    learn("host.immutable"),
 	Needs:    checks.NeedsHost,
-	Run:      nodefs.Run(nodefs.OnRealNode("inode attributes", runHostImmutable)),
+	Run:      nodefs.Run(nodefs.OnRealNodeOrRecorded(runHostImmutable)),
 }
 
 // writtenTree is a place Kubernetes writes, how deep to look into it, and who suffers when it
