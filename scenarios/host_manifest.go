@@ -32,8 +32,8 @@ import (
 //	    mtime: 2026-12-05T23:41:07Z
 //	    attributes: [immutable]
 //
-// A file not listed is 0644 (a directory 0755), owned by whoever unpacks it, modified when it
-// is unpacked, with no attributes.
+// A file not listed is 0644 (a directory 0755), root's, modified when it is unpacked, with no
+// attributes.
 
 // MaxManifestBytes bounds a host manifest: it lists a few dozen files.
 const MaxManifestBytes = 256 << 10

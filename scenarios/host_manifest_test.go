@@ -148,6 +148,9 @@ func TestUnpackTreeAppliesAndRecords(t *testing.T) {
 			if !asRoot && (recorded.Uid == nil || *recorded.Uid != 1000 || *recorded.Gid != 1000) {
 				t.Errorf("unprivileged the owner is recorded: %+v", recorded)
 			}
+			if etcd := rec.Files["/etc/kubernetes/manifests/etcd.yaml"]; !asRoot && (etcd.Uid == nil || *etcd.Uid != 0 || *etcd.Gid != 0) {
+				t.Errorf("an unlisted file is root's, whoever unpacks it: recorded %+v", etcd)
+			}
 			if !rec.AttrsComplete || !rec.Files["/var/lib/kubelet/config.yaml"].Immutable || !rec.Files["/var/log/pods"].AppendOnly {
 				t.Errorf("attributes not recorded: %+v", rec)
 			}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -48,8 +49,8 @@ var chownAllowed = func() bool { return os.Geteuid() == 0 }
 
 // UnpackTree writes the files under root in fsys into dir (empty or absent): the tree under
 // dir/root, the sidecar at dir/recorded.json. Each file takes what the manifest gives it
-// (m may be nil: every file 0644, every directory 0755). Modes and times are applied; owners
-// when running as root, else recorded; inode attributes are always recorded, never applied: a
+// (m may be nil: every file 0644, every directory 0755, all root's). Modes and times are
+// applied; owners when running as root, else recorded; inode attributes are always recorded, never applied: a
 // file system here may not have them, and an immutable copy could never be removed. Every
 // path the manifest lists must be in the tree.
 func UnpackTree(fsys fs.FS, root string, m *HostManifest, dir string) (Unpacked, error) {
@@ -144,17 +145,11 @@ func notInTree(m *HostManifest, unpacked []string) error {
 func applyFacts(rootDir, nodePath string, f ManifestFile, rec *host.Recorded) error {
 	target := filepath.Join(rootDir, filepath.FromSlash(strings.TrimPrefix(nodePath, "/")))
 	r := host.RecordedFile{Immutable: f.Immutable, AppendOnly: f.AppendOnly}
-	if f.Uid != nil || f.Gid != nil {
-		uid, gid := -1, -1
-		if f.Uid != nil {
-			uid = int(*f.Uid)
-		}
-		if f.Gid != nil {
-			gid = int(*f.Gid)
-		}
-		if !chownAllowed() || os.Lchown(target, uid, gid) != nil {
-			r.Uid, r.Gid = f.Uid, f.Gid
-		}
+	// A node's files are root's unless the manifest says otherwise, whoever unpacks them.
+	var root uint32
+	uid, gid := cmp.Or(f.Uid, &root), cmp.Or(f.Gid, &root)
+	if !chownAllowed() || os.Lchown(target, int(*uid), int(*gid)) != nil {
+		r.Uid, r.Gid = uid, gid
 	}
 	if f.HasMode {
 		if err := os.Chmod(target, f.Mode); err != nil {

@@ -239,10 +239,11 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 	root := unpacked.Root
 	unit := hostile("unit")
 	files := map[string]string{
-		"etc/cron.d/" + hostile("cron"):              "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",
-		"etc/kubernetes/manifests/" + hostile("pod"): "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
-		"etc/systemd/system/" + unit + ".timer":      "[Timer]\nOnCalendar=minutely\n",
-		"etc/systemd/system/" + unit + ".service":    "[Service]\nExecStart=/bin/sh -c 'iptables -I INPUT -p tcp --dport 6443 -j DROP'\n",
+		"etc/cron.d/" + hostile("cron"):                  "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",
+		"etc/kubernetes/manifests/" + hostile("pod"):     "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+		"etc/systemd/system/" + unit + ".timer":          "[Timer]\nOnCalendar=minutely\n",
+		"var/lib/kubelet/pki/" + hostile("key") + ".key": "a key anyone may read\n",
+		"etc/systemd/system/" + unit + ".service":        "[Service]\nExecStart=/bin/sh -c 'iptables -I INPUT -p tcp --dport 6443 -j DROP'\n",
 	}
 	maps.Copy(files, craftedRuntimeFiles())
 	for p, content := range files {
@@ -289,6 +290,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		{"host.binaries", checks.Cmd("chmod", "+x", root+"/usr/bin/kubeadm")},
 		{"host.certificates", checks.Cmd("kubeadm", "certs", "renew", hostile("kubeconfig")+".conf")},
 		{"host.preload", checks.Cmd("truncate", "-s", "0", root+"/etc/ld.so.preload")},
+		{"host.kubelet-files", checks.Cmd("chmod", "0600", root+"/var/lib/kubelet/pki/"+hostile("key")+".key")},
 		{"host.shell", checks.Cmd("systemctl", "disable", "--now", unit+".timer")},
 		{"workloads.scheduling", checks.Cmd("kubectl", "taint", "nodes", rename["worker-2"], rename["dedicated"]+":NoSchedule-")},
 	}
