@@ -63,6 +63,9 @@ type Host struct {
 	// checks that read those skip rather than judge them. Findings and commands name the
 	// node's paths ("/usr/bin/kubeadm"), not the copy's.
 	Unpacked bool
+	// Recorded is the sidecar file the unpacking wrote beside the tree: the owners and inode
+	// flags it could not give the copy (see host.Recorded). Only an unpacked tree has one.
+	Recorded string
 }
 
 // Runtime is how the node's container runtime is reached.

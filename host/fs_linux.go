@@ -83,7 +83,8 @@ func (r *Root) statRel(rel, nodePath string) (Entry, error) {
 	if name == "" {
 		flags |= unix.AT_EMPTY_PATH
 	}
-	return statAt(int(d.Fd()), name, nodePath, flags)
+	e, err := statAt(int(d.Fd()), name, nodePath, flags)
+	return r.withRecorded(rel, e), err
 }
 
 func statAt(dirfd int, name, nodePath string, flags int) (Entry, error) {
@@ -206,6 +207,7 @@ func (r *Root) readRel(rel, nodePath string, limit int64) (File, error) {
 	if !e.IsRegular() {
 		return File{Entry: e}, &fs.PathError{Op: "read", Path: nodePath, Err: ErrNotRegular}
 	}
+	e = r.withRecorded(rel, e)
 	buf := bytes.NewBuffer(make([]byte, 0, min(e.Size, limit)+1))
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return File{Entry: e}, &fs.PathError{Op: "read", Path: nodePath, Err: err}
@@ -240,12 +242,13 @@ func (r *Root) ReadDirMatch(ctx context.Context, p string, match func(name strin
 			return Listing{}, pathError("open", clean(p), err)
 		}
 		defer d.Close()
-		return r.listDir(d, clean(p), match)
+		return r.listDir(d, rel, clean(p), match)
 	})
 }
 
-// listDir reads the names of the open directory d, sorts them, and stats the first ones.
-func (r *Root) listDir(d *os.File, nodePath string, match func(string) bool) (Listing, error) {
+// listDir reads the names of the open directory d (rel from the root), sorts them, and stats
+// the first ones.
+func (r *Root) listDir(d *os.File, rel, nodePath string, match func(string) bool) (Listing, error) {
 	var names []string
 	l := Listing{AllNames: true}
 	for {
@@ -288,7 +291,7 @@ func (r *Root) listDir(d *os.File, nodePath string, match func(string) bool) (Li
 		if err != nil {
 			continue // gone since it was listed, or unreadable: nothing to show
 		}
-		l.Entries = append(l.Entries, e)
+		l.Entries = append(l.Entries, r.withRecorded(path.Join(rel, name), e))
 	}
 	return l, nil
 }
@@ -414,6 +417,7 @@ func (w *walker) walkRoot(start string) error {
 	if err != nil {
 		return err
 	}
+	w.startRel = rel
 	w.walkDir(d, start, top.Dev, 1)
 	return nil
 }

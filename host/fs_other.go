@@ -36,3 +36,15 @@ func (r *Root) Attributes(context.Context, string) (Entry, error) { return Entry
 func (r *Root) Usage(context.Context, string) (Usage, error) { return Usage{}, ErrUnsupported }
 
 func (w *walker) walkRoot(string) error { return ErrUnsupported }
+
+// Reader is supported on Linux only.
+type Reader struct{ Entry }
+
+// OpenReader is supported on Linux only.
+func (r *Root) OpenReader(context.Context, string) (*Reader, error) { return nil, ErrUnsupported }
+
+// ReadAt is supported on Linux only.
+func (rd *Reader) ReadAt([]byte, int64) (int, error) { return 0, ErrUnsupported }
+
+// Close is supported on Linux only.
+func (rd *Reader) Close() error { return nil }

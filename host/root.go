@@ -62,6 +62,8 @@ type Root struct {
 	asNode bool
 	root   *os.Root
 	limits Limits
+	// recorded are the facts an unpacked tree's sidecar gives (see UseRecorded), or nil.
+	recorded *Recorded
 	// reads counts the files ReadFile opened, for tests and the benchmark.
 	reads atomic.Int64
 }

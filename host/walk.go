@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"path"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -64,6 +66,7 @@ func (r *Root) Walk(ctx context.Context, p string, opts WalkOptions, fn func(Ent
 	defer cancel()
 	w := &walker{root: r, opts: opts, ctx: ctx, out: make(chan []Entry, 4)}
 	w.current.Store(clean(p))
+	w.start = clean(p)
 	go w.run(clean(p))
 
 	stall := time.NewTimer(r.limits.Stall)
@@ -103,6 +106,9 @@ type walker struct {
 	current atomic.Value // string: the directory being read
 	batch   []Entry
 	seen    int
+	// start and startRel are the walk's top as the caller named it and as found under the root:
+	// the entries below it are named from the one and found from the other.
+	start, startRel string
 	// result and err are written by the walker before it closes out; the caller reads them
 	// after out is closed, or reads partial's counts without them.
 	result  WalkResult
@@ -138,6 +144,9 @@ func (w *walker) emit(e Entry) bool {
 		return false
 	}
 	w.seen++
+	if w.root.recorded != nil {
+		e = w.root.withRecorded(path.Join(w.startRel, strings.TrimPrefix(e.Path, w.start)), e)
+	}
 	w.batch = append(w.batch, e)
 	if len(w.batch) == walkBatch {
 		return w.flush()

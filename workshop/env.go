@@ -34,10 +34,11 @@ func (s *Scenario) Env(ctx context.Context, now func() time.Time, hostDir string
 		env.Flows = flows
 	}
 	if s.HasHost() {
-		if err := s.UnpackHost(hostDir); err != nil {
+		unpacked, err := s.UnpackHost(hostDir)
+		if err != nil {
 			return nil, checks.Source{}, err
 		}
-		env.Host = &checks.Host{Root: hostDir, Since: nodefs.DefaultHostSince, Unpacked: true}
+		env.Host = &checks.Host{Root: unpacked.Root, Recorded: unpacked.Recorded, Since: nodefs.DefaultHostSince, Unpacked: true}
 	}
 	return env, src, nil
 }
@@ -48,23 +49,31 @@ func (s *Scenario) HasHost() bool {
 	return err == nil && fi.IsDir()
 }
 
-// UnpackHost writes the scenario's node files to dir with the modes host.modes gives them.
-func (s *Scenario) UnpackHost(dir string) error {
+// UnpackHost writes the scenario's node files into dir (see scenarios.UnpackTree), as host.yaml
+// describes them.
+func (s *Scenario) UnpackHost(dir string) (scenarios.Unpacked, error) {
 	if dir == "" {
-		return errors.New("the scenario has a node's files and no directory to unpack them to")
+		return scenarios.Unpacked{}, errors.New("the scenario has a node's files and no directory to unpack them to")
 	}
-	modes, err := s.hostModes()
+	m, err := s.HostManifest()
 	if err != nil {
-		return err
+		return scenarios.Unpacked{}, err
 	}
-	return scenarios.UnpackTree(s.fsys, path.Join(s.dir, "host"), path.Join(s.Origin, "host.modes"), modes, dir)
+	return scenarios.UnpackTree(s.fsys, path.Join(s.dir, "host"), m, dir)
 }
 
-// hostModes is host.modes: "MODE PATH" lines for the node files not 0644.
-func (s *Scenario) hostModes() (string, error) {
-	data, err := s.ReadFile("host.modes")
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+// HostManifest is host.yaml, parsed (nil when the scenario has none). A scenario still carrying
+// the old host.modes is told how to move to host.yaml.
+func (s *Scenario) HostManifest() (*scenarios.HostManifest, error) {
+	if _, err := fs.Stat(s.fsys, path.Join(s.dir, "host.modes")); err == nil {
+		return nil, scenarios.ErrOldModes(path.Join(s.Origin, "host.modes"))
 	}
-	return string(data), err
+	data, err := s.ReadFile("host.yaml")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return scenarios.ParseHostManifest(path.Join(s.Origin, "host.yaml"), data)
 }

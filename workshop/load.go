@@ -21,6 +21,7 @@ import (
 	"github.com/kockpit/kockpit/kube"
 	"github.com/kockpit/kockpit/kube/hubble"
 	"github.com/kockpit/kockpit/safetext"
+	"github.com/kockpit/kockpit/scenarios"
 )
 
 // Problem is one thing wrong with a scenario: where, what, and how to fix it.
@@ -268,13 +269,13 @@ func (s *Scenario) checkContents(ctx context.Context, display string) Problems {
 		}
 	}
 	if s.HasHost() {
-		// Unpacked once into a directory removed at once: the modes parse and every file is a
-		// regular file or a directory.
+		// Unpacked once into a directory removed at once: host.yaml parses, names files the
+		// tree holds, and every file is a regular file or a directory.
 		if dir, err := os.MkdirTemp("", "kockpit-validate-"); err != nil {
 			ps = append(ps, Problem{Path: path.Join(display, "host"), Msg: err.Error()})
 		} else {
-			if err := s.UnpackHost(dir); err != nil {
-				ps = append(ps, Problem{Path: path.Join(display, "host"), Msg: err.Error()})
+			if _, err := s.UnpackHost(dir); err != nil {
+				ps = append(ps, hostProblem(display, err))
 			}
 			os.RemoveAll(dir)
 		}
@@ -289,6 +290,16 @@ func (s *Scenario) checkContents(ctx context.Context, display string) Problems {
 		}
 	}
 	return ps
+}
+
+// hostProblem places an error unpacking the node's files: at its line in host.yaml when the
+// manifest is to blame.
+func hostProblem(display string, err error) Problem {
+	var me *scenarios.ManifestError
+	if errors.As(err, &me) {
+		return Problem{Path: me.File, Line: me.Line, Column: me.Column, Msg: me.Msg}
+	}
+	return Problem{Path: path.Join(display, "host"), Msg: err.Error()}
 }
 
 // maxRecordingBytes bounds one recorded flows file of a scenario.

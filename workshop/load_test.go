@@ -217,3 +217,30 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadHostManifestProblems: a mistake in host.yaml is named at its line with the fix, and a
+// scenario still carrying host.modes is told how to move to host.yaml.
+func TestLoadHostManifestProblems(t *testing.T) {
+	for _, tc := range []struct {
+		extra map[string]string
+		want  string
+	}{
+		{map[string]string{
+			"s/one/host/usr/bin/kubelet": "x",
+			"s/one/host.yaml":            "files:\n  /usr/bin/kubelet: {mode: \"0755\"}\n  /usr/bin/kubectl: {attributes: [immutable]}\n",
+		}, "class/one/host.yaml:3:3: /usr/bin/kubectl is not in the tree beside the manifest (fix: add the file, or correct or remove this entry)"},
+		{map[string]string{
+			"s/one/host/usr/bin/kubelet": "x",
+			"s/one/host.yaml":            "files:\n  /usr/bin/kubelet: {mode: 999}\n",
+		}, `class/one/host.yaml:2:28: /usr/bin/kubelet: mode "999" is not octal permission bits (fix: a quoted octal mode such as "0755")`},
+		{map[string]string{
+			"s/one/host/usr/bin/kubelet": "x",
+			"s/one/host.modes":           "0755 usr/bin/kubelet\n",
+		}, `class/one/host.modes: host.modes is no longer read: the modes, owners, times and attributes of host/'s files go in host.yaml (fix: for each "MODE PATH" line write "  /PATH: {mode: \"MODE\"}" under "files:" in host.yaml, and remove host.modes)`},
+	} {
+		_, ps := load(t, scenarioFS(goodLesson, tc.extra))
+		if len(ps) != 1 || ps[0].String() != tc.want {
+			t.Errorf("got %v\nwant %s", ps, tc.want)
+		}
+	}
+}

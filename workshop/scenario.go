@@ -130,7 +130,7 @@ func (s *Scenario) ReadFile(name string) ([]byte, error) {
 }
 
 // scenarioParts are what a scenario is made of; export copies these and nothing else.
-var scenarioParts = []string{"scenario.yaml", "host.modes", "cluster/", "flows/", "apply/", "host/"}
+var scenarioParts = []string{"scenario.yaml", "host.yaml", "cluster/", "flows/", "apply/", "host/"}
 
 // Files lists every file of the scenario, by its path inside it, for export.
 func (s *Scenario) Files() ([]string, error) {

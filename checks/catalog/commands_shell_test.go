@@ -139,18 +139,15 @@ func demoEnv(t *testing.T) *checks.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := os.MkdirTemp(t.TempDir(), "kockpit-demo-node-")
+	unpacked, err := scenarios.UnpackNode(filepath.Join(t.TempDir(), "kockpit-demo-node"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := scenarios.UnpackNode(root); err != nil {
 		t.Fatal(err)
 	}
 	flows, err := scenarios.DemoFlows(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: root, Since: nodefs.DefaultHostSince, Unpacked: true}, Flows: flows,
+	return &checks.Env{Snapshot: snap, Host: &checks.Host{Root: unpacked.Root, Recorded: unpacked.Recorded, Since: nodefs.DefaultHostSince, Unpacked: true}, Flows: flows,
 		Path: kubectlDir(t, filepath.Join(t.TempDir(), "bin")), Now: func() time.Time { return shellNow }}
 }
 
@@ -235,19 +232,18 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 
 	// The node, under a directory with a crafted name: every node path of every host command
 	// holds it. Files with crafted names join them.
-	root := filepath.Join(t.TempDir(), hostile("root"))
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	unpacked, err := scenarios.UnpackNode(filepath.Join(t.TempDir(), hostile("root")))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := scenarios.UnpackNode(root); err != nil {
-		t.Fatal(err)
-	}
+	root := unpacked.Root
 	unit := hostile("unit")
 	files := map[string]string{
-		"etc/cron.d/" + hostile("cron"):              "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",
-		"etc/kubernetes/manifests/" + hostile("pod"): "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
-		"etc/systemd/system/" + unit + ".timer":      "[Timer]\nOnCalendar=minutely\n",
-		"etc/systemd/system/" + unit + ".service":    "[Service]\nExecStart=/bin/sh -c 'iptables -I INPUT -p tcp --dport 6443 -j DROP'\n",
+		"etc/cron.d/" + hostile("cron"):                  "* * * * * root sed -i '/^nameserver/d' /etc/resolv.conf\n",
+		"etc/kubernetes/manifests/" + hostile("pod"):     "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+		"etc/systemd/system/" + unit + ".timer":          "[Timer]\nOnCalendar=minutely\n",
+		"var/lib/kubelet/pki/" + hostile("key") + ".key": "a key anyone may read\n",
+		"etc/systemd/system/" + unit + ".service":        "[Service]\nExecStart=/bin/sh -c 'iptables -I INPUT -p tcp --dport 6443 -j DROP'\n",
 	}
 	maps.Copy(files, craftedRuntimeFiles())
 	for p, content := range files {
@@ -294,6 +290,7 @@ func craftedEnv(t *testing.T) (*checks.Env, []foundCommand) {
 		{"host.binaries", checks.Cmd("chmod", "+x", root+"/usr/bin/kubeadm")},
 		{"host.certificates", checks.Cmd("kubeadm", "certs", "renew", hostile("kubeconfig")+".conf")},
 		{"host.preload", checks.Cmd("truncate", "-s", "0", root+"/etc/ld.so.preload")},
+		{"host.kubelet-files", checks.Cmd("chmod", "0600", root+"/var/lib/kubelet/pki/"+hostile("key")+".key")},
 		{"host.shell", checks.Cmd("systemctl", "disable", "--now", unit+".timer")},
 		{"workloads.scheduling", checks.Cmd("kubectl", "taint", "nodes", rename["worker-2"], rename["dedicated"]+":NoSchedule-")},
 	}

@@ -17,6 +17,7 @@ func Checks() []checks.Check {
 		immutableCheck,
 		kernelCheck,
 		kubeletCheck,
+		kubeletFilesCheck,
 		lookalikesCheck,
 		preloadCheck,
 		resolverCheck,

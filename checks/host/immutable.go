@@ -17,7 +17,7 @@ var immutableCheck = checks.Check{
 	Category: checks.CategoryHost,
 	Learn:    learn("host.immutable"),
 	Needs:    checks.NeedsHost,
-	Run:      nodefs.Run(nodefs.OnRealNode("inode attributes", runHostImmutable)),
+	Run:      nodefs.Run(nodefs.OnRealNodeOrRecorded(runHostImmutable)),
 }
 
 // writtenTree is a place Kubernetes writes, how deep to look into it, and who suffers when it
@@ -32,7 +32,6 @@ type writtenTree struct {
 var writtenByKubernetes = []writtenTree{
 	{"/etc/kubernetes", 4, "kubeadm cannot renew certificates or kubeconfigs, nor update the static pod manifests"},
 	{"/var/lib/kubelet", 1, "the kubelet cannot write its state: pod volumes, checkpoints, its config"},
-	{"/var/lib/kubelet/pki", 1, "the kubelet cannot rotate its certificates"},
 	{"/etc/cni/net.d", 1, "the CNI plugin cannot install its config, so the node stays NotReady"},
 	{"/var/log/containers", 1, "container log links cannot be created: pods fail to start or `kubectl logs` is empty"},
 	{"/var/log/pods", 1, "container logs cannot be written: pods fail to start or `kubectl logs` is empty"},
@@ -47,8 +46,8 @@ func runHostImmutable(ctx context.Context, n *nodefs.FS) checks.Result {
 	checked, known := 0, 0
 	seen := map[string]bool{}
 	visit := func(e host.Entry, who string) {
-		if seen[e.Path] {
-			return
+		if seen[e.Path] || isKubeletFile(e.Path) {
+			return // host.kubelet-files says what a flag on the kubelet's own files breaks
 		}
 		seen[e.Path] = true
 		checked++

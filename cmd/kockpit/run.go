@@ -172,10 +172,11 @@ func (o *options) unpackDemoNode() (*checks.Host, error) {
 		return nil, fmt.Errorf("unpacking the demo's node files: %w", err)
 	}
 	o.addCleanup(func() { os.RemoveAll(dir) })
-	if err := scenarios.UnpackNode(dir); err != nil {
+	unpacked, err := scenarios.UnpackNode(dir)
+	if err != nil {
 		return nil, fmt.Errorf("unpacking the demo's node files into %s: %w", dir, err)
 	}
-	return &checks.Host{Root: dir, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
+	return &checks.Host{Root: unpacked.Root, Recorded: unpacked.Recorded, Since: nodefs.DefaultHostSince, Unpacked: true}, nil
 }
 
 // kubeconfigUsageError decides whether a failure to build the client is bad input (exit 2,

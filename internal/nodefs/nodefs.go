@@ -48,6 +48,15 @@ func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Contex
 		if env.Host.Unpacked {
 			root.ShowNodePaths()
 		}
+		if env.Host.Unpacked && env.Host.Recorded != "" {
+			rec, err := host.ReadRecorded(env.Host.Recorded)
+			if err == nil {
+				err = root.UseRecorded(rec)
+			}
+			if err != nil {
+				return checks.Errored(err.Error())
+			}
+		}
 		n := &FS{Root: root, Env: env, Now: time.Now(), Since: env.Host.Since}
 		if env.Now != nil {
 			n.Now = env.Now()
@@ -61,12 +70,26 @@ func Run(run func(ctx context.Context, n *FS) checks.Result) func(context.Contex
 
 // OnRealNode adapts a host check that judges timestamps, inode attributes or the file system
 // itself: an unpacked scenario tree has none of the node's, so there it says why it skips.
+// Inode attributes an unpacked tree's sidecar records are the node's: see OnRealNodeOrRecorded.
 func OnRealNode(what string, run func(ctx context.Context, n *FS) checks.Result) func(ctx context.Context, n *FS) checks.Result {
 	return func(ctx context.Context, n *FS) checks.Result {
 		if n.Env.Host.Unpacked {
 			return checks.Skipped(checks.SkipNotApplicable, "not applicable: the scenario's node files were unpacked just now, so their "+what+" are this machine's, not the node's")
 		}
 		return run(ctx, n)
+	}
+}
+
+// OnRealNodeOrRecorded adapts a host check that judges inode attributes: on an unpacked tree it
+// runs when the tree's sidecar records them (host.Root.RecordsAttributes), and skips as
+// OnRealNode does otherwise.
+func OnRealNodeOrRecorded(run func(ctx context.Context, n *FS) checks.Result) func(ctx context.Context, n *FS) checks.Result {
+	onNode := OnRealNode("inode attributes", run)
+	return func(ctx context.Context, n *FS) checks.Result {
+		if n.RecordsAttributes() {
+			return run(ctx, n)
+		}
+		return onNode(ctx, n)
 	}
 }
 
