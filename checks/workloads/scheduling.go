@@ -57,21 +57,28 @@ func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	in := schedulingInputs{pods: pods, nodes: append([]*corev1.Node(nil), nodes...)}
 	sort.Slice(in.nodes, func(i, j int) bool { return in.nodes[i].Name < in.nodes[j].Name })
-	claims, _ := checks.ListPartial[*corev1.PersistentVolumeClaim](ctx, env.Snapshot, &p, kube.PVCs)
-	pvs, _ := checks.ListPartial[*corev1.PersistentVolume](ctx, env.Snapshot, &p, kube.PersistentVolumes)
-	in.claims = make(map[string]*corev1.PersistentVolumeClaim, len(claims))
-	for _, c := range claims {
-		in.claims[c.Namespace+"/"+c.Name] = c
-	}
-	in.volumes = make(map[string]*corev1.PersistentVolume, len(pvs))
-	for _, v := range pvs {
-		in.volumes[v.Name] = v
-	}
+	in.claims, in.volumes = volumeIndex(ctx, env, &p)
 	in.owners = owners(ctx, env, &p)
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.scheduling: %v", err))
 	}
 	return p.Note(judgeScheduling(in))
+}
+
+// volumeIndex reads the claims (by namespace/name) and volumes (by name) that pin pods to
+// nodes; a kind that cannot be read is noted in p and pins nothing.
+func volumeIndex(ctx context.Context, env *checks.Env, p *checks.Partial) (map[string]*corev1.PersistentVolumeClaim, map[string]*corev1.PersistentVolume) {
+	claims, _ := checks.ListPartial[*corev1.PersistentVolumeClaim](ctx, env.Snapshot, p, kube.PVCs)
+	pvs, _ := checks.ListPartial[*corev1.PersistentVolume](ctx, env.Snapshot, p, kube.PersistentVolumes)
+	byClaim := make(map[string]*corev1.PersistentVolumeClaim, len(claims))
+	for _, c := range claims {
+		byClaim[c.Namespace+"/"+c.Name] = c
+	}
+	byName := make(map[string]*corev1.PersistentVolume, len(pvs))
+	for _, v := range pvs {
+		byName[v.Name] = v
+	}
+	return byClaim, byName
 }
 
 // pendingGroup is the Pending pods of one owner that wait for the same thing.
