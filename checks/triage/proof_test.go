@@ -149,3 +149,23 @@ func TestProofMissingServiceAccount(t *testing.T) {
 	run.requireFirstCause(t, "workloads.references", object{"StatefulSet", "shop", "db"}, "names ServiceAccount db-sa",
 		object{"StatefulSet", "shop", "db"})
 }
+
+// The controller-manager with the deployment and replicaset controllers switched off: a
+// Deployment that never got a ReplicaSet and a ReplicaSet that never got a pod, both found by
+// workloads.controllers, are listed under api.control-plane's finding about the flag. A missing
+// ServiceAccount elsewhere is a cause of its own.
+func TestProofControllersOff(t *testing.T) {
+	c := checktest.Cluster(t)
+	c.Replace(t, checktest.Fixture("api-controllers-off"))
+	c.Apply(t, checktest.Fixture("workloads/controller-off-deployment.yaml"), checktest.Fixture("workloads/controller-off-replicaset.yaml"),
+		checktest.Fixture("workloads/missing-serviceaccount"))
+	run := runEveryCheck(t)
+	first := run.requireFirstCause(t, "api.control-plane", object{"Pod", "kube-system", "kube-controller-manager-cp1"}, "controller is switched off",
+		object{"Deployment", "team-a", "orders"}, object{"Deployment", "team-a", "billing"}, object{"ReplicaSet", "team-a", "billing-5c7d9e8f6"})
+	if len(first.AlsoFindings) != 1 {
+		t.Errorf("both flags' findings name one cause; the other is %v", first.AlsoFindings)
+	}
+	if _, ok := run.causeOf(object{"StatefulSet", "shop", "db"}); !ok {
+		t.Errorf("the missing ServiceAccount is no cause of its own:\n%s", run.describeCauses())
+	}
+}
