@@ -27,7 +27,7 @@ var schedulingCheck = checks.Check{
 	Learn:    learn("workloads.scheduling"),
 	Needs:    checks.NeedsObjects,
 	Reads: []kube.Resource{kube.Pods, kube.Nodes, kube.PVCs, kube.PersistentVolumes,
-		kube.Deployments, kube.DaemonSets, kube.StatefulSets},
+		kube.Deployments, kube.DaemonSets, kube.StatefulSets, kube.Namespaces},
 	Run: runScheduling,
 }
 
@@ -43,6 +43,9 @@ type schedulingInputs struct {
 	claims  map[string]*corev1.PersistentVolumeClaim
 	volumes map[string]*corev1.PersistentVolume
 	owners  *podinfo.WorkloadIndex
+	// namespaces are the namespaces' labels, for pod affinity's namespaceSelector; nil when
+	// they could not be read (such terms are then not judged).
+	namespaces map[string]labels.Set
 }
 
 func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
@@ -58,6 +61,7 @@ func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
 	in := schedulingInputs{pods: pods, nodes: append([]*corev1.Node(nil), nodes...)}
 	sort.Slice(in.nodes, func(i, j int) bool { return in.nodes[i].Name < in.nodes[j].Name })
 	in.claims, in.volumes = volumeIndex(ctx, env, &p)
+	in.namespaces = namespaceLabels(ctx, env, &p)
 	in.owners = owners(ctx, env, &p)
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.scheduling: %v", err))
@@ -81,6 +85,19 @@ func volumeIndex(ctx context.Context, env *checks.Env, p *checks.Partial) (map[s
 	return byClaim, byName
 }
 
+// namespaceLabels reads the namespaces' labels; nil when they could not be read (noted in p).
+func namespaceLabels(ctx context.Context, env *checks.Env, p *checks.Partial) map[string]labels.Set {
+	nss, _ := checks.ListPartial[*corev1.Namespace](ctx, env.Snapshot, p, kube.Namespaces)
+	if !p.Read(kube.Namespaces) {
+		return nil
+	}
+	out := make(map[string]labels.Set, len(nss))
+	for _, ns := range nss {
+		out[ns.Name] = labels.Set(ns.Labels)
+	}
+	return out
+}
+
 // pendingGroup is the Pending pods of one owner that wait for the same thing.
 type pendingGroup struct {
 	owner   checks.ObjectRef
@@ -88,6 +105,7 @@ type pendingGroup struct {
 	pods    []*corev1.Pod
 	message string // the PodScheduled condition's message of the first pod
 	rows    []nodeRow
+	fit     *podFit // what the table was computed from
 }
 
 // nodeRow is one node of a group's "why not here" table.
@@ -112,6 +130,7 @@ func judgeScheduling(in schedulingInputs) checks.Result {
 				load = loads(in.pods)
 			}
 			fit := fitOf(g.pods[0], in)
+			g.fit = fit
 			for _, n := range in.nodes {
 				g.rows = append(g.rows, nodeRow{node: n, reasons: whyNotHere(fit, n, load[n.Name])})
 			}
@@ -198,6 +217,7 @@ func fitOf(p *corev1.Pod, in schedulingInputs) *podFit {
 		fit.volumes = append(fit.volumes, volumePin{claim: c.Name, volume: pv.Name, selector: sel, terms: pv.Spec.NodeAffinity.Required})
 	}
 	fit.spread = spreadRules(p, in)
+	fit.pods = podAffinityOf(p, in)
 	return fit
 }
 
@@ -417,6 +437,11 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	if c := closest(g.rows); c != "" && fits == 0 {
 		f.Evidence = append(f.Evidence, c)
 	}
+	if g.fit != nil && g.fit.pods != nil {
+		for _, u := range g.fit.pods.unjudged {
+			f.Evidence = append(f.Evidence, "not judged (namespaces not read): "+u)
+		}
+	}
 	switch {
 	case len(g.rows) == 0:
 		f.Message = fmt.Sprintf("%s cannot be scheduled: the cluster has no nodes", groupSubject(g))
@@ -424,7 +449,7 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	case fits > 0:
 		f.Severity = checks.StatusWarn
 		f.Message = fmt.Sprintf("%s %s Pending though %s would take %s now", groupSubject(g), agree(g, "is", "are"), phrase.Count(fits, "node", "nodes"), agree(g, "it", "them"))
-		f.Hint = "The objects say a node fits: the scheduler may not have retried yet, or rejects the pods for something kockpit does not model (pod affinity, DRA, a plugin of its own). Read the scheduler's message and log."
+		f.Hint = "The objects say a node fits: the scheduler may not have retried yet, or rejects the pods for something kockpit does not model (DRA, a plugin of its own, a pod it is binding now). Read the scheduler's message and log."
 	default:
 		f.Message = fmt.Sprintf("%s %s no node: %s", groupSubject(g), agree(g, "fits", "fit"), strings.Join(parts, ", "))
 		f.Hint = schedulingHint(g.rows)
@@ -464,6 +489,11 @@ func closest(rows []nodeRow) string {
 	near := closestRows(rows)
 	if len(near) == 0 || len(near[0].reasons) != 1 || len(near) > 5 {
 		return ""
+	}
+	for _, r := range near[1:] {
+		if r.reasons[0].text != near[0].reasons[0].text {
+			return "" // one change each, but not the same one: the table says which
+		}
 	}
 	names := make([]string, len(near))
 	for i, r := range near {
@@ -544,7 +574,7 @@ func schedulingHint(rows []nodeRow) string {
 		}
 	}
 	top := reasonCordoned
-	for k := reasonCordoned; k <= reasonSpread; k++ {
+	for k := reasonCordoned; k <= reasonPodAntiAffinity; k++ {
 		if count[k] > count[top] {
 			top = k
 		}
@@ -560,6 +590,10 @@ func schedulingHint(rows []nodeRow) string {
 		return "Lower the pod's requests, free the nodes (scale down what runs there), or add nodes; requests count the largest init container, sidecars and pod overhead, as the scheduler does."
 	case reasonVolume:
 		return "The pod's volume lives where no eligible node is: schedule it in the volume's zone or node, or move the data."
+	case reasonPodAffinity:
+		return "Required pod affinity needs a pod its term selects already running in the node's domain (the table names the term): start that pod first, or fix the term's selector, namespaces or topologyKey, or make it preferred."
+	case reasonPodAntiAffinity:
+		return "Required pod anti-affinity allows no two selected pods in one domain (the table names the pod in the way): add nodes in new domains, labelled with the topologyKey, scale down, or make it preferred."
 	}
 	return "Relax the topology spread constraint (maxSkew, whenUnsatisfiable: ScheduleAnyway) or add nodes in the missing domains, labelled with the topology key."
 }
