@@ -196,7 +196,7 @@ func heldOff(in schedulingInputs) map[string][]heldGroup {
 			continue
 		}
 		if load == nil {
-			load = loads(in.pods)
+			load, in.affinity = loads(in.pods), newAffinityIndex(in)
 		}
 		fit := fitOf(g.pods[0], in)
 		var held []*corev1.Node

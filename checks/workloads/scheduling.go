@@ -46,6 +46,9 @@ type schedulingInputs struct {
 	// namespaces are the namespaces' labels, for pod affinity's namespaceSelector; nil when
 	// they could not be read (such terms are then not judged).
 	namespaces map[string]labels.Set
+	// affinity is the running pods as pod affinity sees them, built once a run (nil: fitOf
+	// builds its own).
+	affinity *affinityIndex
 }
 
 func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
@@ -127,7 +130,7 @@ func judgeScheduling(in schedulingInputs) checks.Result {
 			findings = append(findings, unseenFinding(g, served, schedulers))
 		default:
 			if load == nil {
-				load = loads(in.pods)
+				load, in.affinity = loads(in.pods), newAffinityIndex(in)
 			}
 			fit := fitOf(g.pods[0], in)
 			g.fit = fit
@@ -437,10 +440,8 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	if c := closest(g.rows); c != "" && fits == 0 {
 		f.Evidence = append(f.Evidence, c)
 	}
-	if g.fit != nil && g.fit.pods != nil {
-		for _, u := range g.fit.pods.unjudged {
-			f.Evidence = append(f.Evidence, "not judged (namespaces not read): "+u)
-		}
+	if g.fit != nil && g.fit.pods != nil && len(g.fit.pods.unjudged) > 0 {
+		f.Evidence = append(f.Evidence, "not judged (namespaces not read): "+phrase.List(g.fit.pods.unjudged, 3))
 	}
 	switch {
 	case len(g.rows) == 0:

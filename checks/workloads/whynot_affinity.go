@@ -139,7 +139,6 @@ type podAffinityFit struct {
 // podAffinityOf evaluates the pod's required pod affinity and anti-affinity, and the running
 // pods' required anti-affinity towards it; nil when none applies.
 func podAffinityOf(p *corev1.Pod, in schedulingInputs) *podAffinityFit {
-	fit := &podAffinityFit{counts: map[domain]int{}, existing: map[domain]antiHold{}}
 	var affTerms, antiTerms []corev1.PodAffinityTerm
 	if a := p.Spec.Affinity; a != nil && a.PodAffinity != nil {
 		affTerms = a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution
@@ -147,6 +146,14 @@ func podAffinityOf(p *corev1.Pod, in schedulingInputs) *podAffinityFit {
 	if a := p.Spec.Affinity; a != nil && a.PodAntiAffinity != nil {
 		antiTerms = a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
 	}
+	idx := in.affinity
+	if idx == nil {
+		idx = newAffinityIndex(in)
+	}
+	if len(affTerms) == 0 && len(antiTerms) == 0 && len(idx.anti) == 0 && len(idx.unjudged) == 0 {
+		return nil // the common case, kept cheap: thousands of pods, none with terms
+	}
+	fit := &podAffinityFit{counts: map[domain]int{}, existing: map[domain]antiHold{}}
 	for i, t := range affTerms {
 		if pt, ok := compileTerm(p, t); ok {
 			pt.text = termName("pod affinity", i, len(affTerms)) + " (" + pt.text + ")"
@@ -175,26 +182,13 @@ func podAffinityOf(p *corev1.Pod, in schedulingInputs) *podAffinityFit {
 		fit.anti = append(fit.anti, pt)
 		fit.antiHeld = append(fit.antiHeld, map[string]antiHold{})
 	}
-	nodes := make(map[string]*corev1.Node, len(in.nodes))
-	for _, n := range in.nodes {
-		nodes[n.Name] = n
-	}
-	running := make([]*corev1.Pod, 0, len(in.pods))
-	for _, q := range in.pods {
-		if active(q) && nodes[q.Spec.NodeName] != nil { // the Pending pod itself is not bound
-			running = append(running, q)
-		}
-	}
-	sort.Slice(running, func(i, j int) bool {
-		return running[i].Namespace+"/"+running[i].Name < running[j].Namespace+"/"+running[j].Name
-	})
-	fit.countAffinity(running, nodes, in.namespaces)
+	fit.countAffinity(idx.running, idx.nodes, in.namespaces)
 	fit.selfMatch = len(fit.affinity) > 0 && len(fit.counts) == 0
 	for _, t := range fit.affinity {
 		fit.selfMatch = fit.selfMatch && t.matches(p, in.namespaces)
 	}
-	fit.holdAnti(running, nodes, in.namespaces)
-	fit.existingAnti(p, running, nodes, in.namespaces)
+	fit.holdAnti(idx.running, idx.nodes, in.namespaces)
+	fit.existingAnti(p, idx, in.namespaces)
 	if len(fit.affinity) == 0 && len(fit.anti) == 0 && len(fit.existing) == 0 && len(fit.unjudged) == 0 {
 		return nil
 	}
@@ -206,6 +200,64 @@ func podAffinityOf(p *corev1.Pod, in schedulingInputs) *podAffinityFit {
 		return a.key < b.key || a.key == b.key && a.value < b.value
 	})
 	return fit
+}
+
+// affinityIndex is what every group's pod (anti-)affinity is judged against, built once a run:
+// the pods running on known nodes and their own required anti-affinity terms, compiled.
+type affinityIndex struct {
+	nodes    map[string]*corev1.Node
+	running  []*corev1.Pod
+	anti     []runningAnti
+	unjudged []string // running pods' terms with a namespaceSelector, namespaces not read
+}
+
+// runningAnti is one required anti-affinity term of a running pod, with its domain there.
+type runningAnti struct {
+	pod   *corev1.Pod
+	term  podTerm
+	name  string // "anti-affinity term 2 (app=api in namespace shop, topologyKey zone)"
+	value string // the pod's node's value for the term's topology key
+}
+
+func newAffinityIndex(in schedulingInputs) *affinityIndex {
+	idx := &affinityIndex{nodes: make(map[string]*corev1.Node, len(in.nodes)), running: make([]*corev1.Pod, 0, len(in.pods))}
+	for _, n := range in.nodes {
+		idx.nodes[n.Name] = n
+	}
+	for _, q := range in.pods {
+		if !active(q) || idx.nodes[q.Spec.NodeName] == nil { // a Pending pod is not bound
+			continue
+		}
+		idx.running = append(idx.running, q)
+		a := q.Spec.Affinity
+		if a == nil || a.PodAntiAffinity == nil {
+			continue
+		}
+		terms := a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+		for i, t := range terms {
+			pt, ok := compileTerm(q, t)
+			if !ok {
+				continue
+			}
+			if !pt.judged(in.namespaces) {
+				idx.unjudged = append(idx.unjudged, fmt.Sprintf("pod %s's anti-affinity (%s)", safetext.Visible(q.Namespace+"/"+q.Name), pt.text))
+				continue
+			}
+			if v, has := idx.nodes[q.Spec.NodeName].Labels[pt.key]; has {
+				idx.anti = append(idx.anti, runningAnti{pod: q, term: pt, name: termName("anti-affinity", i, len(terms)) + " (" + pt.text + ")", value: v})
+			}
+		}
+	}
+	return idx
+}
+
+// hold records the pod as the one in the way in the domain, unless one that sorts first is
+// recorded already: the same input names the same pod, whatever the order pods were listed in.
+func hold(m map[string]antiHold, value string, q *corev1.Pod, term string) {
+	name := safetext.Visible(q.Namespace + "/" + q.Name)
+	if h, seen := m[value]; !seen || name < h.pod {
+		m[value] = antiHold{pod: name, term: term}
+	}
 }
 
 func termName(what string, i, n int) string {
@@ -245,42 +297,27 @@ func (fit *podAffinityFit) holdAnti(running []*corev1.Pod, nodes map[string]*cor
 			if !has || !t.matches(q, ns) {
 				continue
 			}
-			if _, seen := fit.antiHeld[i][v]; !seen {
-				fit.antiHeld[i][v] = antiHold{pod: safetext.Visible(q.Namespace + "/" + q.Name), term: t.text}
-			}
+			hold(fit.antiHeld[i], v, q, t.text)
 		}
 	}
 }
 
 // existingAnti records the domains of running pods whose required anti-affinity selects p.
-func (fit *podAffinityFit) existingAnti(p *corev1.Pod, running []*corev1.Pod, nodes map[string]*corev1.Node, ns map[string]labels.Set) {
-	for _, q := range running {
-		a := q.Spec.Affinity
-		if a == nil || a.PodAntiAffinity == nil {
+func (fit *podAffinityFit) existingAnti(p *corev1.Pod, idx *affinityIndex, ns map[string]labels.Set) {
+	fit.unjudged = append(fit.unjudged, idx.unjudged...)
+	byKey := map[string]map[string]antiHold{} // topology key → value → the pod in the way
+	for _, a := range idx.anti {
+		if !a.term.matches(p, ns) {
 			continue
 		}
-		terms := a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
-		for i, t := range terms {
-			pt, ok := compileTerm(q, t)
-			if !ok {
-				continue
-			}
-			if !pt.judged(ns) {
-				fit.unjudged = append(fit.unjudged, fmt.Sprintf("pod %s's anti-affinity (%s)", safetext.Visible(q.Namespace+"/"+q.Name), pt.text))
-				continue
-			}
-			v, has := nodes[q.Spec.NodeName].Labels[pt.key]
-			if !has {
-				continue
-			}
-			d := domain{pt.key, v}
-			if _, seen := fit.existing[d]; seen {
-				continue
-			}
-			if pt.matches(p, ns) {
-				fit.existing[d] = antiHold{pod: safetext.Visible(q.Namespace + "/" + q.Name),
-					term: termName("anti-affinity", i, len(terms)) + " (" + pt.text + ")"}
-			}
+		if byKey[a.term.key] == nil {
+			byKey[a.term.key] = map[string]antiHold{}
+		}
+		hold(byKey[a.term.key], a.value, a.pod, a.name)
+	}
+	for key, values := range byKey {
+		for v, h := range values {
+			fit.existing[domain{key, v}] = h
 		}
 	}
 }
