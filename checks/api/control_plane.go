@@ -27,7 +27,8 @@ var controlPlaneCheck = checks.Check{
 	Category: checks.CategoryAPI,
 	Learn:    learn("api.control-plane"),
 	Needs:    checks.NeedsObjects,
-	// The workload kinds link a controller switched off to the objects it left behind.
+	// The workload kinds link a controller switched off to the objects it left behind; they are
+	// read only then.
 	Reads: []kube.Resource{kube.Pods, kube.Deployments, kube.ReplicaSets, kube.StatefulSets, kube.DaemonSets},
 	Run:   runControlPlane,
 }
@@ -48,10 +49,15 @@ func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 	if len(byComponent) == 0 {
 		return checks.Skipped(checks.SkipNotApplicable, "not applicable: control plane not visible (managed cluster?)")
 	}
+	// The workload kinds are read only when a flag switches a workload controller off: then
+	// they say what it left behind, and a kind not read is named.
 	var partial checks.Partial
-	stalled := readStalled(ctx, env, &partial)
-	if err := ctx.Err(); err != nil {
-		return checks.Errored(fmt.Sprintf("listing for api.control-plane: %v", err))
+	var stalledRead stalledObjects
+	stalled := func() stalledObjects {
+		if stalledRead == nil {
+			stalledRead = readStalled(ctx, env, &partial)
+		}
+		return stalledRead
 	}
 	for _, list := range byComponent {
 		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
@@ -65,6 +71,9 @@ func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 			findings = append(findings, podHealthFindings(p, c, now)...)
 			findings = append(findings, podFlagFindings(p, c, stalled)...)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return checks.Errored(fmt.Sprintf("listing for api.control-plane: %v", err))
 	}
 	status := checks.Worst(findings)
 	if status == checks.StatusOK {
@@ -224,7 +233,7 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 // podFlagFindings quotes the known-bad flags on a control-plane pod's command line.
 // A flag that switches a workload controller off explains the objects that controller left
 // behind (stalled).
-func podFlagFindings(p *corev1.Pod, component string, stalled stalledObjects) []checks.Finding {
+func podFlagFindings(p *corev1.Pod, component string, stalled func() stalledObjects) []checks.Finding {
 	ref := &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 	manifest := "the pod's manifest"
 	if p.Annotations["kubernetes.io/config.source"] == "file" {
@@ -243,7 +252,9 @@ func podFlagFindings(p *corev1.Pod, component string, stalled stalledObjects) []
 				Commands: []checks.Command{checks.Cmd("kubectl", "-n", p.Namespace, "get", "pod", p.Name, "-o", fmt.Sprintf("jsonpath={.spec.containers[%d].command}", i))},
 				Cause:    true,
 			}
-			explainStalled(&f, prob.Disables, stalled)
+			if len(prob.Disables) > 0 {
+				explainStalled(&f, prob.Disables, stalled())
+			}
 			findings = append(findings, f)
 		}
 	}

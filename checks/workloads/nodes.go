@@ -39,15 +39,27 @@ func runNodes(ctx context.Context, env *checks.Env) checks.Result {
 	// Without pods the nodes are still judged; what they strand is then unknown, and said so.
 	pods, _ := checks.ListPartial[*corev1.Pod](ctx, env.Snapshot, &p, kube.Pods)
 	ix := owners(ctx, env, &p)
-	// The Pending pods a node's own state keeps off it are worked out as workloads.scheduling
-	// does, with the volumes that pin pods and the namespaces pod affinity looks in.
 	in := schedulingInputs{pods: pods, nodes: nodes, owners: ix}
-	in.claims, in.volumes = volumeIndex(ctx, env, &p)
-	in.namespaces = namespaceLabels(ctx, env, &p)
+	if p.Read(kube.Pods) && anyNodeState(nodes) {
+		// Only then, the Pending pods a node's own state keeps off it are worked out as
+		// workloads.scheduling does, with the volumes that pin pods and the namespaces pod
+		// affinity looks in (a kind not read is then named).
+		in.claims, in.volumes = volumeIndex(ctx, env, &p)
+		in.namespaces = namespaceLabels(ctx, env, &p)
+	}
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.nodes: %v", err))
 	}
 	return p.Note(judgeNodes(in, p.Read(kube.Pods)))
+}
+
+func anyNodeState(nodes []*corev1.Node) bool {
+	for _, n := range nodes {
+		if len(nodeStates(n)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeState is one thing wrong with a node, as its conditions or spec say.
