@@ -178,3 +178,21 @@ func TestReferencesForbiddenKinds(t *testing.T) {
 		t.Errorf("summary does not name the forbidden kinds: %s", r.Summary)
 	}
 }
+
+// A Job whose pods admission refuses has no pod to judge, and a CronJob has none until it
+// runs: their templates are judged, with the field path in each.
+func TestReferencesJobAndCronJobTemplates(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("references/jobs.yaml"))
+	r := checktest.RunLive(t, "workloads.references")
+	job := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Job", "team-a", "report-gen", "Job team-a/report-gen names ServiceAccount report-sa, which does not exist")
+	requireField(t, job, "spec.template.spec.serviceAccountName")
+	cron := checktest.RequireObjectFinding(t, r, checks.StatusFail, "CronJob", "team-a", "cleanup", "CronJob team-a/cleanup names Secret cleanup-creds, which does not exist")
+	requireField(t, cron, "spec.jobTemplate.spec.template.spec.containers[0].envFrom[0].secretRef.name")
+	if !job.Cause || !slices.Contains(checktest.ExplainedNames(job), "report-gen") {
+		t.Errorf("the missing ServiceAccount does not explain its Job: cause %v, explains %v", job.Cause, job.Explains)
+	}
+	if countProblems(r) != 2 {
+		t.Errorf("want two findings:\n%s", checktest.DescribeObjectFindings(r))
+	}
+	checktest.RequireLiteralCommands(t, r)
+}
