@@ -145,10 +145,17 @@ func TestReferencesSelectorsMatchingNothing(t *testing.T) {
 	r := checktest.RunLive(t, "workloads.references")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "NetworkPolicy", "team-a", "web-api-ingress", "NetworkPolicy team-a/web-api-ingress selects no pod")
 	requireField(t, f, "spec.podSelector")
+	requireEvidence(t, f, "app=web-api: the pods have app=web")
 	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PodDisruptionBudget", "team-a", "wbe", "PodDisruptionBudget team-a/wbe selects no pod")
 	requireField(t, f, "spec.selector")
-	if countProblems(r) != 2 {
-		t.Errorf("want two findings (PDB web selects the web pods):\n%s", checktest.DescribeObjectFindings(r))
+	requireEvidence(t, f, "app=wbe: the pods have app=web")
+	if strings.Contains(strings.Join(f.Evidence, "\n"), "near miss") {
+		t.Errorf("wbe is two characters from web, no near miss: %q", f.Evidence)
+	}
+	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PodDisruptionBudget", "team-a", "web-case", "PodDisruptionBudget team-a/web-case selects no pod")
+	requireEvidence(t, f, "app=Web: the pods have app=web (near miss: case)")
+	if countProblems(r) != 3 {
+		t.Errorf("want three findings (PDB web selects the web pods):\n%s", checktest.DescribeObjectFindings(r))
 	}
 }
 
