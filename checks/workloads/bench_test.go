@@ -82,8 +82,8 @@ func TestBenchShapeGroups(t *testing.T) {
 	for _, f := range r.Findings {
 		if f.Problem == "unschedulable" {
 			groups++
-			if n := len(f.Evidence); n != 1+1+maxTableNodes+1 {
-				t.Errorf("%d evidence lines, want pods, table header, %d rows and the count of the rest:\n%v", n, maxTableNodes, f.Evidence)
+			if n := len(f.Evidence); n != 1+1+maxTableNodes+1+1 {
+				t.Errorf("%d evidence lines, want pods, table header, %d rows, the count of the rest and the fields:\n%v", n, maxTableNodes, f.Evidence)
 			}
 		}
 	}

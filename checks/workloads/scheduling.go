@@ -440,6 +440,9 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	if c := closest(g.rows); c != "" && fits == 0 {
 		f.Evidence = append(f.Evidence, c)
 	}
+	if fits == 0 {
+		fieldsEvidence(&f, g)
+	}
 	if g.fit != nil && g.fit.pods != nil && len(g.fit.pods.unjudged) > 0 {
 		f.Evidence = append(f.Evidence, "not judged (namespaces not read): "+phrase.List(g.fit.pods.unjudged, 3))
 	}
@@ -456,6 +459,55 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 		f.Hint = schedulingHint(g.rows)
 	}
 	return f
+}
+
+// specFields are the fields of a pod spec that hold each reason, as the owner spells them.
+var specFields = map[reasonKind]string{
+	reasonTaint:        "tolerations",
+	reasonNodeSelector: "nodeSelector",
+	reasonAffinity:     "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+	reasonSpread:       "topologySpreadConstraints",
+	reasonPodAffinity:  "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+}
+
+// maxFieldCommands caps the commands that show the fields the table's reasons come from.
+const maxFieldCommands = 2
+
+// fieldsEvidence names the fields of the owner's pod spec that the table's reasons come from
+// (spec.template.spec.nodeSelector), with the commands that show them.
+func fieldsEvidence(f *checks.Finding, g *pendingGroup) {
+	prefix := "spec.template.spec."
+	if g.owner.Kind == "Pod" {
+		prefix = "spec."
+	}
+	seen := map[reasonKind]bool{}
+	for _, r := range g.rows {
+		for _, rs := range r.reasons {
+			// The control plane's taint and a node condition's are no fault of the spec.
+			seen[rs.kind] = seen[rs.kind] || rs.kind != reasonTaint || !routineTaint(rs.taint)
+		}
+	}
+	var fields []string
+	for k := reasonCordoned; k <= reasonPodAntiAffinity; k++ {
+		if name, ok := specFields[k]; ok && seen[k] {
+			fields = append(fields, prefix+name)
+		}
+	}
+	// Anti-affinity is the pod's own field only when it has terms: else running pods' refuse it.
+	if a := g.pods[0].Spec.Affinity; seen[reasonPodAntiAffinity] && a != nil && a.PodAntiAffinity != nil &&
+		len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+		fields = append(fields, prefix+"affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+	}
+	if len(fields) == 0 {
+		return
+	}
+	f.Evidence = append(f.Evidence, "from the fields: "+strings.Join(fields, ", "))
+	for i, field := range fields {
+		if i == maxFieldCommands {
+			break
+		}
+		f.Commands = append(f.Commands, getCmd(g.owner, "jsonpath={."+field+"}"))
+	}
 }
 
 // distance ranks how far a node is from taking the pods: a node the pods ask for (their

@@ -40,6 +40,7 @@ func TestSchedulingTaintExplainsTwoDeployments(t *testing.T) {
 		"why not here: NODE     REASONS",
 		"why not here: cp1      untolerated taint node-role.kubernetes.io/control-plane:NoSchedule",
 		"why not here: worker1  untolerated taint klustered=true:NoSchedule")
+	requireEvidence(t, shop, "from the fields: spec.template.spec.tolerations")
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "cart", "1 pod of Deployment team-a/cart fits no node")
 	taint := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Node", "", "worker1",
 		"taint klustered=true:NoSchedule is on every schedulable node and no pod outside kube-system tolerates it: it keeps 2 workloads Pending")
@@ -168,6 +169,13 @@ func TestSchedulingPodAffinityNamesTheTermPerNode(t *testing.T) {
 		if strings.HasPrefix(line, "closest: ") {
 			t.Errorf("the closest nodes are each one change away, but not the same change: %s", line)
 		}
+	}
+	requireEvidence(t, api, "from the fields: spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution, "+
+		"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+	if !slices.ContainsFunc(api.Commands, func(c checks.Command) bool {
+		return c.String() == "kubectl -n team-p get deployment.apps api -o 'jsonpath={.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution}'"
+	}) {
+		t.Errorf("no command shows the pod affinity of the template: %v", api.Commands)
 	}
 	if !strings.Contains(api.Hint, "pod affinity") && !strings.Contains(api.Hint, "anti-affinity") {
 		t.Errorf("hint %q says nothing of pod affinity", api.Hint)
