@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,8 +27,10 @@ var controlPlaneCheck = checks.Check{
 	Category: checks.CategoryAPI,
 	Learn:    learn("api.control-plane"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.Pods},
-	Run:      runControlPlane,
+	// The workload kinds link a controller switched off to the objects it left behind; they are
+	// read only then.
+	Reads: []kube.Resource{kube.Pods, kube.Deployments, kube.ReplicaSets, kube.StatefulSets, kube.DaemonSets},
+	Run:   runControlPlane,
 }
 
 func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
@@ -46,6 +49,16 @@ func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 	if len(byComponent) == 0 {
 		return checks.Skipped(checks.SkipNotApplicable, "not applicable: control plane not visible (managed cluster?)")
 	}
+	// The workload kinds are read only when a flag switches a workload controller off: then
+	// they say what it left behind, and a kind not read is named.
+	var partial checks.Partial
+	var stalledRead stalledObjects
+	stalled := func() stalledObjects {
+		if stalledRead == nil {
+			stalledRead = readStalled(ctx, env, &partial)
+		}
+		return stalledRead
+	}
 	for _, list := range byComponent {
 		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	}
@@ -56,13 +69,16 @@ func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 		for _, p := range byComponent[c] {
 			total++
 			findings = append(findings, podHealthFindings(p, c, now)...)
-			findings = append(findings, podFlagFindings(p, c)...)
+			findings = append(findings, podFlagFindings(p, c, stalled)...)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return checks.Errored(fmt.Sprintf("listing for api.control-plane: %v", err))
 	}
 	status := checks.Worst(findings)
 	if status == checks.StatusOK {
-		return checks.Result{Status: checks.StatusOK, Findings: findings,
-			Summary: fmt.Sprintf("%d control-plane pods run, are ready and have no known-bad flags", total)}
+		return partial.Note(checks.Result{Status: checks.StatusOK, Findings: findings,
+			Summary: fmt.Sprintf("%d control-plane pods run, are ready and have no known-bad flags", total)})
 	}
 	var bad []string
 	for _, f := range findings {
@@ -74,7 +90,7 @@ func runControlPlane(ctx context.Context, env *checks.Env) checks.Result {
 	if len(bad) > 1 {
 		summary = fmt.Sprintf("%s (and %d more)", bad[0], len(bad)-1)
 	}
-	return checks.Result{Status: status, Summary: summary, Findings: findings}
+	return partial.Note(checks.Result{Status: status, Summary: summary, Findings: findings})
 }
 
 func isControlPlaneComponent(c string) bool {
@@ -215,7 +231,9 @@ func podHealthFindings(p *corev1.Pod, component string, now time.Time) []checks.
 }
 
 // podFlagFindings quotes the known-bad flags on a control-plane pod's command line.
-func podFlagFindings(p *corev1.Pod, component string) []checks.Finding {
+// A flag that switches a workload controller off explains the objects that controller left
+// behind (stalled).
+func podFlagFindings(p *corev1.Pod, component string, stalled func() stalledObjects) []checks.Finding {
 	ref := &checks.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 	manifest := "the pod's manifest"
 	if p.Annotations["kubernetes.io/config.source"] == "file" {
@@ -225,7 +243,7 @@ func podFlagFindings(p *corev1.Pod, component string) []checks.Finding {
 	for i, c := range p.Spec.Containers {
 		argv := append(append([]string(nil), c.Command...), c.Args...)
 		for _, prob := range flagProblems(component, parseComponentFlags(argv)) {
-			findings = append(findings, checks.Finding{
+			f := checks.Finding{
 				Severity: prob.Severity,
 				Object:   ref,
 				Message:  fmt.Sprintf("%s: %s", p.Name, prob.Message),
@@ -233,7 +251,11 @@ func podFlagFindings(p *corev1.Pod, component string) []checks.Finding {
 				Hint:     prob.Hint + " Edit " + manifest + "; the kubelet restarts the pod when the file changes.",
 				Commands: []checks.Command{checks.Cmd("kubectl", "-n", p.Namespace, "get", "pod", p.Name, "-o", fmt.Sprintf("jsonpath={.spec.containers[%d].command}", i))},
 				Cause:    true,
-			})
+			}
+			if len(prob.Disables) > 0 {
+				explainStalled(&f, prob.Disables, stalled())
+			}
+			findings = append(findings, f)
 		}
 	}
 	return findings
@@ -290,6 +312,8 @@ type flagProblem struct {
 	Message  string
 	Evidence []string
 	Hint     string
+	// Disables names the workload controllers the flag switches off.
+	Disables []string
 }
 
 // defaultOffControllers are off unless named; "-name" for them changes nothing.
@@ -413,7 +437,14 @@ func controllersFlagProblems(f cmdFlag) []flagProblem {
 		hasStar = hasStar || it == "*"
 	}
 	if !hasStar {
+		var off []string
+		for _, c := range workloadControllers {
+			if !slices.Contains(items, c) {
+				off = append(off, c)
+			}
+		}
 		probs = append(probs, flagProblem{
+			Disables: off,
 			Severity: checks.StatusFail,
 			Message:  "--controllers does not include \"*\": only the controllers it names run",
 			Evidence: []string{f.Raw},
@@ -436,6 +467,7 @@ func controllersFlagProblems(f cmdFlag) []flagProblem {
 			Message:  fmt.Sprintf("the %s controller is switched off: %s", name, effect),
 			Evidence: []string{f.Raw},
 			Hint:     fmt.Sprintf("Remove \"-%s\" from --controllers.", name),
+			Disables: []string{name},
 		})
 	}
 	return probs

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/checks/checktest"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -124,8 +125,25 @@ func healthyControlPlane(node string) []runtime.Object {
 
 func runControlPlaneWith(t *testing.T, objs ...runtime.Object) checks.Result {
 	t.Helper()
-	snap := checktest.Snapshot(t, objs...)
+	snap := checktest.Snapshot(t, append(objs, workloadKinds()...)...)
 	return runControlPlane(t.Context(), &checks.Env{Snapshot: snap, Now: func() time.Time { return cpNow }})
+}
+
+// workloadKinds is one object of each workload kind the check reads, all acted on by their
+// controllers, so that a snapshot holds those kinds.
+func workloadKinds() []runtime.Object {
+	meta := func(kind string) (metav1.TypeMeta, metav1.ObjectMeta) {
+		return metav1.TypeMeta{APIVersion: "apps/v1", Kind: kind}, metav1.ObjectMeta{Namespace: "kube-system", Name: "coredns", Generation: 1}
+	}
+	d := &appsv1.Deployment{Status: appsv1.DeploymentStatus{ObservedGeneration: 1}}
+	d.TypeMeta, d.ObjectMeta = meta("Deployment")
+	rs := &appsv1.ReplicaSet{Status: appsv1.ReplicaSetStatus{ObservedGeneration: 1, Replicas: 1}}
+	rs.TypeMeta, rs.ObjectMeta = meta("ReplicaSet")
+	ss := &appsv1.StatefulSet{Status: appsv1.StatefulSetStatus{ObservedGeneration: 1, Replicas: 1}}
+	ss.TypeMeta, ss.ObjectMeta = meta("StatefulSet")
+	ds := &appsv1.DaemonSet{Status: appsv1.DaemonSetStatus{ObservedGeneration: 1}}
+	ds.TypeMeta, ds.ObjectMeta = meta("DaemonSet")
+	return []runtime.Object{d, rs, ss, ds}
 }
 
 func TestControlPlaneHealthy(t *testing.T) {
@@ -207,4 +225,55 @@ func TestControlPlaneExternalEtcdAndSecondNode(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// A flag that switches workload controllers off names which: "-name" that one, a list without
+// "*" every workload controller it does not name.
+func TestControllersFlagSaysWhichItSwitchesOff(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  [][]string // Disables of each problem, in order
+	}{
+		{"*,bootstrapsigner,tokencleaner", nil},
+		{"*,-replicaset,-bootstrapsigner", [][]string{{"replicaset"}}},
+		{"*,-deployment,-replicaset", [][]string{{"deployment"}, {"replicaset"}}},
+		{"deployment,-foo", [][]string{{"replicaset", "statefulset", "daemonset"}, {"foo"}}},
+	} {
+		var got [][]string
+		for _, p := range controllersFlagProblems(cmdFlag{Name: "controllers", Value: tt.value, HasValue: true}) {
+			got = append(got, p.Disables)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("--controllers=%s switches off %v, want %v", tt.value, got, tt.want)
+		}
+	}
+}
+
+// On the test cluster: kube-controller-manager-cp1 runs with --controllers=*,-deployment,-replicaset;
+// a Deployment has no ReplicaSet and another's ReplicaSet never got a pod. Each flag's finding
+// explains exactly what its controller left behind, and nothing of the healthy cluster.
+func TestControllersOffExplainWhatTheyLeftBehind(t *testing.T) {
+	c := checktest.Cluster(t)
+	c.Replace(t, checktest.Fixture("api-controllers-off"))
+	c.Apply(t, checktest.Fixture("workloads/controller-off-deployment.yaml"), checktest.Fixture("workloads/controller-off-replicaset.yaml"))
+	r := checktest.RunLive(t, "api.control-plane")
+	for _, tt := range []struct {
+		msg      string
+		explains string
+	}{
+		{"kube-controller-manager-cp1: the deployment controller is switched off", "[Deployment team-a/orders]"},
+		{"kube-controller-manager-cp1: the replicaset controller is switched off", "[Deployment team-a/billing ReplicaSet team-a/billing-5c7d9e8f6]"},
+	} {
+		f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Pod", "kube-system", "kube-controller-manager-cp1", tt.msg)
+		if !f.Cause || fmt.Sprint(f.Explains) != tt.explains {
+			t.Errorf("%q: cause %v, explains %v; want %s", tt.msg, f.Cause, f.Explains, tt.explains)
+		}
+		if ev := strings.Join(f.Evidence, "\n"); !strings.Contains(ev, "left behind (status.observedGeneration behind metadata.generation, nothing created): ") {
+			t.Errorf("%q: evidence does not name what was left behind:\n%s", tt.msg, ev)
+		}
+		if len(f.Commands) < 2 || !strings.Contains(f.Commands[1].String(), "OBSERVED:.status.observedGeneration") {
+			t.Errorf("%q: no command shows the generations: %v", tt.msg, f.Commands)
+		}
+	}
+	checktest.RequireLiteralCommands(t, r)
 }

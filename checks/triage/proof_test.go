@@ -1,127 +1,171 @@
 package triage_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/checks/catalog"
+	"github.com/kockpit/kockpit/checks/checktest"
 	"github.com/kockpit/kockpit/report"
 )
 
-// The triage proof on composed fixtures: the first cause in the report is the injected one and
-// every symptom the fixture names is listed under it. The node, scheduling and controller
-// findings are built as the workloads checks of the other branch will emit them (their shapes:
-// a NotReady node and an untolerated taint are causes explaining the pods they strand; an
-// unready workload is a symptom about the workload); network.cni's are shaped as it emits now.
+// The triage proofs on composed fixtures (issue 15): each loads a breakage into the real test
+// API server (with the healthy cluster), runs every check of every area through the engine as a
+// live run does, and reads the report's Causes. The first cause must be the injected one, and
+// every Warn or Fail finding about the objects the breakage affects, whichever check gave it,
+// must be listed under it.
 
-func ref(apiVersion, kind, ns, name string) checks.ObjectRef {
-	return checks.ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name}
+func TestMain(m *testing.M) { checktest.Main(m, catalog.All()) }
+
+// proofRun is a run of every check on the test cluster, and its report.
+type proofRun struct {
+	results []checks.Result
+	report  *report.Report
 }
 
-func ptr(o checks.ObjectRef) *checks.ObjectRef { return &o }
-
-var proofChecks = []checks.Check{
-	{ID: "api.control-plane", Category: checks.CategoryAPI},
-	{ID: "network.cni", Category: checks.CategoryNetwork},
-	{ID: "runtime.pods", Category: checks.CategoryRuntime},
-	{ID: "workloads.nodes", Category: checks.CategoryWorkloads},
-	{ID: "workloads.scheduling", Category: checks.CategoryWorkloads},
-	{ID: "workloads.controllers", Category: checks.CategoryWorkloads},
-	{ID: "versions.nodes", Category: checks.CategoryVersions},
-}
-
-// reportOf runs results through the report as a run does (IDs set as the runner sets them).
-func reportOf(t *testing.T, results ...checks.Result) *report.Report {
+func runEveryCheck(t *testing.T) proofRun {
 	t.Helper()
-	r := report.New("test", checks.Source{Kind: checks.SourceNone}, proofChecks, time.Unix(0, 0))
-	for _, res := range results {
-		for i := range res.Findings {
-			f := &res.Findings[i]
-			f.ID = checks.FindingID(res.CheckID, f, "")
-		}
+	env := checktest.LiveEnv(t, checktest.Cluster(t).AdminKubeconfig)
+	list := catalog.All()
+	r := report.New("test", checks.Source{Kind: checks.SourceLive}, list, time.Unix(0, 0))
+	var run proofRun
+	for res := range checks.Run(t.Context(), list, env, checks.RunOptions{Timeout: 20 * time.Second}) {
+		run.results = append(run.results, res)
 		r.Add(res)
 	}
 	r.Finish(0, nil)
-	return r
+	run.report = r
+	return run
 }
 
-// requireFirstCause fails unless the report's first cause is the finding of check whose ID
-// starts with prefix, and each of symptoms (finding ID prefixes) is listed under it.
-func requireFirstCause(t *testing.T, r *report.Report, check, prefix string, symptoms ...string) {
-	t.Helper()
-	if len(r.Causes) == 0 {
-		t.Fatal("no cause in the report")
-	}
-	c := r.Causes[0]
-	if c.Check != check || !strings.HasPrefix(c.Finding, prefix) {
-		t.Fatalf("first cause %s (%s), want %s…; all: %+v", c.Finding, c.Check, prefix, r.Causes)
-	}
-	for _, s := range symptoms {
-		if !slices.ContainsFunc(c.Explains, func(id string) bool { return strings.HasPrefix(id, s) }) {
-			t.Errorf("symptom %s… is not listed under the first cause: %q", s, c.Explains)
+// object names an object the way the proofs pick findings: kind, namespace, name.
+type object struct{ kind, namespace, name string }
+
+func (o object) String() string { return fmt.Sprintf("%s %s/%s", o.kind, o.namespace, o.name) }
+
+// findingsAbout returns the IDs of the run's Warn and Fail findings about the object, with
+// their checks and messages for the failure messages.
+func (run proofRun) findingsAbout(o object) map[string]string {
+	out := map[string]string{}
+	for _, r := range run.results {
+		for _, f := range r.Findings {
+			if f.Severity >= checks.StatusWarn && f.Object != nil && f.Object.Kind == o.kind && f.Object.Namespace == o.namespace && f.Object.Name == o.name {
+				out[f.ID] = f.Message
+			}
 		}
 	}
+	return out
 }
 
-// CNI pinned to one node: the Cilium DaemonSet runs on worker1 only; worker2 and worker3 are
-// NotReady (no pod network) and Deployment shop/web's pods wait Pending for a Ready node.
+// describeCauses lists the report's causes with what each explains, for failure messages.
+func (run proofRun) describeCauses() string {
+	var b strings.Builder
+	for i, c := range run.report.Causes {
+		fmt.Fprintf(&b, "%d. %s (%s, %d objects): %s\n", i+1, c.Finding, c.Check, c.Objects, c.Message)
+		for _, id := range c.Explains {
+			fmt.Fprintf(&b, "     explains %s\n", id)
+		}
+	}
+	return b.String()
+}
+
+// requireFirstCause fails unless the report's first cause is a finding of check about cause
+// whose message contains msg, and every other Warn or Fail finding about each symptom object is
+// listed under it; each symptom object must have at least one such finding.
+func (run proofRun) requireFirstCause(t *testing.T, check string, cause object, msg string, symptoms ...object) report.CauseReport {
+	t.Helper()
+	causes := run.report.Causes
+	if len(causes) == 0 {
+		t.Fatal("no cause in the report")
+	}
+	first := causes[0]
+	o := first.Object
+	if first.Check != check || o == nil || (object{o.Kind, o.Namespace, o.Name}) != cause || !strings.Contains(first.Message, msg) {
+		t.Fatalf("the first cause is not %s's finding about %s saying %q; causes:\n%s", check, cause, msg, run.describeCauses())
+	}
+	for _, s := range symptoms {
+		found := run.findingsAbout(s)
+		if len(found) == 0 {
+			t.Errorf("no check reports anything about %s", s)
+		}
+		for id, message := range found {
+			if id != first.Finding && !slices.Contains(first.Explains, id) && !slices.Contains(first.AlsoFindings, id) {
+				t.Errorf("%s (%q) is not listed under the first cause", id, message)
+			}
+		}
+	}
+	t.Logf("causes:\n%s", run.describeCauses())
+	return first
+}
+
+// causeOf returns the report's cause whose first finding is about the object, if any.
+func (run proofRun) causeOf(o object) (report.CauseReport, bool) {
+	for _, c := range run.report.Causes {
+		if c.Object != nil && (object{c.Object.Kind, c.Object.Namespace, c.Object.Name}) == o {
+			return c, true
+		}
+	}
+	return report.CauseReport{}, false
+}
+
+// CNI pinned to one node: Flannel's DaemonSet pinned to worker1 by a leftover nodeSelector; the
+// batch pool (worker3, worker4) joined since and stays NotReady without a pod network; Deployment
+// shop/web, which asks for the batch pool, waits Pending. A Deployment that cannot pull its image
+// is a cause of its own elsewhere.
 func TestProofCNIPinnedToOneNode(t *testing.T) {
-	w2, w3 := ref("v1", "Node", "", "worker2"), ref("v1", "Node", "", "worker3")
-	web := ref("apps/v1", "Deployment", "shop", "web")
-	r := reportOf(t,
-		checks.Result{CheckID: "network.cni", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Cause: true, Object: ptr(ref("apps/v1", "DaemonSet", "kube-system", "cilium")),
-			Problem: "skips-nodes", Message: "the Cilium DaemonSet cannot run on 2 of 3 nodes (worker2, worker3)", Explains: []checks.ObjectRef{w2, w3}}}},
-		checks.Result{CheckID: "workloads.nodes", Status: checks.StatusFail, Findings: []checks.Finding{
-			{Severity: checks.StatusFail, Cause: true, Object: ptr(w2), Problem: "not-ready", Message: "node worker2 is NotReady: cni plugin not initialized; strands 2 pods", Explains: []checks.ObjectRef{web}},
-			{Severity: checks.StatusFail, Cause: true, Object: ptr(w3), Problem: "not-ready", Message: "node worker3 is NotReady: cni plugin not initialized", Explains: []checks.ObjectRef{web}},
-		}},
-		checks.Result{CheckID: "workloads.scheduling", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Object: ptr(web), Problem: "pending", Message: "3 pods of Deployment shop/web are Pending: 0/3 nodes are available: 2 node(s) had untolerated taint node.kubernetes.io/not-ready"}}},
-		checks.Result{CheckID: "workloads.controllers", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Object: ptr(web), Problem: "unavailable", Message: "Deployment shop/web has 0 of 3 replicas available"}}},
-		// A distraction: a cause of its own elsewhere, explaining one pod.
-		checks.Result{CheckID: "runtime.pods", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Cause: true, Object: ptr(ref("apps/v1", "Deployment", "shop", "cart")), Problem: "image-pull",
-			Message: "Deployment shop/cart cannot pull image cart:v9", Explains: []checks.ObjectRef{ref("apps/v1", "Deployment", "shop", "cart")}}}},
-	)
-	requireFirstCause(t, r, "network.cni", "network.cni/DaemonSet.apps/kube-system/cilium",
-		"workloads.nodes/Node/worker2", "workloads.nodes/Node/worker3",
-		"workloads.scheduling/Deployment.apps/shop/web", "workloads.controllers/Deployment.apps/shop/web")
-	if len(r.Causes) != 2 {
-		t.Errorf("want the CNI and the image, the nodes folded under the CNI: %+v", r.Causes)
+	c := checktest.Cluster(t)
+	c.Replace(t, checktest.Fixture("triage-cni-pinned/replace"))
+	c.Apply(t, checktest.Fixture("triage-cni-pinned/add"), checktest.Fixture("runtime-pods/image-pull.yaml"))
+	run := runEveryCheck(t)
+	run.requireFirstCause(t, "network.cni", object{"DaemonSet", "kube-system", "kube-flannel-ds"}, "cannot run on",
+		object{"Node", "", "worker3"}, object{"Node", "", "worker4"}, object{"Deployment", "shop", "web"})
+	if _, ok := run.causeOf(object{"Deployment", "team-a", "payments"}); !ok {
+		t.Errorf("the image that cannot be pulled is no cause of its own:\n%s", run.describeCauses())
 	}
 }
 
-// An untolerated taint on every worker: two Deployments' pods Pending, both unavailable.
+// An untolerated taint on every worker: two Deployments' pods Pending behind it. A second control
+// plane node's pods with known-bad flags (AlwaysDeny admission among them) and a crash-looping
+// scheduler are causes of their own that explain no object here.
 func TestProofUntoleratedTaint(t *testing.T) {
-	shop, cart := ref("apps/v1", "Deployment", "shop", "web"), ref("apps/v1", "Deployment", "shop", "cart")
-	r := reportOf(t,
-		checks.Result{CheckID: "workloads.scheduling", Status: checks.StatusFail, Findings: []checks.Finding{
-			{Severity: checks.StatusFail, Cause: true, Object: ptr(ref("v1", "Node", "", "worker1")), Problem: "untolerated-taint-dedicated-gpu",
-				Message:  "taint dedicated=gpu:NoSchedule on worker1 and worker2 is tolerated by no pod outside kube-system: 5 pods Pending",
-				Explains: []checks.ObjectRef{ref("v1", "Node", "", "worker2"), shop, cart}},
-			{Severity: checks.StatusFail, Object: ptr(shop), Problem: "pending", Message: "3 pods of Deployment shop/web are Pending: untolerated taint dedicated=gpu on worker1, worker2; cp1 is a control plane"},
-			{Severity: checks.StatusFail, Object: ptr(cart), Problem: "pending", Message: "2 pods of Deployment shop/cart are Pending: untolerated taint dedicated=gpu on worker1, worker2"},
-		}},
-		checks.Result{CheckID: "workloads.controllers", Status: checks.StatusFail, Findings: []checks.Finding{
-			{Severity: checks.StatusFail, Object: ptr(shop), Problem: "unavailable", Message: "Deployment shop/web has 0 of 3 replicas available"},
-			{Severity: checks.StatusFail, Object: ptr(cart), Problem: "unavailable", Message: "Deployment shop/cart has 0 of 2 replicas available"},
-		}},
-		// Distractions: the control plane's etcd flag (a cause that explains nothing) and a
-		// kubelet too old on worker1, a cause about the same node of its own.
-		checks.Result{CheckID: "api.control-plane", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Cause: true, Object: ptr(ref("v1", "Pod", "kube-system", "etcd-cp1")), Message: "etcd-cp1: --quota-backend-bytes is tiny"}}},
-		checks.Result{CheckID: "versions.nodes", Status: checks.StatusFail, Findings: []checks.Finding{{
-			Severity: checks.StatusFail, Cause: true, Object: ptr(ref("v1", "Node", "", "worker1")), Message: "node worker1: kubelet v1.33 is 4 minors behind",
-			Explains: []checks.ObjectRef{ref("v1", "Node", "", "worker1")}}}},
-	)
-	requireFirstCause(t, r, "workloads.scheduling", "workloads.scheduling/Node/worker1/untolerated-taint",
-		"workloads.scheduling/Deployment.apps/shop/web", "workloads.scheduling/Deployment.apps/shop/cart",
-		"workloads.controllers/Deployment.apps/shop/web", "workloads.controllers/Deployment.apps/shop/cart")
-	if n := len(r.Causes); n != 3 || r.Causes[0].Objects != 3 {
-		t.Errorf("want the taint (3 objects), then etcd and the kubelet as causes of their own: %+v", r.Causes)
+	c := checktest.Cluster(t)
+	c.Replace(t, checktest.Fixture("workloads/taint-nodes-replace"))
+	c.Apply(t, checktest.Fixture("workloads/taint-pending.yaml"), checktest.Fixture("api-control-plane-broken"))
+	run := runEveryCheck(t)
+	run.requireFirstCause(t, "workloads.scheduling", object{"Node", "", "worker1"}, "taint klustered=true:NoSchedule",
+		object{"Deployment", "team-a", "shop"}, object{"Deployment", "team-a", "cart"})
+}
+
+// A StatefulSet naming a ServiceAccount that does not exist: admission refuses its pods, so it
+// has none, only its FailedCreate events. The second control plane's bad flags are causes of
+// their own.
+func TestProofMissingServiceAccount(t *testing.T) {
+	checktest.Cluster(t).Apply(t, checktest.Fixture("workloads/missing-serviceaccount"), checktest.Fixture("api-control-plane-broken"))
+	run := runEveryCheck(t)
+	run.requireFirstCause(t, "workloads.references", object{"StatefulSet", "shop", "db"}, "names ServiceAccount db-sa",
+		object{"StatefulSet", "shop", "db"})
+}
+
+// The controller-manager with the deployment and replicaset controllers switched off: a
+// Deployment that never got a ReplicaSet and a ReplicaSet that never got a pod, both found by
+// workloads.controllers, are listed under api.control-plane's finding about the flag. A missing
+// ServiceAccount elsewhere is a cause of its own.
+func TestProofControllersOff(t *testing.T) {
+	c := checktest.Cluster(t)
+	c.Replace(t, checktest.Fixture("api-controllers-off"))
+	c.Apply(t, checktest.Fixture("workloads/controller-off-deployment.yaml"), checktest.Fixture("workloads/controller-off-replicaset.yaml"),
+		checktest.Fixture("workloads/missing-serviceaccount"))
+	run := runEveryCheck(t)
+	first := run.requireFirstCause(t, "api.control-plane", object{"Pod", "kube-system", "kube-controller-manager-cp1"}, "controller is switched off",
+		object{"Deployment", "team-a", "orders"}, object{"Deployment", "team-a", "billing"}, object{"ReplicaSet", "team-a", "billing-5c7d9e8f6"})
+	if len(first.AlsoFindings) != 1 {
+		t.Errorf("both flags' findings name one cause; the other is %v", first.AlsoFindings)
+	}
+	if _, ok := run.causeOf(object{"StatefulSet", "shop", "db"}); !ok {
+		t.Errorf("the missing ServiceAccount is no cause of its own:\n%s", run.describeCauses())
 	}
 }

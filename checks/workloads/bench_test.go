@@ -17,7 +17,7 @@ import (
 
 // benchCluster is the shape `make bench` seeds: nodes Ready, pods spread over them in 50
 // namespaces, one in 97 Pending (owned by Deployment "stuck" of its namespace, asking for a
-// label no node has).
+// label no node has), one in ten with a required anti-affinity to the pods of its app.
 func benchCluster(nodes, pods int) []runtime.Object {
 	var out []runtime.Object
 	alloc := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("8"), corev1.ResourceMemory: resource.MustParse("32Gi"), corev1.ResourcePods: resource.MustParse("110")}
@@ -35,6 +35,10 @@ func benchCluster(nodes, pods int) []runtime.Object {
 				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}}}},
 			Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
 				{Type: corev1.PodReady, Status: corev1.ConditionTrue}, {Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}}}
+		if i%10 == 3 { // one pod in ten keeps others of its app off its node, as many Deployments ask
+			p.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{
+				{LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": p.Labels["app"]}}, TopologyKey: "kubernetes.io/hostname"}}}}
+		}
 		if i%97 == 1 {
 			p.Spec.NodeName, p.Spec.NodeSelector = "", map[string]string{"disktype": "ssd"}
 			p.Labels["pod-template-hash"] = "7d9f8c6b5"
@@ -78,8 +82,8 @@ func TestBenchShapeGroups(t *testing.T) {
 	for _, f := range r.Findings {
 		if f.Problem == "unschedulable" {
 			groups++
-			if n := len(f.Evidence); n != 1+1+maxTableNodes+1 {
-				t.Errorf("%d evidence lines, want pods, table header, %d rows and the count of the rest:\n%v", n, maxTableNodes, f.Evidence)
+			if n := len(f.Evidence); n != 1+1+maxTableNodes+1+1 {
+				t.Errorf("%d evidence lines, want pods, table header, %d rows, the count of the rest and the fields:\n%v", n, maxTableNodes, f.Evidence)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
 )
 
 // FuzzWhyNotHere feeds cluster strings (from snapshot files, which no API server held to its
@@ -40,6 +41,46 @@ func FuzzWhyNotHere(f *testing.F) {
 		for _, l := range lines {
 			for _, r := range l {
 				if unicode.IsControl(r) { // bidi and look-alikes are named by each view (safetext.Annotate)
+					t.Fatalf("unsafe %U in %q", r, l)
+				}
+			}
+		}
+	})
+}
+
+// FuzzPodAffinity feeds cluster strings to the pod (anti-)affinity terms, theirs and a running
+// pod's (snapshot files are held to no API server's rules): the verdict never panics, and no
+// reason holds a control character.
+func FuzzPodAffinity(f *testing.F) {
+	f.Add("app", "cache", "topology.kubernetes.io/zone", "a", "team-p", "team", "payments", "track")
+	f.Add("app", "", "", "", "", "", "", "")
+	f.Add("a\x1b[2J", "c\u202ed", "zone\u200b", "\x07", "ns\x1b]0;x\x07", "t=", "!", "app")
+	f.Add("app in (x", "((", "kubernetes.io/hostname", "n", "default", "", "", "app")
+	f.Fuzz(func(t *testing.T, key, value, topologyKey, domainValue, namespace, nsKey, nsValue, labelKey string) {
+		term := corev1.PodAffinityTerm{LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{key: value}}, TopologyKey: topologyKey,
+			MatchLabelKeys: []string{labelKey}, MismatchLabelKeys: []string{nsKey}}
+		scoped := term
+		scoped.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: nsKey, Operator: metav1.LabelSelectorOpIn, Values: []string{nsValue}}}}
+		scoped.Namespaces = []string{namespace}
+		labels := map[string]string{key: value, labelKey: domainValue}
+		p := withPodAffinity(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "p", Labels: labels}},
+			[]corev1.PodAffinityTerm{term, scoped}, []corev1.PodAffinityTerm{scoped, term})
+		running := withPodAffinity(boundPod(namespace, "r\x1b[1m"+value, "n1", labels), nil, []corev1.PodAffinityTerm{term})
+		n1 := node("n1", map[string]string{topologyKey: domainValue}, "4")
+		n2 := node("n2\u202e", map[string]string{topologyKey: value}, "4")
+		in := schedulingInputs{nodes: []*corev1.Node{n1, n2}, pods: []*corev1.Pod{running},
+			namespaces: map[string]k8slabels.Set{namespace: {nsKey: nsValue}}}
+		fit := fitOf(p, in)
+		var lines []string
+		for _, n := range in.nodes {
+			lines = append(lines, texts(whyNotHere(fit, n, nodeLoad{}))...)
+		}
+		if fit.pods != nil {
+			lines = append(lines, fit.pods.unjudged...)
+		}
+		for _, l := range lines {
+			for _, r := range l {
+				if unicode.IsControl(r) {
 					t.Fatalf("unsafe %U in %q", r, l)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -21,8 +22,9 @@ var nodesCheck = checks.Check{
 	Category: checks.CategoryWorkloads,
 	Learn:    learn("workloads.nodes"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.Nodes, kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets},
-	Run:      runNodes,
+	Reads: []kube.Resource{kube.Nodes, kube.Pods, kube.Deployments, kube.DaemonSets, kube.StatefulSets,
+		kube.PVCs, kube.PersistentVolumes, kube.Namespaces},
+	Run: runNodes,
 }
 
 func runNodes(ctx context.Context, env *checks.Env) checks.Result {
@@ -37,10 +39,27 @@ func runNodes(ctx context.Context, env *checks.Env) checks.Result {
 	// Without pods the nodes are still judged; what they strand is then unknown, and said so.
 	pods, _ := checks.ListPartial[*corev1.Pod](ctx, env.Snapshot, &p, kube.Pods)
 	ix := owners(ctx, env, &p)
+	in := schedulingInputs{pods: pods, nodes: nodes, owners: ix}
+	if p.Read(kube.Pods) && anyNodeState(nodes) {
+		// Only then, the Pending pods a node's own state keeps off it are worked out as
+		// workloads.scheduling does, with the volumes that pin pods and the namespaces pod
+		// affinity looks in (a kind not read is then named).
+		in.claims, in.volumes = volumeIndex(ctx, env, &p)
+		in.namespaces = namespaceLabels(ctx, env, &p)
+	}
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.nodes: %v", err))
 	}
-	return p.Note(judgeNodes(nodes, pods, p.Read(kube.Pods), ix))
+	return p.Note(judgeNodes(in, p.Read(kube.Pods)))
+}
+
+func anyNodeState(nodes []*corev1.Node) bool {
+	for _, n := range nodes {
+		if len(nodeStates(n)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeState is one thing wrong with a node, as its conditions or spec say.
@@ -52,22 +71,28 @@ type nodeState struct {
 	hint     string
 }
 
-func judgeNodes(nodes []*corev1.Node, pods []*corev1.Pod, podsRead bool, ix *podinfo.WorkloadIndex) checks.Result {
-	sorted := append([]*corev1.Node(nil), nodes...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+func judgeNodes(in schedulingInputs, podsRead bool) checks.Result {
+	in.nodes = append([]*corev1.Node(nil), in.nodes...)
+	sort.Slice(in.nodes, func(i, j int) bool { return in.nodes[i].Name < in.nodes[j].Name })
 	onNode := map[string][]*corev1.Pod{}
-	for _, p := range pods {
+	for _, p := range in.pods {
 		if active(p) {
 			onNode[p.Spec.NodeName] = append(onNode[p.Spec.NodeName], p)
 		}
 	}
+	var held map[string][]heldGroup
+	if podsRead {
+		held = heldOff(in)
+	}
 	var findings []checks.Finding
-	for _, n := range sorted {
+	for _, n := range in.nodes {
 		for _, s := range nodeStates(n) {
-			findings = append(findings, nodeFinding(n, s, onNode[n.Name], podsRead, ix))
+			f := nodeFinding(n, s, onNode[n.Name], podsRead, in.owners)
+			explainHeldOff(&f, held[n.Name])
+			findings = append(findings, f)
 		}
 	}
-	return summarize(findings, fmt.Sprintf("%s Ready, without pressure, schedulable", phrase.Count(len(nodes), "node is", "nodes are")))
+	return summarize(findings, fmt.Sprintf("%s Ready, without pressure, schedulable", phrase.Count(len(in.nodes), "node is", "nodes are")))
 }
 
 func nodeStates(n *corev1.Node) []nodeState {
@@ -152,4 +177,115 @@ func nodeFinding(n *corev1.Node, s nodeState, pods []*corev1.Pod, podsRead bool,
 	}
 	f.Commands = append(f.Commands, checks.Cmd("kubectl", "get", "pods", "-A", "--field-selector", "spec.nodeName="+n.Name, "-o", "wide"))
 	return f
+}
+
+// heldGroup is a Pending group that a node's own state alone keeps off it.
+type heldGroup struct {
+	owner checks.ObjectRef
+	first *corev1.Pod
+	pods  int
+	why   string // the node's reasons, terminal-safe
+}
+
+// heldOff maps each node to the Pending groups its own state alone keeps off it: no node
+// takes them, and this node refuses them only for its cordon or a taint its conditions put
+// there (node.kubernetes.io/...). The node's finding explains them: made Ready (or uncordoned),
+// it takes them, as workloads.scheduling's table shows.
+func heldOff(in schedulingInputs) map[string][]heldGroup {
+	var stated []*corev1.Node
+	for _, n := range in.nodes {
+		if len(nodeStates(n)) > 0 {
+			stated = append(stated, n)
+		}
+	}
+	if len(stated) == 0 {
+		return nil
+	}
+	var load map[string]nodeLoad
+	out := map[string][]heldGroup{}
+	for _, g := range pendingGroups(in) {
+		if g.state != "unschedulable" {
+			continue
+		}
+		if load == nil {
+			load, in.affinity = loads(in.pods), newAffinityIndex(in)
+		}
+		fit := fitOf(g.pods[0], in)
+		var held []*corev1.Node
+		var why []string
+		for _, n := range stated {
+			if rs := whyNotHere(fit, n, load[n.Name]); len(rs) > 0 && ownStateOnly(rs) {
+				held = append(held, n)
+				why = append(why, reasonTexts(rs))
+			}
+		}
+		if len(held) == 0 || fitsAnyNode(fit, in.nodes, load) {
+			continue
+		}
+		for i, n := range held {
+			out[n.Name] = append(out[n.Name], heldGroup{owner: g.owner, first: g.pods[0], pods: len(g.pods), why: why[i]})
+		}
+	}
+	return out
+}
+
+// ownStateOnly says whether every reason is the node's own state: its cordon, or a taint the
+// node lifecycle controller sets from a condition.
+func ownStateOnly(rs []reason) bool {
+	for _, r := range rs {
+		if r.kind != reasonCordoned && (r.kind != reasonTaint || !strings.HasPrefix(r.taint.Key, "node.kubernetes.io/")) {
+			return false
+		}
+	}
+	return true
+}
+
+func fitsAnyNode(fit *podFit, nodes []*corev1.Node, load map[string]nodeLoad) bool {
+	for _, n := range nodes {
+		if len(whyNotHere(fit, n, load[n.Name])) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func reasonTexts(rs []reason) string {
+	texts := make([]string, len(rs))
+	for i, r := range rs {
+		texts[i] = r.text
+	}
+	return strings.Join(texts, "; ")
+}
+
+// explainHeldOff makes a node's finding the cause of the Pending groups its state keeps off it.
+func explainHeldOff(f *checks.Finding, groups []heldGroup) {
+	if len(groups) == 0 {
+		return
+	}
+	pods := 0
+	for i, g := range groups {
+		pods += g.pods
+		if !containsRef(f.Explains, g.owner) {
+			f.Explains = append(f.Explains, g.owner)
+		}
+		if i < maxHeldLines {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("keeps Pending: %s, refused here only for: %s", subjectOf(g), g.why))
+		}
+	}
+	if len(groups) > maxHeldLines {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("keeps Pending: %d more workloads", len(groups)-maxHeldLines))
+	}
+	f.Cause = true
+	f.Message += fmt.Sprintf(", keeping %s Pending that would fit there", phrase.Count(pods, "pod", "pods"))
+	f.Commands = append(f.Commands, describeCmd(groups[0].first))
+}
+
+// maxHeldLines caps the evidence lines naming the Pending groups a node keeps off it.
+const maxHeldLines = 5
+
+func subjectOf(g heldGroup) string {
+	if g.owner.Kind == "Pod" {
+		return "pod " + safetext.Visible(g.owner.Namespace+"/"+g.owner.Name)
+	}
+	return fmt.Sprintf("%s of %s", phrase.Count(g.pods, "pod", "pods"), safetext.Visible(g.owner.String()))
 }

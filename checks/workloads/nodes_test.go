@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kockpit/kockpit/checks"
@@ -27,6 +28,25 @@ func TestNodesNotReadyPressureCordoned(t *testing.T) {
 	requireEvidence(t, cordoned, "0 pods run there; none new will")
 	if n := len(checktest.FindingsWith(r, "node worker")); n != 3 {
 		t.Errorf("%d node findings, want 3 (healthy workers say nothing):\n%s", n, checktest.DescribeObjectFindings(r))
+	}
+	checktest.RequireLiteralCommands(t, r)
+}
+
+// A NotReady node that strands no pod still explains the Pending pods that it alone refuses
+// (for its not-ready taint) when no node takes them; a node their nodeSelector rules out does not.
+func TestNodesNotReadyExplainsThePendingPodsItKeepsOff(t *testing.T) {
+	checktest.Cluster(t).Apply(t, checktest.Fixture("triage-cni-pinned/add"))
+	r := checktest.RunLive(t, "workloads.nodes")
+	for _, name := range []string{"worker3", "worker4"} {
+		f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Node", "", name,
+			"node "+name+" is NotReady, stranding 1 pod, keeping 3 pods Pending that would fit there")
+		requireEvidence(t, f, "keeps Pending: 3 pods of Deployment shop/web, refused here only for: untolerated taint node.kubernetes.io/not-ready:NoSchedule")
+		if !f.Cause || !slices.Equal(checktest.ExplainedNames(f), []string{"web"}) {
+			t.Errorf("%s: cause %v, explains %v; want the cause of Deployment web", name, f.Cause, checktest.ExplainedNames(f))
+		}
+		if !slices.ContainsFunc(f.Commands, func(c checks.Command) bool { return strings.Contains(c.String(), "PodScheduled") }) {
+			t.Errorf("%s: no command shows the pods' scheduling message: %v", name, f.Commands)
+		}
 	}
 	checktest.RequireLiteralCommands(t, r)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -30,7 +31,7 @@ var referencesCheck = checks.Check{
 
 // referrers are the kinds whose references the check judges: when none can be read, it skips.
 var referrers = []kube.Resource{
-	kube.Pods, kube.Deployments, kube.StatefulSets, kube.DaemonSets, kube.ReplicaSets,
+	kube.Pods, kube.Deployments, kube.StatefulSets, kube.DaemonSets, kube.ReplicaSets, kube.Jobs, kube.CronJobs,
 	kube.Ingresses, kube.Gateways, kube.HTTPRoutes, kube.HPAs, kube.RoleBindings, kube.ClusterRoleBindings,
 	kube.NetworkPolicies, kube.PodDisruptionBudgets,
 }
@@ -55,6 +56,8 @@ type refWorld struct {
 	statefulSets []*appsv1.StatefulSet
 	daemonSets   []*appsv1.DaemonSet
 	replicaSets  []*appsv1.ReplicaSet
+	jobs         []*batchv1.Job
+	cronJobs     []*batchv1.CronJob
 	// notServed names the Gateway API kinds the server does not serve.
 	notServed []string
 }
@@ -96,6 +99,8 @@ func loadReferences(ctx context.Context, s *kube.Snapshot) (*refWorld, error) {
 	w.statefulSets, _ = checks.ListPartial[*appsv1.StatefulSet](ctx, s, &w.p, kube.StatefulSets)
 	w.daemonSets, _ = checks.ListPartial[*appsv1.DaemonSet](ctx, s, &w.p, kube.DaemonSets)
 	w.replicaSets, _ = checks.ListPartial[*appsv1.ReplicaSet](ctx, s, &w.p, kube.ReplicaSets)
+	w.jobs, _ = checks.ListPartial[*batchv1.Job](ctx, s, &w.p, kube.Jobs)
+	w.cronJobs, _ = checks.ListPartial[*batchv1.CronJob](ctx, s, &w.p, kube.CronJobs)
 	w.owners = podinfo.NewWorkloadIndex(w.deployments, w.daemonSets, w.statefulSets)
 	for _, p := range w.pods {
 		o := w.owners.OwnerOf(p)

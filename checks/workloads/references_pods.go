@@ -26,14 +26,18 @@ type podTemplate struct {
 	claimTemplates map[string]bool
 }
 
-// podTemplates lists the pod specs to judge: each workload's template once, and the pods no
-// workload read here stamps out (bare pods, Jobs' pods), so thirty replicas give one finding.
+// podTemplates lists the pod specs to judge: each workload's template once (a Job's and a
+// CronJob's too: admission refuses their pods, so often none exists to judge), and the pods no
+// workload read here stamps out (bare pods), so thirty replicas give one finding.
 func (w *refWorld) podTemplates() []podTemplate {
 	var out []podTemplate
 	covered := map[string]bool{}
-	add := func(kind string, o checks.ObjectRef, spec *corev1.PodSpec, claims map[string]bool) {
+	addAt := func(prefix, kind string, o checks.ObjectRef, spec *corev1.PodSpec, claims map[string]bool) {
 		covered[kind+"/"+o.Namespace+"/"+o.Name] = true
-		out = append(out, podTemplate{owner: o, prefix: "spec.template.spec", spec: spec, claimTemplates: claims})
+		out = append(out, podTemplate{owner: o, prefix: prefix, spec: spec, claimTemplates: claims})
+	}
+	add := func(kind string, o checks.ObjectRef, spec *corev1.PodSpec, claims map[string]bool) {
+		addAt("spec.template.spec", kind, o, spec, claims)
 	}
 	for _, d := range w.deployments {
 		add("Deployment", podinfo.WorkloadRef("Deployment", &d.ObjectMeta), &d.Spec.Template.Spec, nil)
@@ -53,6 +57,17 @@ func (w *refWorld) podTemplates() []podTemplate {
 			continue // its Deployment's template is judged
 		}
 		add("ReplicaSet", podinfo.WorkloadRef("ReplicaSet", &rs.ObjectMeta), &rs.Spec.Template.Spec, nil)
+	}
+	for _, j := range w.jobs {
+		if c := controllerOf(j.OwnerReferences); c == "CronJob" {
+			covered["Job/"+j.Namespace+"/"+j.Name] = true // its CronJob's template is judged
+			continue
+		}
+		add("Job", checks.ObjectRef{APIVersion: "batch/v1", Kind: "Job", Namespace: j.Namespace, Name: j.Name}, &j.Spec.Template.Spec, nil)
+	}
+	for _, c := range w.cronJobs {
+		addAt("spec.jobTemplate.spec.template.spec", "CronJob", checks.ObjectRef{APIVersion: "batch/v1", Kind: "CronJob", Namespace: c.Namespace, Name: c.Name},
+			&c.Spec.JobTemplate.Spec.Template.Spec, nil)
 	}
 	for _, p := range w.pods {
 		o := w.owners.OwnerOf(p)

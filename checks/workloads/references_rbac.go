@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kockpit/kockpit/checks"
+	"github.com/kockpit/kockpit/internal/phrase"
 	"github.com/kockpit/kockpit/kube"
 )
 
@@ -151,8 +153,57 @@ func (w *refWorld) selectsNothing(ref checks.ObjectRef, field string, sel *metav
 		},
 		Hint: "Fix the selector to match the pods' labels (or their labels): a policy that selects no pod protects nothing, a budget that selects none guards nothing.",
 	}
+	if sel != nil {
+		f.Evidence = append(f.Evidence, w.labelsInstead(ref.Namespace, sel.MatchLabels)...)
+	}
 	if ref.Kind == "NetworkPolicy" {
 		f.Commands[1] = checks.Cmd("kubectl", "-n", ref.Namespace, "get", "pods", "-l", shown)
 	}
 	return f, true
+}
+
+// maxValuesShown caps the values a label has among a namespace's pods, as evidence.
+const maxValuesShown = 5
+
+// labelsInstead says, for each key=value of a selector that no pod of the namespace has, what
+// the pods have for that key instead, a near miss (look-alike, case, one character) marked:
+// "app=wbe: the pods have app=api, app=web (near miss: one character)".
+func (w *refWorld) labelsInstead(namespace string, match map[string]string) []string {
+	keys := make([]string, 0, len(match))
+	for k := range match {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		want := match[k]
+		seen := map[string]bool{}
+		for _, p := range w.pods {
+			if v, ok := p.Labels[k]; ok && p.Namespace == namespace {
+				seen[v] = true
+			}
+		}
+		if seen[want] {
+			continue // this label matches; another one does not
+		}
+		if len(seen) == 0 {
+			out = append(out, fmt.Sprintf("%s=%s: no pod of %s has the label %s", visibleText(k), visibleText(want), visibleText(namespace), visibleText(k)))
+			continue
+		}
+		values := make([]string, 0, len(seen))
+		for v := range seen {
+			values = append(values, v)
+		}
+		slices.Sort(values)
+		var have []string
+		for _, v := range values {
+			s := visibleText(k + "=" + v)
+			if near := nearness(want, v); near != "" {
+				s += " (near miss: " + near + ")"
+			}
+			have = append(have, s)
+		}
+		out = append(out, fmt.Sprintf("%s=%s: the pods have %s", visibleText(k), visibleText(want), phrase.List(have, maxValuesShown)))
+	}
+	return out
 }

@@ -145,10 +145,17 @@ func TestReferencesSelectorsMatchingNothing(t *testing.T) {
 	r := checktest.RunLive(t, "workloads.references")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "NetworkPolicy", "team-a", "web-api-ingress", "NetworkPolicy team-a/web-api-ingress selects no pod")
 	requireField(t, f, "spec.podSelector")
+	requireEvidence(t, f, "app=web-api: the pods have app=web")
 	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PodDisruptionBudget", "team-a", "wbe", "PodDisruptionBudget team-a/wbe selects no pod")
 	requireField(t, f, "spec.selector")
-	if countProblems(r) != 2 {
-		t.Errorf("want two findings (PDB web selects the web pods):\n%s", checktest.DescribeObjectFindings(r))
+	requireEvidence(t, f, "app=wbe: the pods have app=web")
+	if strings.Contains(strings.Join(f.Evidence, "\n"), "near miss") {
+		t.Errorf("wbe is two characters from web, no near miss: %q", f.Evidence)
+	}
+	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "PodDisruptionBudget", "team-a", "web-case", "PodDisruptionBudget team-a/web-case selects no pod")
+	requireEvidence(t, f, "app=Web: the pods have app=web (near miss: case)")
+	if countProblems(r) != 3 {
+		t.Errorf("want three findings (PDB web selects the web pods):\n%s", checktest.DescribeObjectFindings(r))
 	}
 }
 
@@ -177,4 +184,22 @@ func TestReferencesForbiddenKinds(t *testing.T) {
 	if !strings.Contains(r.Summary, "rolebindings.rbac.authorization.k8s.io (forbidden)") {
 		t.Errorf("summary does not name the forbidden kinds: %s", r.Summary)
 	}
+}
+
+// A Job whose pods admission refuses has no pod to judge, and a CronJob has none until it
+// runs: their templates are judged, with the field path in each.
+func TestReferencesJobAndCronJobTemplates(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("references/jobs.yaml"))
+	r := checktest.RunLive(t, "workloads.references")
+	job := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Job", "team-a", "report-gen", "Job team-a/report-gen names ServiceAccount report-sa, which does not exist")
+	requireField(t, job, "spec.template.spec.serviceAccountName")
+	cron := checktest.RequireObjectFinding(t, r, checks.StatusFail, "CronJob", "team-a", "cleanup", "CronJob team-a/cleanup names Secret cleanup-creds, which does not exist")
+	requireField(t, cron, "spec.jobTemplate.spec.template.spec.containers[0].envFrom[0].secretRef.name")
+	if !job.Cause || !slices.Contains(checktest.ExplainedNames(job), "report-gen") {
+		t.Errorf("the missing ServiceAccount does not explain its Job: cause %v, explains %v", job.Cause, job.Explains)
+	}
+	if countProblems(r) != 2 {
+		t.Errorf("want two findings:\n%s", checktest.DescribeObjectFindings(r))
+	}
+	checktest.RequireLiteralCommands(t, r)
 }

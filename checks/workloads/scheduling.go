@@ -27,7 +27,7 @@ var schedulingCheck = checks.Check{
 	Learn:    learn("workloads.scheduling"),
 	Needs:    checks.NeedsObjects,
 	Reads: []kube.Resource{kube.Pods, kube.Nodes, kube.PVCs, kube.PersistentVolumes,
-		kube.Deployments, kube.DaemonSets, kube.StatefulSets},
+		kube.Deployments, kube.DaemonSets, kube.StatefulSets, kube.Namespaces},
 	Run: runScheduling,
 }
 
@@ -43,6 +43,12 @@ type schedulingInputs struct {
 	claims  map[string]*corev1.PersistentVolumeClaim
 	volumes map[string]*corev1.PersistentVolume
 	owners  *podinfo.WorkloadIndex
+	// namespaces are the namespaces' labels, for pod affinity's namespaceSelector; nil when
+	// they could not be read (such terms are then not judged).
+	namespaces map[string]labels.Set
+	// affinity is the running pods as pod affinity sees them, built once a run (nil: fitOf
+	// builds its own).
+	affinity *affinityIndex
 }
 
 func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
@@ -57,21 +63,42 @@ func runScheduling(ctx context.Context, env *checks.Env) checks.Result {
 	}
 	in := schedulingInputs{pods: pods, nodes: append([]*corev1.Node(nil), nodes...)}
 	sort.Slice(in.nodes, func(i, j int) bool { return in.nodes[i].Name < in.nodes[j].Name })
-	claims, _ := checks.ListPartial[*corev1.PersistentVolumeClaim](ctx, env.Snapshot, &p, kube.PVCs)
-	pvs, _ := checks.ListPartial[*corev1.PersistentVolume](ctx, env.Snapshot, &p, kube.PersistentVolumes)
-	in.claims = make(map[string]*corev1.PersistentVolumeClaim, len(claims))
-	for _, c := range claims {
-		in.claims[c.Namespace+"/"+c.Name] = c
-	}
-	in.volumes = make(map[string]*corev1.PersistentVolume, len(pvs))
-	for _, v := range pvs {
-		in.volumes[v.Name] = v
-	}
+	in.claims, in.volumes = volumeIndex(ctx, env, &p)
+	in.namespaces = namespaceLabels(ctx, env, &p)
 	in.owners = owners(ctx, env, &p)
 	if err := ctx.Err(); err != nil {
 		return checks.Errored(fmt.Sprintf("listing for workloads.scheduling: %v", err))
 	}
 	return p.Note(judgeScheduling(in))
+}
+
+// volumeIndex reads the claims (by namespace/name) and volumes (by name) that pin pods to
+// nodes; a kind that cannot be read is noted in p and pins nothing.
+func volumeIndex(ctx context.Context, env *checks.Env, p *checks.Partial) (map[string]*corev1.PersistentVolumeClaim, map[string]*corev1.PersistentVolume) {
+	claims, _ := checks.ListPartial[*corev1.PersistentVolumeClaim](ctx, env.Snapshot, p, kube.PVCs)
+	pvs, _ := checks.ListPartial[*corev1.PersistentVolume](ctx, env.Snapshot, p, kube.PersistentVolumes)
+	byClaim := make(map[string]*corev1.PersistentVolumeClaim, len(claims))
+	for _, c := range claims {
+		byClaim[c.Namespace+"/"+c.Name] = c
+	}
+	byName := make(map[string]*corev1.PersistentVolume, len(pvs))
+	for _, v := range pvs {
+		byName[v.Name] = v
+	}
+	return byClaim, byName
+}
+
+// namespaceLabels reads the namespaces' labels; nil when they could not be read (noted in p).
+func namespaceLabels(ctx context.Context, env *checks.Env, p *checks.Partial) map[string]labels.Set {
+	nss, _ := checks.ListPartial[*corev1.Namespace](ctx, env.Snapshot, p, kube.Namespaces)
+	if !p.Read(kube.Namespaces) {
+		return nil
+	}
+	out := make(map[string]labels.Set, len(nss))
+	for _, ns := range nss {
+		out[ns.Name] = labels.Set(ns.Labels)
+	}
+	return out
 }
 
 // pendingGroup is the Pending pods of one owner that wait for the same thing.
@@ -81,6 +108,7 @@ type pendingGroup struct {
 	pods    []*corev1.Pod
 	message string // the PodScheduled condition's message of the first pod
 	rows    []nodeRow
+	fit     *podFit // what the table was computed from
 }
 
 // nodeRow is one node of a group's "why not here" table.
@@ -102,9 +130,10 @@ func judgeScheduling(in schedulingInputs) checks.Result {
 			findings = append(findings, unseenFinding(g, served, schedulers))
 		default:
 			if load == nil {
-				load = loads(in.pods)
+				load, in.affinity = loads(in.pods), newAffinityIndex(in)
 			}
 			fit := fitOf(g.pods[0], in)
+			g.fit = fit
 			for _, n := range in.nodes {
 				g.rows = append(g.rows, nodeRow{node: n, reasons: whyNotHere(fit, n, load[n.Name])})
 			}
@@ -191,6 +220,7 @@ func fitOf(p *corev1.Pod, in schedulingInputs) *podFit {
 		fit.volumes = append(fit.volumes, volumePin{claim: c.Name, volume: pv.Name, selector: sel, terms: pv.Spec.NodeAffinity.Required})
 	}
 	fit.spread = spreadRules(p, in)
+	fit.pods = podAffinityOf(p, in)
 	return fit
 }
 
@@ -410,6 +440,12 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	if c := closest(g.rows); c != "" && fits == 0 {
 		f.Evidence = append(f.Evidence, c)
 	}
+	if fits == 0 {
+		fieldsEvidence(&f, g)
+	}
+	if g.fit != nil && g.fit.pods != nil && len(g.fit.pods.unjudged) > 0 {
+		f.Evidence = append(f.Evidence, "not judged (namespaces not read): "+phrase.List(g.fit.pods.unjudged, 3))
+	}
 	switch {
 	case len(g.rows) == 0:
 		f.Message = fmt.Sprintf("%s cannot be scheduled: the cluster has no nodes", groupSubject(g))
@@ -417,12 +453,61 @@ func unschedulableFinding(g *pendingGroup) checks.Finding {
 	case fits > 0:
 		f.Severity = checks.StatusWarn
 		f.Message = fmt.Sprintf("%s %s Pending though %s would take %s now", groupSubject(g), agree(g, "is", "are"), phrase.Count(fits, "node", "nodes"), agree(g, "it", "them"))
-		f.Hint = "The objects say a node fits: the scheduler may not have retried yet, or rejects the pods for something kockpit does not model (pod affinity, DRA, a plugin of its own). Read the scheduler's message and log."
+		f.Hint = "The objects say a node fits: the scheduler may not have retried yet, or rejects the pods for something kockpit does not model (DRA, a plugin of its own, a pod it is binding now). Read the scheduler's message and log."
 	default:
 		f.Message = fmt.Sprintf("%s %s no node: %s", groupSubject(g), agree(g, "fits", "fit"), strings.Join(parts, ", "))
 		f.Hint = schedulingHint(g.rows)
 	}
 	return f
+}
+
+// specFields are the fields of a pod spec that hold each reason, as the owner spells them.
+var specFields = map[reasonKind]string{
+	reasonTaint:        "tolerations",
+	reasonNodeSelector: "nodeSelector",
+	reasonAffinity:     "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+	reasonSpread:       "topologySpreadConstraints",
+	reasonPodAffinity:  "affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+}
+
+// maxFieldCommands caps the commands that show the fields the table's reasons come from.
+const maxFieldCommands = 2
+
+// fieldsEvidence names the fields of the owner's pod spec that the table's reasons come from
+// (spec.template.spec.nodeSelector), with the commands that show them.
+func fieldsEvidence(f *checks.Finding, g *pendingGroup) {
+	prefix := "spec.template.spec."
+	if g.owner.Kind == "Pod" {
+		prefix = "spec."
+	}
+	seen := map[reasonKind]bool{}
+	for _, r := range g.rows {
+		for _, rs := range r.reasons {
+			// The control plane's taint and a node condition's are no fault of the spec.
+			seen[rs.kind] = seen[rs.kind] || rs.kind != reasonTaint || !routineTaint(rs.taint)
+		}
+	}
+	var fields []string
+	for k := reasonCordoned; k <= reasonPodAntiAffinity; k++ {
+		if name, ok := specFields[k]; ok && seen[k] {
+			fields = append(fields, prefix+name)
+		}
+	}
+	// Anti-affinity is the pod's own field only when it has terms: else running pods' refuse it.
+	if a := g.pods[0].Spec.Affinity; seen[reasonPodAntiAffinity] && a != nil && a.PodAntiAffinity != nil &&
+		len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+		fields = append(fields, prefix+"affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+	}
+	if len(fields) == 0 {
+		return
+	}
+	f.Evidence = append(f.Evidence, "from the fields: "+strings.Join(fields, ", "))
+	for i, field := range fields {
+		if i == maxFieldCommands {
+			break
+		}
+		f.Commands = append(f.Commands, getCmd(g.owner, "jsonpath={."+field+"}"))
+	}
 }
 
 // distance ranks how far a node is from taking the pods: a node the pods ask for (their
@@ -457,6 +542,11 @@ func closest(rows []nodeRow) string {
 	near := closestRows(rows)
 	if len(near) == 0 || len(near[0].reasons) != 1 || len(near) > 5 {
 		return ""
+	}
+	for _, r := range near[1:] {
+		if r.reasons[0].text != near[0].reasons[0].text {
+			return "" // one change each, but not the same one: the table says which
+		}
 	}
 	names := make([]string, len(near))
 	for i, r := range near {
@@ -537,7 +627,7 @@ func schedulingHint(rows []nodeRow) string {
 		}
 	}
 	top := reasonCordoned
-	for k := reasonCordoned; k <= reasonSpread; k++ {
+	for k := reasonCordoned; k <= reasonPodAntiAffinity; k++ {
 		if count[k] > count[top] {
 			top = k
 		}
@@ -553,6 +643,10 @@ func schedulingHint(rows []nodeRow) string {
 		return "Lower the pod's requests, free the nodes (scale down what runs there), or add nodes; requests count the largest init container, sidecars and pod overhead, as the scheduler does."
 	case reasonVolume:
 		return "The pod's volume lives where no eligible node is: schedule it in the volume's zone or node, or move the data."
+	case reasonPodAffinity:
+		return "Required pod affinity needs a pod its term selects already running in the node's domain (the table names the term): start that pod first, or fix the term's selector, namespaces or topologyKey, or make it preferred."
+	case reasonPodAntiAffinity:
+		return "Required pod anti-affinity allows no two selected pods in one domain (the table names the pod in the way): add nodes in new domains, labelled with the topologyKey, scale down, or make it preferred."
 	}
 	return "Relax the topology spread constraint (maxSkew, whenUnsatisfiable: ScheduleAnyway) or add nodes in the missing domains, labelled with the topology key."
 }

@@ -40,6 +40,7 @@ func TestSchedulingTaintExplainsTwoDeployments(t *testing.T) {
 		"why not here: NODE     REASONS",
 		"why not here: cp1      untolerated taint node-role.kubernetes.io/control-plane:NoSchedule",
 		"why not here: worker1  untolerated taint klustered=true:NoSchedule")
+	requireEvidence(t, shop, "from the fields: spec.template.spec.tolerations")
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-a", "cart", "1 pod of Deployment team-a/cart fits no node")
 	taint := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Node", "", "worker1",
 		"taint klustered=true:NoSchedule is on every schedulable node and no pod outside kube-system tolerates it: it keeps 2 workloads Pending")
@@ -147,4 +148,40 @@ func TestSchedulingDefaultSchedulerDown(t *testing.T) {
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Pod", "team-a", "web-1",
 		"pod team-a/web-1 asks for the default scheduler, and no kube-scheduler pod runs")
 	requireEvidence(t, f, "scheduler pod kube-system/kube-scheduler-cp1: container kube-scheduler CrashLoopBackOff (9 restarts)")
+}
+
+// Pod affinity and anti-affinity on the real API server, pods bound with nodeName: api's pod
+// fits no node, for a different term on each zone, and no zone label elsewhere; digest's
+// namespaceSelector finds the cache pods of another namespace.
+func TestSchedulingPodAffinityNamesTheTermPerNode(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("pod-affinity.yaml"))
+	r := checktest.RunLive(t, "workloads.scheduling")
+	api := checktest.RequireObjectFinding(t, r, checks.StatusFail, "Deployment", "team-p", "api", "1 pod of Deployment team-p/api fits no node: pod affinity (")
+	requireEvidence(t, api,
+		"why not here: zone-a1  pod anti-affinity (app=api in namespace team-p, topologyKey topology.kubernetes.io/zone): pod team-p/api-7d4b9c8f6-a1b2c runs in topology.kubernetes.io/zone=a",
+		"why not here: zone-b1  pod team-p/db-0's anti-affinity (app=api in namespace team-p, topologyKey topology.kubernetes.io/zone) refuses it in topology.kubernetes.io/zone=b",
+		"why not here: zone-c1  pod affinity (app=cache in namespace team-p, topologyKey topology.kubernetes.io/zone): no matching pod runs in topology.kubernetes.io/zone=c",
+		"why not here: worker1  pod affinity (app=cache in namespace team-p, topologyKey topology.kubernetes.io/zone): node has no label topology.kubernetes.io/zone")
+	for _, line := range api.Evidence {
+		if strings.HasPrefix(line, "why not here: zone-") && strings.Count(line, "; ") > 0 {
+			t.Errorf("a zone node is refused for more than its one term: %s", line)
+		}
+		if strings.HasPrefix(line, "closest: ") {
+			t.Errorf("the closest nodes are each one change away, but not the same change: %s", line)
+		}
+	}
+	requireEvidence(t, api, "from the fields: spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution, "+
+		"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+	if !slices.ContainsFunc(api.Commands, func(c checks.Command) bool {
+		return c.String() == "kubectl -n team-p get deployment.apps api -o 'jsonpath={.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution}'"
+	}) {
+		t.Errorf("no command shows the pod affinity of the template: %v", api.Commands)
+	}
+	if !strings.Contains(api.Hint, "pod affinity") && !strings.Contains(api.Hint, "anti-affinity") {
+		t.Errorf("hint %q says nothing of pod affinity", api.Hint)
+	}
+	digest := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Pod", "reports", "digest", "pod reports/digest is Pending though 2 nodes would take it")
+	requireEvidence(t, digest, "why not here: zone-a1  fits", "why not here: zone-b1  fits",
+		"why not here: zone-c1  pod affinity (app=cache in namespaces matching team=payments, topologyKey kubernetes.io/hostname): no matching pod runs in kubernetes.io/hostname=zone-c1")
+	checktest.RequireLiteralCommands(t, r)
 }

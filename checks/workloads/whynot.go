@@ -25,9 +25,11 @@ const (
 	reasonResources
 	reasonVolume
 	reasonSpread
+	reasonPodAffinity
+	reasonPodAntiAffinity
 )
 
-var reasonNames = [...]string{"cordoned", "untolerated taint", "nodeSelector", "node affinity", "insufficient resources", "volume node affinity", "topology spread"}
+var reasonNames = [...]string{"cordoned", "untolerated taint", "nodeSelector", "node affinity", "insufficient resources", "volume node affinity", "topology spread", "pod affinity", "pod anti-affinity"}
 
 func (k reasonKind) String() string { return reasonNames[k] }
 
@@ -71,6 +73,7 @@ type podFit struct {
 	requests     corev1.ResourceList
 	volumes      []volumePin
 	spread       []spreadRule
+	pods         *podAffinityFit // nil when no pod (anti-)affinity applies
 }
 
 // whyNotHere recomputes, from the objects, why the scheduler's filters reject the pod on the
@@ -109,7 +112,7 @@ func whyNotHere(fit *podFit, node *corev1.Node, load nodeLoad) []reason {
 				s.counts[domain], safetext.Visible(s.key), safetext.Visible(domain), s.min, s.maxSkew)})
 		}
 	}
-	return out
+	return append(out, fit.pods.reasons(node)...)
 }
 
 func tolerated(tolerations []corev1.Toleration, t *corev1.Taint) bool {

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
 
@@ -167,5 +168,103 @@ func TestWhyNotHereVolumeAndSpread(t *testing.T) {
 		if got := strings.Join(texts(whyNotHere(fit, n, nodeLoad{})), "\n"); got != want[n.Name] {
 			t.Errorf("node %s: %q, want %q", n.Name, got, want[n.Name])
 		}
+	}
+}
+
+func boundPod(ns, name, nodeName string, labels map[string]string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec: corev1.PodSpec{NodeName: nodeName}, Status: corev1.PodStatus{Phase: corev1.PodRunning}}
+}
+
+func affinityTerm(key string, match map[string]string) corev1.PodAffinityTerm {
+	return corev1.PodAffinityTerm{LabelSelector: &metav1.LabelSelector{MatchLabels: match}, TopologyKey: key}
+}
+
+func withPodAffinity(p *corev1.Pod, affinity, anti []corev1.PodAffinityTerm) *corev1.Pod {
+	p.Spec.Affinity = &corev1.Affinity{}
+	if affinity != nil {
+		p.Spec.Affinity.PodAffinity = &corev1.PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: affinity}
+	}
+	if anti != nil {
+		p.Spec.Affinity.PodAntiAffinity = &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: anti}
+	}
+	return p
+}
+
+const zone = "topology.kubernetes.io/zone"
+
+func zoneNodes() []*corev1.Node {
+	return []*corev1.Node{node("a1", map[string]string{zone: "a"}, "4"), node("b1", map[string]string{zone: "b"}, "4"), node("x", nil, "4")}
+}
+
+func affinityReasons(p *corev1.Pod, nodes []*corev1.Node, running ...*corev1.Pod) map[string][]string {
+	fit := fitFor(p, nodes, running...)
+	out := map[string][]string{}
+	for _, n := range nodes {
+		out[n.Name] = texts(fit.pods.reasons(n))
+	}
+	return out
+}
+
+// The first pod of a group with affinity to itself may go anywhere the topology key exists, as
+// the scheduler lets it; once one runs, the others must join its zone.
+func TestPodAffinityFirstOfItsGroup(t *testing.T) {
+	self := func() *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "web-1", Labels: map[string]string{"app": "web"}}}
+		return withPodAffinity(p, []corev1.PodAffinityTerm{affinityTerm(zone, map[string]string{"app": "web"})}, nil)
+	}
+	got := affinityReasons(self(), zoneNodes())
+	if len(got["a1"]) != 0 || len(got["b1"]) != 0 || len(got["x"]) != 1 || !strings.HasSuffix(got["x"][0], "node has no label "+zone) {
+		t.Errorf("first of its group: %q", got)
+	}
+	got = affinityReasons(self(), zoneNodes(), boundPod("ns", "web-0", "b1", map[string]string{"app": "web"}))
+	if len(got["b1"]) != 0 || len(got["a1"]) != 1 || !strings.HasSuffix(got["a1"][0], "no matching pod runs in "+zone+"=a") {
+		t.Errorf("second of its group: %q", got)
+	}
+}
+
+// A running pod counts for affinity only when it matches every term; a pod in another
+// namespace counts only when the term looks there; matchLabelKeys narrows the selector with
+// the pod's own label.
+func TestPodAffinityTermsSelectAsTheSchedulerDoes(t *testing.T) {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "api-1", Labels: map[string]string{"app": "api", "track": "canary"}}}
+	cache := affinityTerm(zone, map[string]string{"app": "cache"})
+	cache.MatchLabelKeys = []string{"track"}
+	withPodAffinity(p, []corev1.PodAffinityTerm{cache, affinityTerm("kubernetes.io/hostname", map[string]string{"tier": "data"})}, nil)
+	running := []*corev1.Pod{
+		boundPod("ns", "cache-a", "a1", map[string]string{"app": "cache", "track": "stable", "tier": "data"}),    // wrong track
+		boundPod("other", "cache-b", "b1", map[string]string{"app": "cache", "track": "canary", "tier": "data"}), // wrong namespace
+		boundPod("ns", "cache-x", "x", map[string]string{"app": "cache", "track": "canary"}),                     // not tier=data
+	}
+	got := affinityReasons(p, zoneNodes(), running...)
+	for _, n := range []string{"a1", "b1"} {
+		if len(got[n]) != 2 {
+			t.Errorf("%s: %q, want both terms unmet (no pod matches both)", n, got[n])
+		}
+	}
+	if want := "pod affinity term 1 (app=cache,track in (canary) in namespace ns, topologyKey " + zone + ")"; !strings.HasPrefix(got["a1"][0], want) {
+		t.Errorf("a1: %q, want it to start %q", got["a1"][0], want)
+	}
+	running[0].Labels["track"] = "canary"
+	if got := affinityReasons(p, zoneNodes(), running...); len(got["a1"]) != 0 {
+		t.Errorf("a1 runs a pod matching both terms: %q", got["a1"])
+	}
+}
+
+// A namespaceSelector is judged only with the namespaces' labels: unread, the term is named as
+// not judged and refuses nothing.
+func TestPodAffinityNamespaceSelectorUnread(t *testing.T) {
+	term := affinityTerm(zone, map[string]string{"app": "cache"})
+	term.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}
+	p := withPodAffinity(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}}, []corev1.PodAffinityTerm{term}, nil)
+	fit := fitFor(p, zoneNodes())
+	if fit.pods == nil || len(fit.pods.unjudged) != 1 || len(fit.pods.reasons(zoneNodes()[0])) != 0 {
+		t.Fatalf("unread namespaces: %+v", fit.pods)
+	}
+	in := schedulingInputs{nodes: zoneNodes(), pods: []*corev1.Pod{boundPod("team-p", "cache-0", "a1", map[string]string{"app": "cache"})},
+		namespaces: map[string]labels.Set{"team-p": {"team": "payments"}, "ns": {}}}
+	fit = fitOf(p, in)
+	if got := texts(fit.pods.reasons(in.nodes[1])); len(got) != 1 || len(fit.pods.reasons(in.nodes[0])) != 0 {
+		t.Errorf("read namespaces: a1 %q, b1 %q", texts(fit.pods.reasons(in.nodes[0])), got)
 	}
 }
