@@ -105,7 +105,6 @@ func TestEmbeddedScenarios(t *testing.T) {
 // soon as one is ranked first, so the list only shrinks.
 var notRankedFirstYet = map[string]string{
 	"api-webhook-nowhere":                "a pull failure of a pod the webhook let through outranks the webhook that blocks every other pod",
-	"dns-coredns-forward-loop":           "dns.service's crash-looping CoreDNS pod outranks the Corefile line that makes it loop",
 	"network-service-lookalike-selector": "a policy isolating one pod outranks a Service selecting none, which explains no finding",
 }
 
