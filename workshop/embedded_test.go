@@ -103,10 +103,7 @@ func TestEmbeddedScenarios(t *testing.T) {
 // notRankedFirstYet are the scenarios whose root cause the triage does not rank first yet, and
 // why: each is a gap in a check's causes, named in issue 16's closing note. The test fails as
 // soon as one is ranked first, so the list only shrinks.
-var notRankedFirstYet = map[string]string{
-	"api-webhook-nowhere":                "a pull failure of a pod the webhook let through outranks the webhook that blocks every other pod",
-	"network-service-lookalike-selector": "a policy isolating one pod outranks a Service selecting none, which explains no finding",
-}
+var notRankedFirstYet = map[string]string{}
 
 // rankedFirst says what is wrong with the triage of a scenario's results: its root cause must
 // be the first cause, and no decoy may be.
