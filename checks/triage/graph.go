@@ -33,11 +33,10 @@ func newGraph(results []checks.Result, categories map[string]checks.Category) *g
 		}
 	}
 	// Causes about the same object that explain others are one cause named by several checks;
-	// so are the causes one check finds about one object. A standalone cause of another check
-	// stays its own, and what was written in an object (Written) is not one cause with what
-	// the object shows.
+	// a standalone cause stays its own (one check's "no etcd pod" and "no scheduler pod" are two
+	// causes), and what was written in an object (Written) is not one cause with what the
+	// object shows.
 	type sameCause struct {
-		check   string // "" for any check
 		obj     objectKey
 		written bool
 	}
@@ -47,22 +46,14 @@ func newGraph(results []checks.Result, categories map[string]checks.Category) *g
 		if !f.Cause || f.Severity < checks.StatusWarn {
 			continue
 		}
-		if f.Object != nil {
-			byCheck := sameCause{ref.CheckID, keyOf(*f.Object), f.Written}
-			byObject := sameCause{"", keyOf(*f.Object), f.Written}
-			gi, ok := groupOfCause[byCheck]
-			if !ok && !standaloneCause(f) {
-				gi, ok = groupOfCause[byObject]
-			}
-			if ok {
+		if f.Object != nil && !standaloneCause(f) {
+			k := sameCause{keyOf(*f.Object), f.Written}
+			if gi, ok := groupOfCause[k]; ok {
 				g.groups[gi] = append(g.groups[gi], i)
 				g.groupOf[i] = gi
 				continue
 			}
-			groupOfCause[byCheck] = len(g.groups)
-			if !standaloneCause(f) {
-				groupOfCause[byObject] = len(g.groups)
-			}
+			groupOfCause[k] = len(g.groups)
 		}
 		g.groupOf[i] = len(g.groups)
 		g.groups = append(g.groups, []int{i})

@@ -148,9 +148,9 @@ func TestExplainsFindingsByID(t *testing.T) {
 	}
 }
 
-// A drop names the policy that denied it (ExplainedBy): the policy's causes, one check's two
-// findings about it merged, are the root and the drops its symptoms; with no finding about the
-// policy, the drop stands as its own cause.
+// A drop names the policy that denied it (ExplainedBy): every cause about the policy is above
+// the drops (two problems found in one policy stay two causes, the one explaining more first),
+// and with no finding about the policy the drop stands as its own cause.
 func TestExplainedByPutsTheCauseAbove(t *testing.T) {
 	policy := obj("CiliumClusterwideNetworkPolicy", "", "lockdown")
 	drop := func(id string) checks.Finding {
@@ -162,18 +162,21 @@ func TestExplainedByPutsTheCauseAbove(t *testing.T) {
 	worldOnly := cause("pol/world", checks.StatusFail, policy) // standalone: explains nothing named
 	categories := map[string]checks.Category{"network.policies": checks.CategoryNetwork, "hubble.drops": checks.CategoryHubble}
 	tr := Rank([]checks.Result{
-		result("network.policies", dnsCause, worldOnly),
 		result("hubble.drops", drop("drops/1"), drop("drops/2")),
+		result("network.policies", worldOnly, dnsCause),
 	}, categories)
-	if len(tr.Causes) != 1 {
-		t.Fatalf("got %d causes, want the policy alone: %+v", len(tr.Causes), tr.Causes)
+	var roots []string
+	for _, c := range tr.Causes {
+		roots = append(roots, c.Findings[0].Finding.ID)
+		if got := ids(c.Symptoms); !slices.Equal(got, []string{"drops/1", "drops/2"}) {
+			t.Errorf("%s: symptoms %v, want the drops", c.Findings[0].Finding.ID, got)
+		}
 	}
-	c := tr.Causes[0]
-	if got := ids(c.Findings); !slices.Equal(got, []string{"pol/dns", "pol/world"}) {
-		t.Errorf("cause findings %v, want the policy's two", got)
+	if !slices.Equal(roots, []string{"pol/dns", "pol/world"}) {
+		t.Errorf("causes %v, want the policy's two findings, the one explaining a pod first, and no drop", roots)
 	}
-	if got := ids(c.Symptoms); !slices.Equal(got, []string{"drops/1", "drops/2"}) {
-		t.Errorf("symptoms %v, want the drops", got)
+	if i, ok := tr.FoldedUnder("drops/1"); !ok || i != 0 {
+		t.Errorf("drops/1 folded under %d, %v", i, ok)
 	}
 
 	alone := Rank([]checks.Result{result("hubble.drops", drop("drops/1"))}, categories)
