@@ -29,7 +29,7 @@ var admissionCheck = checks.Check{
 	Category: checks.CategoryAPI,
 	Learn:    learn("api.admission"),
 	Needs:    checks.NeedsObjects,
-	// Events, ReplicaSets and Deployments say which creates a webhook refused (optional).
+	// Events, ReplicaSets and Deployments say which creates a fail-closed webhook refused.
 	Reads: []kube.Resource{kube.ValidatingWebhooks, kube.MutatingWebhooks, kube.Services, kube.EndpointSlices, kube.Namespaces,
 		kube.Events, kube.ReplicaSets, kube.Deployments},
 	Run: runAdmission,
@@ -109,7 +109,9 @@ func runAdmission(ctx context.Context, env *checks.Env) checks.Result {
 		return checks.SkipOrError(err)
 	}
 	if slices.ContainsFunc(in.webhooks, func(w webhook) bool { return w.failure == admissionv1.Fail }) {
-		in.refusals = readRefusals(ctx, env.Snapshot)
+		if in.refusals, err = readRefusals(ctx, env.Snapshot, &p); err != nil {
+			return checks.SkipOrError(err)
+		}
 	}
 	return p.Note(judgeAdmission(in))
 }

@@ -28,16 +28,19 @@ type refusal struct {
 	message string
 }
 
-// readRefusals reads what controllers say was refused. Each kind is optional: one that cannot be
-// read only leaves out what it would have named, and no finding concludes from its absence.
-func readRefusals(ctx context.Context, snap *kube.Snapshot) refusals {
+// readRefusals reads what controllers say was refused. A kind that cannot be read is noted in p
+// (the summary names it) and only leaves out what it would have named: no finding concludes
+// from its absence. The error is the run's end.
+func readRefusals(ctx context.Context, snap *kube.Snapshot, p *checks.Partial) (refusals, error) {
 	var out refusals
-	if events, err := kube.ListOf[*corev1.Event](ctx, snap, kube.Events); err == nil {
-		for _, e := range events {
-			if e.Reason == "FailedCreate" && e.Type == corev1.EventTypeWarning {
-				o := e.InvolvedObject
-				out = append(out, refusal{checks.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}, e.Message})
-			}
+	events, err := checks.ListPartial[*corev1.Event](ctx, snap, p, kube.Events)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		if e.Reason == "FailedCreate" && e.Type == corev1.EventTypeWarning {
+			o := e.InvolvedObject
+			out = append(out, refusal{checks.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}, e.Message})
 		}
 	}
 	add := func(kind string, m *metav1.ObjectMeta, conds []appsCondition) {
@@ -52,21 +55,25 @@ func readRefusals(ctx context.Context, snap *kube.Snapshot) refusals {
 			}
 		}
 	}
-	if rss, err := kube.ListOf[*appsv1.ReplicaSet](ctx, snap, kube.ReplicaSets); err == nil {
-		for _, rs := range rss {
-			add("ReplicaSet", &rs.ObjectMeta, replicaSetConditions(rs.Status.Conditions))
-		}
+	rss, err := checks.ListPartial[*appsv1.ReplicaSet](ctx, snap, p, kube.ReplicaSets)
+	if err != nil {
+		return nil, err
 	}
-	if deps, err := kube.ListOf[*appsv1.Deployment](ctx, snap, kube.Deployments); err == nil {
-		for _, d := range deps {
-			var conds []appsCondition
-			for _, c := range d.Status.Conditions {
-				conds = append(conds, appsCondition{string(c.Type), c.Status, c.Message})
-			}
-			add("Deployment", &d.ObjectMeta, conds)
-		}
+	for _, rs := range rss {
+		add("ReplicaSet", &rs.ObjectMeta, replicaSetConditions(rs.Status.Conditions))
 	}
-	return out
+	deps, err := checks.ListPartial[*appsv1.Deployment](ctx, snap, p, kube.Deployments)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deps {
+		var conds []appsCondition
+		for _, c := range d.Status.Conditions {
+			conds = append(conds, appsCondition{string(c.Type), c.Status, c.Message})
+		}
+		add("Deployment", &d.ObjectMeta, conds)
+	}
+	return out, nil
 }
 
 type appsCondition struct {
