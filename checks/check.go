@@ -187,6 +187,16 @@ type Finding struct {
 	Cause            bool
 	Explains         []ObjectRef
 	ExplainsFindings []string
+	// ExplainedBy names the objects whose causes explain this finding, the other way round:
+	// a drop names the policy that denied it. A cause any check finds about such an object is
+	// the cause above it; with none, a finding marked Cause stands as its own.
+	ExplainedBy []ObjectRef
+	// Written marks a finding about what someone wrote or installed (a field of an object, a
+	// line of a file, a taint, a version) rather than a state observed. Another finding's
+	// Explains, which names objects, never makes it a symptom: a node left without pod network
+	// does not explain the runtime installed on it. Only an ID in ExplainsFindings does, or the
+	// finding's own ExplainedBy.
+	Written bool
 	// Flows is the group of Hubble flows the finding stands for, as data; nil for others.
 	Flows *FlowGroup
 	// Chain is the path of objects the finding sits on, in the order the cluster meets them (a

@@ -148,8 +148,10 @@ var joiningWords = map[string]bool{
 func notASCIILetter(r rune) bool { return r < 'a' || r > 'z' }
 
 // identify gives each finding of a result its ID, unique within the result in the check's
-// order (the second with the same ID gets "-2"), and adds to each finding's ExplainsFindings the
-// other findings of the result that are about an object it explains.
+// order (the second with the same ID gets "-2"), and links the findings of the result the way
+// the triage links them across results: to each finding's ExplainsFindings it adds the other
+// findings about an object it explains (none that is Written), and it is added to those of the
+// causes about an object its ExplainedBy names.
 func identify(checkID string, findings []Finding, hostRoot string) {
 	taken := make(map[string]bool, len(findings))
 	about := map[objectName][]int{}
@@ -167,20 +169,33 @@ func identify(checkID string, findings []Finding, hostRoot string) {
 			about[k] = append(about[k], i)
 		}
 	}
+	named := map[int]map[string]bool{} // per cause: the IDs it names, built when first linked
+	link := func(i int, id string) {
+		cause := &findings[i]
+		if named[i] == nil {
+			named[i] = map[string]bool{cause.ID: true}
+			for _, n := range cause.ExplainsFindings {
+				named[i][n] = true
+			}
+		}
+		if !named[i][id] {
+			named[i][id] = true
+			cause.ExplainsFindings = append(cause.ExplainsFindings, id)
+		}
+	}
 	for i := range findings {
 		f := &findings[i]
-		if len(f.Explains) == 0 {
-			continue
-		}
-		named := map[string]bool{f.ID: true}
-		for _, id := range f.ExplainsFindings {
-			named[id] = true
-		}
 		for _, o := range f.Explains {
 			for _, j := range about[nameOf(o)] {
-				if id := findings[j].ID; !named[id] {
-					named[id] = true
-					f.ExplainsFindings = append(f.ExplainsFindings, id)
+				if !findings[j].Written {
+					link(i, findings[j].ID)
+				}
+			}
+		}
+		for _, o := range f.ExplainedBy {
+			for _, j := range about[nameOf(o)] {
+				if findings[j].Cause {
+					link(j, f.ID)
 				}
 			}
 		}

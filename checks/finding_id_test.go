@@ -101,3 +101,28 @@ func TestFindingIDsStableAndUnique(t *testing.T) {
 		t.Errorf("the cause explains %q, want the findings about what it explains: %q", got, want[1:4])
 	}
 }
+
+// TestIdentifyLinksWrittenAndExplainedBy: within a result, a cause's Explains does not reach a
+// Written finding about the object, and a finding that names what explains it (ExplainedBy) is
+// listed by the causes about that object, never the other way round.
+func TestIdentifyLinksWrittenAndExplainedBy(t *testing.T) {
+	policy := ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "lockdown"}
+	node := ObjectRef{APIVersion: "v1", Kind: "Node", Name: "worker-3"}
+	findings := []Finding{
+		{Severity: StatusFail, Object: &policy, Message: "lockdown isolates egress", Cause: true},
+		{Severity: StatusWarn, Message: "3 flows dropped", Cause: true, ExplainedBy: []ObjectRef{policy}},
+		{Severity: StatusFail, Object: &node, Message: "cni missing", Cause: true, Explains: []ObjectRef{node}},
+		{Severity: StatusFail, Object: &node, Message: "cri-o 1.33 under kubelet 1.37", Written: true},
+		{Severity: StatusFail, Object: &node, Message: "worker-3 is not ready"},
+	}
+	identify("network.sample", findings, "")
+	if got, want := findings[0].ExplainsFindings, []string{findings[1].ID}; !slices.Equal(got, want) {
+		t.Errorf("the policy explains %q, want the drop %q", got, want)
+	}
+	if len(findings[1].ExplainsFindings) != 0 {
+		t.Errorf("the drop explains %q", findings[1].ExplainsFindings)
+	}
+	if got, want := findings[2].ExplainsFindings, []string{findings[4].ID}; !slices.Equal(got, want) {
+		t.Errorf("the node's cause explains %q, want its NotReady only %q", got, want)
+	}
+}

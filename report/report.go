@@ -73,6 +73,11 @@ type FindingReport struct {
 	Cause            bool               `json:"cause,omitempty"`
 	Explains         []checks.ObjectRef `json:"explains,omitempty"`
 	ExplainsFindings []string           `json:"explainsFindings,omitempty"`
+	// ExplainedBy names the objects whose causes explain this finding (a drop names the policy
+	// that denied it); Written marks a finding about what someone wrote or installed, which no
+	// object's state explains (v1alpha2, both optional).
+	ExplainedBy []checks.ObjectRef `json:"explainedBy,omitempty"`
+	Written     bool               `json:"written,omitempty"`
 	// Flows is the group of Hubble flows a finding stands for (hubble.drops), as data.
 	Flows *checks.FlowGroup `json:"flows,omitempty"`
 	// Chain is the path of objects the finding sits on (a volume's claim, class, CSI driver,
@@ -129,7 +134,8 @@ func findingReport(f checks.Finding) FindingReport {
 	return FindingReport{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
 		Evidence: f.Evidence, Hint: f.Hint, Commands: commands,
-		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Flows: f.Flows, Chain: f.Chain,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, ExplainedBy: f.ExplainedBy, Written: f.Written,
+		Flows: f.Flows, Chain: f.Chain,
 	}
 }
 
@@ -139,7 +145,8 @@ func (f FindingReport) finding() checks.Finding {
 	return checks.Finding{
 		ID: f.ID, Severity: f.Severity, Message: f.Message, Object: f.Object, File: f.File,
 		Evidence: f.Evidence, Hint: f.Hint,
-		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, Chain: f.Chain,
+		Cause: f.Cause, Explains: f.Explains, ExplainsFindings: f.ExplainsFindings, ExplainedBy: f.ExplainedBy, Written: f.Written,
+		Chain: f.Chain,
 	}
 }
 
@@ -173,37 +180,46 @@ func (r *Report) Finish(elapsed time.Duration, stats []kube.ListStat) {
 	}
 }
 
-// linkAcrossChecks adds to a cause's ExplainsFindings the causes other checks found in an
-// object of its Explains: one cause, seen by two checks, linked through the object both name.
-// Only causes are linked: another check's finding about the object need not come from it (a
-// node's kubelet version is not its CNI's doing). A policy drop of hubble.drops explains the policy it names (from the flows, or by
-// evaluating the policies that select the pod), and network.policies's finding about that
-// policy is about it: the drop group lists that finding's ID. The runner links the findings of
-// one result the same way (checks.FindingID); this is the same rule across results.
+// linkAcrossChecks links findings across checks by the objects they name, as the runner links
+// those of one result (checks.FindingID) and the triage ranks them: a cause lists in
+// ExplainsFindings the causes another check found about an object of its Explains, unless that
+// finding is Written (a node's kubelet version is not its CNI's doing); and a finding that
+// names what explains it (ExplainedBy: a drop of hubble.drops, the policy that denied it) is
+// listed by the causes another check found about that object (network.policies's finding about
+// the policy): the cause above its witness.
 func (r *Report) linkAcrossChecks() {
 	type name struct{ kind, namespace, name string }
-	about := map[name][]string{}
-	owner := map[string]string{} // finding ID → check ID
-	for _, c := range r.Checks {
-		for _, f := range c.Findings {
+	type at struct{ check, finding int }
+	about := map[name][]at{}
+	for ci, c := range r.Checks {
+		for fi, f := range c.Findings {
 			if f.Object != nil && f.ID != "" && f.Cause {
 				k := name{f.Object.Kind, f.Object.Namespace, f.Object.Name}
-				about[k] = append(about[k], f.ID)
-				owner[f.ID] = c.ID
+				about[k] = append(about[k], at{ci, fi})
 			}
 		}
 	}
-	for i := range r.Checks {
-		c := &r.Checks[i]
-		for j := range c.Findings {
-			f := &c.Findings[j]
-			if !f.Cause {
-				continue
+	link := func(cause *FindingReport, id string) {
+		if id != cause.ID && !slices.Contains(cause.ExplainsFindings, id) {
+			cause.ExplainsFindings = append(cause.ExplainsFindings, id)
+		}
+	}
+	for ci := range r.Checks {
+		for fi := range r.Checks[ci].Findings {
+			f := &r.Checks[ci].Findings[fi]
+			if f.Cause {
+				for _, o := range f.Explains {
+					for _, a := range about[name{o.Kind, o.Namespace, o.Name}] {
+						if other := r.Checks[a.check].Findings[a.finding]; a.check != ci && !other.Written {
+							link(f, other.ID)
+						}
+					}
+				}
 			}
-			for _, o := range f.Explains {
-				for _, id := range about[name{o.Kind, o.Namespace, o.Name}] {
-					if owner[id] != c.ID && !slices.Contains(f.ExplainsFindings, id) {
-						f.ExplainsFindings = append(f.ExplainsFindings, id)
+			for _, o := range f.ExplainedBy {
+				for _, a := range about[name{o.Kind, o.Namespace, o.Name}] {
+					if a.check != ci && f.ID != "" {
+						link(&r.Checks[a.check].Findings[a.finding], f.ID)
 					}
 				}
 			}

@@ -170,10 +170,14 @@ func Apply(ctx context.Context, c *kube.Cluster, objs []*unstructured.Unstructur
 }
 
 // Exists says whether the object the target names is in the cluster: "solved" means the root
-// cause's object is still there and its finding is gone, so deleting it does not count.
+// cause's object is still there and its finding is gone, so deleting it does not count. A
+// target by problem alone (no default StorageClass) names no object to delete: it exists.
 func Exists(ctx context.Context, c *kube.Cluster, t Target) (bool, error) {
-	if t.Object == nil {
+	switch {
+	case t.File != "":
 		return false, errors.New("the root cause is a node's file: only the offline scenario can judge it")
+	case t.Object == nil:
+		return true, nil
 	}
 	mapper, err := newMapper(c)
 	if err != nil {

@@ -103,14 +103,7 @@ func TestEmbeddedScenarios(t *testing.T) {
 // notRankedFirstYet are the scenarios whose root cause the triage does not rank first yet, and
 // why: each is a gap in a check's causes, named in issue 16's closing note. The test fails as
 // soon as one is ranked first, so the list only shrinks.
-var notRankedFirstYet = map[string]string{
-	"api-lookalike-env":                  "api.lookalikes marks no finding as a cause of the workload it breaks",
-	"api-webhook-nowhere":                "a pull failure of a pod the webhook let through outranks the webhook that blocks every other pod",
-	"dns-coredns-forward-loop":           "dns.service's crash-looping CoreDNS pod outranks the Corefile line that makes it loop",
-	"hubble-egress-world-only":           "hubble.drops and network.policies witness one policy but are ranked as two causes",
-	"network-service-lookalike-selector": "a policy isolating one pod outranks a Service selecting none, which explains no finding",
-	"runtime-image-lookalike-registry":   "runtime.pods' pull failure outranks the look-alike character that causes it",
-}
+var notRankedFirstYet = map[string]string{}
 
 // rankedFirst says what is wrong with the triage of a scenario's results: its root cause must
 // be the first cause, and no decoy may be.

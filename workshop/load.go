@@ -61,6 +61,9 @@ const maxNesting = 16
 // written into the state file.
 var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 
+// problemPattern is a finding's kind of problem as its ID ends (checks.FindingID).
+var problemPattern = regexp.MustCompile(`^[a-z0-9.]+(-[a-z0-9.]+)*$`)
+
 // reservedNames are the workshop subcommands, which a scenario's name would hide.
 var reservedNames = []string{"apply", "verify", "export", "validate", "help"}
 
@@ -218,8 +221,12 @@ func judgeTarget(at func(*token.Token, string) Problems, where func(string) *tok
 		ps = append(ps, at(where(p+".check"), fmt.Sprintf("%s.check: no check %q (fix: an ID from kockpit checks)", name, t.Check))...)
 	}
 	switch {
-	case (t.Object == nil) == (t.File == ""):
-		ps = append(ps, at(where(p), name+": give exactly one of object (kind, namespace, name) or file (a node path)")...)
+	case t.Object != nil && t.File != "":
+		ps = append(ps, at(where(p+".file"), name+": give object (kind, namespace, name) or file (a node path), not both")...)
+	case t.Object == nil && t.File == "" && t.Problem == "":
+		ps = append(ps, at(where(p), name+": give object (kind, namespace, name), file (a node path) or problem (the last part of the finding's ID, e.g. no-default-class), or problem with one of the others")...)
+	case t.Problem != "" && !problemPattern.MatchString(t.Problem):
+		ps = append(ps, at(where(p+".problem"), fmt.Sprintf("%s.problem: %q is not a kind of problem (fix: the last part of the finding's ID, as `kockpit --report --format json` prints it: lower-case words joined by \"-\", e.g. no-default-class)", name, t.Problem))...)
 	case t.Object != nil && (t.Object.Kind == "" || t.Object.Name == ""):
 		ps = append(ps, at(where(p+".object"), name+".object: needs kind and name (and namespace for a namespaced object)")...)
 	case t.File != "" && !strings.HasPrefix(t.File, "/"):

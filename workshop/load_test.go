@@ -114,7 +114,11 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown check", strings.Replace(goodLesson, "check: dns.policy", "check: dns.polcy", 1), nil,
 			`class/one/scenario.yaml:10:10: cause.check: no check "dns.polcy" (fix: an ID from kockpit checks)`},
 		{"both object and file", strings.Replace(goodLesson, "  object: {kind: Deployment, namespace: shop, name: shop}", "  object: {kind: Deployment, namespace: shop, name: shop}\n  file: /etc/x", 1), nil,
-			"class/one/scenario.yaml:10:8: cause: give exactly one of object"},
+			"class/one/scenario.yaml:12:9: cause: give object (kind, namespace, name) or file (a node path), not both"},
+		{"no object, file or problem", strings.Replace(goodLesson, "  object: {kind: Deployment, namespace: shop, name: shop}\n", "", 1), nil,
+			"class/one/scenario.yaml:10:8: cause: give object (kind, namespace, name), file (a node path) or problem"},
+		{"bad problem", strings.Replace(goodLesson, "  object: {kind: Deployment, namespace: shop, name: shop}", "  problem: No Default Class", 1), nil,
+			`class/one/scenario.yaml:11:12: cause.problem: "No Default Class" is not a kind of problem (fix: the last part of the finding's ID`},
 		{"no decoys", goodLesson[:strings.Index(goodLesson, "decoys:")], nil, "class/one/scenario.yaml:1:6: decoys: none"},
 		{"decoy without why", strings.Replace(goodLesson, "    why: A policy blocks connections, not lookups.\n", "", 1), nil,
 			"class/one/scenario.yaml:16:10: decoys[0].why: missing"},
@@ -195,6 +199,42 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// A target by check and problem names a finding about no object, or one of a check's findings
+// about one object; "-2" is the second of one result with the same ID.
+func TestJudgeByProblem(t *testing.T) {
+	lesson := strings.Replace(goodLesson, "  check: dns.policy\n  object: {kind: Deployment, namespace: shop, name: shop}",
+		"  check: dns.policy\n  problem: no-default-class", 1)
+	lesson = strings.Replace(lesson, "    object: {kind: NetworkPolicy, namespace: shop, name: allow-frontend}",
+		"    object: {kind: NetworkPolicy, namespace: shop, name: allow-frontend}\n    problem: blocks-dns", 1)
+	s, ps := load(t, scenarioFS(lesson, nil))
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	policy := &checks.ObjectRef{Kind: "NetworkPolicy", Namespace: "shop", Name: "allow-frontend"}
+	for _, c := range []struct {
+		check string
+		f     checks.Finding
+		right bool
+		decoy bool
+	}{
+		{"dns.policy", checks.Finding{ID: "dns.policy/no-default-class"}, true, false},
+		{"dns.policy", checks.Finding{ID: "dns.policy/no-default-class-2"}, true, false},
+		{"dns.policy", checks.Finding{ID: "dns.policy/no-default-class-x"}, false, false},
+		{"dns.policy", checks.Finding{ID: "dns.policy/several-default-classes"}, false, false},
+		{"network.policies", checks.Finding{ID: "dns.policy/no-default-class"}, false, false},
+		{"network.policies", checks.Finding{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/allow-frontend/blocks-dns", Object: policy}, false, true},
+		{"network.policies", checks.Finding{ID: "network.policies/NetworkPolicy.networking.k8s.io/shop/allow-frontend/style", Object: policy}, false, false},
+		{"network.policies", checks.Finding{ID: "network.policies/blocks-dns"}, false, false}, // no object
+	} {
+		if v := s.Judge(c.check, c.f); v.Right != c.right || v.Decoy != c.decoy {
+			t.Errorf("%s %s: %+v, want right %v, decoy %v", c.check, c.f.ID, v, c.right, c.decoy)
+		}
+	}
+	if got := s.Cause.String(); got != "dns.policy: no-default-class" {
+		t.Errorf("cause named %q", got)
+	}
+}
+
 // FuzzLoad: no scenario.yaml makes Load panic, hang or accept a scenario without its required
 // fields.
 func FuzzLoad(f *testing.F) {
@@ -202,6 +242,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add("title: x\nlevel: [")
 	f.Add("decoys: [{check: a, object: {kind: A, name: b}, why: c}]")
 	f.Add("a: &x [*x, *x]")
+	f.Add(strings.Replace(goodLesson, "  object: {kind: Deployment, namespace: shop, name: shop}", "  problem: no-default-class", 1))
 	f.Fuzz(func(t *testing.T, lesson string) {
 		s, ps := load(t, scenarioFS(lesson, nil))
 		if ps != nil {

@@ -62,11 +62,15 @@ type Scenario struct {
 }
 
 // Target is a finding a scenario expects: the check that reports it and the object or node
-// file it is about (exactly one of the two).
+// file it is about (at most one of the two), or its kind of problem, or both. Problem is the
+// last part of the finding's ID ("no-default-class"): it names a finding about no object (a
+// cluster without a default StorageClass) or about a pseudo-path (a Corefile line), and tells
+// apart two findings of one check about one object.
 type Target struct {
-	Check  string     `yaml:"check"`
-	Object *ObjectRef `yaml:"object"`
-	File   string     `yaml:"file"`
+	Check   string     `yaml:"check"`
+	Object  *ObjectRef `yaml:"object"`
+	File    string     `yaml:"file"`
+	Problem string     `yaml:"problem"`
 }
 
 // ObjectRef names a Kubernetes object; APIVersion is optional.
@@ -169,29 +173,49 @@ func (s *Scenario) filesIn(sub string, exts ...string) ([]string, error) {
 
 // Matches says whether a finding of check is the one the target names.
 func (t Target) Matches(check string, f checks.Finding) bool {
-	if check != t.Check {
+	if check != t.Check || t.Problem != "" && !hasProblem(f.ID, t.Problem) {
 		return false
 	}
 	switch {
-	case t.Object != nil && f.Object != nil:
+	case t.Object != nil:
 		o := f.Object
-		return strings.EqualFold(o.Kind, t.Object.Kind) && o.Namespace == t.Object.Namespace && o.Name == t.Object.Name &&
+		return o != nil && strings.EqualFold(o.Kind, t.Object.Kind) && o.Namespace == t.Object.Namespace && o.Name == t.Object.Name &&
 			(t.Object.APIVersion == "" || o.APIVersion == t.Object.APIVersion)
-	case t.File != "" && f.File != nil:
-		return path.Clean(f.File.Path) == path.Clean(t.File)
+	case t.File != "":
+		return f.File != nil && path.Clean(f.File.Path) == path.Clean(t.File)
 	}
-	return false
+	return t.Problem != ""
 }
 
-// String names the target for messages: "dns.policy on Deployment shop/storefront".
+// hasProblem says whether a finding's ID ends in the kind of problem: "…/no-default-class", or
+// "…/no-default-class-2" for the second of one result with the same ID (checks.FindingID).
+func hasProblem(id, problem string) bool {
+	i := strings.LastIndex(id, "/")
+	if i < 0 {
+		return false // not an ID the runner gave
+	}
+	last := id[i+1:]
+	if last == problem {
+		return true
+	}
+	n, found := strings.CutPrefix(last, problem+"-")
+	return found && n != "" && strings.Trim(n, "0123456789") == ""
+}
+
+// String names the target for messages: "dns.policy on Deployment shop/storefront",
+// "storage.classes: no-default-class".
 func (t Target) String() string {
+	out := t.Check
 	switch {
 	case t.Object != nil && t.Object.Namespace != "":
-		return fmt.Sprintf("%s on %s %s/%s", t.Check, t.Object.Kind, t.Object.Namespace, t.Object.Name)
+		out = fmt.Sprintf("%s on %s %s/%s", t.Check, t.Object.Kind, t.Object.Namespace, t.Object.Name)
 	case t.Object != nil:
-		return fmt.Sprintf("%s on %s %s", t.Check, t.Object.Kind, t.Object.Name)
+		out = fmt.Sprintf("%s on %s %s", t.Check, t.Object.Kind, t.Object.Name)
 	case t.File != "":
-		return fmt.Sprintf("%s on %s", t.Check, t.File)
+		out = fmt.Sprintf("%s on %s", t.Check, t.File)
 	}
-	return t.Check
+	if t.Problem != "" {
+		out += ": " + t.Problem
+	}
+	return out
 }

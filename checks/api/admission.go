@@ -29,8 +29,10 @@ var admissionCheck = checks.Check{
 	Category: checks.CategoryAPI,
 	Learn:    learn("api.admission"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.ValidatingWebhooks, kube.MutatingWebhooks, kube.Services, kube.EndpointSlices, kube.Namespaces},
-	Run:      runAdmission,
+	// Events, ReplicaSets and Deployments say which creates a fail-closed webhook refused.
+	Reads: []kube.Resource{kube.ValidatingWebhooks, kube.MutatingWebhooks, kube.Services, kube.EndpointSlices, kube.Namespaces,
+		kube.Events, kube.ReplicaSets, kube.Deployments},
+	Run: runAdmission,
 }
 
 // webhook is one webhook of a validating or a mutating configuration, in the fields both share.
@@ -66,6 +68,7 @@ type admissionInput struct {
 	slices      map[string][]*discoveryv1.EndpointSlice // by namespace/service
 	slicesErr   error
 	namespaces  []*corev1.Namespace
+	refusals    refusals // what controllers say the API server refused to create
 }
 
 func runAdmission(ctx context.Context, env *checks.Env) checks.Result {
@@ -104,6 +107,11 @@ func runAdmission(ctx context.Context, env *checks.Env) checks.Result {
 	in.namespaces, err = checks.ListPartial[*corev1.Namespace](ctx, env.Snapshot, &p, kube.Namespaces)
 	if err != nil {
 		return checks.SkipOrError(err)
+	}
+	if slices.ContainsFunc(in.webhooks, func(w webhook) bool { return w.failure == admissionv1.Fail }) {
+		if in.refusals, err = readRefusals(ctx, env.Snapshot, &p); err != nil {
+			return checks.SkipOrError(err)
+		}
 	}
 	return p.Note(judgeAdmission(in))
 }
@@ -200,6 +208,11 @@ func webhookReachFindings(in admissionInput, w webhook) []checks.Finding {
 	if w.failure == admissionv1.Fail {
 		f.Message = fmt.Sprintf("%s webhook %s fails closed and %s: the API server rejects every request it matches",
 			w.kind(), w.name, problem)
+		// What it refused (FailedCreate, ReplicaFailure) is its doing: the webhook explains it.
+		if refused, total, quote := in.refusals.by(w); total > 0 {
+			f.Explains = refused
+			f.Evidence = append(f.Evidence, fmt.Sprintf("refused creates for %s; %s", phrase.Count(total, "object", "objects"), quote))
+		}
 		f.Hint = fmt.Sprintf("Bring its backend back; if it is gone for good, delete the configuration (%s). "+
 			"failurePolicy: Ignore keeps the cluster usable meanwhile, at the cost of what the webhook enforces.",
 			checks.Cmd("kubectl", "delete", strings.ToLower(w.config.Kind), w.config.Name))

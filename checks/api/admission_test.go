@@ -45,6 +45,29 @@ func TestAdmissionServiceMissing(t *testing.T) {
 		"validating webhook audit.policy-guard.example.com cannot be reached (its Service policy-system/policy-guard does not exist): requests it matches go through without it")
 }
 
+// A fail-closed webhook explains the creates it refused: the controllers whose FailedCreate
+// events or ReplicaFailure condition name it (the condition when the events expired), and the
+// Deployment that owns one; not a create refused for another reason.
+func TestAdmissionExplainsWhatItRefused(t *testing.T) {
+	r := admissionWith(t, "refused.yaml")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "ValidatingWebhookConfiguration", "", "pod-guard",
+		"validating webhook pods.pod-guard.example.com fails closed and its Service policy-system/pod-guard does not exist")
+	var got []string
+	for _, o := range f.Explains {
+		got = append(got, o.String())
+	}
+	slices.Sort(got)
+	want := []string{"Deployment shop/checkout", "ReplicaSet shop/cart-5d4c3b2a1", "ReplicaSet shop/checkout-7f9c6d5b8"}
+	if !f.Cause || !slices.Equal(got, want) {
+		t.Errorf("cause %v, explains %q, want %q", f.Cause, got, want)
+	}
+	if !slices.ContainsFunc(f.Evidence, func(e string) bool {
+		return strings.HasPrefix(e, "refused creates for 3 objects; ") && strings.Contains(e, `failed calling webhook "pods.pod-guard.example.com"`)
+	}) {
+		t.Errorf("evidence does not quote a refusal: %q", f.Evidence)
+	}
+}
+
 func TestAdmissionServiceWithoutEndpoints(t *testing.T) {
 	r := admissionWith(t, "no-endpoints.yaml")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "ValidatingWebhookConfiguration", "", "gatekeeper-validating-webhook-configuration",

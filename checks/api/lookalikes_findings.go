@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -217,7 +218,7 @@ func lookalikeFinding(g []lookalikeHit) checks.Finding {
 	if h.isKey {
 		what = "key"
 	}
-	return checks.Finding{
+	f := checks.Finding{
 		Severity: h.severity,
 		Problem:  "lookalike-characters",
 		Object:   &ref,
@@ -225,8 +226,33 @@ func lookalikeFinding(g []lookalikeHit) checks.Finding {
 		Evidence: evidence,
 		Hint:     lookalikeHint(h),
 		Commands: []checks.Command{h.showCommand()},
+		Written:  true,
 	}
+	if h.severity == checks.StatusFail && h.class.readToFind() && !h.isKey {
+		// A program looks the value up (an image, a host, a selector's label): it finds nothing
+		// or someone else's, so the look-alike is the cause of what the objects holding it show
+		// (the pull failing, the crash, the Service without endpoints).
+		f.Cause = true
+		for _, o := range g {
+			if len(f.Explains) == maxExplained {
+				break
+			}
+			if !slices.Contains(f.Explains, o.ref) {
+				f.Explains = append(f.Explains, o.ref)
+			}
+		}
+	}
+	return f
 }
+
+// maxExplained bounds the objects a finding names as those it explains: a DaemonSet's
+// template copied into a thousand pods needs no thousand names; the first are the ones to edit.
+const maxExplained = 20
+
+// readToFind says whether a program reads the field to find something by it (an image, a
+// host, the pods a selector names, a file, a flag, a subject): a look-alike there breaks the
+// object, where in a name or in prose it misleads a reader.
+func (c fieldClass) readToFind() bool { return c <= classSubject }
 
 // charKind names what was found, by the first character: what a reader must look for.
 func charKind(c safetext.Char, total int) string {

@@ -21,44 +21,47 @@ func TestLookalikesPerFieldFamily(t *testing.T) {
 		severity                    checks.Status
 		message                     string
 		evidence                    []string
+		// explains is how many objects the finding names as those it explains: a look-alike
+		// where a program looks a value up is the cause of what they show; 0 for no cause.
+		explains int
 	}{
 		{"env.yaml", "Deployment", "team-a", "checkout", checks.StatusFail,
 			`a look-alike character in the env value field spec.template.spec.containers[0].env[1].value: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`,
 			[]string{"spec.template.spec.containers[0].env[1].value: http://orders.shop.svc.cluster.loсal:8080",
 				`column 34: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`,
-				"the same value in 2 more objects: ReplicaSet team-a/checkout-6d8f7b9c4, Pod team-a/checkout-6d8f7b9c4-x7k2p"}},
+				"the same value in 2 more objects: ReplicaSet team-a/checkout-6d8f7b9c4, Pod team-a/checkout-6d8f7b9c4-x7k2p"}, 3},
 		{"env-secret.yaml", "Pod", "team-a", "billing", checks.StatusFail,
 			`a look-alike character in the env value field spec.containers[0].env[0].value: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`,
 			[]string{"spec.containers[0].env[0].value: value not shown (the variable's name says it holds a credential)",
-				`column 10: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}},
+				`column 10: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}, 1},
 		{"image.yaml", "Pod", "team-a", "cache", checks.StatusFail,
 			`a look-alike character in the image reference field spec.containers[0].image: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`,
-			[]string{"spec.containers[0].image: docker.io/library/rеdis:7.4", `column 20: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`}},
+			[]string{"spec.containers[0].image: docker.io/library/rеdis:7.4", `column 20: е U+0435 CYRILLIC SMALL LETTER IE (looks like "e")`}, 1},
 		{"command.yaml", "Pod", "team-a", "worker", checks.StatusFail,
 			"an invisible character in the command or argument field spec.containers[0].command[2]: U+200B ZERO WIDTH SPACE (invisible (zero-width))",
-			[]string{"spec.containers[0].command[2]: exec worker --queue=jobs\u200b --verbose", "column 25: U+200B ZERO WIDTH SPACE (invisible (zero-width))"}},
+			[]string{"spec.containers[0].command[2]: exec worker --queue=jobs\u200b --verbose", "column 25: U+200B ZERO WIDTH SPACE (invisible (zero-width))"}, 1},
 		{"configmap.yaml", "ConfigMap", "team-a", "shop-config", checks.StatusFail,
 			`a look-alike character in the text field data["app.properties"]: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`,
 			[]string{`data["app.properties"] line 2: orders.url=http://orders.shop.svc.cluster.loсal:8080`,
-				`line 2, column 45: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`}},
+				`line 2, column 45: с U+0441 CYRILLIC SMALL LETTER ES (looks like "c")`}, 0},
 		{"annotation.yaml", "ConfigMap", "team-a", "annotated", checks.StatusWarn,
 			`a look-alike character in the text field metadata.annotations["team.example.com/owner"]: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`,
 			[]string{`metadata.annotations["team.example.com/owner"]: Maintained by the plаtform team`,
-				`column 21: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}},
+				`column 21: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}, 0},
 		{"ingress.yaml", "Ingress", "team-a", "shop", checks.StatusFail,
 			`a punycode label that decodes to look-alike characters in the host field spec.rules[0].host: о U+043E CYRILLIC SMALL LETTER O (looks like "o")`,
 			[]string{"spec.rules[0].host: xn--shp-ted.example.com",
-				`column 1: the punycode label decodes to "shоp", where о U+043E CYRILLIC SMALL LETTER O (looks like "o")`}},
+				`column 1: the punycode label decodes to "shоp", where о U+043E CYRILLIC SMALL LETTER O (looks like "o")`}, 1},
 		{"externalname.yaml", "Service", "team-a", "payments", checks.StatusFail,
 			`a punycode label that decodes to look-alike characters in the host field spec.externalName: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`,
 			[]string{"spec.externalName: xn--pyments-2fg.example.com",
-				`column 1: the punycode label decodes to "pаyments", where а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}},
+				`column 1: the punycode label decodes to "pаyments", where а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}, 1},
 		{"webhook.yaml", "ValidatingWebhookConfiguration", "", "audit-hook", checks.StatusFail,
 			`a look-alike character in the URL field webhooks[0].clientConfig.url: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`,
-			[]string{"webhooks[0].clientConfig.url: https://hooks.exаmple.com/validate", `column 17: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}},
+			[]string{"webhooks[0].clientConfig.url: https://hooks.exаmple.com/validate", `column 17: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}, 1},
 		{"rbac.yaml", "RoleBinding", "team-a", "alice-edit", checks.StatusFail,
 			`a look-alike character in the RBAC subject field subjects[0].name: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`,
-			[]string{"subjects[0].name: аlice@example.com", `column 1: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}},
+			[]string{"subjects[0].name: аlice@example.com", `column 1: а U+0430 CYRILLIC SMALL LETTER A (looks like "a")`}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -73,6 +76,11 @@ func TestLookalikesPerFieldFamily(t *testing.T) {
 			}
 			if got := strings.Join(f.Evidence, "\n"); got != strings.Join(tt.evidence, "\n") {
 				t.Errorf("evidence:\n%s\nwant:\n%s", got, strings.Join(tt.evidence, "\n"))
+			}
+			if f.Cause != (tt.explains > 0) || len(f.Explains) != tt.explains || !f.Written ||
+				tt.explains > 0 && f.Explains[0] != *f.Object {
+				t.Errorf("cause %v, explains %v, written %v: want the %d objects holding the value, the finding's first",
+					f.Cause, f.Explains, f.Written, tt.explains)
 			}
 			if len(f.Commands) != 1 || !strings.Contains(f.Commands[0].String(), tt.name) {
 				t.Errorf("commands %v", f.Commands)

@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,9 @@ func TestDNSCorefileSyntax(t *testing.T) {
 		f.Evidence[1] != "line 13: forwrd . /etc/resolv.conf" {
 		t.Fatalf("got %v %q %+v", r.Status, r.Summary, r.Findings)
 	}
+	if len(f.Explains) != 3 || f.Explains[0].Kind != "Deployment" || f.Explains[1].Kind != "Pod" {
+		t.Errorf("a Corefile CoreDNS refuses explains its Deployment and pods: %v", f.Explains)
+	}
 }
 
 func TestDNSCorefileOverrides(t *testing.T) {
@@ -248,6 +252,15 @@ func TestDNSCorefileSelfForward(t *testing.T) {
 	if r.Status != checks.StatusFail || f == nil || !strings.Contains(f.Message, "forwards external names to itself") ||
 		f.Evidence[1] != "spec.template.spec.dnsPolicy: ClusterFirst" {
 		t.Fatalf("got %v %+v", r.Status, r.Findings)
+	}
+	// CoreDNS loops on it and stops: the finding explains the Deployment and its pods.
+	want := []string{"Deployment kube-system/coredns", "Pod kube-system/coredns-7c65d6cfc9-4xk2p", "Pod kube-system/coredns-7c65d6cfc9-9wz7m"}
+	var got []string
+	for _, o := range f.Explains {
+		got = append(got, o.String())
+	}
+	if !f.Cause || !f.Written || !slices.Equal(got, want) {
+		t.Errorf("cause %v, written %v, explains %q, want %q", f.Cause, f.Written, got, want)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kockpit/kockpit/checks"
 	"github.com/kockpit/kockpit/internal/clusterdns"
@@ -26,7 +28,7 @@ var corefileCheck = checks.Check{
 	Category: checks.CategoryDNS,
 	Learn:    learn("dns.corefile"),
 	Needs:    checks.NeedsObjects,
-	Reads:    []kube.Resource{kube.ConfigMaps, kube.Deployments, kube.Nodes},
+	Reads:    []kube.Resource{kube.ConfigMaps, kube.Deployments, kube.Nodes, kube.Pods},
 	Run:      runDNSCorefile,
 }
 
@@ -40,6 +42,43 @@ type corefileSubject struct {
 	domain, domainSource string
 	nodeNames            map[string]bool
 	data                 map[string]string // the ConfigMap's other keys, for hosts files mounted from it
+	// pods are the CoreDNS Deployment's pods: a Corefile that stops CoreDNS explains them.
+	pods []*corev1.Pod
+}
+
+// stopsCoreDNS is a finding about a Corefile that CoreDNS refuses or loops on: it is the cause
+// of what the Deployment and its pods show (a crash loop, no ready replica).
+func (s *corefileSubject) stopsCoreDNS(f checks.Finding) checks.Finding {
+	if s.deployment == nil {
+		return f
+	}
+	f.Cause = true
+	f.Explains = append(f.Explains, podinfo.WorkloadRef("Deployment", &s.deployment.ObjectMeta))
+	for _, p := range s.pods {
+		if len(f.Explains) > maxExplainedPods {
+			break
+		}
+		f.Explains = append(f.Explains, podinfo.Ref(p))
+	}
+	return f
+}
+
+// maxExplainedPods bounds the pods a finding names: CoreDNS runs a few.
+const maxExplainedPods = 20
+
+// podsOf are the Deployment's pods: in its namespace, matching its selector.
+func podsOf(d *appsv1.Deployment, pods []*corev1.Pod) []*corev1.Pod {
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil || sel.Empty() {
+		return nil
+	}
+	var out []*corev1.Pod
+	for _, p := range pods {
+		if p.Namespace == d.Namespace && sel.Matches(labels.Set(p.Labels)) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (s *corefileSubject) file(line, column int) *checks.FileRef {
@@ -93,9 +132,20 @@ func runDNSCorefile(ctx context.Context, env *checks.Env) checks.Result {
 	for _, n := range nodes {
 		s.nodeNames[strings.ToLower(n.Name)] = true
 	}
+	if dep != nil {
+		// Without pods the Corefile is judged all the same; its causes name only the Deployment.
+		pods, err := checks.ListPartial[*corev1.Pod](ctx, env.Snapshot, &p, kube.Pods)
+		if err != nil {
+			return checks.SkipOrError(err)
+		}
+		s.pods = podsOf(dep, pods)
+	}
 	s.domain, s.domainSource = clusterDomain(ctx, env)
 	cf := parseCorefile(cm.Data[s.key])
 	findings := judgeCorefile(cf, s)
+	for i := range findings {
+		findings[i].Written = true // each is about the Corefile's text or the Deployment's spec
+	}
 	sortFindingsCausesFirst(findings)
 	r := checks.Result{Status: checks.Worst(findings), Findings: findings}
 	switch {
@@ -243,7 +293,7 @@ func corefileSyntaxFinding(cf *corefile, s *corefileSubject) checks.Finding {
 	if t := cf.lineText(e.line); t != "" {
 		evidence = append(evidence, fmt.Sprintf("line %d: %s", e.line, t))
 	}
-	return checks.Finding{
+	return s.stopsCoreDNS(checks.Finding{
 		Severity: checks.StatusFail, File: s.file(e.line, e.column), Cause: true,
 		Message: fmt.Sprintf("the Corefile does not parse (line %d): CoreDNS refuses it, so new CoreDNS pods crash and "+
 			"running ones keep their old configuration only until they restart", e.line),
@@ -251,7 +301,7 @@ func corefileSyntaxFinding(cf *corefile, s *corefileSubject) checks.Finding {
 		Hint: "Fix the line with " + checks.Cmd("kubectl", "-n", s.namespace, "edit", "configmap", s.name).String() +
 			"; the errors plugin's log and the CoreDNS pods' previous logs say the same.",
 		Commands: []checks.Command{s.showCommand(), checks.Cmd("kubectl", "-n", s.namespace, "logs", "deployment/"+s.deploymentName(), "--previous")},
-	}
+	})
 }
 
 // corefileLookalikeLines bounds the lines reported one by one: a Corefile commented in another

@@ -112,7 +112,7 @@ func selfForwardFinding(cf *corefile, s *corefileSubject, p corefilePlugin) (che
 		return checks.Finding{}, false
 	}
 	ref := podinfo.WorkloadRef("Deployment", &d.ObjectMeta)
-	return checks.Finding{
+	return s.stopsCoreDNS(checks.Finding{
 		Severity: checks.StatusFail, Object: &ref, Cause: true,
 		Message: fmt.Sprintf("%s forwards to /etc/resolv.conf, but its pods use dnsPolicy %s, so that file names the kube-dns Service "+
 			"and CoreDNS forwards external names to itself", d.Name, policy),
@@ -120,7 +120,7 @@ func selfForwardFinding(cf *corefile, s *corefileSubject, p corefilePlugin) (che
 		Hint: "Set dnsPolicy: Default on the " + d.Name + " Deployment, so its pods get the node's resolvers; the loop plugin " +
 			"otherwise stops CoreDNS with \"Loop ... detected\".",
 		Commands: []checks.Command{checks.Cmd("kubectl", "-n", d.Namespace, "get", "deployment", d.Name, "-o", "jsonpath={.spec.template.spec.dnsPolicy}")},
-	}, true
+	}), true
 }
 
 // corefileHostsFindings reports a hosts plugin that answers names itself, and one without fallthrough

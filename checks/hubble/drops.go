@@ -127,7 +127,7 @@ func addDrop(groups map[string]*dropGroup, f *flowpb.Flow) {
 	}
 }
 
-// deniedBy records a policy a flow names; the first few are kept as objects, for Explains.
+// deniedBy records a policy a flow names; the first few are kept as objects, for ExplainedBy.
 func (g *dropGroup) deniedBy(p *flowpb.Policy) {
 	name := policyName(p)
 	if g.policies.seen[name] {
@@ -200,13 +200,13 @@ func dropFinding(env *checks.Env, g *dropGroup) checks.Finding {
 			f.Message += " by " + g.policies.text()
 			f.Evidence = append(f.Evidence, "denied by: "+g.policies.text())
 			f.Hint = "If this traffic is wanted, allow it in " + g.policies.text() + " (or the policy that should allow it); `kubectl describe` the policy to see its rules."
-			f.Explains = g.named
+			f.ExplainedBy = g.named
 		case g.selecting != nil && len(g.selecting.names) > 0:
 			sel := g.selecting
 			f.Message += "; the policies that select " + sel.side + ": " + strings.Join(sel.names, ", ")
 			f.Evidence = append(f.Evidence, sel.evidence...)
 			f.Hint = "The flows do not name the policy; these select " + sel.side + " and decide its traffic there. If this traffic is wanted, allow it in one of them."
-			f.Explains = sel.refs
+			f.ExplainedBy = sel.refs
 			f.Commands = append(f.Commands, sel.commands...)
 		default:
 			if g.selecting != nil {

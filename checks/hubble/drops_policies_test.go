@@ -37,8 +37,8 @@ func TestPolicyDropsNameTheSelectingPolicies(t *testing.T) {
 		t.Errorf("evidence does not say it was evaluated from the pod: %q", egress.Evidence)
 	}
 	want := checks.ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "orders-egress"}
-	if len(egress.Explains) != 1 || egress.Explains[0] != want || !egress.Cause {
-		t.Errorf("explains %+v (cause %v), want the policy %+v", egress.Explains, egress.Cause, want)
+	if len(egress.ExplainedBy) != 1 || egress.ExplainedBy[0] != want || !egress.Cause {
+		t.Errorf("explained by %+v (cause %v), want the policy %+v", egress.ExplainedBy, egress.Cause, want)
 	}
 	if !slices.ContainsFunc(egress.Commands, func(c checks.Command) bool {
 		return c.String() == "kubectl -n shop get networkpolicy orders-egress -o yaml"
@@ -56,8 +56,8 @@ func TestPolicyDropsNameTheSelectingPolicies(t *testing.T) {
 	}
 
 	named := checktest.FindingWith(r, "1 flow from shop/Deployment frontend to shop/Deployment payments on TCP/8443 dropped: policy denied by NetworkPolicy shop/payments-ingress")
-	if named == nil || len(named.Explains) != 1 || named.Explains[0].Name != "payments-ingress" {
-		t.Fatalf("the policy the flow names is not kept as the one it explains:\n%s", messages(r))
+	if named == nil || len(named.ExplainedBy) != 1 || named.ExplainedBy[0].Name != "payments-ingress" {
+		t.Fatalf("the policy the flow names is not kept as what explains the drop:\n%s", messages(r))
 	}
 }
 
@@ -69,7 +69,7 @@ func TestPolicyDropsWithoutObjectsSayWhereToLook(t *testing.T) {
 	}
 	r := checktest.RunCheck(t, flowsOnly(rec), "hubble.drops")
 	f := checktest.FindingWith(r, "3 flows from shop/Deployment orders to world on TCP/443 dropped: policy denied")
-	if f == nil || strings.Contains(f.Message, "select") || len(f.Explains) != 0 || !strings.Contains(f.Hint, "shop/Deployment orders (egress) (network.policies lists them)") {
+	if f == nil || strings.Contains(f.Message, "select") || len(f.ExplainedBy) != 0 || !strings.Contains(f.Hint, "shop/Deployment orders (egress) (network.policies lists them)") {
 		t.Fatalf("%+v\n%s", f, messages(r))
 	}
 }

@@ -131,7 +131,7 @@ func judgePolicies(in policyInput) checks.Result {
 		}
 		findings = append(findings, ev.denyAllNamedAllow(p)...)
 		findings = append(findings, denyRuleFindings(p)...)
-		findings = append(findings, worldOnlyFindings(p)...)
+		findings = append(findings, ev.worldOnlyFindings(p)...)
 	}
 	findings = append(findings, ev.systemPodFindings(in.policies, findings)...)
 	findings = append(findings, ev.inventory(in))

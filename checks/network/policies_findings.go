@@ -162,8 +162,8 @@ func denyRuleFindings(p *netpolicy.Policy) []checks.Finding {
 
 // worldOnlyFindings reports Cilium rules whose only peer is the world entity: the pods they
 // select may talk only to (or be reached only from) outside the cluster. Cluster-wide, that cuts
-// every selected pod off from the cluster, DNS included.
-func worldOnlyFindings(p *netpolicy.Policy) []checks.Finding {
+// every selected pod off from the cluster, DNS included: the finding explains those pods.
+func (ev *policyEval) worldOnlyFindings(p *netpolicy.Policy) []checks.Finding {
 	if p.Flavour != netpolicy.FlavourCilium && p.Flavour != netpolicy.FlavourCiliumClusterwide {
 		return nil
 	}
@@ -191,6 +191,7 @@ func worldOnlyFindings(p *netpolicy.Policy) []checks.Finding {
 			}
 			if p.Flavour == netpolicy.FlavourCiliumClusterwide {
 				f.Severity, f.Cause = checks.StatusFail, true
+				f.Explains = sampleRefs(ev.sample(part))
 			}
 			out = append(out, f)
 		}

@@ -153,8 +153,9 @@ func TestNetworkPoliciesClusterwideWorldOnly(t *testing.T) {
 	r := policiesWith(t, ciliumCRDs, "ccnp-world-only.yaml")
 	f := checktest.RequireObjectFinding(t, r, checks.StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown",
 		"CiliumClusterwideNetworkPolicy egress-lockdown lets the pods it selects reach only the world entity")
-	if !f.Cause {
-		t.Errorf("not a cause: %+v", f)
+	// It cuts every pod it selects off from the cluster: it explains them (a sample).
+	if !f.Cause || len(f.Explains) == 0 || f.Explains[0].Kind != "Pod" {
+		t.Errorf("not a cause of the pods it selects: %+v", f)
 	}
 	checktest.RequireObjectFinding(t, r, checks.StatusFail, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "pods in cert-manager, team-a cannot resolve names")
 	checktest.RequireObjectFinding(t, r, checks.StatusWarn, "CiliumClusterwideNetworkPolicy", "", "egress-lockdown", "selects the cluster DNS pods")

@@ -104,6 +104,9 @@ func selectedGroups(idx *netpolicy.PodIndex, svc *corev1.Service) []*netpolicy.P
 	return out
 }
 
+// maxExplainedPods bounds the pods a finding names as those it explains.
+const maxExplainedPods = 20
+
 // noPodsFinding explains a selector that matches no pod: the pods it nearly matches, pods in
 // another namespace it would match, or the look-alike characters in it.
 func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding {
@@ -119,7 +122,8 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pods", "-l", sel),
 			checks.Cmd("kubectl", "-n", svc.Namespace, "get", "pods", "--show-labels"),
 		},
-		Cause: true,
+		Cause:   true,
+		Written: true, // the selector, as someone wrote it
 	}
 	if odd := selectorSuspicious(svc.Spec.Selector); len(odd) > 0 {
 		f.Severity = checks.StatusFail
@@ -136,6 +140,15 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 					svc.Namespace, svc.Name, podinfo.Names(m.group.Pods, 2), m.diffs[0].how)
 				f.Hint = "Make the selector and the pods' labels the same, character for character " +
 					"(" + checks.Cmd("kubectl", "-n", svc.Namespace, "edit", "service", svc.Name).String() + "), and retype any non-ASCII character."
+				// The selector was meant for these pods: none gets the Service's traffic, so what
+				// their clients see is its doing.
+				f.Explains = append(f.Explains, *f.Object)
+				for _, p := range m.group.Pods {
+					if len(f.Explains) > maxExplainedPods {
+						break
+					}
+					f.Explains = append(f.Explains, podinfo.Ref(p))
+				}
 			}
 		}
 	}

@@ -36,6 +36,11 @@ func TestNetworkServicesSelectorLookalike(t *testing.T) {
 	if !slices.Contains(f.Evidence, "app=api-vl: the pods have app=api-v1 (a look-alike character)") {
 		t.Errorf("evidence = %q", f.Evidence)
 	}
+	// The selector was meant for these pods: the Service explains itself and them.
+	want := []checks.ObjectRef{*f.Object, {APIVersion: "v1", Kind: "Pod", Namespace: "team-a", Name: "api-v1-5c8d7f9b4-k2m7x"}}
+	if !f.Cause || !f.Written || !slices.Equal(f.Explains, want) {
+		t.Errorf("cause %v, written %v, explains %v, want %v", f.Cause, f.Written, f.Explains, want)
+	}
 }
 
 func TestNetworkServicesSelectorCase(t *testing.T) {

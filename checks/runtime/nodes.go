@@ -137,10 +137,11 @@ func supportFindings(n *corev1.Node, server *version.Version, now time.Time) []c
 	}
 	cmd := checks.Cmd("kubectl", "get", "node", n.Name, "-o", "jsonpath={.status.nodeInfo.containerRuntimeVersion}")
 	finding := func(sev checks.Status, problem, msg, hint string, ev ...string) checks.Finding {
+		// The runtime release installed on the node: nothing about the node's state explains it.
 		return checks.Finding{Severity: sev, Problem: problem, Object: nodeRef(n),
 			Message:  fmt.Sprintf("node %s runs %s", safetext.Visible(n.Name), msg),
 			Evidence: append([]string{"containerRuntimeVersion: " + safetext.Visible(raw)}, ev...),
-			Hint:     hint, Commands: []checks.Command{cmd}}
+			Hint:     hint, Commands: []checks.Command{cmd}, Written: true}
 	}
 	switch name {
 	case "containerd":

@@ -8,13 +8,15 @@ import (
 )
 
 // FuzzRank builds runs from bytes: each byte pair a finding (check, object, cause or not,
-// severity, what it explains by object or by ID), cycles and self-references included. Rank
+// severity, what it explains by object or by ID, what explains it, written or not), cycles and
+// self-references included. Rank
 // must end, list each root once, never list a cause's own finding as its symptom, and fold
 // every symptom under a cause that lists it.
 func FuzzRank(f *testing.F) {
 	f.Add([]byte{0x13, 0x21, 0x32, 0x10, 0x03})
 	f.Add([]byte{0xff, 0xff, 0x00, 0x00})
 	f.Add([]byte{0x91, 0x12, 0x91, 0x21})
+	f.Add([]byte{0xc1, 0x13, 0xa1, 0x53, 0x81, 0x12}) // explained by, written
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64 {
 			data = data[:64]
@@ -30,6 +32,10 @@ func FuzzRank(f *testing.F) {
 			if b&0x20 != 0 {
 				fd.ExplainsFindings = []string{fmt.Sprintf("f%d", int(b%16)*2)}
 			}
+			if a&0x40 != 0 {
+				fd.ExplainedBy = []checks.ObjectRef{{Kind: "Pod", Name: fmt.Sprint(a % 7)}}
+			}
+			fd.Written = a&0x20 != 0
 			results = append(results, checks.Result{CheckID: fmt.Sprintf("c%d.x", a%3), Findings: []checks.Finding{fd}})
 		}
 		tr := Rank(results, map[string]checks.Category{"c0.x": checks.CategoryAPI, "c1.x": checks.CategoryDNS})

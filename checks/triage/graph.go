@@ -33,26 +33,47 @@ func newGraph(results []checks.Result, categories map[string]checks.Category) *g
 		}
 	}
 	// Causes about the same object that explain others are one cause named by several checks;
-	// a standalone cause stays its own.
-	groupByObject := map[objectKey]int{}
+	// a standalone cause stays its own (one check's "no etcd pod" and "no scheduler pod" are two
+	// causes), and what was written in an object (Written) is not one cause with what the
+	// object shows.
+	type sameCause struct {
+		obj     objectKey
+		written bool
+	}
+	groupOfCause := map[sameCause]int{}
 	for i, ref := range g.all {
 		f := ref.Finding
 		if !f.Cause || f.Severity < checks.StatusWarn {
 			continue
 		}
 		if f.Object != nil && !standaloneCause(f) {
-			if gi, ok := groupByObject[keyOf(*f.Object)]; ok {
+			k := sameCause{keyOf(*f.Object), f.Written}
+			if gi, ok := groupOfCause[k]; ok {
 				g.groups[gi] = append(g.groups[gi], i)
 				g.groupOf[i] = gi
 				continue
 			}
-			groupByObject[keyOf(*f.Object)] = len(g.groups)
+			groupOfCause[k] = len(g.groups)
 		}
 		g.groupOf[i] = len(g.groups)
 		g.groups = append(g.groups, []int{i})
 	}
 	for gi := range g.groups {
 		g.explains = append(g.explains, g.directlyExplained(gi))
+	}
+	// A finding that names what explains it (a drop, its policy) is explained by every cause
+	// about that object: the cause is above it, whichever check found it.
+	for j, ref := range g.all {
+		if ref.Finding.Severity < checks.StatusWarn {
+			continue
+		}
+		for _, o := range ref.Finding.ExplainedBy {
+			for _, i := range g.byObject[keyOf(o)] {
+				if gi, ok := g.groupOf[i]; ok && i != j && !(g.isCause(j) && g.groupOf[j] == gi) {
+					g.explains[gi][j] = true
+				}
+			}
+		}
 	}
 	return g
 }
@@ -74,11 +95,12 @@ func (g *graph) directlyExplained(gi int) map[int]bool {
 			}
 		}
 		// A cause about one object alone explains the symptoms of that object, not the other
-		// causes found there: a kubelet too old on a node does not explain a taint on it.
+		// causes found there: a kubelet too old on a node does not explain a taint on it. No
+		// object explains what was written in it (Written).
 		alone := standaloneCause(f)
 		for _, o := range f.Explains {
 			for _, j := range g.byObject[keyOf(o)] {
-				if !g.standalone(j) && !(alone && g.isCause(j)) {
+				if !g.standalone(j) && !(alone && g.isCause(j)) && !g.all[j].Finding.Written {
 					add(j)
 				}
 			}

@@ -147,3 +147,61 @@ func TestExplainsFindingsByID(t *testing.T) {
 		t.Error("a nil triage folds")
 	}
 }
+
+// A drop names the policy that denied it (ExplainedBy): every cause about the policy is above
+// the drops (two problems found in one policy stay two causes, the one explaining more first),
+// and with no finding about the policy the drop stands as its own cause.
+func TestExplainedByPutsTheCauseAbove(t *testing.T) {
+	policy := obj("CiliumClusterwideNetworkPolicy", "", "lockdown")
+	drop := func(id string) checks.Finding {
+		f := cause(id, checks.StatusWarn, nil)
+		f.ExplainedBy = []checks.ObjectRef{*policy}
+		return f
+	}
+	dnsCause := cause("pol/dns", checks.StatusFail, policy, obj("Pod", "team-a", "web"))
+	worldOnly := cause("pol/world", checks.StatusFail, policy) // standalone: explains nothing named
+	categories := map[string]checks.Category{"network.policies": checks.CategoryNetwork, "hubble.drops": checks.CategoryHubble}
+	tr := Rank([]checks.Result{
+		result("hubble.drops", drop("drops/1"), drop("drops/2")),
+		result("network.policies", worldOnly, dnsCause),
+	}, categories)
+	var roots []string
+	for _, c := range tr.Causes {
+		roots = append(roots, c.Findings[0].Finding.ID)
+		if got := ids(c.Symptoms); !slices.Equal(got, []string{"drops/1", "drops/2"}) {
+			t.Errorf("%s: symptoms %v, want the drops", c.Findings[0].Finding.ID, got)
+		}
+	}
+	if !slices.Equal(roots, []string{"pol/dns", "pol/world"}) {
+		t.Errorf("causes %v, want the policy's two findings, the one explaining a pod first, and no drop", roots)
+	}
+	if i, ok := tr.FoldedUnder("drops/1"); !ok || i != 0 {
+		t.Errorf("drops/1 folded under %d, %v", i, ok)
+	}
+
+	alone := Rank([]checks.Result{result("hubble.drops", drop("drops/1"))}, categories)
+	if len(alone.Causes) != 1 || alone.Causes[0].Findings[0].Finding.ID != "drops/1" {
+		t.Errorf("with no finding about the policy, the drop is not its own cause: %+v", alone.Causes)
+	}
+}
+
+// A cause explains what its objects show, not what was written in them: a look-alike in a
+// Deployment's image explains the pull failure on it, and the pull failure, which names the
+// Deployment too, does not explain the look-alike back.
+func TestWrittenIsNotExplainedByObjects(t *testing.T) {
+	deploy, pod := obj("Deployment", "shop", "cache"), obj("Pod", "shop", "cache-1")
+	look := cause("api/lookalike", checks.StatusFail, deploy, deploy, pod)
+	look.Written = true
+	pull := cause("pods/pull", checks.StatusFail, deploy, deploy, pod)
+	tr := Rank([]checks.Result{
+		result("api.control-plane", look),
+		result("runtime.pods", pull),
+		result("workloads.controllers", finding("ctl/cache", checks.StatusFail, deploy)),
+	}, categories)
+	if len(tr.Causes) != 1 || tr.Causes[0].Findings[0].Finding.ID != "api/lookalike" || len(tr.Causes[0].Findings) != 1 {
+		t.Fatalf("want the look-alike alone at the top: %+v", tr.Causes)
+	}
+	if got := ids(tr.Causes[0].Symptoms); !slices.Equal(got, []string{"pods/pull", "ctl/cache"}) {
+		t.Errorf("symptoms %v", got)
+	}
+}

@@ -48,8 +48,8 @@ func TestVersionsNodesOnTestCluster(t *testing.T) {
 			t.Fatalf("findings = %+v", r.Findings)
 		}
 		f := fs[0]
-		if f.Severity != checks.StatusFail || f.Object == nil || f.Object.Kind != "Node" || f.Object.Name != "worker-v1-33" {
-			t.Errorf("finding = %+v", f)
+		if f.Severity != checks.StatusFail || f.Object == nil || f.Object.Kind != "Node" || f.Object.Name != "worker-v1-33" || !f.Written {
+			t.Errorf("finding = %+v (an installed version is Written)", f)
 		}
 		if f.Commands[0].String() != "kubectl get nodes -o wide" {
 			t.Errorf("commands = %q", f.Commands)

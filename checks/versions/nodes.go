@@ -360,6 +360,9 @@ func nodeVersionFinding(problems []versionProblem, s versionSubject, ref version
 		f.Commands = append(f.Commands, checks.Cmd("kubectl", "-n", "kube-system", "get", "pods", "-l", "k8s-app=kube-proxy", "-o", "wide"))
 	}
 	f.Cause = f.Severity == checks.StatusFail
+	// A version installed too old or too new was put there: a node's state (NotReady, a CNI
+	// agent missing) does not explain it.
+	f.Written = older || newer
 	return f
 }
 
