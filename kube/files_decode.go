@@ -59,6 +59,9 @@ type loader struct {
 	objs int
 	// wholeYAML parses YAML files whole, never cut into items: tests compare the two.
 	wholeYAML bool
+	// referenceDecode decodes typed objects with the reference decoder alone, never the fast
+	// one (files_json_fast.go): tests compare the two.
+	referenceDecode bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -310,6 +313,11 @@ func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVer
 	if err != nil {
 		return nil, l.errorAt(nil, d, fmt.Sprintf("no Go type for %s: %v", gvk, err), "")
 	}
+	if !l.referenceDecode && decodeFast(raw, obj) {
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
+		return obj, nil
+	}
+	obj, _ = scheme.Scheme.New(gvk) // the fast decoder may have filled some of it
 	strict, err := sigsjson.UnmarshalStrict(raw, obj, sigsjson.DisallowDuplicateFields)
 	if err != nil {
 		return nil, l.fieldError(d, raw, gvk, err)
