@@ -62,6 +62,10 @@ type loader struct {
 	// referenceDecode decodes typed objects with the reference decoder alone, never the fast
 	// one (files_json_fast.go): tests compare the two.
 	referenceDecode bool
+	// streamMin overrides minStreamSize, the size from which files are streamed; -1 never.
+	streamMin int64
+	// streamWindow overrides the first size of the window a stream reads through.
+	streamWindow int
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -70,11 +74,15 @@ func (l *loader) loadFile(fsys fs.FS, p, file string) error {
 	if err := l.ctx.Err(); err != nil {
 		return safetext.Errorf("loading %s: %w", file, err)
 	}
+	l.file = safetext.Message(file)
+	if done, err := l.loadStreamed(fsys, p, file); done {
+		return err
+	}
 	data, err := readFile(fsys, p, file)
 	if err != nil {
 		return err
 	}
-	l.file, l.data = safetext.Message(file), bytes.TrimPrefix(data, utf8BOM)
+	l.data = bytes.TrimPrefix(data, utf8BOM)
 	defer func() { l.data = nil }() // the objects are decoded; the bytes can go
 	if looksLikeJSON(l.data) && (strings.HasSuffix(strings.ToLower(p), ".json") || validJSONStream(l.data)) {
 		return l.loadJSON()
