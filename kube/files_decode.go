@@ -59,6 +59,13 @@ type loader struct {
 	objs int
 	// wholeYAML parses YAML files whole, never cut into items: tests compare the two.
 	wholeYAML bool
+	// referenceDecode decodes typed objects with the reference decoder alone, never the fast
+	// one (files_json_fast.go): tests compare the two.
+	referenceDecode bool
+	// streamMin overrides minStreamSize, the size from which files are streamed; -1 never.
+	streamMin int64
+	// streamWindow overrides the first size of the window a stream reads through.
+	streamWindow int
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -67,11 +74,15 @@ func (l *loader) loadFile(fsys fs.FS, p, file string) error {
 	if err := l.ctx.Err(); err != nil {
 		return safetext.Errorf("loading %s: %w", file, err)
 	}
+	l.file = safetext.Message(file)
+	if done, err := l.loadStreamed(fsys, p, file); done {
+		return err
+	}
 	data, err := readFile(fsys, p, file)
 	if err != nil {
 		return err
 	}
-	l.file, l.data = safetext.Message(file), bytes.TrimPrefix(data, utf8BOM)
+	l.data = bytes.TrimPrefix(data, utf8BOM)
 	defer func() { l.data = nil }() // the objects are decoded; the bytes can go
 	if looksLikeJSON(l.data) && (strings.HasSuffix(strings.ToLower(p), ".json") || validJSONStream(l.data)) {
 		return l.loadJSON()
@@ -310,6 +321,11 @@ func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVer
 	if err != nil {
 		return nil, l.errorAt(nil, d, fmt.Sprintf("no Go type for %s: %v", gvk, err), "")
 	}
+	if !l.referenceDecode && decodeFast(raw, obj) {
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
+		return obj, nil
+	}
+	obj, _ = scheme.Scheme.New(gvk) // the fast decoder may have filled some of it
 	strict, err := sigsjson.UnmarshalStrict(raw, obj, sigsjson.DisallowDuplicateFields)
 	if err != nil {
 		return nil, l.fieldError(d, raw, gvk, err)

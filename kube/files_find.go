@@ -85,25 +85,11 @@ func pathErrorText(err error) string {
 // readFile reads one regular file: a special file is refused unopened and one over
 // maxFileSize before it is read (Stat), and the cap holds while reading.
 func readFile(fsys fs.FS, p, file string) ([]byte, error) {
-	fi, err := fs.Stat(fsys, p)
+	f, fi, err := openSnapshotFile(fsys, p, file)
 	if err != nil {
-		return nil, &InputError{File: file, Msg: pathErrorText(err)}
-	}
-	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
-		return nil, refused(file, err)
-	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
+		return nil, err
 	}
 	defer f.Close()
-	// The file may have changed since the Stat: judge what was opened.
-	if fi, err = f.Stat(); err != nil {
-		return nil, newInputError(file, 0, 0, pathErrorText(err), "")
-	}
-	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
-		return nil, refused(file, err)
-	}
 	data, err := inputfile.ReadAll(f, file, fi.Size(), maxFileSize, snapshotWhat)
 	if err != nil {
 		if errors.Is(err, inputfile.ErrTooLarge) {
@@ -112,6 +98,32 @@ func readFile(fsys fs.FS, p, file string) ([]byte, error) {
 		return nil, newInputError(file, 0, 0, "reading: "+pathErrorText(err), "")
 	}
 	return data, nil
+}
+
+// openSnapshotFile opens one regular file: a special file is refused unopened and one over
+// maxFileSize before it is read; the reader enforces the cap while reading.
+func openSnapshotFile(fsys fs.FS, p, file string) (fs.File, fs.FileInfo, error) {
+	fi, err := fs.Stat(fsys, p)
+	if err != nil {
+		return nil, nil, &InputError{File: file, Msg: pathErrorText(err)}
+	}
+	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
+		return nil, nil, refused(file, err)
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, nil, newInputError(file, 0, 0, pathErrorText(err), "")
+	}
+	// The file may have changed since the Stat: judge what was opened.
+	if fi, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, nil, newInputError(file, 0, 0, pathErrorText(err), "")
+	}
+	if err := inputfile.Check(file, fi, false, maxFileSize, snapshotWhat); err != nil {
+		f.Close()
+		return nil, nil, refused(file, err)
+	}
+	return f, fi, nil
 }
 
 // refused is an inputfile refusal as an InputError, with what to do about it.

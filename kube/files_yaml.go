@@ -254,19 +254,8 @@ func yamlDuplicateKey(n *yaml.Node, depth int) (key string, first, second *yaml.
 		return "", nil, nil
 	}
 	if n.Kind == yaml.MappingNode {
-		var seen map[string]*yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
-				continue
-			}
-			if seen == nil {
-				seen = make(map[string]*yaml.Node, len(n.Content)/2)
-			}
-			if prev, dup := seen[k.Value]; dup {
-				return k.Value, prev, k
-			}
-			seen[k.Value] = k
+		if key, first, second := duplicateInMapping(n); second != nil {
+			return key, first, second
 		}
 	}
 	if n.Kind == yaml.AliasNode {
@@ -275,6 +264,43 @@ func yamlDuplicateKey(n *yaml.Node, depth int) (key string, first, second *yaml.
 	for _, c := range n.Content {
 		if key, first, second := yamlDuplicateKey(c, depth+1); second != nil {
 			return key, first, second
+		}
+	}
+	return "", nil, nil
+}
+
+// duplicateInMapping finds a key set twice in one mapping's own keys. Most mappings are small:
+// they are searched in place, and only a large one gets a map.
+func duplicateInMapping(n *yaml.Node) (key string, first, second *yaml.Node) {
+	const small = 32
+	var seen map[string]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+			continue
+		}
+		if seen != nil {
+			if prev, dup := seen[k.Value]; dup {
+				return k.Value, prev, k
+			}
+			seen[k.Value] = k
+			continue
+		}
+		for j := 0; j < i; j += 2 {
+			prev := n.Content[j]
+			if prev.Kind == yaml.ScalarNode && prev.Value == k.Value && prev.ShortTag() != "!!merge" {
+				return k.Value, prev, k
+			}
+		}
+		if i/2 >= small {
+			seen = make(map[string]*yaml.Node, len(n.Content)/2)
+			for j := 0; j <= i; j += 2 {
+				if prev := n.Content[j]; prev.Kind == yaml.ScalarNode && prev.ShortTag() != "!!merge" {
+					if _, dup := seen[prev.Value]; !dup {
+						seen[prev.Value] = prev
+					}
+				}
+			}
 		}
 	}
 	return "", nil, nil

@@ -287,6 +287,9 @@ func (l *loader) cutItems(c *yamlCut, list *doc) ([]*item, error) {
 	return items, nil
 }
 
+// jsonBuffers hold the JSON of one item at a time: the decoders copy what they keep.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 // cutItem parses one item alone and decodes it; ok is false for whatever the whole-document
 // path reports before decoding anything.
 func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
@@ -312,7 +315,10 @@ func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
 	}
 	it := l.plan(d, list)
 	decodes := it.err == nil && !it.list && !it.gvk.Empty()
-	if raw, ok := nodeJSON(nil, n, 0); ok && decodes {
+	buf := jsonBuffers.Get().(*[]byte)
+	defer jsonBuffers.Put(buf)
+	if raw, ok := nodeJSON((*buf)[:0], n, 0); ok && decodes {
+		*buf = raw // grown, for the next item
 		d.raw = raw
 		l.decodeItem(it)
 		d.raw = nil

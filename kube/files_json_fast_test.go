@@ -1,0 +1,204 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	sigsjson "sigs.k8s.io/json"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// loadFileBoth loads one file with the fast typed decoder and with the reference alone.
+func loadFileBoth(t testing.TB, fsys fs.FS, p string) (fast, ref *fileSource, fastErr, refErr error) {
+	t.Helper()
+	load := func(reference bool) (*fileSource, error) {
+		l := &loader{ctx: context.Background(), src: &fileSource{name: p, kinds: map[schema.GroupKind]*kindObjects{}}, referenceDecode: reference}
+		return l.src, l.loadFile(fsys, p, p)
+	}
+	fast, fastErr = load(false)
+	ref, refErr = load(true)
+	return fast, ref, fastErr, refErr
+}
+
+// TestFastDecoderSameObjects loads the benchmark's pods and ConfigMaps (as JSON and as YAML)
+// and every snapshot file of the repository with both decoders: the same objects, or the same
+// error.
+func TestFastDecoderSameObjects(t *testing.T) {
+	fsys := fstest.MapFS{}
+	pods := podListJSON(t, 300)
+	podsYAML, err := sigsyaml.JSONToYAML(pods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["pods.json"], fsys["pods.yaml"] = &fstest.MapFile{Data: pods}, &fstest.MapFile{Data: podsYAML}
+	fsys["configmaps.json"] = &fstest.MapFile{Data: configMapListJSON(t, 300)}
+	root := filepath.Join("..")
+	for _, dir := range []string{"testdata", "scenarios"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !isSnapshotExt(p) {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			fsys[filepath.ToSlash(strings.TrimPrefix(p, "../"))] = &fstest.MapFile{Data: data}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(fsys) < 100 {
+		t.Fatalf("only %d files found", len(fsys))
+	}
+	objects := 0
+	for p := range fsys {
+		fast, ref, fastErr, refErr := loadFileBoth(t, fsys, p)
+		if fmt.Sprint(fastErr) != fmt.Sprint(refErr) {
+			t.Fatalf("%s: fast and reference disagree:\n  fast: %v\n  ref:  %v", p, fastErr, refErr)
+		}
+		if len(fast.kinds) != len(ref.kinds) {
+			t.Fatalf("%s: fast has %d kinds, reference %d", p, len(fast.kinds), len(ref.kinds))
+		}
+		for gk, r := range ref.kinds {
+			if f := fast.kinds[gk]; f == nil || !reflect.DeepEqual(f.objs, r.objs) {
+				t.Fatalf("%s: %s differ between fast and reference", p, gk)
+			}
+			objects += len(r.objs)
+		}
+	}
+	if objects < 1000 {
+		t.Fatalf("only %d objects compared", objects)
+	}
+}
+
+// TestFastDecoderTakesBenchPods: the fast path is what reads a cluster's ordinary pods; were it
+// refused, the test above would compare the reference with itself.
+func TestFastDecoderTakesBenchPods(t *testing.T) {
+	var list struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(podListJSON(t, 50), &list); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range list.Items {
+		var fast, ref corev1.Pod
+		if !decodeFast(raw, &fast) {
+			t.Fatalf("pod %d refused by the fast path", i)
+		}
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &ref); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("pod %d differs", i)
+		}
+	}
+}
+
+// TestFastDecoderRefuses lists what the fast path leaves to the reference.
+func TestFastDecoderRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		fast bool
+	}{
+		{`{"metadata": {"name": "a", "labels": {"x": "é\u00e9\n"}}, "spec": {"priority": -12}}`, true},
+		{` {"metadata": null, "spec": {"containers": []}} ` + "\n", true},
+		{`{"metadata": {"name": "a", "name": "b"}}`, false}, // a key set twice
+		{`{"metadata": {"labels": {"a": "1"}, "name": "a"}, "metadata": {}}`, false},
+		{`{"metadata": {"na\u006de": "a"}}`, false},         // an escaped key
+		{`{"spec": {"priority": 1.0}}`, false},              // a fraction
+		{`{"spec": {"priority": 1e3}}`, false},              // an exponent
+		{`{"spec": {"priority": 1234567890123456}}`, false}, // a long integer
+		{`{"spec": {"priority": 01}}`, false},               // a leading zero
+		{`{"spec": {"priority": -}}`, false},
+		{`{"metadata": {"name": "\ud83d\ude00"}}`, false}, // escaped surrogates
+		{"{\"metadata\": {\"name\": \"\xff\"}}", false},   // not UTF-8
+		{"{\"metadata\": {\"name\": \"a\tb\"}}", false},   // a raw control byte
+		{`{"metadata": {"name": "a\x"}}`, false},          // a bad escape
+		{`{"metadata": {"name": "a"},}`, false},           // a trailing comma
+		{`{"spec": {"containers": [{},]}}`, false},
+		{`{"metadata": {"name": "a"}} {}`, false}, // a second value
+		{`{"metadata": {"name": "a"}`, false},     // cut short
+		{`{"spec": {"hostNetwork": tru}}`, false},
+		{`{"spec": {"hostNetwork": nul}}`, false},
+		{`{"metadata" {"name": "a"}}`, false},
+		{`{metadata: {}}`, false},
+		{strings.Repeat(`{"a":`, maxFastDepth+2) + "1" + strings.Repeat("}", maxFastDepth+2), false},
+	} {
+		var pod corev1.Pod
+		if got := decodeFast([]byte(tc.json), &pod); got != tc.fast {
+			t.Errorf("%s: fast %v, want %v", tc.json, got, tc.fast)
+		}
+	}
+}
+
+// fuzzTypedKinds are the kinds the decoder fuzzer decodes into.
+var fuzzTypedKinds = func() []schema.GroupVersionKind {
+	var out []schema.GroupVersionKind
+	for _, r := range KnownResources {
+		if r.Typed && !r.MetadataOnly {
+			out = append(out, r.GVR().GroupVersion().WithKind(r.Kind))
+		}
+	}
+	return out
+}()
+
+// FuzzFastDecoder: whatever the fast path accepts, the reference accepts too, with no key set
+// twice, and reads into the same object.
+func FuzzFastDecoder(f *testing.F) {
+	var list struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(podListJSON(f, 2), &list); err != nil {
+		f.Fatal(err)
+	}
+	for _, raw := range list.Items {
+		f.Add(uint8(1), []byte(raw))
+	}
+	for _, base := range fuzzBases(f) {
+		raw, err := json.Marshal(base)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i, gvk := range fuzzTypedKinds {
+			if gvk.Kind == base["kind"] {
+				f.Add(uint8(i), raw)
+			}
+		}
+	}
+	f.Add(uint8(1), []byte(`{"spec": {"priority": 2147483648, "containers": [{"ports": [{"containerPort": -1}]}]}}`))
+	f.Add(uint8(1), []byte(`{"metadata": {"creationTimestamp": null, "deletionGracePeriodSeconds": null}, "spec": {"overhead": {"cpu": 1}}}`))
+	f.Add(uint8(1), []byte(`{"spec": {"containers": [{"resources": {"limits": {"cpu": null, "memory": 100}}}]}, "status": {"startTime": ""}}`))
+	f.Add(uint8(2), []byte(`{"spec": {"ports": [{"targetPort": null}, {"targetPort": 80}, {"targetPort": "http"}, {"nodePort": true}]}}`))
+	f.Fuzz(func(t *testing.T, kind uint8, raw []byte) {
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hung on %q", raw)) })
+		defer watchdog.Stop()
+		gvk := fuzzTypedKinds[int(kind)%len(fuzzTypedKinds)]
+		fast, ref := newTyped(t, gvk), newTyped(t, gvk)
+		if !decodeFast(raw, fast) {
+			return
+		}
+		strict, err := sigsjson.UnmarshalStrict(raw, ref, sigsjson.DisallowDuplicateFields)
+		if err != nil || len(strict) > 0 {
+			t.Fatalf("fast accepts what the reference refuses (%v, %v): %s", err, strict, raw)
+		}
+		if !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("%s differs:\n  fast: %#v\n  ref:  %#v\n%s", gvk.Kind, fast, ref, raw)
+		}
+	})
+}
+
+func newTyped(t *testing.T, gvk schema.GroupVersionKind) runtime.Object {
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
