@@ -39,20 +39,42 @@ fuzzed() {
   fi
 }
 
-failed=()
 if [ $# -gt 0 ]; then
   packages="$*"
 else
   packages=$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u)
 fi
+binary() { local dir=${1#./}; echo "$bins/${dir//\//_}.test"; }
+
+# build builds a package's fuzz binary; its output goes to BINARY.log, and BINARY.failed marks
+# a failure. -fuzz=. instruments the package and its dependencies; it selects nothing here.
+build() {
+  local bin
+  bin=$(binary "$1")
+  rm -f "$bin.failed"
+  go test -c -fuzz=. -ldflags=-w -o "$bin" "$1" >"$bin.log" 2>&1 || touch "$bin.failed"
+}
+
+# The builds run one per core at a time: a link is mostly one thread, and while fuzzing each
+# target has the whole machine.
+running=0
+for pkg in $packages; do
+  build "$pkg" &
+  if (( ++running >= $(nproc) )); then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+
+failed=()
 for pkg in $packages; do
   dir=${pkg#./}
   importpath="$module/$dir"
   [ "$pkg" = "." ] && importpath=$module
-  bin="$bins/${dir//\//_}.test"
-  # -fuzz=. instruments the package and its dependencies; it selects nothing at build time.
-  if ! build=$(go test -c -fuzz=. -ldflags=-w -o "$bin" "$pkg" 2>&1); then
-    echo "$build"
+  bin=$(binary "$pkg")
+  if [ -e "$bin.failed" ]; then
+    cat "$bin.log"
     echo "FAIL fuzz $pkg: the test binary does not build"
     failed+=("$pkg")
     continue
