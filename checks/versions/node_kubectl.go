@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/version"
 
@@ -35,7 +36,7 @@ type nodeKubectl struct {
 func runNodeKubectl(ctx context.Context, n *nodefs.FS) checks.Result {
 	found := findNodeKubectls(ctx, n)
 	if len(found) == 0 {
-		return checks.Skipped(checks.SkipNotInstalled, "no kubectl under "+n.Display("/")+" in "+fmt.Sprint(nodefs.UsualBinDirs))
+		return checks.Skipped(checks.SkipNotInstalled, "no kubectl under "+n.Display("/")+" in "+strings.Join(nodefs.UsualBinDirs, ", "))
 	}
 	server, serverErr := serverKubeVersion(ctx, n.Env)
 	var findings []checks.Finding
