@@ -23,7 +23,8 @@ type Reader struct {
 }
 
 // OpenReader opens the regular file the node path p names (following links within the root),
-// refusing anything else before it is opened, as ReadFile does. The caller closes it.
+// refusing anything else before it is opened, as ReadFile does. The caller closes it. (A file
+// opened after the stall limit gave up on it is closed by its finalizer.)
 func (r *Root) OpenReader(ctx context.Context, p string) (*Reader, error) {
 	return guard(ctx, r, p, func() (*Reader, error) {
 		rel, err := r.resolve(p, true)

@@ -50,9 +50,9 @@ var chownAllowed = func() bool { return os.Geteuid() == 0 }
 // UnpackTree writes the files under root in fsys into dir (empty or absent): the tree under
 // dir/root, the sidecar at dir/recorded.json. Each file takes what the manifest gives it
 // (m may be nil: every file 0644, every directory 0755, all root's). Modes and times are
-// applied; owners when running as root, else recorded; inode attributes are always recorded, never applied: a
-// file system here may not have them, and an immutable copy could never be removed. Every
-// path the manifest lists must be in the tree.
+// applied; owners when running as root, else recorded; inode attributes are always recorded,
+// never applied: a file system here may not have them, and an immutable copy could never be
+// removed. Every path the manifest lists must be in the tree.
 func UnpackTree(fsys fs.FS, root string, m *HostManifest, dir string) (Unpacked, error) {
 	if m == nil {
 		m = &HostManifest{Name: "host manifest"}

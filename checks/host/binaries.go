@@ -35,9 +35,6 @@ var nodeBinaries = []string{
 	"chmod", "chattr", "systemctl", "journalctl", "iptables", "ip",
 }
 
-// usualBinDirs are where distributions and installers put those programs.
-var usualBinDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/opt/bin"}
-
 // headBytes is how much of a program kockpit reads to tell what it is.
 const headBytes = 4096
 
@@ -76,7 +73,7 @@ func runHostBinaries(ctx context.Context, n *nodefs.FS) checks.Result {
 // systems /bin is /usr/bin). PATH counts only on the node itself: a pod's PATH says nothing
 // about the node it mounts.
 func binDirs(ctx context.Context, n *nodefs.FS) []string {
-	dirs := append([]string(nil), usualBinDirs...)
+	dirs := append([]string(nil), nodefs.UsualBinDirs...)
 	if n.IsSystemRoot() {
 		search := n.Env.Path
 		if search == "" {

@@ -183,3 +183,35 @@ func TestHostImmutableLeavesTheKubeletFiles(t *testing.T) {
 		t.Errorf("host.immutable reports the kubelet's files:\n%s", describeFindings(r))
 	}
 }
+
+// TestHostImmutableOnAnUnpackedTree: a flag the sidecar records is judged as on a node; without
+// a sidecar the copy's flags are this machine's and the check says so.
+func TestHostImmutableOnAnUnpackedTree(t *testing.T) {
+	tr := hosttest.New(t).File("/etc/resolv.conf", "nameserver 10.96.0.10\n", 0o644).Mkdir("/var/log/pods")
+	env := hostEnv(tr)
+	env.Host.Unpacked = true
+	r := checktest.RunCheck(t, env, "host.immutable")
+	if r.Status != checks.StatusSkip || !strings.Contains(r.Summary, "inode attributes are this machine's") {
+		t.Errorf("without a sidecar: %v %q", r.Status, r.Summary)
+	}
+	env.Host.Recorded = writeSidecar(t, map[string]host.RecordedFile{"/etc/resolv.conf": {Immutable: true}})
+	r = checktest.RunCheck(t, env, "host.immutable")
+	if r.Status != checks.StatusFail || len(r.Findings) != 1 || r.Findings[0].File.Path != "/etc/resolv.conf" ||
+		!strings.Contains(r.Findings[0].Message, "is immutable (chattr +i)") {
+		t.Errorf("with a sidecar:\n%s", describeFindings(r))
+	}
+}
+
+// TestHostChecksErrorOnABrokenSidecar: facts that cannot be read are an error, never a pass.
+func TestHostChecksErrorOnABrokenSidecar(t *testing.T) {
+	env := hostEnv(kubeletTree(t))
+	env.Host.Unpacked = true
+	env.Host.Recorded = filepath.Join(t.TempDir(), "recorded.json")
+	if err := os.WriteFile(env.Host.Recorded, []byte(`{"version":1,"files":{"var/x":{}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := checktest.RunCheck(t, env, "host.kubelet-files")
+	if r.Status != checks.StatusError || !strings.Contains(r.Summary, `"var/x" is not a clean absolute node path`) {
+		t.Errorf("got %v %q", r.Status, r.Summary)
+	}
+}

@@ -1,4 +1,4 @@
-// Package versions holds the checks of version skew: nodes, control plane, container runtimes and the kubectl on this machine.
+// Package versions holds the checks of version skew: nodes, control plane, container runtimes and the kubectl on this machine and on the node.
 package versions
 
 import (
@@ -11,6 +11,7 @@ import (
 func Checks() []checks.Check {
 	return []checks.Check{
 		kubectlCheck,
+		nodeKubectlCheck,
 		nodesCheck,
 		runtimeCheck,
 	}

@@ -22,6 +22,10 @@ import (
 // This file holds what every host check shares: opening the node's root, naming its files the
 // way a person on this machine reaches them, and turning read errors into honest results.
 
+// UsualBinDirs are where distributions and installers put a node's programs, in the order a
+// shell's default PATH searches them.
+var UsualBinDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/opt/bin"}
+
 // DefaultHostSince is how far back the timeline looks when the run does not say.
 const DefaultHostSince = 48 * time.Hour
 
