@@ -166,8 +166,10 @@ func TestAdmissionSnapshotWithoutMutatingWebhooks(t *testing.T) {
 	if !strings.Contains(r.Summary, "not read: mutatingwebhookconfigurations.admissionregistration.k8s.io (not in the snapshot, or none)") {
 		t.Errorf("summary does not name the kind not read: %q", r.Summary)
 	}
-	note := checktest.FindingWith(r, "not judged: mutatingwebhookconfigurations.admissionregistration.k8s.io")
-	if note == nil || note.Severity != checks.StatusOK || len(note.Commands) != 2 ||
+	// The fail-closed webhook's refusals are read from events, ReplicaSets and Deployments, which
+	// the file lacks as well: named too, and nothing concluded from them.
+	note := checktest.FindingWith(r, "not judged: mutatingwebhookconfigurations.admissionregistration.k8s.io, namespaces, events, replicasets.apps, deployments.apps")
+	if note == nil || note.Severity != checks.StatusOK || len(note.Commands) != 5 ||
 		note.Commands[0].String() != "kubectl get mutatingwebhookconfigurations.admissionregistration.k8s.io -o yaml" {
 		t.Errorf("no OK finding naming what was not read, with the command that collects it: %+v", note)
 	}

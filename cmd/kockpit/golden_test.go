@@ -181,8 +181,9 @@ func firstDifference(want, got string) string {
 }
 
 // The triage proof on the demo: the first cause of the report is the Cilium DaemonSet that
-// skips three nodes, and the node it leaves NotReady is listed under it; in every format the
-// Causes section comes first.
+// skips three nodes, and the node it leaves NotReady is listed under it, not the versions
+// installed there; the policy is above its drops; in every format the Causes section comes
+// first.
 func TestDemoReportCausesFirst(t *testing.T) {
 	_, out, _ := kockpit(t, "--demo", "--report", "--format", "json")
 	var r struct {
@@ -199,6 +200,24 @@ func TestDemoReportCausesFirst(t *testing.T) {
 	}
 	if !slices.ContainsFunc(r.Causes[0].Explains, func(id string) bool { return strings.HasPrefix(id, "network.cni/Node/worker-3/node-notready") }) {
 		t.Errorf("worker-3's NotReady is not under the CNI: %q", r.Causes[0].Explains)
+	}
+	// What was installed on the nodes it leaves out is not the CNI's doing: worker-3's CRI-O
+	// and worker-2's kubelet are no symptoms of it.
+	for _, id := range r.Causes[0].Explains {
+		if strings.HasPrefix(id, "runtime.nodes/") || strings.HasPrefix(id, "versions.nodes/") {
+			t.Errorf("the CNI explains a version installed on a node: %s", id)
+		}
+	}
+	// A policy drop is the witness of the policy that denied it: it is listed under
+	// network.policies's cause about that policy, and is no cause above it.
+	for i, c := range r.Causes {
+		if strings.HasPrefix(c.Finding, "hubble.drops/") {
+			t.Errorf("cause %d is a drop group: %s", i, c.Finding)
+		}
+		if strings.HasPrefix(c.Finding, "network.policies/NetworkPolicy.networking.k8s.io/storefront/allow-frontend/") &&
+			!slices.Contains(c.Explains, "hubble.drops/dropped-policy-denied") {
+			t.Errorf("the policy does not list the drops it explains: %q", c.Explains)
+		}
 	}
 	for format, head := range map[string]string{"text": "\nCauses\n", "markdown": "## Causes\n", "junit": `<testsuite name="Causes"`} {
 		_, out, _ := kockpit(t, "--demo", "--report", "--format", format)

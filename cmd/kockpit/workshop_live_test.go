@@ -148,3 +148,43 @@ func writeKubeconfig(t *testing.T, server string) string {
 	}
 	return path
 }
+
+// TestWorkshopVerifyByProblem: a scenario whose cause is named by check and problem (no default
+// StorageClass, a finding about no object) is unsolved after apply and solved once a class is
+// made the default; another problem of the same check (the class's provisioner, which the test
+// cluster does not run) does not count as the cause.
+func TestWorkshopVerifyByProblem(t *testing.T) {
+	c := testCluster(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	kc := c.AdminKubeconfig
+	admin := adminClient(t, kc)
+	ctx := context.Background()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = admin.AppsV1().StatefulSets("analytics").Delete(ctx, "metabase-db", metav1.DeleteOptions{})
+		_ = admin.CoreV1().PersistentVolumeClaims("analytics").Delete(ctx, "data-metabase-db-0", metav1.DeleteOptions{})
+		_ = admin.AppsV1().Deployments("analytics").Delete(ctx, "metabase", metav1.DeleteOptions{})
+		for _, sc := range []string{"standard", "nfs-archive"} {
+			_ = admin.StorageV1().StorageClasses().Delete(ctx, sc, metav1.DeleteOptions{})
+		}
+	})
+	if code, out, errOut := kockpitIn(t, "yes\n", "workshop", "apply", "storage-no-default-class", "--kubeconfig", kc); code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := kockpit(t, "workshop", "verify", "storage-no-default-class", "--kubeconfig", kc)
+	if code != 1 || !strings.HasPrefix(out, "not solved: storage.classes: no-default-class still reports it") {
+		t.Fatalf("verify before the fix: exit %d %q %s", code, out, errOut)
+	}
+	sc, err := admin.StorageV1().StorageClasses().Get(ctx, "standard", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Annotations["storageclass.kubernetes.io/is-default-class"] = "true"
+	if _, err := admin.StorageV1().StorageClasses().Update(ctx, sc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = kockpit(t, "workshop", "verify", "storage-no-default-class", "--kubeconfig", kc)
+	if code != 0 || !strings.HasPrefix(out, "solved: storage.classes no longer reports storage.classes: no-default-class") {
+		t.Fatalf("verify after the fix: exit %d %q %s", code, out, errOut)
+	}
+}
