@@ -153,10 +153,16 @@ func nodeFinding(n *corev1.Node, s nodeState, pods []*corev1.Pod, podsRead bool,
 		f.Evidence = append(f.Evidence, "pods not read: how many it strands is unknown")
 		return f
 	}
-	// The pods bound there: not running while it is NotReady, evicted under pressure.
-	var stranded []*corev1.Pod
+	// The pods bound there: not running while it is NotReady, evicted under pressure. A pod its
+	// kubelet still reports ready on a node whose kubelet posts NotReady runs (a host-network
+	// agent on a node without pod network): it is not stranded. When the kubelet stopped
+	// posting, no pod's status is current.
+	posting := s.cond != nil && s.cond.Type == corev1.NodeReady && s.cond.Status == corev1.ConditionFalse
+	var stranded, running []*corev1.Pod
 	for _, p := range pods {
-		if s.problem != "cordoned" || !podinfo.Ready(p) {
+		if (s.problem == "cordoned" || posting) && podinfo.Ready(p) {
+			running = append(running, p)
+		} else {
 			stranded = append(stranded, p)
 		}
 	}
@@ -165,6 +171,9 @@ func nodeFinding(n *corev1.Node, s nodeState, pods []*corev1.Pod, podsRead bool,
 	} else if len(stranded) > 0 {
 		f.Message += fmt.Sprintf(", stranding %s", phrase.Count(len(stranded), "pod", "pods"))
 		f.Evidence = append(f.Evidence, "pods there: "+safetext.Visible(podinfo.Names(stranded, 5)))
+	}
+	if s.problem != "cordoned" && len(running) > 0 {
+		f.Evidence = append(f.Evidence, "ready there still, as its kubelet reports: "+safetext.Visible(podinfo.Names(running, 5)))
 	}
 	if s.severity == checks.StatusFail && len(stranded) > 0 {
 		f.Cause = true
