@@ -720,6 +720,10 @@ func taintFinding(in schedulingInputs, t corev1.Taint, nodes []string, explains 
 	id := taintString(&t)
 	f := checks.Finding{
 		Severity: checks.StatusFail, Problem: "untolerated-taint", Cause: len(explains) > 0, Explains: explains,
+		// A taint a person put there is written, not a state of the node: a cause about the node
+		// (no pod network there) does not explain it. The node.kubernetes.io/ taints are the
+		// node's conditions, which such a cause can explain.
+		Written:  !strings.HasPrefix(t.Key, "node.kubernetes.io/"),
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: nodes[0]},
 		Evidence: []string{"taint: " + id, "on nodes: " + safetext.Visible(phrase.List(nodes, 8))},
 		Hint: fmt.Sprintf("Remove the taint where it should not be (`%s`), or add a toleration to the workloads meant to run there.",
