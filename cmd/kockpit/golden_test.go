@@ -207,6 +207,19 @@ func TestDemoReportCausesFirst(t *testing.T) {
 		if strings.HasPrefix(id, "runtime.nodes/") || strings.HasPrefix(id, "versions.nodes/") {
 			t.Errorf("the CNI explains a version installed on a node: %s", id)
 		}
+		// Nor is the taint someone put on worker-2, and the workload it keeps Pending.
+		if strings.Contains(id, "untolerated-taint") || strings.Contains(id, "/recommender/") {
+			t.Errorf("the CNI explains worker-2's taint or what it keeps Pending: %s", id)
+		}
+	}
+	if !slices.ContainsFunc(r.Causes, func(c struct {
+		Finding  string   `json:"finding"`
+		Explains []string `json:"explains"`
+	}) bool {
+		return strings.HasPrefix(c.Finding, "workloads.scheduling/Node/worker-2/untolerated-taint") &&
+			slices.Contains(c.Explains, "workloads.scheduling/Deployment.apps/storefront/recommender/unschedulable")
+	}) {
+		t.Errorf("the taint on worker-2 is not a cause of the recommender's Pending pods: %+v", r.Causes)
 	}
 	// A policy drop is the witness of the policy that denied it: it is listed under
 	// network.policies's cause about that policy, and is no cause above it.
