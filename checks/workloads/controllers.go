@@ -186,7 +186,14 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 	if want > 0 && in.replicaSetsRead && len(rss) == 0 && d.Status.ObservedGeneration < d.Generation && !rsByName(in.replicaSets, d) {
 		return []checks.Finding{controllerOff(o, "deployment", "has no ReplicaSet", get)}
 	}
-	stuck := d.Status.UpdatedReplicas < want && deploymentCondition(d, appsv1.DeploymentProgressing, "ProgressDeadlineExceeded")
+	var refused []string // why the Deployment's ReplicaSets could not create pods
+	for _, rs := range rss {
+		refused = append(refused, createFailures(in, "ReplicaSet", rs.Namespace, rs.Name, rs.Status.Conditions)...)
+	}
+	// A rollout whose new pods are refused (a webhook, a quota) is stuck before its progress
+	// deadline says so, even while the old replicas keep the Deployment available.
+	stuck := d.Status.UpdatedReplicas < want && (deploymentCondition(d, appsv1.DeploymentProgressing, "ProgressDeadlineExceeded") ||
+		deploymentConditionTrue(d, appsv1.DeploymentReplicaFailure) || len(refused) > 0)
 	if want == 0 || d.Spec.Paused || d.Status.AvailableReplicas >= want && !stuck {
 		return nil
 	}
@@ -214,9 +221,7 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 			f.Evidence = append(f.Evidence, "condition Progressing=False (ProgressDeadlineExceeded): "+quote(c.Message))
 		}
 	}
-	for _, rs := range rss {
-		f.Evidence = append(f.Evidence, createFailures(in, "ReplicaSet", rs.Namespace, rs.Name, rs.Status.Conditions)...)
-	}
+	f.Evidence = append(f.Evidence, refused...)
 	if maxUnavailableZero(d) && d.Status.UpdatedReplicas < want && d.Status.Replicas > d.Status.UpdatedReplicas {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("rollout with maxUnavailable 0: %d of %d replicas updated; no old pod goes until a new one is ready, so an unready new pod stops the rollout", d.Status.UpdatedReplicas, want))
 	}
@@ -227,6 +232,15 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType, reason string) bool {
 	for _, c := range d.Status.Conditions {
 		if c.Type == t && c.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+func deploymentConditionTrue(d *appsv1.Deployment, t appsv1.DeploymentConditionType) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == t && c.Status == corev1.ConditionTrue {
 			return true
 		}
 	}

@@ -58,6 +58,21 @@ func TestControllersQuotaRefusal(t *testing.T) {
 	requireEvidence(t, f, `ReplicaSet api-7c9d8b6f5: condition ReplicaFailure (FailedCreate): "pods "api-7c9d8b6f5-x7k2m" is forbidden: exceeded quota`)
 }
 
+// TestControllersRolloutRefused: the new ReplicaSet's pods are refused while the old ones keep
+// the Deployment available and its deadline has not passed: the rollout is stuck, said with the
+// refusal (the event, or with the events expired the ReplicaSet's ReplicaFailure condition).
+func TestControllersRolloutRefused(t *testing.T) {
+	checktest.Cluster(t).Apply(t, fixture("rollout-refused.yaml"))
+	r := checktest.RunLive(t, "workloads.controllers")
+	f := checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-r", "web",
+		"Deployment team-r/web's rollout is stuck: 0 of 2 replicas updated")
+	requireEvidence(t, f, `ReplicaSet web-6c5d4e3f2: event FailedCreate (x7): "Error creating: admission webhook "pods.policy-guard.example.com" denied the request"`)
+
+	r = withoutEvents(t, "workloads.controllers")
+	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-r", "web", "rollout is stuck")
+	requireEvidence(t, f, `ReplicaSet web-6c5d4e3f2: condition ReplicaFailure (FailedCreate): "admission webhook "pods.policy-guard.example.com" denied the request"`)
+}
+
 func TestControllersRolloutStuckMaxUnavailableZero(t *testing.T) {
 	checktest.Cluster(t).Apply(t, fixture("rollout-stuck.yaml"))
 	r := checktest.RunLive(t, "workloads.controllers")
