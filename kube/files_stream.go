@@ -17,6 +17,9 @@ import (
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // minStreamSize is where streaming starts: smaller files are read whole, which every test of
@@ -187,11 +190,14 @@ func (s *jsonStream) span(read func(w *jsonWalker) error) (raw []byte, err error
 	return raw, err
 }
 
-// streamedItem is an item of the streamed List on its way: its bytes until it is decoded.
+// streamedItem is an item of the streamed List on its way: its bytes until it is decoded, then
+// its object alone (the rest of its planning would be most of the memory a small object takes).
 type streamedItem struct {
 	raw  []byte
 	line int // YAML: the line it starts on
 	it   *item
+	gk   schema.GroupKind
+	obj  runtime.Object
 	// pending: it names no apiVersion or kind, which the List (whose kind kubectl writes after
 	// the items) gives it; it is planned and decoded once the List is read.
 	pending bool
@@ -375,23 +381,43 @@ func (l *loader) decodeStreamed(si *streamedItem) (ok bool) {
 		return true
 	}
 	si.it = l.plan(d, anyList)
-	if !l.decodedAlone(si.it) {
-		return false
-	}
-	releaseItemBuffer(si.raw)
-	si.raw = nil
-	return true
+	return l.decodedAlone(si)
 }
 
 // decodedAlone decodes a planned item; false if it is a list, a header or could not be
-// decoded. Its bytes are let go.
-func (l *loader) decodedAlone(it *item) bool {
+// decoded.
+func (l *loader) decodedAlone(si *streamedItem) bool {
+	it := si.it
 	if it.err != nil || it.list || isHeader(it.gvk.GroupKind()) {
 		return false
 	}
 	l.decodeItem(it)
-	it.d.raw, it.d.unchecked = nil, nil
-	return it.err == nil && it.obj != nil
+	return si.decoded()
+}
+
+// decoded keeps an item's object alone, if it has one, and lets go of the rest.
+func (si *streamedItem) decoded() bool {
+	it := si.it
+	if it.err != nil || it.list || it.obj == nil || isHeader(it.gvk.GroupKind()) {
+		return false
+	}
+	si.gk, si.obj, si.it, si.pending = it.gvk.GroupKind(), it.obj, nil, false
+	if si.raw != nil {
+		releaseItemBuffer(si.raw)
+		si.raw = nil
+	}
+	return true
+}
+
+// keepStreamedItems keeps the decoded objects in file order, as keep does.
+func (l *loader) keepStreamedItems(items []*streamedItem) error {
+	for _, si := range items {
+		if l.objs++; l.objs%1024 == 0 && l.ctx.Err() != nil {
+			return fmt.Errorf("loading %s: %w", l.file, l.ctx.Err())
+		}
+		l.src.add(si.gk, si.obj)
+	}
+	return nil
 }
 
 // keepStreamed reads the List's skeleton as the whole path reads the file's one document,
@@ -418,18 +444,13 @@ func (l *loader) keepStreamed(skeleton []byte, items []*streamedItem) error {
 			pending = append(pending, si)
 		}
 	}
-	if !l.decodeAll(pending, func(si *streamedItem) bool { return l.decodedAlone(si.it) }) {
+	if !l.decodeAll(pending, l.decodedAlone) {
 		return errCutUnsafe
 	}
 	// Nothing is kept before this point: what follows cannot fail but for cancellation.
 	l.docs++
 	l.listDoc(d, top.apiVersion, top.kind)
-	for _, si := range items {
-		if err := l.keep(si.it); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.keepStreamedItems(items)
 }
 
 // streamYAML loads a block-style List (what `kubectl get -A -o yaml` writes) line by line, by
@@ -502,12 +523,7 @@ func (l *loader) streamYAML(bs *byteStream) error {
 	// Nothing is kept before this point: what follows cannot fail but for cancellation.
 	l.docs++
 	l.listDoc(d, top.apiVersion, top.kind)
-	for _, si := range *items {
-		if err := l.keep(si.it); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.keepStreamedItems(*items)
 }
 
 // decodeStreamedYAML parses and decodes a streamed YAML item that names its apiVersion and
@@ -526,13 +542,9 @@ func (l *loader) keptYAMLItem(si *streamedItem, list *doc) bool {
 	case it == nil:
 		si.pending = true
 		return true
-	case it.err != nil || it.list || it.obj == nil || isHeader(it.gvk.GroupKind()):
-		return false
 	}
-	si.it, si.pending = it, false
-	releaseItemBuffer(si.raw)
-	si.raw = nil
-	return true
+	si.it = it
+	return si.decoded()
 }
 
 // decodeAll runs decode on every item on every CPU, and says whether each returned true.
