@@ -66,7 +66,7 @@ lint:
 # checks alone:
 # report wall time, the floor (the bare LISTs the report needed), their ratio, peak RSS. Then
 # one line per format for the report on a written snapshot of SNAPSHOT_PODS pods, YAML and
-# JSON: wall time, MB/s, CPU time, peak RSS.
+# JSON: wall time, MB/s, CPU time and MB per CPU-second, peak RSS, the load average.
 bench: test-deps build
 	KOCKPIT_KUBE_BIN=$$(hack/kube-binaries.sh) go run ./hack/bench -kockpit bin/kockpit -nodes $(NODES) -pods $(PODS) -volumes $(VOLUMES) -snapshot-pods $(SNAPSHOT_PODS)
 	go test -run '^$$' -bench . -benchmem ./...

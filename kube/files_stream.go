@@ -17,6 +17,9 @@ import (
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // minStreamSize is where streaming starts: smaller files are read whole, which every test of
@@ -49,8 +52,10 @@ func (l *loader) loadStreamed(fsys fs.FS, p, file string) (done bool, err error)
 	switch s.start() {
 	case '{':
 		err = l.streamJSON(s)
-	default: // YAML, a JSON list, an empty file: whole
+	case '[', 0: // a JSON list, an empty file: whole
 		return false, nil
+	default:
+		err = l.streamYAML(s)
 	}
 	if errors.Is(err, errCutUnsafe) {
 		return false, nil
@@ -79,15 +84,15 @@ func (s *byteStream) start() byte {
 		s.n = copy(s.buf, s.buf[len(utf8BOM):s.n])
 		s.base = int64(len(utf8BOM))
 	}
-	for {
-		for _, c := range s.buf[:s.n] {
-			switch c {
+	for scanned := 0; ; {
+		for ; scanned < s.n; scanned++ {
+			switch c := s.buf[scanned]; c {
 			case ' ', '\t', '\r', '\n':
-				continue
+			default:
+				return c
 			}
-			return c
 		}
-		if s.eof || s.more(s.n) != nil {
+		if s.eof || s.more(0) != nil {
 			return 0
 		}
 	}
@@ -185,10 +190,14 @@ func (s *jsonStream) span(read func(w *jsonWalker) error) (raw []byte, err error
 	return raw, err
 }
 
-// streamedItem is an item of the streamed List on its way: its bytes until it is decoded.
+// streamedItem is an item of the streamed List on its way: its bytes until it is decoded, then
+// its object alone (the rest of its planning would be most of the memory a small object takes).
 type streamedItem struct {
-	raw []byte
-	it  *item
+	raw  []byte
+	line int // YAML: the line it starts on
+	it   *item
+	gk   schema.GroupKind
+	obj  runtime.Object
 	// pending: it names no apiVersion or kind, which the List (whose kind kubectl writes after
 	// the items) gives it; it is planned and decoded once the List is read.
 	pending bool
@@ -198,7 +207,7 @@ type streamedItem struct {
 // are written into a skeleton (the object with its items left out), which the whole-file walker
 // reads once the stream ends; the items go to the decoders as they are cut.
 func (l *loader) streamJSON(bs *byteStream) error {
-	items, dec := l.streamDecoders()
+	items, dec := l.streamDecoders(l.decodeStreamed)
 	s := &jsonStream{byteStream: bs, stop: func() bool { return l.ctx.Err() != nil || dec.unsafe.Load() }}
 	skeleton, err := s.skeleton(func(raw []byte) {
 		si := &streamedItem{raw: itemBuffer(raw)}
@@ -317,14 +326,15 @@ func releaseItemBuffer(raw []byte) {
 // item that the stream cannot take stops it.
 type streamDecoder struct {
 	l       *loader
+	decode  func(*streamedItem) bool
 	ch      chan *streamedItem
 	wg      sync.WaitGroup
 	unsafe  atomic.Bool
 	started bool
 }
 
-func (l *loader) streamDecoders() (*[]*streamedItem, *streamDecoder) {
-	return new([]*streamedItem), &streamDecoder{l: l, ch: make(chan *streamedItem, 256)}
+func (l *loader) streamDecoders(decode func(*streamedItem) bool) (*[]*streamedItem, *streamDecoder) {
+	return new([]*streamedItem), &streamDecoder{l: l, decode: decode, ch: make(chan *streamedItem, 256)}
 }
 
 func (d *streamDecoder) add(si *streamedItem) {
@@ -333,7 +343,7 @@ func (d *streamDecoder) add(si *streamedItem) {
 		for range goruntime.GOMAXPROCS(0) {
 			d.wg.Go(func() {
 				for si := range d.ch {
-					if !d.unsafe.Load() && !d.l.decodeStreamed(si) {
+					if !d.unsafe.Load() && !d.decode(si) {
 						d.unsafe.Store(true)
 					}
 				}
@@ -371,23 +381,43 @@ func (l *loader) decodeStreamed(si *streamedItem) (ok bool) {
 		return true
 	}
 	si.it = l.plan(d, anyList)
-	if !l.decodedAlone(si.it) {
-		return false
-	}
-	releaseItemBuffer(si.raw)
-	si.raw = nil
-	return true
+	return l.decodedAlone(si)
 }
 
 // decodedAlone decodes a planned item; false if it is a list, a header or could not be
-// decoded. Its bytes are let go.
-func (l *loader) decodedAlone(it *item) bool {
+// decoded.
+func (l *loader) decodedAlone(si *streamedItem) bool {
+	it := si.it
 	if it.err != nil || it.list || isHeader(it.gvk.GroupKind()) {
 		return false
 	}
 	l.decodeItem(it)
-	it.d.raw, it.d.unchecked = nil, nil
-	return it.err == nil && it.obj != nil
+	return si.decoded()
+}
+
+// decoded keeps an item's object alone, if it has one, and lets go of the rest.
+func (si *streamedItem) decoded() bool {
+	it := si.it
+	if it.err != nil || it.list || it.obj == nil || isHeader(it.gvk.GroupKind()) {
+		return false
+	}
+	si.gk, si.obj, si.it, si.pending = it.gvk.GroupKind(), it.obj, nil, false
+	if si.raw != nil {
+		releaseItemBuffer(si.raw)
+		si.raw = nil
+	}
+	return true
+}
+
+// keepStreamedItems keeps the decoded objects in file order, as keep does.
+func (l *loader) keepStreamedItems(items []*streamedItem) error {
+	for _, si := range items {
+		if l.objs++; l.objs%1024 == 0 && l.ctx.Err() != nil {
+			return fmt.Errorf("loading %s: %w", l.file, l.ctx.Err())
+		}
+		l.src.add(si.gk, si.obj)
+	}
+	return nil
 }
 
 // keepStreamed reads the List's skeleton as the whole path reads the file's one document,
@@ -405,40 +435,159 @@ func (l *loader) keepStreamed(skeleton []byte, items []*streamedItem) error {
 		return errCutUnsafe
 	}
 	list := &doc{apiVersion: top.apiVersion, kind: top.kind, versionFrom: d.versionFrom}
-	var pending []*item
+	var pending []*streamedItem
 	for _, si := range items {
 		if si.pending {
 			iw := &jsonWalker{data: si.raw}
 			id, _ := iw.object(1) // walked without error before
 			si.it = l.plan(id, list)
-			pending = append(pending, si.it)
+			pending = append(pending, si)
 		}
 	}
-	if len(pending) > 0 {
-		var bad atomic.Bool
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range goruntime.GOMAXPROCS(0) {
-			wg.Go(func() {
-				for i := int(next.Add(1)) - 1; i < len(pending) && !bad.Load(); i = int(next.Add(1)) - 1 {
-					if !l.decodedAlone(pending[i]) {
-						bad.Store(true)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		if bad.Load() {
-			return errCutUnsafe
-		}
+	if !l.decodeAll(pending, l.decodedAlone) {
+		return errCutUnsafe
 	}
 	// Nothing is kept before this point: what follows cannot fail but for cancellation.
 	l.docs++
 	l.listDoc(d, top.apiVersion, top.kind)
-	for _, si := range items {
-		if err := l.keep(si.it); err != nil {
-			return err
+	return l.keepStreamedItems(items)
+}
+
+// streamYAML loads a block-style List (what `kubectl get -A -o yaml` writes) line by line, by
+// the cutter's rules (yamlLineCutter): each item's lines go to the decoders as soon as the next
+// item starts, the root mapping's lines into the skeleton, read once the stream ends.
+func (l *loader) streamYAML(bs *byteStream) error {
+	items, dec := l.streamDecoders(l.decodeStreamedYAML)
+	var lc yamlLineCutter
+	var skel, cur []byte
+	curLine, itemLines := 0, 0
+	emit := func() {
+		if cur != nil {
+			si := &streamedItem{raw: cur, line: curLine}
+			*items = append(*items, si)
+			dec.add(si)
+			cur = nil
 		}
 	}
-	return nil
+	err := bs.lines(func(text []byte) bool {
+		switch lc.next(text) {
+		case lineUnsafe:
+			return false
+		case lineRoot, lineItemsKey:
+			skel = append(skel, text...)
+		case lineBlank:
+			switch {
+			case lc.itemsLine == 0 || lc.itemsEnded:
+				skel = append(skel, text...)
+			case lc.indent == 0: // between `items:` and the first item: a blank line there
+				skel = append(skel, '\n')
+			default:
+				cur = append(cur, text...)
+				itemLines++
+			}
+		case lineItem:
+			emit()
+			cur, curLine = append((*itemBuffers.Get().(*[]byte))[:0], text...), lc.line
+			itemLines++
+		case lineInItem:
+			cur = append(cur, text...)
+			itemLines++
+		case lineItemsEnd:
+			emit()
+			skel = append(skel, text...)
+		}
+		return !(lc.line%1024 == 0 && (l.ctx.Err() != nil || dec.unsafe.Load()))
+	})
+	emit()
+	if err := dec.wait(); err != nil {
+		return err
+	}
+	if err != nil || lc.itemsLine == 0 || len(*items) < minCutItems {
+		return errCutUnsafe
+	}
+	c := &yamlCut{skeleton: skel, itemsLine: lc.itemsLine, removed: itemLines}
+	d, top, err := l.cutSkeleton(c)
+	if err != nil {
+		return err
+	}
+	list := &doc{apiVersion: top.apiVersion, kind: top.kind, node: d.node, versionFrom: d.versionFrom}
+	var pending []*streamedItem
+	for _, si := range *items {
+		if si.pending {
+			pending = append(pending, si)
+		}
+	}
+	if !l.decodeAll(pending, func(si *streamedItem) bool { return l.keptYAMLItem(si, list) }) {
+		return errCutUnsafe
+	}
+	// Nothing is kept before this point: what follows cannot fail but for cancellation.
+	l.docs++
+	l.listDoc(d, top.apiVersion, top.kind)
+	return l.keepStreamedItems(*items)
+}
+
+// decodeStreamedYAML parses and decodes a streamed YAML item that names its apiVersion and
+// kind, and leaves the others pending.
+func (l *loader) decodeStreamedYAML(si *streamedItem) bool {
+	return l.keptYAMLItem(si, nil)
+}
+
+// keptYAMLItem parses and decodes an item in its list (nil: not read yet) and says whether it
+// can be kept as it is: not a List, not a header, decoded.
+func (l *loader) keptYAMLItem(si *streamedItem, list *doc) bool {
+	it, ok := l.cutItem(si.raw, si.line, list)
+	switch {
+	case !ok:
+		return false
+	case it == nil:
+		si.pending = true
+		return true
+	}
+	si.it = it
+	return si.decoded()
+}
+
+// decodeAll runs decode on every item on every CPU, and says whether each returned true.
+func (l *loader) decodeAll(items []*streamedItem, decode func(*streamedItem) bool) bool {
+	var bad atomic.Bool
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(goruntime.GOMAXPROCS(0), len(items)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(items) && !bad.Load(); i = int(next.Add(1)) - 1 {
+				if !decode(items[i]) {
+					bad.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return !bad.Load()
+}
+
+// lines hands each line of the rest of the stream (with its line break) to line until it
+// returns false (then errCutUnsafe).
+func (s *byteStream) lines(line func([]byte) bool) error {
+	pos := 0
+	for {
+		i := bytes.IndexByte(s.buf[pos:s.n], '\n')
+		if i < 0 && !s.eof {
+			if err := s.more(pos); err != nil {
+				return err
+			}
+			pos = 0
+			continue
+		}
+		end := s.n
+		if i >= 0 {
+			end = pos + i + 1
+		}
+		if end == pos { // the end of the file
+			return nil
+		}
+		if !line(s.buf[pos:end]) {
+			return errCutUnsafe
+		}
+		pos = end
+	}
 }

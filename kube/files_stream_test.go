@@ -142,3 +142,65 @@ func FuzzJSONStream(f *testing.F) {
 		sameSource(t, data, s, w, sErr, wErr)
 	})
 }
+
+// yamlStreamBase is a kubectl List of pods and one custom object, to break.
+var yamlStreamBase = kubectlList(podItems(minCutItems+2, 0, "") +
+	"- apiVersion: x.io/v1\n  kind: Thing\n  metadata: {name: t}\n  spec:\n    i: 12\n    f: 1.5\n    b: true\n    s: abc\n    n: null\n    l: [1, a]\n")
+
+// TestYAMLStreamSameAsWhole: a streamed YAML List loads the same objects as the file read
+// whole, through windows of any size; what the stream does not take is read whole.
+func TestYAMLStreamSameAsWhole(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		stream     bool
+	}{
+		{"kubectl List", yamlStreamBase, true},
+		{"indented items, comments", "# dump\n\napiVersion: v1\nitems:\n\n# the pods\n" + podItems(minCutItems, 2, "  # half\n\n") + "\nkind: List\n", true},
+		{"typed list, items without kind", "apiVersion: v1\nkind: PodList\nitems:\n" + strings.ReplaceAll(podItems(minCutItems, 0, ""), "- apiVersion: v1\n  kind: Pod\n  metadata:\n", "- metadata:\n"), true},
+		{"CRLF, no final newline", strings.ReplaceAll(strings.TrimSuffix(yamlStreamBase, "\n"), "\n", "\r\n"), true},
+		{"too few items", kubectlList(podItems(minCutItems-1, 0, "")), false},
+		{"a bad item", kubectlList(podItems(minCutItems, 0, "    labels: [a]\n")), false},
+		{"a key twice", kubectlList(podItems(minCutItems, 0, "    name: again\n")), false},
+		{"a second document", yamlStreamBase + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", false},
+		{"an alias across items", kubectlList(podItems(minCutItems, 0, "    labels: &l {a: b}\n") + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: z\n    labels: *l\n"), false},
+		{"a lone CR", strings.Replace(yamlStreamBase, "\n", "\r", 1), false},
+	} {
+		for _, window := range []int{1, 13, 4096} {
+			s, w, sErr, wErr, taken := loadStreamBoth(t, "f.yaml", []byte(tc.data), window)
+			if taken != tc.stream {
+				t.Fatalf("%s, window %d: streamed %v, want %v (%v)", tc.name, window, taken, tc.stream, sErr)
+			}
+			sameSource(t, []byte(tc.data), s, w, sErr, wErr)
+			if tc.stream && len(s.kinds) == 0 {
+				t.Fatalf("%s: nothing loaded", tc.name)
+			}
+		}
+	}
+}
+
+// FuzzYAMLStream inserts text into a kubectl List and loads it streamed and whole: the same
+// objects, or the stream steps back and the whole path says what it says.
+func FuzzYAMLStream(f *testing.F) {
+	base := yamlStreamBase
+	for _, seed := range []struct {
+		at   uint32
+		text string
+	}{
+		{0, ""}, {100, "\n- x"}, {2000, "  labels: {a: b}\n"}, {3000, "\"\n"}, {4000, "&a "}, {5000, "*a"},
+		{1500, "\t"}, {2500, "- "}, {700, "---\n"}, {900, "  |\n"}, {1200, "# c\n"}, {1800, "'"},
+		{uint32(len(base) - 60), "0"}, {uint32(len(base) - 40), "e3"}, {uint32(len(base) - 20), "\"\\t\""},
+	} {
+		f.Add(seed.at, seed.text, uint8(7))
+	}
+	f.Fuzz(func(t *testing.T, at uint32, text string, window uint8) {
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("hung on %q at %d", text, at)) })
+		defer watchdog.Stop()
+		pos := int(at) % (len(base) + 1)
+		data := []byte(base[:pos] + text + base[pos:])
+		s, w, sErr, wErr, taken := loadStreamBoth(t, "f.yaml", data, int(window)+1)
+		if taken && sErr != nil {
+			t.Fatalf("the stream failed itself: %v", sErr)
+		}
+		sameSource(t, data, s, w, sErr, wErr)
+	})
+}

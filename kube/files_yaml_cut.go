@@ -49,10 +49,8 @@ func cutYAMLList(data []byte) (*yamlCut, bool) {
 		return nil, false
 	}
 	c := &yamlCut{}
-	seenContent := false
-	line := 0
+	var lc yamlLineCutter
 	itemsEnd := -1 // byte offset where the items end, once they have
-	indent := -1   // the items' `- `, once the first is seen
 	var skel []byte
 	for pos := 0; pos < len(data); {
 		end := bytes.IndexByte(data[pos:], '\n')
@@ -60,42 +58,20 @@ func cutYAMLList(data []byte) (*yamlCut, bool) {
 		if end >= 0 {
 			next = pos + end + 1
 		}
-		line++
-		text := data[pos:next]
-		sp, first := lineIndent(text)
-		switch {
-		case first == 0 || first == '#': // blank or comment: belongs where it stands
-		case c.itemsLine == 0 || itemsEnd >= 0: // the root mapping's own lines
-			if sp == 0 && !rootLineSafe(text, seenContent) {
-				return nil, false
+		switch lc.next(data[pos:next]) {
+		case lineUnsafe:
+			return nil, false
+		case lineItemsKey:
+			c.itemsLine = lc.line
+			skel = append(skel, data[:next]...)
+		case lineItem:
+			if len(c.items) > 0 {
+				c.items[len(c.items)-1].end = pos
 			}
-			if first == '\t' {
-				return nil, false
-			}
-			seenContent = true
-			if sp == 0 && c.itemsLine == 0 && isItemsKey(text) {
-				c.itemsLine = line
-				skel = append(skel, data[:next]...)
-			}
-		case indent < 0: // the first line under items: the sequence's indentation
-			if !isSeqEntry(text, sp) {
-				return nil, false
-			}
-			indent = sp
-			c.items = append(c.items, yamlSpan{start: pos, line: line})
-		case sp == indent && isSeqEntry(text, sp):
-			c.items[len(c.items)-1].end = pos
-			c.items = append(c.items, yamlSpan{start: pos, line: line})
-		case sp > indent && first != '\t':
-		case sp == 0 && first != '-':
-			// The items end at the next key of the root mapping.
+			c.items = append(c.items, yamlSpan{start: pos, line: lc.line})
+		case lineItemsEnd:
 			c.items[len(c.items)-1].end = pos
 			itemsEnd = pos
-			if !rootLineSafe(text, true) {
-				return nil, false
-			}
-		default: // a line between the root's indentation and the items', or a tab there
-			return nil, false
 		}
 		pos = next
 	}
@@ -112,6 +88,82 @@ func cutYAMLList(data []byte) (*yamlCut, bool) {
 	skel = append(skel, bytes.Repeat([]byte("\n"), c.items[0].line-c.itemsLine-1)...)
 	c.skeleton = append(skel, data[itemsEnd:]...)
 	return c, true
+}
+
+// yamlLineCutter says, line by line, what each line of a block-style List is: the cutter's
+// rules, the same for a file in memory and a stream. Whatever could make a line mean something
+// else than it seems (several documents, directives, tabs where indentation is, items not at
+// one indentation) is lineUnsafe.
+type yamlLineCutter struct {
+	line        int // 1-based, of the last line given
+	itemsLine   int // of `items:`, once seen
+	indent      int // of the items' `- `, once the first is seen, plus one
+	itemsEnded  bool
+	seenContent bool
+}
+
+type lineRole int
+
+const (
+	lineRoot     lineRole = iota // a line of the root mapping (or blank) before or after the items
+	lineItemsKey                 // `items:`
+	lineBlank                    // blank or comment: belongs where it stands
+	lineItem                     // the first line of an item
+	lineInItem                   // a further line of an item
+	lineItemsEnd                 // the first root line after the items
+	lineUnsafe
+)
+
+func (c *yamlLineCutter) next(text []byte) lineRole {
+	c.line++
+	if !plainLineBreak(text) {
+		return lineUnsafe
+	}
+	sp, first := lineIndent(text)
+	switch {
+	case first == 0 || first == '#':
+		return lineBlank
+	case c.itemsLine == 0 || c.itemsEnded: // the root mapping's own lines
+		if (sp == 0 && !rootLineSafe(text, c.seenContent)) || first == '\t' {
+			return lineUnsafe
+		}
+		c.seenContent = true
+		if sp == 0 && c.itemsLine == 0 && isItemsKey(text) {
+			c.itemsLine = c.line
+			return lineItemsKey
+		}
+		return lineRoot
+	case c.indent == 0: // the first line under items: the sequence's indentation
+		if !isSeqEntry(text, sp) {
+			return lineUnsafe
+		}
+		c.indent = sp + 1
+		return lineItem
+	case sp == c.indent-1 && isSeqEntry(text, sp):
+		return lineItem
+	case sp > c.indent-1 && first != '\t':
+		return lineInItem
+	case sp == 0 && first != '-': // the items end at the next key of the root mapping
+		c.itemsEnded = true
+		if !rootLineSafe(text, true) {
+			return lineUnsafe
+		}
+		return lineItemsEnd
+	}
+	return lineUnsafe // a line between the root's indentation and the items', or a tab there
+}
+
+// plainLineBreak: a line has no line break but its last \n (or \r\n); see plainLineBreaks.
+func plainLineBreak(text []byte) bool {
+	if i := bytes.IndexByte(text, '\r'); i >= 0 && (i != len(text)-2 || text[i+1] != '\n') {
+		return false
+	}
+	for _, b := range []string{"\u0085", "\u2028", "\u2029"} {
+		if bytes.Contains(text, []byte(b)) {
+			return false
+		}
+	}
+	return true
 }
 
 // plainLineBreaks: every line ends in \n (or \r\n). YAML also breaks lines at a lone \r,
@@ -197,25 +249,9 @@ func isSeqEntry(text []byte, sp int) bool {
 // not parse alone or holds a problem the whole-document path reports before decoding (a key
 // set twice, an item that is not an object): that path then says what it always has, where.
 func (l *loader) loadYAMLCut(c *yamlCut) error {
-	var root yaml.Node
-	if err := yaml.Unmarshal(c.skeleton, &root); err != nil {
-		return errCutUnsafe
-	}
-	shiftLines(&root, c.itemsLine, c.removed)
-	top := documentContent(&root)
-	if top == nil || top.Kind != yaml.MappingNode || !nullItemsAt(top, c.itemsLine) {
-		return errCutUnsafe
-	}
-	if _, _, second := yamlDuplicateKey(top, 0); second != nil {
-		return errCutUnsafe
-	}
-	d, err := yamlDoc(top, 0)
+	d, it, err := l.cutSkeleton(c)
 	if err != nil {
-		return errCutUnsafe
-	}
-	it := l.plan(d, nil)
-	if it.err != nil || !it.list {
-		return errCutUnsafe
+		return err
 	}
 	list := l.listDoc(d, it.apiVersion, it.kind)
 	items, err := l.cutItems(c, list)
@@ -229,6 +265,32 @@ func (l *loader) loadYAMLCut(c *yamlCut) error {
 		}
 	}
 	return nil
+}
+
+// cutSkeleton reads the skeleton of a cut list: its document and its plan, a list; anything
+// else, or what the whole-document path would report, is errCutUnsafe.
+func (l *loader) cutSkeleton(c *yamlCut) (*doc, *item, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(c.skeleton, &root); err != nil {
+		return nil, nil, errCutUnsafe
+	}
+	shiftLines(&root, c.itemsLine, c.removed)
+	top := documentContent(&root)
+	if top == nil || top.Kind != yaml.MappingNode || !nullItemsAt(top, c.itemsLine) {
+		return nil, nil, errCutUnsafe
+	}
+	if _, _, second := yamlDuplicateKey(top, 0); second != nil {
+		return nil, nil, errCutUnsafe
+	}
+	d, err := yamlDoc(top, 0)
+	if err != nil {
+		return nil, nil, errCutUnsafe
+	}
+	it := l.plan(d, nil)
+	if it.err != nil || !it.list {
+		return nil, nil, errCutUnsafe
+	}
+	return d, it, nil
 }
 
 // nullItemsAt: the root's items key is the line the cutter saw, with no value of its own, so
@@ -268,7 +330,8 @@ func (l *loader) cutItems(c *yamlCut, list *doc) ([]*item, error) {
 				if i%1024 == 0 && l.ctx.Err() != nil {
 					return
 				}
-				it, ok := l.cutItem(c.items[i], list)
+				s := c.items[i]
+				it, ok := l.cutItem(l.data[s.start:s.end], s.line, list)
 				if !ok {
 					unsafe.Store(true)
 					return
@@ -290,18 +353,20 @@ func (l *loader) cutItems(c *yamlCut, list *doc) ([]*item, error) {
 // jsonBuffers hold the JSON of one item at a time: the decoders copy what they keep.
 var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// cutItem parses one item alone and decodes it; ok is false for whatever the whole-document
-// path reports before decoding anything.
-func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
+// cutItem parses one item (its bytes, from the file's line) alone and decodes it; ok is false
+// for whatever the whole-document path reports before decoding anything. Without its list
+// (nil: a stream, before the List's kind is read), an item that does not name its apiVersion
+// and kind is left undecoded, its item nil.
+func (l *loader) cutItem(raw []byte, line int, list *doc) (*item, bool) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(l.data[s.start:s.end], &root); err != nil {
+	if err := yaml.Unmarshal(raw, &root); err != nil {
 		return nil, false
 	}
 	seq := documentContent(&root)
 	if seq == nil || seq.Kind != yaml.SequenceNode || len(seq.Content) != 1 {
 		return nil, false
 	}
-	shiftLines(seq, 0, s.line-1)
+	shiftLines(seq, 0, line-1)
 	n := resolveAlias(seq.Content[0])
 	if n.Kind != yaml.MappingNode {
 		return nil, false
@@ -312,6 +377,12 @@ func (l *loader) cutItem(s yamlSpan, list *doc) (*item, bool) {
 	d, err := yamlDoc(n, 1)
 	if err != nil {
 		return nil, false
+	}
+	if list == nil {
+		if d.apiVersion == "" || d.kind == "" {
+			return nil, true
+		}
+		list = anyList
 	}
 	it := l.plan(d, list)
 	decodes := it.err == nil && !it.list && !it.gvk.Empty()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,11 +58,20 @@ func benchSnapshots(binary, dir string, nodes, pods int) error {
 		usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 		cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 		mb := float64(fi.Size()) / 1e6
-		// CPU time says what a busy machine's wall time does not.
-		fmt.Printf("bench: snapshot of %d nodes, %d pods, %s %.0f MB: report %s, %.1f MB/s, CPU %s, peak RSS %d MiB\n",
-			nodes, pods, format, mb, wall.Round(10*time.Millisecond), mb/wall.Seconds(), cpu.Round(10*time.Millisecond), usage.Maxrss/1024)
+		// CPU time says what a busy machine's wall time does not; the load says how busy.
+		fmt.Printf("bench: snapshot of %d nodes, %d pods, %s %.0f MB: report %s, %.1f MB/s, CPU %s (%.1f MB per CPU-second), peak RSS %d MiB, load %s\n",
+			nodes, pods, format, mb, wall.Round(10*time.Millisecond), mb/wall.Seconds(), cpu.Round(10*time.Millisecond), mb/cpu.Seconds(), usage.Maxrss/1024, loadAverage())
 	}
 	return nil
+}
+
+// loadAverage is the one-minute load average, "?" where the system does not say.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // writeSnapshots writes the List item by item, as kubectl does.
