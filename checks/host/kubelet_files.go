@@ -2,7 +2,9 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -83,8 +85,19 @@ func runKubeletFiles(ctx context.Context, n *nodefs.FS) checks.Result {
 	}
 	for _, f := range kubeletFiles {
 		e, err := n.Lstat(ctx, f.path)
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, nodefs.ErrNotADirectory) {
 			continue // not on this node
+		}
+		if err == nil && e.Mode&fs.ModeSymlink != 0 {
+			// A link's own mode is always 0777 and it carries no flags: judge the file it names.
+			var target string
+			if target, err = n.Resolve(ctx, f.path); err == nil {
+				e, err = n.Lstat(ctx, target)
+			}
+		}
+		if err != nil {
+			findings = append(findings, n.Unreadable(f.path, err)) // cannot tell is not absent
+			continue
 		}
 		judge(e, f)
 	}
@@ -105,7 +118,7 @@ func runKubeletFiles(ctx context.Context, n *nodefs.FS) checks.Result {
 		}
 	}
 	switch {
-	case found == 0:
+	case found == 0 && len(findings) == 0:
 		return checks.Skipped(checks.SkipNotInstalled, "no kubelet config, kubeconfig or PKI under "+n.Display("/"))
 	case flagsKnown == 0 && !ownersKnown && len(findings) == 0:
 		return checks.Skipped(checks.SkipNotApplicable, "the scenario's node files were unpacked without their recorded owners and flags: cannot tell")

@@ -215,3 +215,31 @@ func TestHostChecksErrorOnABrokenSidecar(t *testing.T) {
 		t.Errorf("got %v %q", r.Status, r.Summary)
 	}
 }
+
+// TestHostKubeletFilesFollowsLinks: a kubelet file that is a link is judged by the file it
+// names (a link's own mode is always 0777), and the finding names that file.
+func TestHostKubeletFilesFollowsLinks(t *testing.T) {
+	tr := hosttest.New(t).
+		File("/etc/kubernetes/kubelet.conf.d/real.conf", "kind: Config\n", 0o600).
+		Symlink("/etc/kubernetes/kubelet.conf", "/etc/kubernetes/kubelet.conf.d/real.conf")
+	r := checktest.RunCheck(t, hostEnv(tr), "host.kubelet-files")
+	if r.Status != checks.StatusOK {
+		t.Errorf("a link to a root-owned 0600 file: got %v\n%s", r.Status, describeFindings(r))
+	}
+	tr.Chmod("/etc/kubernetes/kubelet.conf.d/real.conf", 0o644)
+	r = checktest.RunCheck(t, hostEnv(tr), "host.kubelet-files")
+	requireFinding(t, r, tr, "/etc/kubernetes/kubelet.conf.d/real.conf", "holds the node's credentials and is readable by its group or by everyone (mode -rw-r--r--)", checks.StatusWarn)
+}
+
+// TestHostKubeletFilesUnreadableIsNotAbsent: a kubelet file that cannot be read (a link loop)
+// is said to be unreadable, never taken for a node without a kubelet.
+func TestHostKubeletFilesUnreadableIsNotAbsent(t *testing.T) {
+	tr := hosttest.New(t).Symlink("/var/lib/kubelet/config.yaml", "/var/lib/kubelet/config.yaml")
+	r := checktest.RunCheck(t, hostEnv(tr), "host.kubelet-files")
+	if r.Status == checks.StatusSkip || r.Status == checks.StatusOK {
+		t.Fatalf("an unreadable kubelet config: got %v %q", r.Status, r.Summary)
+	}
+	if !strings.Contains(describeFindings(r), "/var/lib/kubelet/config.yaml could not be read") {
+		t.Errorf("got:\n%s", describeFindings(r))
+	}
+}
