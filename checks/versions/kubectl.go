@@ -310,12 +310,17 @@ func kubectlSkewFinding(path string, client, server *version.Version) checks.Fin
 
 // kubectlDownloadURL is where the upstream kubectl of the server's release is, for this host.
 func kubectlDownloadURL(server *version.Version) string {
+	return kubectlDownloadURLFor(server, runtime.GOOS, runtime.GOARCH)
+}
+
+// kubectlDownloadURLFor is the same for another system (a node's, read from its kubectl).
+func kubectlDownloadURLFor(server *version.Version, goos, goarch string) string {
 	release := "<version>"
 	if server != nil {
 		// Provider suffixes ("-eks-abc") name no upstream release; the patch does.
 		release = fmt.Sprintf("v%d.%d.%d", server.Major(), server.Minor(), server.Patch())
 	}
-	return fmt.Sprintf("https://dl.k8s.io/release/%s/bin/%s/%s/kubectl", release, runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("https://dl.k8s.io/release/%s/bin/%s/%s/kubectl", release, goos, goarch)
 }
 
 // runKubectlClientVersion asks kubectl for its own version. It runs with no environment but

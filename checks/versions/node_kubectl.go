@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/version"
@@ -29,6 +30,8 @@ var nodeKubectlCheck = checks.Check{
 type nodeKubectl struct {
 	path  string
 	build executable.KubeBuild
+	// arch is the GOARCH its ELF header names, "" when it does not say.
+	arch string
 	// err says why the version could not be read ("cannot tell").
 	err error
 }
@@ -71,7 +74,14 @@ func findNodeKubectls(ctx context.Context, n *nodefs.FS) []nodeKubectl {
 	for _, d := range nodefs.UsualBinDirs {
 		p := path.Join(d, "kubectl")
 		real, err := n.Resolve(ctx, p)
-		if err != nil || seen[real] {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, nodefs.ErrNotADirectory) {
+			continue
+		}
+		if err != nil { // a dangling link, a loop, a stall: cannot tell, which is not absent
+			out = append(out, nodeKubectl{path: p, err: err})
+			continue
+		}
+		if seen[real] {
 			continue
 		}
 		seen[real] = true
@@ -81,6 +91,10 @@ func findNodeKubectls(ctx context.Context, n *nodefs.FS) []nodeKubectl {
 			continue
 		}
 		if err == nil {
+			head := make([]byte, 64)
+			if m, _ := rd.ReadAt(head, 0); m > 0 {
+				k.arch = executable.ReadHeader(head[:m]).Arch()
+			}
 			k.build, k.err = executable.ReadKubeVersion(ctx, rd, rd.Size, 0)
 			rd.Close()
 		} else {
@@ -95,7 +109,10 @@ func findNodeKubectls(ctx context.Context, n *nodefs.FS) []nodeKubectl {
 func nodeKubectlFinding(n *nodefs.FS, k nodeKubectl, server *version.Version) (f checks.Finding, ok bool) {
 	shown := n.Display(k.path)
 	// What shows the same stamps without running the binary.
-	look := checks.Cmd("grep", "-a", "-o", "-m", "2", "-E", `v1\.[0-9]+\.[0-9]+`, shown)
+	// What shows the same stamps without running the binary: the versions the linker stored
+	// between NUL bytes, counted (dependencies' versions in the build info are not).
+	look := checks.Cmd("grep", "-a", "-o", "-P", `\x00\Kv1\.[0-9]+\.[0-9]+[-+.0-9A-Za-z]*(?=\x00)`, shown).
+		Pipe("sort").Pipe("uniq", "-c").Pipe("sort", "-rn")
 	evidence := []string{"path: " + k.path}
 	if k.build.GoVersion != "" {
 		evidence = append(evidence, "built with "+k.build.GoVersion)
@@ -131,7 +148,14 @@ func nodeKubectlFinding(n *nodefs.FS, k nodeKubectl, server *version.Version) (f
 	if !s.Allowed {
 		f.Severity, f.Cause = checks.StatusFail, true
 		f.Message += ": " + s.Rule() + "; far outside it kubectl misreads the API or cannot talk to it at all"
-		url := kubectlDownloadURL(server)
+		// The node's architecture, as its kubectl's header says; this machine's only when it
+		// does not say (the hint names which).
+		arch, whose := k.arch, "the node's"
+		if arch == "" {
+			arch, whose = runtime.GOARCH, "this machine's (the node's kubectl does not say its own)"
+		}
+		url := kubectlDownloadURLFor(server, "linux", arch)
+		f.Evidence = append(f.Evidence, "architecture for the download: "+arch+", "+whose)
 		f.Hint = fmt.Sprintf("Install kubectl %s (%s to %s are supported): `%s`, then `%s`.",
 			MinorString(server), MinorString(server.SubtractMinor(1)), MinorString(server.AddMinor(1)),
 			checks.Cmd("curl", "-fsSLo", "/tmp/kubectl", url), checks.Cmd("install", "-m", "0755", "/tmp/kubectl", shown))

@@ -154,6 +154,20 @@ func (h Header) elfArchName() string {
 	return fmt.Sprintf("%s (%s, %s)", h.machine, h.class, h.data)
 }
 
+// Arch is the GOARCH an ELF program is built for ("arm64"), or "" when the header does not
+// say one Go knows (not ELF, or an architecture Kubernetes ships no kubectl for).
+func (h Header) Arch() string {
+	if h.Format != formatELF {
+		return ""
+	}
+	for name, a := range ElfArches {
+		if a == (elfArch{h.machine, h.class, h.data}) {
+			return name
+		}
+	}
+	return ""
+}
+
 // Mismatch says what the file is when it cannot run on goos/goarch ("a macOS binary"), or ""
 // when it can, as far as its header tells. A script is for the kernel to run, so it matches.
 func (h Header) Mismatch(goos, goarch string) string {
