@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -191,9 +192,14 @@ func deploymentFindings(in controllerInputs, d *appsv1.Deployment, rss []*appsv1
 		refused = append(refused, createFailures(in, "ReplicaSet", rs.Namespace, rs.Name, rs.Status.Conditions)...)
 	}
 	// A rollout whose new pods are refused (a webhook, a quota) is stuck before its progress
-	// deadline says so, even while the old replicas keep the Deployment available.
+	// deadline says so, even while the old replicas keep the Deployment available. Only the
+	// newest ReplicaSet, still short of its pods, counts: an old one's refusal is history.
+	newRefused := false
+	if rs := newestReplicaSet(rss); rs != nil && rs.Status.Replicas < replicas(rs.Spec.Replicas) {
+		newRefused = len(createFailures(in, "ReplicaSet", rs.Namespace, rs.Name, rs.Status.Conditions)) > 0
+	}
 	stuck := d.Status.UpdatedReplicas < want && (deploymentCondition(d, appsv1.DeploymentProgressing, "ProgressDeadlineExceeded") ||
-		deploymentConditionTrue(d, appsv1.DeploymentReplicaFailure) || len(refused) > 0)
+		deploymentConditionTrue(d, appsv1.DeploymentReplicaFailure) || newRefused)
 	if want == 0 || d.Spec.Paused || d.Status.AvailableReplicas >= want && !stuck {
 		return nil
 	}
@@ -245,6 +251,23 @@ func deploymentConditionTrue(d *appsv1.Deployment, t appsv1.DeploymentConditionT
 		}
 	}
 	return false
+}
+
+// newestReplicaSet is the ReplicaSet of a Deployment's current template: the highest
+// deployment.kubernetes.io/revision, else the newest created.
+func newestReplicaSet(rss []*appsv1.ReplicaSet) *appsv1.ReplicaSet {
+	var best *appsv1.ReplicaSet
+	bestRev := int64(-1)
+	for _, rs := range rss {
+		rev, err := strconv.ParseInt(rs.Annotations["deployment.kubernetes.io/revision"], 10, 64)
+		if err != nil {
+			rev = -1
+		}
+		if best == nil || rev > bestRev || rev == bestRev && best.CreationTimestamp.Before(&rs.CreationTimestamp) {
+			best, bestRev = rs, rev
+		}
+	}
+	return best
 }
 
 // rsByName finds a ReplicaSet named after the Deployment without an owner reference (snapshot

@@ -68,6 +68,10 @@ func TestControllersRolloutRefused(t *testing.T) {
 		"Deployment team-r/web's rollout is stuck: 0 of 2 replicas updated")
 	requireEvidence(t, f, `ReplicaSet web-6c5d4e3f2: event FailedCreate (x7): "Error creating: admission webhook "pods.policy-guard.example.com" denied the request"`)
 
+	if fs := checktest.FindingsWith(r, "team-r/api"); len(fs) != 0 {
+		t.Errorf("a rollout going well is called stuck for an old ReplicaSet's refusal: %+v", fs)
+	}
+
 	r = withoutEvents(t, "workloads.controllers")
 	f = checktest.RequireObjectFinding(t, r, checks.StatusWarn, "Deployment", "team-r", "web", "rollout is stuck")
 	requireEvidence(t, f, `ReplicaSet web-6c5d4e3f2: condition ReplicaFailure (FailedCreate): "admission webhook "pods.policy-guard.example.com" denied the request"`)
