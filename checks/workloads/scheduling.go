@@ -721,9 +721,9 @@ func taintFinding(in schedulingInputs, t corev1.Taint, nodes []string, explains 
 	f := checks.Finding{
 		Severity: checks.StatusFail, Problem: "untolerated-taint", Cause: len(explains) > 0, Explains: explains,
 		// A taint a person put there is written, not a state of the node: a cause about the node
-		// (no pod network there) does not explain it. The node.kubernetes.io/ taints are the
-		// node's conditions, which such a cause can explain.
-		Written:  !strings.HasPrefix(t.Key, "node.kubernetes.io/"),
+		// (no pod network there) does not explain it. The taints that say the node's state can
+		// be explained by such a cause.
+		Written:  !nodeStateTaint(&t),
 		Object:   &checks.ObjectRef{APIVersion: "v1", Kind: "Node", Name: nodes[0]},
 		Evidence: []string{"taint: " + id, "on nodes: " + safetext.Visible(phrase.List(nodes, 8))},
 		Hint: fmt.Sprintf("Remove the taint where it should not be (`%s`), or add a toleration to the workloads meant to run there.",
@@ -774,8 +774,13 @@ func everyRowHasTaint(rows []nodeRow) bool {
 // routineTaint is a taint that is there by design (control plane) or that the node lifecycle
 // controller sets for a condition workloads.nodes reports (not-ready, unreachable, pressure).
 func routineTaint(t *corev1.Taint) bool {
-	return t.Key == "node-role.kubernetes.io/control-plane" || t.Key == "node-role.kubernetes.io/master" ||
-		strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/")
+	return t.Key == "node-role.kubernetes.io/control-plane" || t.Key == "node-role.kubernetes.io/master" || nodeStateTaint(t)
+}
+
+// nodeStateTaint says whether a taint says the node's state (NotReady, pressure, a cloud node
+// not yet initialised or shut down), put there by Kubernetes rather than by a person.
+func nodeStateTaint(t *corev1.Taint) bool {
+	return strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/")
 }
 
 // taintsEverywhere is the taints (not routine) on every schedulable node that no pod outside
