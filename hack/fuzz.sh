@@ -87,6 +87,13 @@ for pkg in $packages; do
     out=$(cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^$fn\$" -test.fuzztime "$fuzztime" \
       -test.fuzzcachedir "$cache/$importpath" -test.paniconexit0 -test.timeout 10m 2>&1) || status=$?
     progress=$(fuzzed "$out")
+    if grep -q 'no fuzz tests to fuzz' <<<"$out"; then
+      # A Func named like a fuzzer that the binary does not hold (a build tag, a helper):
+      # it fuzzed nothing, which is no pass.
+      echo "FAIL fuzz $pkg $fn: the test binary holds no such fuzz test"
+      failed+=("$pkg $fn")
+      continue
+    fi
     if [ "$status" = 0 ]; then
       echo "fuzz $pkg $fn ($fuzztime): $progress"
       continue
