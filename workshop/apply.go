@@ -170,8 +170,8 @@ func Apply(ctx context.Context, c *kube.Cluster, objs []*unstructured.Unstructur
 }
 
 // Exists says whether the object the target names is in the cluster: "solved" means the root
-// cause's object is still there and its finding is gone, so deleting it does not count. A
-// target by problem alone (no default StorageClass) names no object to delete: it exists.
+// cause's object is still there (and not being deleted) and its finding is gone, so deleting it
+// does not count. A target by problem alone names no object to delete: it exists.
 func Exists(ctx context.Context, c *kube.Cluster, t Target) (bool, error) {
 	switch {
 	case t.File != "":
@@ -199,14 +199,15 @@ func Exists(ctx context.Context, c *kube.Cluster, t Target) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = ri.Get(ctx, u.GetName(), metav1.GetOptions{})
+	got, err := ri.Get(ctx, u.GetName(), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	return true, nil
+	// Being deleted is deleted: a finalizer (a claim a pod still mounts) only delays it.
+	return got.GetDeletionTimestamp() == nil, nil
 }
 
 // groupVersionOf finds the preferred group and version that serve kind, for a target that

@@ -81,6 +81,12 @@ type ObjectRef struct {
 	Name       string `yaml:"name"`
 }
 
+// is says whether o is the object r names.
+func (r *ObjectRef) is(o checks.ObjectRef) bool {
+	return strings.EqualFold(o.Kind, r.Kind) && o.Namespace == r.Namespace && o.Name == r.Name &&
+		(r.APIVersion == "" || o.APIVersion == r.APIVersion)
+}
+
 // Decoy is a finding a student may blame, and why it is not the cause: what it does and does
 // not explain, without naming the answer.
 type Decoy struct {
@@ -178,9 +184,12 @@ func (t Target) Matches(check string, f checks.Finding) bool {
 	}
 	switch {
 	case t.Object != nil:
-		o := f.Object
-		return o != nil && strings.EqualFold(o.Kind, t.Object.Kind) && o.Namespace == t.Object.Namespace && o.Name == t.Object.Name &&
-			(t.Object.APIVersion == "" || o.APIVersion == t.Object.APIVersion)
+		if f.Object != nil && t.Object.is(*f.Object) {
+			return true
+		}
+		// A problem about no one object (no default StorageClass) is named with an object it
+		// keeps broken, which its finding explains: that object must survive for a solve.
+		return t.Problem != "" && slices.ContainsFunc(f.Explains, t.Object.is)
 	case t.File != "":
 		return f.File != nil && path.Clean(f.File.Path) == path.Clean(t.File)
 	}

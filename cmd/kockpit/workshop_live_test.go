@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -171,9 +173,26 @@ func TestWorkshopVerifyByProblem(t *testing.T) {
 	if code, out, errOut := kockpitIn(t, "yes\n", "workshop", "apply", "storage-no-default-class", "--kubeconfig", kc); code != 0 {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
 	}
+	const cause = "storage.classes on PersistentVolumeClaim analytics/data-metabase-db-0: no-default-class"
 	code, out, errOut := kockpit(t, "workshop", "verify", "storage-no-default-class", "--kubeconfig", kc)
-	if code != 1 || !strings.HasPrefix(out, "not solved: storage.classes: no-default-class still reports it") {
+	if code != 1 || !strings.HasPrefix(out, "not solved: "+cause+" still reports it") {
 		t.Fatalf("verify before the fix: exit %d %q %s", code, out, errOut)
+	}
+	// Deleting the claim the missing default keeps Pending makes the finding go, and is no fix.
+	if err := admin.CoreV1().PersistentVolumeClaims("analytics").Delete(ctx, "data-metabase-db-0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Its pvc-protection finalizer keeps it Terminating: being deleted is deleted.
+	code, out, errOut = kockpit(t, "workshop", "verify", "storage-no-default-class", "--kubeconfig", kc)
+	if code != 1 || !strings.HasPrefix(out, "not solved: "+cause+" is gone") {
+		t.Fatalf("verify with the claim deleted: exit %d %q %s", code, out, errOut)
+	}
+	if _, err := admin.CoreV1().PersistentVolumeClaims("analytics").Patch(ctx, "data-metabase-db-0", types.MergePatchType,
+		[]byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	if code, out, errOut := kockpitIn(t, "yes\n", "workshop", "apply", "storage-no-default-class", "--kubeconfig", kc); code != 0 {
+		t.Fatalf("apply again: exit %d\n%s\n%s", code, out, errOut)
 	}
 	sc, err := admin.StorageV1().StorageClasses().Get(ctx, "standard", metav1.GetOptions{})
 	if err != nil {
@@ -184,7 +203,7 @@ func TestWorkshopVerifyByProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = kockpit(t, "workshop", "verify", "storage-no-default-class", "--kubeconfig", kc)
-	if code != 0 || !strings.HasPrefix(out, "solved: storage.classes no longer reports storage.classes: no-default-class") {
+	if code != 0 || !strings.HasPrefix(out, "solved: storage.classes no longer reports "+cause) {
 		t.Fatalf("verify after the fix: exit %d %q %s", code, out, errOut)
 	}
 }
