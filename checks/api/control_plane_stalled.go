@@ -74,8 +74,9 @@ func findStalled(deps []*appsv1.Deployment, rss []*appsv1.ReplicaSet, sss []*app
 
 func wants(replicas *int32) bool { return replicas == nil || *replicas > 0 }
 
-// explainedBy is what the controllers switched off leave behind, without repeats.
-func (s stalledObjects) explainedBy(controllers []string) []checks.ObjectRef {
+// leftBehind is what the controllers switched off leave behind, without repeats: every one,
+// since each is a symptom the triage folds under the flag.
+func (s stalledObjects) leftBehind(controllers []string) []checks.ObjectRef {
 	var out []checks.ObjectRef
 	for _, c := range controllers {
 		out = append(out, s[c]...)
@@ -94,7 +95,7 @@ const maxStalledNamed = 8
 // explainStalled makes a flag that switches controllers off the cause of what they left
 // behind, and quotes those objects with the command that shows their generations.
 func explainStalled(f *checks.Finding, controllers []string, stalled stalledObjects) {
-	refs := stalled.explainedBy(controllers)
+	refs := stalled.leftBehind(controllers)
 	if len(refs) == 0 {
 		return
 	}

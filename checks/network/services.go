@@ -104,7 +104,7 @@ func selectedGroups(idx *netpolicy.PodIndex, svc *corev1.Service) []*netpolicy.P
 	return out
 }
 
-// maxExplainedPods bounds the pods a finding names as those it explains.
+// maxExplainedPods bounds what a finding names as those it explains (the Service and its pods).
 const maxExplainedPods = 20
 
 // noPodsFinding explains a selector that matches no pod: the pods it nearly matches, pods in
@@ -144,7 +144,7 @@ func noPodsFinding(idx *netpolicy.PodIndex, svc *corev1.Service) checks.Finding 
 				// their clients see is its doing.
 				f.Explains = append(f.Explains, *f.Object)
 				for _, p := range m.group.Pods {
-					if len(f.Explains) > maxExplainedPods {
+					if len(f.Explains) >= maxExplainedPods {
 						break
 					}
 					f.Explains = append(f.Explains, podinfo.Ref(p))
