@@ -249,22 +249,7 @@ func TestSignalsEndKockpitWithinASecond(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			time.Sleep(300 * time.Millisecond)
-			start := time.Now()
-			cmd.Process.Signal(c.sig)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err = <-done:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				t.Fatalf("still running 5s after %s; stderr %s", c.sig, stderr.String())
-			}
-			took := time.Since(start)
-			t.Logf("%s: exited %s after the signal", c.name, took.Round(time.Millisecond))
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != c.want {
-				t.Errorf("exit %v, want %d; stderr %s", err, c.want, stderr.String())
-			}
+			took := signalAndWait(t, c.name, cmd, c.sig, c.want, stderr)
 			if took > time.Second {
 				t.Errorf("took %s after %s, want at most a second", took, c.sig)
 			}
@@ -366,4 +351,29 @@ func TestCockpitOnASilentAPIServer(t *testing.T) {
 	}
 	tm.keys("q")
 	tm.waitText("kockpit exited 0")
+}
+
+// signalAndWait sends sig to a running kockpit and waits for it to end: a hang guard of 5 s
+// (far under the request timeouts the tests set), then the exit code it must give. It returns
+// how long kockpit took, which the caller logs or bounds.
+func signalAndWait(t *testing.T, name string, cmd *exec.Cmd, sig os.Signal, want int, stderr fmt.Stringer) time.Duration {
+	t.Helper()
+	start := time.Now()
+	cmd.Process.Signal(sig)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 5s after %s; stderr %s", sig, stderr.String())
+	}
+	took := time.Since(start)
+	t.Logf("%s: exited %s after the signal", name, took.Round(time.Millisecond))
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != want {
+		t.Errorf("exit %v, want %d; stderr %s", err, want, stderr.String())
+	}
+	return took
 }
