@@ -6,6 +6,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	goruntime "runtime"
@@ -358,6 +359,9 @@ var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
 // (nil: a stream, before the List's kind is read), an item that does not name its apiVersion
 // and kind is left undecoded, its item nil.
 func (l *loader) cutItem(raw []byte, line int, list *doc) (*item, bool) {
+	if it, ok := l.fastCutItem(raw, list); ok {
+		return it, true
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(raw, &root); err != nil {
 		return nil, false
@@ -402,6 +406,34 @@ func (l *loader) cutItem(raw []byte, line int, list *doc) (*item, bool) {
 	}
 	if !it.list && it.err == nil {
 		d.node = nil // the object is built: its nodes can go
+	}
+	return it, true
+}
+
+// fastCutItem decodes an item through its JSON as fastYAMLItem writes it. It says what cutItem
+// says (an item, or none for one that waits for its list's kind) where it can (ok); an item it
+// does not take, or that does not decode (a list, a header, an error), is for cutItem to read
+// through go-yaml and word as it always has.
+func (l *loader) fastCutItem(raw []byte, list *doc) (it *item, ok bool) {
+	buf := jsonBuffers.Get().(*[]byte)
+	defer jsonBuffers.Put(buf)
+	js, apiVersion, kind, ok := fastYAMLItem((*buf)[:0], raw)
+	*buf = js // grown, for the next item
+	switch {
+	case !ok:
+		return nil, false
+	case list == nil && (apiVersion == "" || kind == ""):
+		return nil, true
+	}
+	d := &doc{apiVersion: apiVersion, kind: kind, raw: js}
+	it = l.plan(d, cmp.Or(list, anyList))
+	if it.err != nil || it.list || it.gvk.Empty() || isHeader(it.gvk.GroupKind()) {
+		return nil, false
+	}
+	l.decodeItem(it)
+	d.raw = nil // the buffer is the next item's
+	if it.err != nil || it.obj == nil {
+		return nil, false
 	}
 	return it, true
 }

@@ -1,0 +1,499 @@
+// The fast YAML item: an item of a List as `kubectl get -o yaml` writes it (block mappings and
+// sequences, one scalar per line, plain, quoted or literal) written straight as JSON, without
+// go-yaml's tokens, events and nodes, which are two thirds of a big YAML snapshot's load. It
+// takes only text whose meaning it knows exactly: anything else (comments, anchors, tags,
+// flow collections but `{}` and `[]`, folded or multi-line scalars, tabs, non-ASCII bytes, a
+// key set twice, a scalar go-yaml resolves to other than a string, null, true, false or a plain
+// integer) is go-yaml's, as before. What it writes is byte for byte what nodeJSON writes from
+// go-yaml's nodes (FuzzFastYAMLItem).
+
+package kube
+
+import (
+	"bytes"
+	"strconv"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxFastYAMLDepth: deeper items are go-yaml's (nodeJSON's own bound is larger).
+const maxFastYAMLDepth = 100
+
+// maxFastYAMLKey: go-yaml refuses implicit keys longer than 1024 characters.
+const maxFastYAMLKey = 1000
+
+// fastYAML reads one item's lines. pos is the start of the current line, end its end (its
+// line break, or the end of the text), indent its leading spaces.
+type fastYAML struct {
+	src        []byte
+	out        []byte
+	pos, end   int
+	indent     int
+	apiVersion string
+	kind       string
+	keys       []string // the keys of the open mappings, innermost last (a key set twice)
+}
+
+// fastYAMLItem writes the JSON of the mapping that is the one entry of raw (`- key: ...` and
+// its lines) into out, and says the entry's apiVersion and kind ("" where it names none); ok is
+// false for anything it does not take, which includes an entry that holds items.
+func fastYAMLItem(out, raw []byte) (_ []byte, apiVersion, kind string, ok bool) {
+	if !plainASCII(raw) {
+		return out, "", "", false
+	}
+	p := &fastYAML{src: raw, out: out}
+	p.setLine(0)
+	// The entry: `- ` at the line's indent, then a mapping starting on the same line.
+	s := p.indent
+	col := s + 1
+	if p.at(s) != '-' || p.at(col) != ' ' {
+		return out, "", "", false
+	}
+	for p.at(col) == ' ' {
+		col++
+	}
+	if !p.keyAt(col) || !p.mapping(col, 0, true) || p.pos < len(p.src) {
+		return out, "", "", false
+	}
+	return p.out, p.apiVersion, p.kind, true
+}
+
+// plainASCII: printable ASCII and line breaks, without tabs and carriage returns.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n') || c >= 0x7F {
+			return false
+		}
+	}
+	return true
+}
+
+// setLine makes the line starting at pos current.
+func (p *fastYAML) setLine(pos int) {
+	p.pos = pos
+	if i := bytes.IndexByte(p.src[pos:], '\n'); i >= 0 {
+		p.end = pos + i
+	} else {
+		p.end = len(p.src)
+	}
+	p.indent = 0
+	for pos+p.indent < p.end && p.src[pos+p.indent] == ' ' {
+		p.indent++
+	}
+}
+
+// nextLine moves to the next line, or to the end of the text (pos == len(src)).
+func (p *fastYAML) nextLine() {
+	if p.end >= len(p.src) {
+		p.pos, p.end, p.indent = len(p.src), len(p.src), 0
+		return
+	}
+	p.setLine(p.end + 1)
+}
+
+func (p *fastYAML) eof() bool { return p.pos >= len(p.src) }
+
+// blank: the current line holds nothing but spaces.
+func (p *fastYAML) blank() bool { return p.pos+p.indent == p.end }
+
+// at is the byte at column col of the current line, 0 past its end.
+func (p *fastYAML) at(col int) byte {
+	if p.pos+col < p.end {
+		return p.src[p.pos+col]
+	}
+	return 0
+}
+
+// text is the current line from column col on.
+func (p *fastYAML) text(col int) []byte { return p.src[p.pos+col : p.end] }
+
+// seqEntry: the current line is `- ` at column col, with something after it.
+func (p *fastYAML) seqEntry(col int) bool {
+	return p.indent == col && p.at(col) == '-' && p.at(col+1) == ' '
+}
+
+// keyAt: a key (plain or quoted, then `:` and a space or the line's end) starts at col.
+func (p *fastYAML) keyAt(col int) bool {
+	_, n, ok := p.key(p.text(col))
+	return ok && n > 0
+}
+
+// key reads a key at the start of t; n is its length up to and with its colon.
+func (p *fastYAML) key(t []byte) (key string, n int, ok bool) {
+	if len(t) == 0 {
+		return "", 0, false
+	}
+	switch t[0] {
+	case '\'', '"':
+		k, m, ok := quoted(t)
+		if !ok || m >= len(t) || t[m] != ':' || (m+1 < len(t) && t[m+1] != ' ') || len(k) > maxFastYAMLKey {
+			return "", 0, false
+		}
+		return k, m + 1, true
+	}
+	i := colonSpace(t)
+	if i <= 0 || i > maxFastYAMLKey {
+		return "", 0, false
+	}
+	k := t[:i]
+	if !plainStart(k) || plainTag(k) != "!!str" {
+		return "", 0, false
+	}
+	return string(k), i + 1, true
+}
+
+// colonSpace is the index of the first `:` followed by a space or the end of t; -1 for none.
+func colonSpace(t []byte) int {
+	for i := 0; i < len(t); i++ {
+		if t[i] == ':' && (i+1 == len(t) || t[i+1] == ' ') {
+			return i
+		}
+	}
+	return -1
+}
+
+// plainStart: t can be a plain scalar in a block (YAML 1.2 with libyaml's reading): it does not
+// start with an indicator, does not hold `: ` or ` #`, and ends in neither a space nor a colon.
+func plainStart(t []byte) bool {
+	if len(t) == 0 {
+		return false
+	}
+	switch t[0] {
+	case '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ':
+		return false
+	case '-':
+		if len(t) == 1 || t[1] == ' ' {
+			return false
+		}
+	}
+	if t[len(t)-1] == ' ' || t[len(t)-1] == ':' {
+		return false
+	}
+	return !bytes.Contains(t, []byte(": ")) && !bytes.Contains(t, []byte(" #"))
+}
+
+// plainTag is the tag go-yaml resolves a plain scalar to.
+func plainTag(t []byte) string {
+	switch c := t[0]; {
+	case c >= 'a' && c <= 'z' && c != 'y' && c != 'n' && c != 't' && c != 'f' && c != 'o',
+		c >= 'A' && c <= 'Z' && c != 'Y' && c != 'N' && c != 'T' && c != 'F' && c != 'O',
+		c == '/' || c == '_':
+		return "!!str" // no other resolution starts so
+	}
+	n := yaml.Node{Kind: yaml.ScalarNode, Value: string(t)}
+	return n.ShortTag()
+}
+
+// quoted reads a single- or double-quoted scalar that ends on its line; n is its length with
+// its quotes.
+func quoted(t []byte) (s string, n int, ok bool) {
+	if t[0] == '"' {
+		return doubleQuoted(t)
+	}
+	var b []byte // only for a scalar holding `''`
+	start := 1
+	for i := 1; i < len(t); i++ {
+		if t[i] != '\'' {
+			continue
+		}
+		if i+1 < len(t) && t[i+1] == '\'' { // `''` is one quote
+			b = append(b, t[start:i+1]...)
+			i++
+			start = i + 1
+			continue
+		}
+		if b == nil {
+			return string(t[1:i]), i + 1, true
+		}
+		return string(append(b, t[start:i]...)), i + 1, true
+	}
+	return "", 0, false
+}
+
+// doubleQuoted reads a double-quoted scalar with the escapes go-yaml reads the same way.
+func doubleQuoted(t []byte) (string, int, bool) {
+	var b []byte
+	start := 1
+	for i := 1; i < len(t); i++ {
+		switch t[i] {
+		case '"':
+			if b == nil {
+				return string(t[1:i]), i + 1, true
+			}
+			return string(append(b, t[start:i]...)), i + 1, true
+		case '\\':
+			if i+1 >= len(t) {
+				return "", 0, false // a line continued: go-yaml's
+			}
+			b = append(b, t[start:i]...)
+			i++
+			var r rune
+			switch c := t[i]; c {
+			case '0':
+				r = 0
+			case 'a':
+				r = '\a'
+			case 'b':
+				r = '\b'
+			case 't':
+				r = '\t'
+			case 'n':
+				r = '\n'
+			case 'v':
+				r = '\v'
+			case 'f':
+				r = '\f'
+			case 'r':
+				r = '\r'
+			case 'e':
+				r = 0x1B
+			case '"', '\\', '\'', ' ':
+				r = rune(c)
+			case 'x', 'u', 'U':
+				width := 8
+				switch c {
+				case 'x':
+					width = 2
+				case 'u':
+					width = 4
+				}
+				if i+width >= len(t) {
+					return "", 0, false
+				}
+				v, err := strconv.ParseUint(string(t[i+1:i+1+width]), 16, 32)
+				if err != nil || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
+					return "", 0, false
+				}
+				r = rune(v)
+				i += width
+			default:
+				return "", 0, false
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			b = utf8.AppendRune(b, r)
+			start = i + 1
+		}
+	}
+	return "", 0, false
+}
+
+// mapping reads a block mapping whose keys stand at column col, the first on the current line
+// (at col, which may follow a sequence entry's `- `). It ends on the first line less indented.
+func (p *fastYAML) mapping(col, depth int, top bool) bool {
+	if depth > maxFastYAMLDepth {
+		return false
+	}
+	p.out = append(p.out, '{')
+	mark := len(p.keys)
+	defer func() { p.keys = p.keys[:mark] }()
+	for first := true; ; first = false {
+		key, n, ok := p.key(p.text(col))
+		if !ok {
+			return false
+		}
+		for _, k := range p.keys[mark:] {
+			if k == key {
+				return false // set twice: go-yaml's check says where
+			}
+		}
+		p.keys = append(p.keys, key)
+		if !first {
+			p.out = append(p.out, ',')
+		}
+		p.out = appendJSONString(p.out, key)
+		p.out = append(p.out, ':')
+		vcol := col + n
+		for p.at(vcol) == ' ' {
+			vcol++
+		}
+		var str string
+		var isStr bool
+		if p.pos+vcol >= p.end {
+			if !p.nested(col, depth) {
+				return false
+			}
+		} else if str, isStr, ok = p.inline(vcol, col); !ok {
+			return false
+		}
+		if top {
+			switch key {
+			case "apiVersion", "kind":
+				if !isStr {
+					return false
+				}
+				if key == "kind" {
+					p.kind = str
+				} else {
+					p.apiVersion = str
+				}
+			case "items":
+				return false // a list in a list: the planner's
+			}
+		}
+		switch {
+		case p.eof() || (!p.blank() && p.indent < col):
+			p.out = append(p.out, '}')
+			return true
+		case p.indent > col || p.blank():
+			return false
+		}
+	}
+}
+
+// nested reads the value of a key whose line ends after its colon: a mapping or sequence on
+// the lines below, or null. The key stands at column col.
+func (p *fastYAML) nested(col, depth int) bool {
+	p.nextLine()
+	switch {
+	case p.eof() || p.blank():
+		if p.eof() {
+			p.out = append(p.out, "null"...)
+			return true
+		}
+		return false
+	case p.seqEntry(col) || (p.indent > col && p.seqEntry(p.indent)):
+		return p.sequence(p.indent, depth+1)
+	case p.indent > col:
+		return p.keyAt(p.indent) && p.mapping(p.indent, depth+1, false)
+	}
+	p.out = append(p.out, "null"...)
+	return true
+}
+
+// sequence reads a block sequence whose entries' dashes stand at column col.
+func (p *fastYAML) sequence(col, depth int) bool {
+	if depth > maxFastYAMLDepth {
+		return false
+	}
+	p.out = append(p.out, '[')
+	for first := true; ; first = false {
+		if !first {
+			p.out = append(p.out, ',')
+		}
+		vcol := col + 1
+		for p.at(vcol) == ' ' {
+			vcol++
+		}
+		if p.pos+vcol >= p.end || p.at(vcol) == '-' && p.at(vcol+1) == ' ' {
+			return false // an empty entry, a sequence in a sequence: go-yaml's
+		}
+		if p.keyAt(vcol) {
+			if !p.mapping(vcol, depth+1, false) {
+				return false
+			}
+		} else if _, _, ok := p.inline(vcol, col); !ok {
+			return false
+		}
+		switch {
+		case p.eof() || (!p.blank() && (p.indent < col || (p.indent == col && !p.seqEntry(col)))):
+			p.out = append(p.out, ']')
+			return true
+		case p.indent > col || p.blank():
+			return false
+		}
+	}
+}
+
+// inline reads a scalar (or `{}`, `[]`) that starts at column vcol and is the rest of the line,
+// or a literal block scalar's header and its lines; parent is the column of the node it belongs
+// to, which a literal's lines must be indented past. It moves to the line after the value.
+func (p *fastYAML) inline(vcol, parent int) (str string, isStr, ok bool) {
+	t := p.text(vcol)
+	switch t[0] {
+	case '\'', '"':
+		s, n, ok := quoted(t)
+		if !ok || len(bytes.TrimLeft(t[n:], " ")) != 0 {
+			return "", false, false
+		}
+		p.out = appendJSONString(p.out, s)
+		p.nextLine()
+		return s, true, true
+	case '|':
+		s, ok := p.literal(t, parent)
+		if !ok {
+			return "", false, false
+		}
+		p.out = appendJSONString(p.out, s)
+		return s, true, true
+	case '{', '[':
+		if len(t) != 2 || (t[0] == '{') != (t[1] == '}') || (t[0] == '[') != (t[1] == ']') {
+			return "", false, false
+		}
+		p.out = append(p.out, t...)
+		p.nextLine()
+		return "", false, true
+	}
+	if !plainStart(t) {
+		return "", false, false
+	}
+	switch plainTag(t) {
+	case "!!str":
+		p.out = appendJSONString(p.out, string(t))
+		p.nextLine()
+		return string(t), true, true
+	case "!!null":
+		p.out = append(p.out, "null"...)
+	case "!!bool":
+		if s := string(t); s != "true" && s != "false" {
+			return "", false, false
+		}
+		p.out = append(p.out, t...)
+	case "!!int":
+		if !plainInt.Match(t) {
+			return "", false, false
+		}
+		p.out = append(p.out, t...)
+	default:
+		return "", false, false
+	}
+	p.nextLine()
+	return "", false, true
+}
+
+// literal reads a literal block scalar (`|` or `|-`, with the indentation of its first line)
+// whose header is t; its lines must be indented past column parent.
+func (p *fastYAML) literal(t []byte, parent int) (string, bool) {
+	strip := false
+	switch string(t) {
+	case "|":
+	case "|-":
+		strip = true
+	default:
+		return "", false // keep (`|+`), an indentation indicator, a comment: go-yaml's
+	}
+	p.nextLine()
+	if p.eof() || p.blank() || p.indent <= parent {
+		return "", false // empty, or led by blank lines: go-yaml's
+	}
+	ci := p.indent
+	var b []byte
+	breaks := 0 // line breaks not yet written: they are kept only if more text follows
+	broken := false
+	for !p.eof() {
+		if p.blank() {
+			if p.end-p.pos > ci {
+				return "", false // spaces past the indentation are text: go-yaml's
+			}
+			breaks++
+			p.nextLine()
+			continue
+		}
+		if p.indent < ci {
+			break
+		}
+		for ; breaks > 0; breaks-- {
+			b = append(b, '\n')
+		}
+		b = append(b, p.text(ci)...)
+		broken = p.end < len(p.src) // the text's last line may end the file without a break
+		breaks = 1
+		p.nextLine()
+	}
+	if !strip && broken {
+		b = append(b, '\n')
+	}
+	return string(b), true
+}
