@@ -361,13 +361,17 @@ func endsLiteral(c byte) bool {
 // skipNested steps over an object or a list, matching each bracket with its kind: a list
 // closed by '}' is an error where the '}' stands, not at the end of the file.
 func (w *jsonWalker) skipNested() error {
-	var closers []byte
+	var stack [64]byte
+	closers := stack[:0] // on the stack, unless the nesting is deeper
 	for w.pos < len(w.data) {
-		i := bytes.IndexAny(w.data[w.pos:], `"{}[]`)
-		if i < 0 {
+		i := w.pos
+		for i < len(w.data) && !jsonNesting[w.data[i]] {
+			i++
+		}
+		if i == len(w.data) {
 			break
 		}
-		w.pos += i
+		w.pos = i
 		switch c := w.data[w.pos]; c {
 		case '"':
 			if err := w.skipString(); err != nil {
@@ -393,16 +397,21 @@ func (w *jsonWalker) skipNested() error {
 	return io.ErrUnexpectedEOF
 }
 
+// jsonNesting are the bytes skipNested stops at: a table, as bytes.IndexAny builds one on
+// every call, which cost more than the search on short runs.
+var jsonNesting = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // skipString steps over a string, pos at its opening quote.
 func (w *jsonWalker) skipString() error {
 	i := w.pos + 1
 	for {
-		j := bytes.IndexAny(w.data[i:], `"\`)
-		if j < 0 {
+		for i < len(w.data) && w.data[i] != '"' && w.data[i] != '\\' {
+			i++
+		}
+		if i == len(w.data) {
 			w.pos = len(w.data)
 			return io.ErrUnexpectedEOF
 		}
-		i += j
 		if w.data[i] == '"' {
 			w.pos = i + 1
 			return nil
