@@ -32,7 +32,7 @@ type fastYAML struct {
 	indent     int
 	apiVersion string
 	kind       string
-	keys       []string // the keys of the open mappings, innermost last (a key set twice)
+	keys       [][]byte // the keys of the open mappings, innermost last (a key set twice)
 }
 
 // fastYAMLItem writes the JSON of the mapping that is the one entry of raw (`- key: ...` and
@@ -119,28 +119,29 @@ func (p *fastYAML) keyAt(col int) bool {
 	return ok && n > 0
 }
 
-// key reads a key at the start of t; n is its length up to and with its colon.
-func (p *fastYAML) key(t []byte) (key string, n int, ok bool) {
+// key reads a key at the start of t; n is its length up to and with its colon. A plain key
+// is t's own bytes.
+func (p *fastYAML) key(t []byte) (key []byte, n int, ok bool) {
 	if len(t) == 0 {
-		return "", 0, false
+		return nil, 0, false
 	}
 	switch t[0] {
 	case '\'', '"':
 		k, m, ok := quoted(t)
 		if !ok || m >= len(t) || t[m] != ':' || (m+1 < len(t) && t[m+1] != ' ') || len(k) > maxFastYAMLKey {
-			return "", 0, false
+			return nil, 0, false
 		}
-		return k, m + 1, true
+		return []byte(k), m + 1, true
 	}
 	i := colonSpace(t)
 	if i <= 0 || i > maxFastYAMLKey {
-		return "", 0, false
+		return nil, 0, false
 	}
 	k := t[:i]
 	if !plainStart(k) || plainTag(k) != "!!str" {
-		return "", 0, false
+		return nil, 0, false
 	}
-	return string(k), i + 1, true
+	return k, i + 1, true
 }
 
 // colonSpace is the index of the first `:` followed by a space or the end of t; -1 for none.
@@ -173,16 +174,62 @@ func plainStart(t []byte) bool {
 	return !bytes.Contains(t, []byte(": ")) && !bytes.Contains(t, []byte(" #"))
 }
 
-// plainTag is the tag go-yaml resolves a plain scalar to.
+// plainTag is the tag go-yaml resolves a plain scalar to. What cannot be anything but a string
+// is said here; the rest is go-yaml's own resolution (FuzzPlainTag proves the two agree).
 func plainTag(t []byte) string {
 	switch c := t[0]; {
 	case c >= 'a' && c <= 'z' && c != 'y' && c != 'n' && c != 't' && c != 'f' && c != 'o',
 		c >= 'A' && c <= 'Z' && c != 'Y' && c != 'N' && c != 'T' && c != 'F' && c != 'O',
 		c == '/' || c == '_':
 		return "!!str" // no other resolution starts so
+	case c >= '0' && c <= '9' || (c == '-' || c == '+') && !(len(t) > 1 && t[1] == '.'): // not ±.inf
+		if plainIntBytes(t) {
+			return "!!int"
+		}
+		if notNumberOrTime(t) {
+			return "!!str"
+		}
 	}
 	n := yaml.Node{Kind: yaml.ScalarNode, Value: string(t)}
 	return n.ShortTag()
+}
+
+// plainIntBytes is plainInt's test without the regexp: 0, or an optional minus and up to 18
+// digits not led by 0.
+func plainIntBytes(t []byte) bool {
+	d := t
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || (d[0] == '0' && (len(d) > 1 || len(t) > 1)) {
+		return false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// notNumberOrTime: a scalar led by a digit or a sign that go-yaml cannot read as a number or a
+// timestamp: it holds a byte none of their forms has (`100m`, `128Mi`), or is digits and two
+// dots or more (an IP address).
+func notNumberOrTime(t []byte) bool {
+	dots, other := 0, false
+	for _, c := range t {
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.':
+			dots++
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == 'x', c == 'X', c == 'o', c == 'O',
+			c == 't', c == 'T', c == 'z', c == 'Z', c == '+', c == '-', c == '_', c == ':', c == ' ':
+			other = true
+		default:
+			return true
+		}
+	}
+	return !other && dots >= 2
 }
 
 // quoted reads a single- or double-quoted scalar that ends on its line; n is its length with
@@ -295,7 +342,7 @@ func (p *fastYAML) mapping(col, depth int, top bool) bool {
 			return false
 		}
 		for _, k := range p.keys[mark:] {
-			if k == key {
+			if bytes.Equal(k, key) {
 				return false // set twice: go-yaml's check says where
 			}
 		}
@@ -315,16 +362,16 @@ func (p *fastYAML) mapping(col, depth int, top bool) bool {
 			if !p.nested(col, depth) {
 				return false
 			}
-		} else if str, isStr, ok = p.inline(vcol, col); !ok {
+		} else if str, isStr, ok = p.inline(vcol, col, top && (string(key) == "apiVersion" || string(key) == "kind")); !ok {
 			return false
 		}
 		if top {
-			switch key {
+			switch string(key) {
 			case "apiVersion", "kind":
 				if !isStr {
 					return false
 				}
-				if key == "kind" {
+				if string(key) == "kind" {
 					p.kind = str
 				} else {
 					p.apiVersion = str
@@ -384,7 +431,7 @@ func (p *fastYAML) sequence(col, depth int) bool {
 			if !p.mapping(vcol, depth+1, false) {
 				return false
 			}
-		} else if _, _, ok := p.inline(vcol, col); !ok {
+		} else if _, _, ok := p.inline(vcol, col, false); !ok {
 			return false
 		}
 		switch {
@@ -399,8 +446,9 @@ func (p *fastYAML) sequence(col, depth int) bool {
 
 // inline reads a scalar (or `{}`, `[]`) that starts at column vcol and is the rest of the line,
 // or a literal block scalar's header and its lines; parent is the column of the node it belongs
-// to, which a literal's lines must be indented past. It moves to the line after the value.
-func (p *fastYAML) inline(vcol, parent int) (str string, isStr, ok bool) {
+// to, which a literal's lines must be indented past. It moves to the line after the value, and
+// says whether it was a string, and which if keep.
+func (p *fastYAML) inline(vcol, parent int, keep bool) (str string, isStr, ok bool) {
 	t := p.text(vcol)
 	switch t[0] {
 	case '\'', '"':
@@ -431,9 +479,12 @@ func (p *fastYAML) inline(vcol, parent int) (str string, isStr, ok bool) {
 	}
 	switch plainTag(t) {
 	case "!!str":
-		p.out = appendJSONString(p.out, string(t))
+		p.out = appendJSONString(p.out, t)
 		p.nextLine()
-		return string(t), true, true
+		if keep {
+			return string(t), true, true
+		}
+		return "", true, true
 	case "!!null":
 		p.out = append(p.out, "null"...)
 	case "!!bool":
@@ -497,3 +548,4 @@ func (p *fastYAML) literal(t []byte, parent int) (string, bool) {
 	}
 	return string(b), true
 }
+

@@ -235,3 +235,21 @@ func FuzzFastYAMLItem(f *testing.F) {
 		sameAsNodes(t, []byte(raw))
 	})
 }
+
+// FuzzPlainTag: the tag plainTag says is go-yaml's for the same plain scalar.
+func FuzzPlainTag(f *testing.F) {
+	for _, seed := range []string{"0", "-0", "007", "123456789012345678", "1234567890123456789", "-.inf", "+.INF",
+		".5", "1e3", "1_000", "0x1F", "0o17", "0b101", "-0b1", "2026-12-06", "2026-12-06T10:00:00Z", "2026-1-2 3:4:5",
+		"10.244.1.17", "100m", "128Mi", "4f0c8d", "yes", "True", "null", "~", "<<", "a", "/x", "_y", "1.2.3-rc"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		n := yaml.Node{Kind: yaml.ScalarNode, Value: s}
+		if got, want := plainTag([]byte(s)), n.ShortTag(); got != want {
+			t.Fatalf("plainTag(%q) = %s, go-yaml %s", s, got, want)
+		}
+	})
+}

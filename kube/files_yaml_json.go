@@ -73,7 +73,7 @@ func nodeJSON(buf []byte, n *yaml.Node, depth int) ([]byte, bool) {
 
 // appendJSONString quotes s for JSON. Bytes that are not UTF-8 stay as they are: the decoder
 // reads them as U+FFFD, as it reads encoding/json's escape for them.
-func appendJSONString(buf []byte, s string) []byte {
+func appendJSONString[T string | []byte](buf []byte, s T) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
 	start := 0
