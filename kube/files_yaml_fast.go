@@ -548,4 +548,3 @@ func (p *fastYAML) literal(t []byte, parent int) (string, bool) {
 	}
 	return string(b), true
 }
-
