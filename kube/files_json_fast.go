@@ -8,15 +8,60 @@ package kube
 import (
 	"io"
 	"sync"
+	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	jsoniter "github.com/json-iterator/go"
+	"github.com/modern-go/reflect2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // fastJSON matches the API server's reading: field names case-sensitive, unknown fields
 // ignored. The reference decoder also keeps integers as int64 in interface values, which
 // typed objects do not hold: unstructured objects always take the reference.
-var fastJSON = jsoniter.Config{CaseSensitive: true}.Froze()
+var fastJSON = func() jsoniter.API {
+	api := jsoniter.Config{CaseSensitive: true}.Froze()
+	api.RegisterExtension(&timeExtension{})
+	return api
+}()
+
+// timeExtension reads metav1.Time (four or more in every pod) as its UnmarshalJSON does, without
+// the encoding/json call that method makes for the string: a tenth of a big snapshot's decoding.
+type timeExtension struct{ jsoniter.DummyExtension }
+
+var timeType = reflect2.TypeOf(metav1.Time{})
+
+func (*timeExtension) CreateDecoder(typ reflect2.Type) jsoniter.ValDecoder {
+	if typ == timeType {
+		return timeDecoder{}
+	}
+	return nil
+}
+
+type timeDecoder struct{}
+
+// Decode is metav1.Time.UnmarshalJSON: null is the zero time; a string is parsed as RFC 3339
+// and made local. The string is the one encoding/json would read: decodeFast takes only
+// documents whose strings the two libraries read alike. Anything else is an error, which
+// sends the document to the reference decoder.
+func (timeDecoder) Decode(ptr unsafe.Pointer, iter *jsoniter.Iterator) {
+	t := (*metav1.Time)(ptr)
+	switch iter.WhatIsNext() {
+	case jsoniter.NilValue:
+		iter.Skip()
+		t.Time = time.Time{}
+	case jsoniter.StringValue:
+		pt, err := time.Parse(time.RFC3339, iter.ReadString())
+		if err != nil {
+			iter.ReportError("decode metav1.Time", err.Error())
+			return
+		}
+		t.Time = pt.Local()
+	default:
+		iter.ReportError("decode metav1.Time", "not a string")
+	}
+}
 
 // decodeFast decodes raw into obj with the fast decoder, and says whether it did. It refuses
 // (and obj is then to be thrown away) whatever the reference might read otherwise or refuse:

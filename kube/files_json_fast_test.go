@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -201,4 +202,46 @@ func newTyped(t *testing.T, gvk schema.GroupVersionKind) runtime.Object {
 		t.Fatal(err)
 	}
 	return obj
+}
+
+// TestFastDecoderTimes: metav1.Time goes through kockpit's decoder (timeExtension), which reads
+// every form as the reference decoder (the type's UnmarshalJSON) does, and refuses what it
+// refuses.
+func TestFastDecoderTimes(t *testing.T) {
+	var probe metav1.Time
+	if err := fastJSON.Unmarshal([]byte(`"yesterday"`), &probe); err == nil || !strings.Contains(err.Error(), "decode metav1.Time") {
+		t.Fatalf("metav1.Time is not read by timeExtension: %v", err)
+	}
+	pods := corev1.SchemeGroupVersion.WithKind("Pod")
+	for _, tc := range []struct {
+		times string
+		fast  bool
+	}{
+		{`"creationTimestamp": "2024-11-02T09:00:00Z", "deletionTimestamp": null`, true},
+		{`"creationTimestamp": null, "deletionTimestamp": "2024-11-02T10:00:00.123456789+01:00"`, true},
+		{`"creationTimestamp": "\u0032024-11-02T09:00:00Z"`, true},
+		{`"creationTimestamp": "2024-11-02T09:00:00-00:30"`, true},
+		{`"creationTimestamp": "yesterday"`, false},
+		{`"creationTimestamp": "2024-11-02 09:00:00Z"`, false},
+		{`"creationTimestamp": 1730538000`, false},
+		{`"creationTimestamp": {}`, false},
+		{`"deletionTimestamp": ""`, false},
+	} {
+		raw := []byte(`{"metadata": {"name": "p", ` + tc.times + `}, "status": {"startTime": "2024-11-02T09:00:01Z"}}`)
+		fast, ref := newTyped(t, pods), newTyped(t, pods)
+		ok := decodeFast(raw, fast)
+		if ok != tc.fast {
+			t.Errorf("%s: decodeFast %v, want %v", tc.times, ok, tc.fast)
+			continue
+		}
+		_, refErr := sigsjson.UnmarshalStrict(raw, ref, sigsjson.DisallowDuplicateFields)
+		switch {
+		case ok && refErr != nil:
+			t.Errorf("%s: fast took what the reference refuses: %v", tc.times, refErr)
+		case ok && !reflect.DeepEqual(fast, ref):
+			t.Errorf("%s: fast %#v, reference %#v", tc.times, fast.(*corev1.Pod).ObjectMeta, ref.(*corev1.Pod).ObjectMeta)
+		case !ok && refErr == nil:
+			t.Errorf("%s: the reference reads it, the fast decoder refused it", tc.times)
+		}
+	}
 }
