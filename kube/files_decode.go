@@ -60,7 +60,8 @@ type loader struct {
 	// wholeYAML parses YAML files whole, never cut into items: tests compare the two.
 	wholeYAML bool
 	// referenceDecode decodes typed objects with the reference decoder alone, never the fast
-	// one (files_json_fast.go): tests compare the two.
+	// one (files_json_fast.go), and YAML items through go-yaml's nodes alone, never the fast
+	// path (files_yaml_fast.go): tests compare the two.
 	referenceDecode bool
 	// streamMin overrides minStreamSize, the size from which files are streamed; -1 never.
 	streamMin int64

@@ -415,6 +415,9 @@ func (l *loader) cutItem(raw []byte, line int, list *doc) (*item, bool) {
 // does not take, or that does not decode (a list, a header, an error), is for cutItem to read
 // through go-yaml and word as it always has.
 func (l *loader) fastCutItem(raw []byte, list *doc) (it *item, ok bool) {
+	if l.referenceDecode {
+		return nil, false
+	}
 	buf := jsonBuffers.Get().(*[]byte)
 	defer jsonBuffers.Put(buf)
 	js, apiVersion, kind, ok := fastYAMLItem((*buf)[:0], raw)

@@ -20,7 +20,8 @@ import (
 // maxFastYAMLDepth: deeper items are go-yaml's (nodeJSON's own bound is larger).
 const maxFastYAMLDepth = 100
 
-// maxFastYAMLKey: go-yaml refuses implicit keys longer than 1024 characters.
+// maxFastYAMLKey: go-yaml refuses an implicit key whose text (quotes and escapes included)
+// runs past 1024 characters.
 const maxFastYAMLKey = 1000
 
 // fastYAML reads one item's lines. pos is the start of the current line, end its end (its
@@ -32,7 +33,7 @@ type fastYAML struct {
 	indent     int
 	apiVersion string
 	kind       string
-	keys       [][]byte // the keys of the open mappings, innermost last (a key set twice)
+	keys       [][]byte // the keys read so far in each open mapping, innermost last: to refuse one set twice
 }
 
 // fastYAMLItem writes the JSON of the mapping that is the one entry of raw (`- key: ...` and
@@ -54,7 +55,7 @@ func fastYAMLItem(out, raw []byte) (_ []byte, apiVersion, kind string, ok bool) 
 		col++
 	}
 	if !p.keyAt(col) || !p.mapping(col, 0, true) || p.pos < len(p.src) {
-		return out, "", "", false
+		return p.out, "", "", false // grown: the caller's buffer for the next item
 	}
 	return p.out, p.apiVersion, p.kind, true
 }
@@ -108,7 +109,7 @@ func (p *fastYAML) at(col int) byte {
 // text is the current line from column col on.
 func (p *fastYAML) text(col int) []byte { return p.src[p.pos+col : p.end] }
 
-// seqEntry: the current line is `- ` at column col, with something after it.
+// seqEntry: the current line is `- ` at column col.
 func (p *fastYAML) seqEntry(col int) bool {
 	return p.indent == col && p.at(col) == '-' && p.at(col+1) == ' '
 }
@@ -128,7 +129,7 @@ func (p *fastYAML) key(t []byte) (key []byte, n int, ok bool) {
 	switch t[0] {
 	case '\'', '"':
 		k, m, ok := quoted(t)
-		if !ok || m >= len(t) || t[m] != ':' || (m+1 < len(t) && t[m+1] != ' ') || len(k) > maxFastYAMLKey {
+		if !ok || m >= len(t) || t[m] != ':' || (m+1 < len(t) && t[m+1] != ' ') || m > maxFastYAMLKey {
 			return nil, 0, false
 		}
 		return []byte(k), m + 1, true
@@ -175,7 +176,7 @@ func plainStart(t []byte) bool {
 }
 
 // plainTag is the tag go-yaml resolves a plain scalar to. What cannot be anything but a string
-// is said here; the rest is go-yaml's own resolution (FuzzPlainTag proves the two agree).
+// is said here; the rest is go-yaml's own resolution (FuzzPlainTag checks the two agree).
 func plainTag(t []byte) string {
 	switch c := t[0]; {
 	case c >= 'a' && c <= 'z' && c != 'y' && c != 'n' && c != 't' && c != 'f' && c != 'o',
@@ -213,8 +214,9 @@ func plainIntBytes(t []byte) bool {
 }
 
 // notNumberOrTime: a scalar led by a digit or a sign that go-yaml cannot read as a number or a
-// timestamp: it holds a byte none of their forms has (`100m`, `128Mi`), or is digits and two
-// dots or more (an IP address).
+// timestamp: it holds a byte that no integer, float (base 2, 8, 10 or 16, underscores) or
+// time.Parse's reading of a timestamp (`,` before fractional seconds too) has, as in `100m` or
+// `128Mi`, or it is digits and two dots or more (an IP address).
 func notNumberOrTime(t []byte) bool {
 	dots, other := 0, false
 	for _, c := range t {
@@ -223,7 +225,7 @@ func notNumberOrTime(t []byte) bool {
 		case c == '.':
 			dots++
 		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == 'x', c == 'X', c == 'o', c == 'O',
-			c == 't', c == 'T', c == 'z', c == 'Z', c == '+', c == '-', c == '_', c == ':', c == ' ':
+			c == 't', c == 'T', c == 'z', c == 'Z', c == '+', c == '-', c == '_', c == ':', c == ' ', c == ',':
 			other = true
 		default:
 			return true
@@ -317,9 +319,6 @@ func doubleQuoted(t []byte) (string, int, bool) {
 			default:
 				return "", 0, false
 			}
-			if b == nil {
-				b = []byte{}
-			}
 			b = utf8.AppendRune(b, r)
 			start = i + 1
 		}
@@ -395,11 +394,10 @@ func (p *fastYAML) mapping(col, depth int, top bool) bool {
 func (p *fastYAML) nested(col, depth int) bool {
 	p.nextLine()
 	switch {
-	case p.eof() || p.blank():
-		if p.eof() {
-			p.out = append(p.out, "null"...)
-			return true
-		}
+	case p.eof():
+		p.out = append(p.out, "null"...)
+		return true
+	case p.blank():
 		return false
 	case p.seqEntry(col) || (p.indent > col && p.seqEntry(p.indent)):
 		return p.sequence(p.indent, depth+1)
