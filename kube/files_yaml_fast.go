@@ -272,58 +272,134 @@ func doubleQuoted(t []byte) (string, int, bool) {
 			}
 			return string(append(b, t[start:i]...)), i + 1, true
 		case '\\':
-			if i+1 >= len(t) {
-				return "", 0, false // a line continued: go-yaml's
+			r, width, ok := escape(t[i+1:])
+			if !ok {
+				return "", 0, false // a line continued, or an escape left to go-yaml
 			}
-			b = append(b, t[start:i]...)
-			i++
-			var r rune
-			switch c := t[i]; c {
-			case '0':
-				r = 0
-			case 'a':
-				r = '\a'
-			case 'b':
-				r = '\b'
-			case 't':
-				r = '\t'
-			case 'n':
-				r = '\n'
-			case 'v':
-				r = '\v'
-			case 'f':
-				r = '\f'
-			case 'r':
-				r = '\r'
-			case 'e':
-				r = 0x1B
-			case '"', '\\', '\'', ' ':
-				r = rune(c)
-			case 'x', 'u', 'U':
-				width := 8
-				switch c {
-				case 'x':
-					width = 2
-				case 'u':
-					width = 4
-				}
-				if i+width >= len(t) {
-					return "", 0, false
-				}
-				v, err := strconv.ParseUint(string(t[i+1:i+1+width]), 16, 32)
-				if err != nil || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
-					return "", 0, false
-				}
-				r = rune(v)
-				i += width
-			default:
-				return "", 0, false
-			}
-			b = utf8.AppendRune(b, r)
+			b = utf8.AppendRune(append(b, t[start:i]...), r)
+			i += width
 			start = i + 1
 		}
 	}
 	return "", 0, false
+}
+
+// escape reads the escape after a backslash, as libyaml does: the character it stands for and
+// how many bytes it took; ok is false for the escapes left to go-yaml (a line break, `\N`, `\_`,
+// `\L`, `\P`, tab) and for what go-yaml refuses.
+func escape(t []byte) (r rune, width int, ok bool) {
+	if len(t) == 0 {
+		return 0, 0, false
+	}
+	switch c := t[0]; c {
+	case '0':
+		return 0, 1, true
+	case 'a':
+		return '\a', 1, true
+	case 'b':
+		return '\b', 1, true
+	case 't':
+		return '\t', 1, true
+	case 'n':
+		return '\n', 1, true
+	case 'v':
+		return '\v', 1, true
+	case 'f':
+		return '\f', 1, true
+	case 'r':
+		return '\r', 1, true
+	case 'e':
+		return 0x1B, 1, true
+	case '"', '\\', '\'', ' ':
+		return rune(c), 1, true
+	case 'x', 'u', 'U':
+		digits := 8
+		switch c {
+		case 'x':
+			digits = 2
+		case 'u':
+			digits = 4
+		}
+		if len(t) < 1+digits {
+			return 0, 0, false
+		}
+		v, err := strconv.ParseUint(string(t[1:1+digits]), 16, 32)
+		if err != nil || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF {
+			return 0, 0, false
+		}
+		return rune(v), 1 + digits, true
+	}
+	return 0, 0, false
+}
+
+// quotedLines reads a quoted scalar (t, from its opening quote) that goes on over the lines
+// below, each indented past column parent, as kubectl writes a long string: libyaml folds each
+// line break into a space, and an escaped one (a backslash ending a double-quoted line) into
+// nothing, dropping the next line's indentation. Blank lines, spaces before a break and an
+// empty first line are left to go-yaml. It moves to the line after the scalar.
+func (p *fastYAML) quotedLines(t []byte, parent int) (string, bool) {
+	q, seg := t[0], t[1:]
+	if len(seg) == 0 {
+		return "", false
+	}
+	var b []byte
+	for {
+		n, closed, escapedBreak, ok := quotedSegment(q, seg, &b)
+		if !ok {
+			return "", false
+		}
+		if closed {
+			if len(bytes.TrimLeft(seg[n:], " ")) != 0 {
+				return "", false
+			}
+			p.nextLine()
+			return string(b), true
+		}
+		if !escapedBreak && seg[len(seg)-1] == ' ' {
+			return "", false
+		}
+		p.nextLine()
+		if p.eof() || p.blank() || p.indent <= parent {
+			return "", false
+		}
+		if !escapedBreak {
+			b = append(b, ' ')
+		}
+		seg = p.text(p.indent)
+	}
+}
+
+// quotedSegment appends the text of one line of a quoted scalar to b, up to its closing quote
+// (closed, n just past it) or the line's end (escapedBreak: a double-quoted line ending in a
+// backslash).
+func quotedSegment(q byte, seg []byte, b *[]byte) (n int, closed, escapedBreak, ok bool) {
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case q == '\'' && c == '\'':
+			if i+1 < len(seg) && seg[i+1] == '\'' {
+				*b = append(*b, '\'')
+				i++
+				continue
+			}
+			return i + 1, true, false, true
+		case q == '"' && c == '"':
+			return i + 1, true, false, true
+		case q == '"' && c == '\\':
+			if i+1 == len(seg) {
+				return 0, false, true, true
+			}
+			r, width, ok := escape(seg[i+1:])
+			if !ok {
+				return 0, false, false, false
+			}
+			*b = utf8.AppendRune(*b, r)
+			i += width
+			continue
+		}
+		*b = append(*b, c)
+	}
+	return 0, false, false, true
 }
 
 // mapping reads a block mapping whose keys stand at column col, the first on the current line
@@ -451,11 +527,17 @@ func (p *fastYAML) inline(vcol, parent int, keep bool) (str string, isStr, ok bo
 	switch t[0] {
 	case '\'', '"':
 		s, n, ok := quoted(t)
-		if !ok || len(bytes.TrimLeft(t[n:], " ")) != 0 {
+		switch {
+		case ok && len(bytes.TrimLeft(t[n:], " ")) != 0:
 			return "", false, false
+		case ok:
+			p.nextLine()
+		default:
+			if s, ok = p.quotedLines(t, parent); !ok {
+				return "", false, false
+			}
 		}
 		p.out = appendJSONString(p.out, s)
-		p.nextLine()
 		return s, true, true
 	case '|':
 		s, ok := p.literal(t, parent)
@@ -475,10 +557,18 @@ func (p *fastYAML) inline(vcol, parent int, keep bool) (str string, isStr, ok bo
 	if !plainStart(t) {
 		return "", false, false
 	}
+	p.nextLine()
+	if !p.eof() && !p.blank() && p.indent > parent {
+		s, ok := p.plainLines(t, parent)
+		if !ok {
+			return "", false, false
+		}
+		p.out = appendJSONString(p.out, s)
+		return s, true, true
+	}
 	switch plainTag(t) {
 	case "!!str":
 		p.out = appendJSONString(p.out, t)
-		p.nextLine()
 		if keep {
 			return string(t), true, true
 		}
@@ -491,14 +581,13 @@ func (p *fastYAML) inline(vcol, parent int, keep bool) (str string, isStr, ok bo
 		}
 		p.out = append(p.out, t...)
 	case "!!int":
-		if !plainInt.Match(t) {
+		if !plainIntBytes(t) {
 			return "", false, false
 		}
 		p.out = append(p.out, t...)
 	default:
 		return "", false, false
 	}
-	p.nextLine()
 	return "", false, true
 }
 
@@ -543,6 +632,30 @@ func (p *fastYAML) literal(t []byte, parent int) (string, bool) {
 	}
 	if !strip && broken {
 		b = append(b, '\n')
+	}
+	return string(b), true
+}
+
+// plainLines reads a plain scalar whose first line is first and that goes on over the lines
+// from the current one, each indented past column parent, as kubectl writes a long string of
+// words: libyaml folds each line break into a space. Only a string is taken (what the folded
+// text resolves to); a line that could end the scalar or mean something else (a comment, `: `,
+// an indicator) and blank lines are left to go-yaml. It moves to the line after the scalar.
+func (p *fastYAML) plainLines(first []byte, parent int) (string, bool) {
+	b := append([]byte(nil), first...)
+	for !p.eof() && !p.blank() && p.indent > parent {
+		t := p.text(p.indent)
+		if !plainStart(t) {
+			return "", false
+		}
+		b = append(append(b, ' '), t...)
+		p.nextLine()
+	}
+	if !p.eof() && p.blank() {
+		return "", false
+	}
+	if plainTag(b) != "!!str" {
+		return "", false
 	}
 	return string(b), true
 }

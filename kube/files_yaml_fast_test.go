@@ -72,6 +72,8 @@ func TestFastYAMLItemWrites(t *testing.T) {
 			`{"apiVersion":"v1","kind":"ConfigMap","data":{"q":"it's 'quoted'","d":"tab\u0009here \"x\" é` + "A'\",\"n\":\"123\",\"t\":\"true\"}}"},
 		{"  - apiVersion: v1\n    kind: List\n    metadata: {}\n    x: []\n    y:\n    z: ~\n",
 			`{"apiVersion":"v1","kind":"List","metadata":{},"x":[],"y":null,"z":null}`},
+		{"- apiVersion: v1\n  kind: X\n  a: 'one two\n    three '' four'\n  b: five six\n    seven\n  c:\n  - \"eight\\\n    \\ nine\n    ten\\tx\"\n",
+			`{"apiVersion":"v1","kind":"X","a":"one two three ' four","b":"five six seven","c":["eight nine ten\u0009x"]}`}, // long strings as kubectl wraps them
 		{"- apiVersion: v1\n  kind: X\n  a: |\n    00", `{"apiVersion":"v1","kind":"X","a":"00"}`}, // no break at the end: none kept
 		{"-   apiVersion: v1\n    kind: Pod\n    spec:\n      tolerations:\n      - effect: NoExecute\n        tolerationSeconds: -300\n", // more than one space after the dash
 			`{"apiVersion":"v1","kind":"Pod","spec":{"tolerations":[{"effect":"NoExecute","tolerationSeconds":-300}]}}`},
@@ -98,9 +100,6 @@ func TestFastYAMLItemLeavesToGoYAML(t *testing.T) {
 		"folded":              head + "  data:\n    a: >\n      x\n",
 		"keep":                head + "  data:\n    a: |+\n      x\n\n",
 		"indent indicator":    head + "  data:\n    a: |2\n        x\n",
-		"multi-line plain":    head + "  data:\n    a: x\n      y\n",
-		"multi-line quoted":   head + "  data:\n    a: \"x\n      y\"\n",
-		"line continued":      head + "  data:\n    a: \"x\\\n      y\"\n",
 		"tab":                 head + "  data:\n    a:\tb\n",
 		"non-ASCII":           head + "  data:\n    a: é\n",
 		"CRLF":                "- apiVersion: v1\r\n  kind: ConfigMap\r\n",
@@ -130,6 +129,14 @@ func TestFastYAMLItemLeavesToGoYAML(t *testing.T) {
 		"literal led blank":   head + "  data:\n    a: |\n\n      x\n",
 		"literal not inside":  head + "  data:\n    a: |\n    x: y\n",
 		"unclosed quote":      head + "  data:\n    a: 'x\n",
+		"blank in quoted":     head + "  data:\n    a: 'x\n\n      y'\n",
+		"space before break":  head + "  data:\n    a: 'x \n      y'\n",
+		"quoted not inside":   head + "  data:\n    a: 'x\n    y'\n",
+		"after the quote":     head + "  data:\n    a: 'x\n      y' z\n",
+		"plain then key":      head + "  data:\n    a: x\n      b: y\n",
+		"plain then comment":  head + "  data:\n    a: x\n      #y\n",
+		"folded timestamp":    head + "  data:\n    a: 2026-12-06\n      10:00:00\n", // folded, a timestamp
+		"empty first line":    head + "  data:\n    a: '\n      y'\n",
 		"long key":            head + "  data:\n    " + strings.Repeat("k", 1100) + ": v\n",
 		"long escaped key":    head + "  data:\n    \"" + strings.Repeat(`\x41`, 260) + "\": v\n", // 1042 characters, 260 once read
 		"long quoted key":     head + "  data:\n    '" + strings.Repeat("''", 520) + "': v\n",
@@ -158,6 +165,24 @@ func TestFastYAMLItemSameAsNodes(t *testing.T) {
 		if !sameAsNodes(t, pods[s.start:s.end]) {
 			t.Fatalf("the fast path left a pod as kubectl writes it to go-yaml:\n%s", pods[s.start:s.end])
 		}
+	}
+	// Long strings, which kubectl wraps at 80 columns: plain, single- and double-quoted.
+	long := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{
+		"words":   strings.Repeat("word ", 40) + "end",
+		"colon":   "0/3 nodes are available: " + strings.Repeat("3 Insufficient cpu, ", 8) + "done",
+		"escaped": "tab\tthen " + strings.Repeat("more words ", 12) + "\u0001",
+		"spaces":  strings.Repeat("a  b ", 30) + "c",
+	}}
+	y, err := sigsyaml.Marshal(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := []byte("- " + strings.ReplaceAll(strings.TrimSuffix(string(y), "\n"), "\n", "\n  ") + "\n")
+	if !bytes.Contains(item, []byte("\n      ")) {
+		t.Fatalf("kubectl's YAML did not wrap the long strings:\n%s", item)
+	}
+	if !sameAsNodes(t, item) {
+		t.Fatalf("the fast path left long strings as kubectl writes them to go-yaml:\n%s", item)
 	}
 	taken, items := 0, 0
 	for _, dir := range []string{"../testdata", "../scenarios"} {
@@ -222,6 +247,7 @@ func FuzzFastYAMLItem(f *testing.F) {
 		"- apiVersion: v1\n  kind: X\n  a:\n  - 1\n  - -2\n  - null\n  - ~\n  - true\n  b: []\n  c: {}\n",
 		"- apiVersion: v1\n  kind: X\n  a: yes\n  b: on\n  c: 0o17\n  d: -0\n  e: 10.244.1.1\n  f: 1e3\n  g: a:b\n  h: -x\n",
 		"- apiVersion: v1\n  kind: X\n  a:\n    - b\n  c: |\n   d\n",
+		"- apiVersion: v1\n  kind: X\n  a: 'one two\n    three '' four'\n  b: five six\n    seven\n  c:\n  - \"eight\\\n    \\ nine\n    ten\\tx\"\n",
 	}
 	for i := range bases {
 		for _, text := range []string{"", " ", "\n", "  ", "- ", ": ", "#", "'", "\"", "|", "\\", "x"} {
