@@ -1,11 +1,11 @@
 // The fast YAML item: an item of a List as `kubectl get -o yaml` writes it (block mappings and
-// sequences, one scalar per line, plain, quoted or literal) written straight as JSON, without
-// go-yaml's tokens, events and nodes, which are two thirds of a big YAML snapshot's load. It
-// takes only text whose meaning it knows exactly: anything else (comments, anchors, tags,
-// flow collections but `{}` and `[]`, folded or multi-line scalars, tabs, non-ASCII bytes, a
-// key set twice, a scalar go-yaml resolves to other than a string, null, true, false or a plain
-// integer) is go-yaml's, as before. What it writes is byte for byte what nodeJSON writes from
-// go-yaml's nodes (FuzzFastYAMLItem).
+// sequences; plain, quoted and literal scalars, long strings wrapped over lines) written
+// straight as JSON, without go-yaml's tokens, events and nodes, which are two thirds of a big
+// YAML snapshot's load. It takes only text whose meaning it knows exactly: anything else
+// (comments, anchors, tags, flow collections but `{}` and `[]`, folded `>` scalars, blank
+// lines in a scalar, tabs, non-ASCII bytes, a key set twice, a scalar go-yaml resolves to other
+// than a string, null, true, false or a plain integer) is go-yaml's, as before. What it writes
+// is byte for byte what nodeJSON writes from go-yaml's nodes (FuzzFastYAMLItem).
 
 package kube
 
