@@ -47,6 +47,7 @@ type doc struct {
 	versionFrom *doc
 	unchecked   [][2]int // JSON: spans of members stepped over, to validate if never decoded
 	early       *item    // JSON: the item planned and decoded while the file was still read
+	eligible    bool     // JSON: raw is known eligible for the fast decoder (decodedEligible)
 }
 
 // loader reads files into a fileSource, one file at a time.
@@ -322,7 +323,7 @@ func (l *loader) decodeTyped(d *doc, raw []byte, r Resource, gvk schema.GroupVer
 	if err != nil {
 		return nil, l.errorAt(nil, d, fmt.Sprintf("no Go type for %s: %v", gvk, err), "")
 	}
-	if !l.referenceDecode && decodeFast(raw, obj) {
+	if !l.referenceDecode && (d.eligible && decodeEligible(raw, obj) || !d.eligible && decodeFast(raw, obj)) {
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		return obj, nil
 	}

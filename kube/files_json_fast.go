@@ -6,6 +6,7 @@
 package kube
 
 import (
+	"bytes"
 	"io"
 	"sync"
 	"time"
@@ -71,9 +72,11 @@ func decodeFast(raw []byte, obj any) (ok bool) {
 	s := fastScanners.Get().(*fastScanner)
 	fast := s.eligible(raw)
 	fastScanners.Put(s)
-	if !fast {
-		return false
-	}
+	return fast && decodeEligible(raw, obj)
+}
+
+// decodeEligible is decodeFast for a document the scanner has already found eligible.
+func decodeEligible(raw []byte, obj any) (ok bool) {
 	iter := fastJSON.BorrowIterator(raw)
 	defer func() {
 		if recover() != nil { // a library bug is the reference's to meet
@@ -97,6 +100,15 @@ var fastScanners = sync.Pool{New: func() any { return &fastScanner{} }}
 type fastScanner struct {
 	data []byte
 	keys [][]byte // the keys of the objects being scanned, innermost last
+	top  topMembers
+}
+
+// topMembers are what the scan saw of the top-level object's apiVersion, kind and items: the
+// bytes of the first two when they are strings without escapes, and whether anything else
+// about them (another type, an escape, items at all) needs the walker's reading.
+type topMembers struct {
+	apiVersion, kind []byte
+	other            bool
 }
 
 // maxFastDepth: deeper documents are the reference's, which has its own limit.
@@ -107,7 +119,7 @@ const maxFastDepth = 1000
 const maxFastKeys = 256
 
 func (s *fastScanner) eligible(data []byte) bool {
-	s.data, s.keys = data, s.keys[:0]
+	s.data, s.keys, s.top = data, s.keys[:0], topMembers{}
 	defer func() { s.data = nil; clear(s.keys[:cap(s.keys)]) }() // the pool must not keep the file
 	i, ok := s.value(skipJSONSpace(data, 0), 0)
 	return ok && skipJSONSpace(data, i) == len(data)
@@ -183,8 +195,12 @@ func (s *fastScanner) object(i, depth int) (int, bool) {
 		if i >= len(s.data) || s.data[i] != ':' {
 			return i, false
 		}
-		if i, ok = s.value(skipJSONSpace(s.data, i+1), depth+1); !ok {
+		start := skipJSONSpace(s.data, i+1)
+		if i, ok = s.value(start, depth+1); !ok {
 			return i, false
+		}
+		if depth == 0 {
+			s.top.note(string(key), s.data[start:i])
 		}
 		i = skipJSONSpace(s.data, i)
 		if i >= len(s.data) {
@@ -312,4 +328,22 @@ func (s *fastScanner) number(i int) (int, bool) {
 		}
 	}
 	return i, true
+}
+
+// note keeps what a top-level member says of the object's kind.
+func (t *topMembers) note(key string, value []byte) {
+	switch key {
+	case "apiVersion", "kind":
+		if len(value) < 2 || value[0] != '"' || bytes.IndexByte(value, '\\') >= 0 {
+			t.other = true
+			return
+		}
+		if key == "kind" {
+			t.kind = value[1 : len(value)-1]
+		} else {
+			t.apiVersion = value[1 : len(value)-1]
+		}
+	case "items":
+		t.other = true
+	}
 }

@@ -245,3 +245,27 @@ func TestFastDecoderTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerTopMembers: the scan reads the top-level apiVersion and kind only where the
+// walker would read the same (plain strings at the top level), and says so otherwise.
+func TestScannerTopMembers(t *testing.T) {
+	for _, tc := range []struct {
+		doc, apiVersion, kind string
+		other                 bool
+	}{
+		{`{"apiVersion": "v1", "kind": "Pod", "metadata": {"kind": "X"}}`, "v1", "Pod", false},
+		{`{"metadata": {"apiVersion": "x/v9", "kind": "X"}}`, "", "", false},
+		{`{"apiVersion": "v\u0031", "kind": "Pod"}`, "", "Pod", true},
+		{`{"apiVersion": "v1", "kind": 1}`, "v1", "", true},
+		{`{"apiVersion": "v1", "kind": null}`, "v1", "", true},
+		{`{"apiVersion": "v1", "kind": "PodList", "items": []}`, "v1", "PodList", true},
+	} {
+		var s fastScanner
+		if !s.eligible([]byte(tc.doc)) {
+			t.Fatalf("%s: not eligible", tc.doc)
+		}
+		if string(s.top.apiVersion) != tc.apiVersion || string(s.top.kind) != tc.kind || s.top.other != tc.other {
+			t.Errorf("%s: read %q %q other %v", tc.doc, s.top.apiVersion, s.top.kind, s.top.other)
+		}
+	}
+}

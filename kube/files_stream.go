@@ -371,6 +371,9 @@ func (d *streamDecoder) wait() error {
 // apiVersion and kind (an item that does is planned alike in any list); ok is false for
 // anything the whole path would report, or that the stream does not take (a List in the List).
 func (l *loader) decodeStreamed(si *streamedItem) (ok bool) {
+	if l.decodedEligible(si) {
+		return true
+	}
 	w := &jsonWalker{data: si.raw}
 	d, err := w.object(1)
 	if w.skipSpace(); err != nil || w.pos != len(w.data) {
@@ -382,6 +385,29 @@ func (l *loader) decodeStreamed(si *streamedItem) (ok bool) {
 	}
 	si.it = l.plan(d, anyList)
 	return l.decodedAlone(si)
+}
+
+// decodedEligible decodes an item the fast scanner finds eligible and whose apiVersion and
+// kind it read as plain strings (most items), without the walker's pass over it; false leaves
+// the item to decodeStreamed's usual way, which words any error.
+func (l *loader) decodedEligible(si *streamedItem) bool {
+	if l.referenceDecode {
+		return false
+	}
+	s := fastScanners.Get().(*fastScanner)
+	eligible, top := s.eligible(si.raw), s.top
+	s.top = topMembers{} // the pool must not keep the item
+	fastScanners.Put(s)
+	if !eligible || top.other || len(top.apiVersion) == 0 || len(top.kind) == 0 {
+		return false
+	}
+	d := &doc{apiVersion: string(top.apiVersion), kind: string(top.kind), raw: si.raw, eligible: true}
+	si.it = l.plan(d, anyList)
+	if l.decodedAlone(si) {
+		return true
+	}
+	si.it = nil
+	return false
 }
 
 // decodedAlone decodes a planned item; false if it is a list, a header or could not be
