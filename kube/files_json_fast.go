@@ -119,10 +119,19 @@ const maxFastDepth = 1000
 const maxFastKeys = 256
 
 func (s *fastScanner) eligible(data []byte) bool {
+	ok, _ := s.eligibleTop(data)
+	return ok
+}
+
+// eligibleTop is eligible, and what the scan saw of the top-level object's kind.
+func (s *fastScanner) eligibleTop(data []byte) (ok bool, top topMembers) {
 	s.data, s.keys, s.top = data, s.keys[:0], topMembers{}
-	defer func() { s.data = nil; clear(s.keys[:cap(s.keys)]) }() // the pool must not keep the file
+	defer func() { // the pool must not keep the file
+		s.data, s.top = nil, topMembers{}
+		clear(s.keys[:cap(s.keys)])
+	}()
 	i, ok := s.value(skipJSONSpace(data, 0), 0)
-	return ok && skipJSONSpace(data, i) == len(data)
+	return ok && skipJSONSpace(data, i) == len(data), s.top
 }
 
 func skipJSONSpace(data []byte, i int) int {

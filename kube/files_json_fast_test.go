@@ -261,11 +261,31 @@ func TestScannerTopMembers(t *testing.T) {
 		{`{"apiVersion": "v1", "kind": "PodList", "items": []}`, "v1", "PodList", true},
 	} {
 		var s fastScanner
-		if !s.eligible([]byte(tc.doc)) {
+		ok, top := s.eligibleTop([]byte(tc.doc))
+		if !ok {
 			t.Fatalf("%s: not eligible", tc.doc)
 		}
-		if string(s.top.apiVersion) != tc.apiVersion || string(s.top.kind) != tc.kind || s.top.other != tc.other {
-			t.Errorf("%s: read %q %q other %v", tc.doc, s.top.apiVersion, s.top.kind, s.top.other)
+		if string(top.apiVersion) != tc.apiVersion || string(top.kind) != tc.kind || top.other != tc.other {
+			t.Errorf("%s: read %q %q other %v", tc.doc, top.apiVersion, top.kind, top.other)
+		}
+	}
+}
+
+// TestScannerKeepsNothing: a scanner, which a pool keeps, holds nothing of the document it
+// scanned (on the whole-file path that is the whole file), yet says what it saw.
+func TestScannerKeepsNothing(t *testing.T) {
+	raw := []byte(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}`)
+	var s fastScanner
+	ok, top := s.eligibleTop(raw)
+	if !ok || string(top.apiVersion) != "v1" || string(top.kind) != "ConfigMap" {
+		t.Fatalf("eligible %v, top %q %q", ok, top.apiVersion, top.kind)
+	}
+	if s.data != nil || s.top.apiVersion != nil || s.top.kind != nil {
+		t.Errorf("the scanner keeps the document: data %q, top %q %q", s.data, s.top.apiVersion, s.top.kind)
+	}
+	for _, k := range s.keys[:cap(s.keys)] {
+		if k != nil {
+			t.Errorf("the scanner keeps a key: %q", k)
 		}
 	}
 }

@@ -201,6 +201,8 @@ type streamedItem struct {
 	// pending: it names no apiVersion or kind, which the List (whose kind kubectl writes after
 	// the items) gives it; it is planned and decoded once the List is read.
 	pending bool
+	// eligible: JSON the fast scanner found eligible (decodedEligible), not to be scanned again.
+	eligible bool
 }
 
 // streamJSON loads a file that is one object whose items are objects: the List's own members
@@ -379,6 +381,7 @@ func (l *loader) decodeStreamed(si *streamedItem) (ok bool) {
 	if w.skipSpace(); err != nil || w.pos != len(w.data) {
 		return false
 	}
+	d.eligible = si.eligible
 	if d.apiVersion == "" || d.kind == "" {
 		si.pending = true // its bytes are kept until the List's kind is known
 		return true
@@ -395,9 +398,9 @@ func (l *loader) decodedEligible(si *streamedItem) bool {
 		return false
 	}
 	s := fastScanners.Get().(*fastScanner)
-	eligible, top := s.eligible(si.raw), s.top
-	s.top = topMembers{} // the pool must not keep the item
+	eligible, top := s.eligibleTop(si.raw)
 	fastScanners.Put(s)
+	si.eligible = eligible // the usual way need not scan it again
 	if !eligible || top.other || len(top.apiVersion) == 0 || len(top.kind) == 0 {
 		return false
 	}
@@ -466,6 +469,7 @@ func (l *loader) keepStreamed(skeleton []byte, items []*streamedItem) error {
 		if si.pending {
 			iw := &jsonWalker{data: si.raw}
 			id, _ := iw.object(1) // walked without error before
+			id.eligible = si.eligible
 			si.it = l.plan(id, list)
 			pending = append(pending, si)
 		}
