@@ -228,13 +228,7 @@ func TestSignalsEndKockpitWithinASecond(t *testing.T) {
 			cmd := exec.Command(bin, "--report", "--format", "json", "--kubeconfig", c.kubeconfig, "--request-timeout", "60s", "-o", out)
 			// A file, not a pipe: a plugin kockpit left running keeps a pipe open, and Wait
 			// would wait for it, not for kockpit.
-			stderr := &fileText{path: filepath.Join(t.TempDir(), "stderr")}
-			f, err := os.Create(stderr.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			cmd.Stderr = f
+			stderr := stderrToFile(t, cmd)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -265,6 +259,20 @@ func TestSignalsEndKockpitWithinASecond(t *testing.T) {
 
 // fileText is a file's content as text, read when asked.
 type fileText struct{ path string }
+
+// stderrToFile sends cmd's stderr to a file in the test's temporary directory, whose text the
+// returned fileText reads.
+func stderrToFile(t *testing.T, cmd *exec.Cmd) *fileText {
+	t.Helper()
+	stderr := &fileText{path: filepath.Join(t.TempDir(), "stderr")}
+	f, err := os.Create(stderr.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	cmd.Stderr = f
+	return stderr
+}
 
 func (f *fileText) String() string {
 	b, _ := os.ReadFile(f.path)

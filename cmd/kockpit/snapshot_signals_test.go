@@ -110,13 +110,7 @@ func TestSignalsEndSnapshotWithNothingWritten(t *testing.T) {
 			}
 			cmd := exec.Command(bin, "snapshot", "--kubeconfig", c.kubeconfig, "--request-timeout", "60s", "-o", out+"/")
 			// A file, not a pipe, as in TestSignalsEndKockpitWithinASecond.
-			stderr := &fileText{path: filepath.Join(t.TempDir(), "stderr")}
-			f, err := os.Create(stderr.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			cmd.Stderr = f
+			stderr := stderrToFile(t, cmd)
 			blocked := c.blocked(c.count.Load())
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
