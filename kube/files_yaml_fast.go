@@ -34,6 +34,7 @@ type fastYAML struct {
 	apiVersion string
 	kind       string
 	keys       [][]byte // the keys read so far in each open mapping, innermost last: to refuse one set twice
+	scratch    []byte   // a quoted scalar's text as it is read
 }
 
 // fastYAMLItem writes the JSON of the mapping that is the one entry of raw (`- key: ...` and
@@ -128,7 +129,7 @@ func (p *fastYAML) key(t []byte) (key []byte, n int, ok bool) {
 	}
 	switch t[0] {
 	case '\'', '"':
-		k, m, ok := quoted(t)
+		k, m, ok := p.quoted(t)
 		if !ok || m >= len(t) || t[m] != ':' || (m+1 < len(t) && t[m+1] != ' ') || m > maxFastYAMLKey {
 			return nil, 0, false
 		}
@@ -236,52 +237,13 @@ func notNumberOrTime(t []byte) bool {
 
 // quoted reads a single- or double-quoted scalar that ends on its line; n is its length with
 // its quotes.
-func quoted(t []byte) (s string, n int, ok bool) {
-	if t[0] == '"' {
-		return doubleQuoted(t)
+func (p *fastYAML) quoted(t []byte) (s string, n int, ok bool) {
+	p.scratch = p.scratch[:0]
+	n, closed, _, ok := quotedSegment(t[0], t[1:], &p.scratch)
+	if !ok || !closed {
+		return "", 0, false
 	}
-	var b []byte // only for a scalar holding `''`
-	start := 1
-	for i := 1; i < len(t); i++ {
-		if t[i] != '\'' {
-			continue
-		}
-		if i+1 < len(t) && t[i+1] == '\'' { // `''` is one quote
-			b = append(b, t[start:i+1]...)
-			i++
-			start = i + 1
-			continue
-		}
-		if b == nil {
-			return string(t[1:i]), i + 1, true
-		}
-		return string(append(b, t[start:i]...)), i + 1, true
-	}
-	return "", 0, false
-}
-
-// doubleQuoted reads a double-quoted scalar with the escapes go-yaml reads the same way.
-func doubleQuoted(t []byte) (string, int, bool) {
-	var b []byte
-	start := 1
-	for i := 1; i < len(t); i++ {
-		switch t[i] {
-		case '"':
-			if b == nil {
-				return string(t[1:i]), i + 1, true
-			}
-			return string(append(b, t[start:i]...)), i + 1, true
-		case '\\':
-			r, width, ok := escape(t[i+1:])
-			if !ok {
-				return "", 0, false // a line continued, or an escape left to go-yaml
-			}
-			b = utf8.AppendRune(append(b, t[start:i]...), r)
-			i += width
-			start = i + 1
-		}
-	}
-	return "", 0, false
+	return string(p.scratch), n + 1, true
 }
 
 // escape reads the escape after a backslash, as libyaml does: the character it stands for and
@@ -526,7 +488,7 @@ func (p *fastYAML) inline(vcol, parent int, keep bool) (str string, isStr, ok bo
 	t := p.text(vcol)
 	switch t[0] {
 	case '\'', '"':
-		s, n, ok := quoted(t)
+		s, n, ok := p.quoted(t)
 		switch {
 		case ok && len(bytes.TrimLeft(t[n:], " ")) != 0:
 			return "", false, false
